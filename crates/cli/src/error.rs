@@ -1,0 +1,47 @@
+//! The CLI's errors: the core's, plus the ones that only a command line has (a missing argument
+//! when nobody can be asked, a declined confirmation).
+
+use tenantdesk_core::Error as CoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Core(#[from] CoreError),
+
+    #[error("{what} is required in non-interactive mode")]
+    MissingArgument { what: &'static str },
+
+    #[error("--yes is required in non-interactive mode for {command}")]
+    NeedsYes { command: &'static str },
+
+    #[error("Cancelled; nothing was changed")]
+    Declined,
+
+    #[error("Could not read your answer: {0}")]
+    Prompt(#[from] dialoguer::Error),
+
+    #[error("Could not determine the current directory: {0}")]
+    CurrentDir(std::io::Error),
+}
+
+impl CliError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            CliError::Core(e) => e.hint(),
+            CliError::MissingArgument { what } => Some(format!("Pass {what}, or run the command in a terminal to be asked")),
+            CliError::NeedsYes { .. } => Some("Add -y to confirm".to_owned()),
+            CliError::Declined | CliError::Prompt(_) | CliError::CurrentDir(_) => None,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            CliError::Core(e) => e.code(),
+            CliError::MissingArgument { .. } => "missing_argument",
+            CliError::NeedsYes { .. } => "confirmation_required",
+            CliError::Declined => "declined",
+            CliError::Prompt(_) => "prompt",
+            CliError::CurrentDir(_) => "io",
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! `tenantdesk`: the seed's command tree over `tenantdesk_core::ops`. This crate parses
+//! arguments, asks for what is missing when a person is at the terminal, calls one use case and
+//! renders its result as text or `--json`. It holds no domain logic.
+
+mod error;
+mod prompt;
+mod render;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+use tenantdesk_core::name::{ProfileName, TenantName};
+use tenantdesk_core::profile::CloudPaths;
+use tenantdesk_core::{ops, Project};
+
+use crate::error::CliError;
+
+#[derive(Parser)]
+#[command(name = "tenantdesk", version, about = "Manage SystemPrompt tenants, profiles and sessions")]
+struct Cli {
+    /// The project folder (the one holding .systemprompt/); default: found by walking up from here.
+    #[arg(long, global = true, value_name = "DIR", env = "TENANTDESK_PROJECT")]
+    project: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create .systemprompt/ in a folder (default: the current one).
+    Init { dir: Option<PathBuf> },
+    /// Tenants and profiles.
+    #[command(subcommand)]
+    Cloud(CloudCommand),
+    /// CLI sessions.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum CloudCommand {
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    #[command(subcommand)]
+    Session(SessionCommand),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TenantKind {
+    Local,
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// List the project's tenants; the selected one is marked.
+    List,
+    /// Make a tenant the active one (its session and profile become active).
+    Select { id: Option<String> },
+    /// Show a tenant (the selected one by default).
+    Show { id: Option<String> },
+    /// Create a local tenant.
+    Create(CreateTenant),
+    /// Remove a tenant from the registry.
+    Delete {
+        id: Option<String>,
+        /// Do not ask for confirmation (required when not interactive).
+        #[arg(short = 'y', long)]
+        yes: bool,
+    },
+}
+
+#[derive(Args)]
+struct CreateTenant {
+    #[arg(long = "type", value_enum, default_value = "local")]
+    kind: TenantKind,
+    /// Human-readable name, e.g. my-project.
+    #[arg(long)]
+    name: Option<String>,
+    /// An existing PostgreSQL database: postgres://user:password@host:port/db
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum ProfileCommand {
+    /// List profiles and the tenant each belongs to.
+    List,
+    /// Show one profile.
+    Show { name: String },
+    /// Create a profile linked to a tenant (the selected one by default).
+    Create {
+        name: Option<String>,
+        /// The tenant to link the profile to.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Write cloud.credentials_path (only if not the default ../../credentials.json).
+        #[arg(long)]
+        credentials_path: Option<String>,
+        /// Write cloud.tenants_path (only if not the default ../../tenants.json).
+        #[arg(long)]
+        tenants_path: Option<String>,
+    },
+    /// Delete a profile's folder.
+    Delete {
+        name: String,
+        #[arg(short = 'y', long)]
+        yes: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SessionCommand {
+    /// List the sessions, one per tenant.
+    List,
+    /// Show a session (the active one by default).
+    Show { key: Option<String> },
+    /// Switch to a profile; its tenant's session becomes active.
+    Switch { profile: Option<String> },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            render::error(&error, json);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn project(cli_project: Option<&PathBuf>) -> Result<Project, CliError> {
+    Ok(match cli_project {
+        Some(dir) => Project::open(dir)?,
+        None => Project::discover(&std::env::current_dir().map_err(CliError::CurrentDir)?)?,
+    })
+}
+
+/// Prints `value` as JSON, or as the text `text` renders.
+fn emit<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) -> Result<(), CliError> {
+    let out = if json { serde_json::to_string_pretty(value).unwrap_or_default() } else { text(value) };
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`tenantdesk … | head`) is not an error worth reporting.
+    let _ = writeln!(stdout, "{out}");
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    let json = cli.json;
+    let project_arg = cli.project.as_ref();
+    match cli.command {
+        Command::Init { dir } => {
+            let dir = dir.or_else(|| cli.project.clone()).unwrap_or_else(|| PathBuf::from("."));
+            let project = Project::init(&dir)?;
+            emit(json, &project.root().display().to_string(), |root| render::initialised(root))
+        }
+        Command::Cloud(CloudCommand::Tenant(cmd)) => {
+            let project = project(project_arg)?;
+            tenant(&project, cmd, json)
+        }
+        Command::Cloud(CloudCommand::Profile(cmd)) => {
+            let project = project(project_arg)?;
+            profile(&project, cmd, json)
+        }
+        Command::Admin(AdminCommand::Session(cmd)) => {
+            let project = project(project_arg)?;
+            session(&project, cmd, json)
+        }
+    }
+}
+
+fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliError> {
+    match cmd {
+        TenantCommand::List => emit(json, &ops::list_tenants(project)?, render::tenant_list),
+        TenantCommand::Select { id } => {
+            let id = prompt::tenant_id(project, id, "select")?;
+            emit(json, &ops::select_tenant(project, &id)?, render::selection)
+        }
+        TenantCommand::Show { id } => emit(json, &ops::show_tenant(project, id.as_deref())?, render::tenant_details),
+        TenantCommand::Create(args) => {
+            let TenantKind::Local = args.kind;
+            let name = prompt::text(args.name, "Tenant name", "--name")?;
+            let name = TenantName::parse(&name)?;
+            let url = match args.database_url {
+                Some(url) => Some(url),
+                None if prompt::interactive() => prompt::optional_text("Database URL (empty to create one in Docker)")?,
+                None => None,
+            };
+            emit(json, &ops::create_local_tenant(project, &name, url.as_deref())?, render::created_tenant)
+        }
+        TenantCommand::Delete { id, yes } => {
+            let id = prompt::tenant_id(project, id, "delete")?;
+            let shown = ops::show_tenant(project, Some(&id))?;
+            prompt::confirm(yes, &format!("Delete tenant '{}'?", shown.tenant.name), "tenant delete")?;
+            emit(json, &ops::delete_tenant(project, &id)?, render::deleted_tenant)
+        }
+    }
+}
+
+fn profile(project: &Project, cmd: ProfileCommand, json: bool) -> Result<(), CliError> {
+    match cmd {
+        ProfileCommand::List => emit(json, &ops::list_profiles(project)?, |p| render::profile_list(p)),
+        ProfileCommand::Show { name } => emit(json, &ops::show_profile(project, &name)?, render::profile_details),
+        ProfileCommand::Create { name, tenant, credentials_path, tenants_path } => {
+            let name = ProfileName::parse(&prompt::text(name, "Profile name", "<NAME>")?)?;
+            let paths = CloudPaths { credentials_path, tenants_path };
+            emit(json, &ops::create_profile(project, &name, tenant.as_deref(), &paths)?, render::created_profile)
+        }
+        ProfileCommand::Delete { name, yes } => {
+            prompt::confirm(yes, &format!("Delete profile '{name}' and its folder?"), "profile delete")?;
+            emit(json, &ops::delete_profile(project, &name)?, render::deleted_profile)
+        }
+    }
+}
+
+fn session(project: &Project, cmd: SessionCommand, json: bool) -> Result<(), CliError> {
+    match cmd {
+        SessionCommand::List => emit(json, &ops::list_sessions(project)?, |s| render::session_list(s)),
+        SessionCommand::Show { key } => emit(json, &ops::show_session(project, key.as_deref())?, render::session),
+        SessionCommand::Switch { profile } => {
+            let profile = prompt::profile_name(project, profile)?;
+            emit(json, &ops::switch_session(project, &profile)?, render::switched)
+        }
+    }
+}

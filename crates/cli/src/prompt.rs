@@ -1,0 +1,66 @@
+//! Asking for what is missing. A person at a terminal is asked; a script gets a clear error
+//! naming the flag to pass, and destructive commands need `-y`, as the seed says.
+
+use std::io::IsTerminal;
+
+use dialoguer::{Confirm, Input, Select};
+use tenantdesk_core::{ops, Project};
+
+use crate::error::CliError;
+
+pub fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+pub fn text(given: Option<String>, label: &str, flag: &'static str) -> Result<String, CliError> {
+    match given {
+        Some(value) => Ok(value),
+        None if interactive() => Ok(Input::<String>::new().with_prompt(label).interact_text()?),
+        None => Err(CliError::MissingArgument { what: flag }),
+    }
+}
+
+pub fn optional_text(label: &str) -> Result<Option<String>, CliError> {
+    let value: String = Input::new().with_prompt(label).allow_empty(true).interact_text()?;
+    Ok(Some(value).filter(|v| !v.trim().is_empty()))
+}
+
+pub fn confirm(yes: bool, question: &str, command: &'static str) -> Result<(), CliError> {
+    if yes {
+        return Ok(());
+    }
+    if !interactive() {
+        return Err(CliError::NeedsYes { command });
+    }
+    if Confirm::new().with_prompt(question).default(false).interact()? { Ok(()) } else { Err(CliError::Declined) }
+}
+
+/// The tenant id given, or one picked from the list.
+pub fn tenant_id(project: &Project, given: Option<String>, action: &str) -> Result<String, CliError> {
+    if let Some(id) = given {
+        return Ok(id);
+    }
+    if !interactive() {
+        return Err(CliError::MissingArgument { what: "<TENANT_ID>" });
+    }
+    let tenants = ops::list_tenants(project)?.tenants;
+    if tenants.is_empty() {
+        return Err(tenantdesk_core::Error::NoTenants.into());
+    }
+    let items: Vec<String> = tenants.iter().map(|t| format!("{}  {} ({})", t.name, t.id, t.tenant_type)).collect();
+    let pick = Select::new().with_prompt(format!("Tenant to {action}")).items(&items).default(0).interact()?;
+    Ok(tenants[pick].id.clone())
+}
+
+pub fn profile_name(project: &Project, given: Option<String>) -> Result<String, CliError> {
+    if let Some(name) = given {
+        return Ok(name);
+    }
+    if !interactive() {
+        return Err(CliError::MissingArgument { what: "<PROFILE>" });
+    }
+    let profiles = ops::list_profiles(project)?;
+    let items: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
+    let pick = Select::new().with_prompt("Profile").items(&items).default(0).interact()?;
+    Ok(profiles[pick].name.clone())
+}

@@ -1,0 +1,232 @@
+//! Text output, in the seed's words and layout. Everything here takes the views `ops` returns,
+//! which never carry a secret, and produces a string.
+
+use std::fmt::Write;
+
+use tenantdesk_core::ops::{
+    CreatedTenant, DeletedTenant, ProfileDetails, ProfileView, Selection, SessionSwitch, SessionView,
+    TenantDetails, TenantList, TenantView,
+};
+use tenantdesk_core::session::SessionState;
+use tenantdesk_core::tenant::{TenantId, TenantType};
+
+use crate::error::CliError;
+
+const RULE: &str = "━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━";
+
+pub fn error(error: &CliError, json: bool) {
+    let hint = error.hint();
+    if json {
+        let body = serde_json::json!({
+            "error": { "code": error.code(), "message": error.to_string(), "hint": hint }
+        });
+        println!("{}", serde_json::to_string_pretty(&body).unwrap_or_default());
+    }
+    eprintln!("Error: {error}");
+    if let Some(hint) = hint {
+        eprintln!("  Hint: {hint}");
+    }
+}
+
+pub fn initialised(root: &str) -> String {
+    format!("Initialised SystemPrompt project in {root}\n  Next: tenantdesk cloud tenant create --type local --name <name>")
+}
+
+fn short_id(id: &str) -> String {
+    TenantId::parse(id).map_or_else(|_| id.to_owned(), |id| id.short())
+}
+
+pub fn tenant_list(list: &TenantList) -> String {
+    if list.tenants.is_empty() {
+        return "No tenants configured.\n  Create one: tenantdesk cloud tenant create --type local --name <name>".to_owned();
+    }
+    let mut out = format!("Tenants\n{RULE}\n");
+    for t in &list.tenants {
+        let marker = if t.selected { "(selected) " } else { "" };
+        let _ = write!(out, "  {:<21}{marker}{:<8}{}", short_id(&t.id), t.tenant_type.to_string(), t.name);
+        if let Some(region) = &t.region {
+            let _ = write!(out, "   {region}");
+        }
+        out.push('\n');
+    }
+    if list.selected.is_none() {
+        out.push_str("\nNo tenant selected. Run: tenantdesk cloud tenant select <id>\n");
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+fn field(out: &mut String, label: &str, value: impl std::fmt::Display) {
+    let _ = writeln!(out, "  {:<15}{value}", format!("{label}:"));
+}
+
+fn tenant_fields(out: &mut String, t: &TenantView) {
+    field(out, "ID", &t.id);
+    field(out, "Name", &t.name);
+    field(out, "Type", t.tenant_type);
+    if t.tenant_type == TenantType::Cloud {
+        field(out, "Hostname", t.hostname.as_deref().unwrap_or("-"));
+        field(out, "Region", t.region.as_deref().unwrap_or("-"));
+        if let Some(app) = &t.app_id {
+            field(out, "App", app);
+        }
+        field(out, "External DB", if t.external_db_access { "enabled" } else { "disabled" });
+    }
+    field(out, "Database", t.database_url.as_deref().unwrap_or("(none)"));
+    if let Some(project) = &t.docker_project {
+        field(out, "Docker project", project);
+    }
+    field(out, "Selected", if t.selected { "yes" } else { "no" });
+}
+
+fn session_summary(session: Option<&SessionView>, state: SessionState) -> String {
+    match session {
+        None => "none".to_owned(),
+        Some(s) => {
+            let who = s.user_email.as_deref().unwrap_or("unknown user");
+            let until = s.expires_at.as_deref().unwrap_or("unknown");
+            format!("{state} ({who}, profile {}, expires {until})", s.profile_name.as_deref().unwrap_or("-"))
+        }
+    }
+}
+
+pub fn tenant_details(d: &TenantDetails) -> String {
+    let mut out = format!("Tenant: {}\n", d.tenant.name);
+    tenant_fields(&mut out, &d.tenant);
+    let profiles: Vec<&str> = d.profiles.iter().map(|p| p.name.as_str()).collect();
+    field(&mut out, "Profiles", if profiles.is_empty() { "(none)".to_owned() } else { profiles.join(", ") });
+    field(&mut out, "Session", session_summary(d.session.as_ref(), d.session_state));
+    out.trim_end().to_owned()
+}
+
+pub fn selection(s: &Selection) -> String {
+    let mut out = format!("Selected tenant '{}' ({})", s.tenant.name, s.tenant.id);
+    match (&s.profile, s.session_state) {
+        (Some(p), SessionState::Active) => {
+            let _ = write!(out, "\n  Profile '{p}' is active; its session was restored.");
+        }
+        (Some(p), _) => {
+            let _ = write!(out, "\n  Profile '{p}' is active. No active session — run 'systemprompt admin session login'.");
+        }
+        (None, _) => {
+            let _ = write!(out, "\n  This tenant has no profile yet. Create one: tenantdesk cloud profile create <name>");
+        }
+    }
+    out
+}
+
+pub fn created_tenant(c: &CreatedTenant) -> String {
+    let mut out = format!("Created {} tenant '{}' ({})", c.tenant.tenant_type, c.tenant.name, c.tenant.id);
+    if let Some(url) = &c.tenant.database_url {
+        let _ = write!(out, "\n  Database: {url}");
+    }
+    match &c.profile {
+        Some(p) => {
+            let _ = write!(out, "\n  Profile:  {p}");
+        }
+        None => out.push_str("\n  A profile with this name already exists; create one with: tenantdesk cloud profile create <name>"),
+    }
+    let _ = write!(out, "\n  Next: tenantdesk cloud tenant select {}", c.tenant.id);
+    out
+}
+
+pub fn deleted_tenant(d: &DeletedTenant) -> String {
+    let mut out = format!("Deleted tenant '{}' ({})", d.tenant.name, d.tenant.id);
+    if !d.unlinked_profiles.is_empty() {
+        let _ = write!(out, "\n  Unlinked profiles (kept): {}", d.unlinked_profiles.join(", "));
+    }
+    if d.removed_session {
+        out.push_str("\n  Removed its session");
+    }
+    out
+}
+
+pub fn profile_list(profiles: &[ProfileView]) -> String {
+    if profiles.is_empty() {
+        return "No profiles found.\n  Create a profile with: tenantdesk cloud profile create <name>".to_owned();
+    }
+    let mut out = format!("Profiles\n{RULE}\n");
+    for p in profiles {
+        let marker = if p.active { "(active) " } else { "" };
+        match &p.problem {
+            Some(problem) => {
+                let _ = writeln!(out, "  {:<21}{marker}unreadable: {problem}", p.name);
+            }
+            None => {
+                let tenant = p.tenant_id.as_deref().map_or_else(|| "(no tenant)".to_owned(), short_id);
+                let _ = writeln!(out, "  {:<21}{marker}{:<8}{tenant}", p.name, p.target.as_deref().unwrap_or("local"));
+            }
+        }
+    }
+    out.trim_end().to_owned()
+}
+
+pub fn profile_details(d: &ProfileDetails) -> String {
+    let mut out = format!("Profile: {}\n", d.profile.name);
+    field(&mut out, "Display name", d.profile.display_name.as_deref().unwrap_or("-"));
+    field(&mut out, "Target", d.profile.target.as_deref().unwrap_or("local"));
+    field(&mut out, "File", &d.path);
+    let tenant = match (&d.tenant, &d.profile.tenant_id) {
+        (Some(t), _) => format!("{} ({})", t.name, t.id),
+        (None, Some(id)) => format!("{id} (not in tenants.json)"),
+        (None, None) => "(none)".to_owned(),
+    };
+    field(&mut out, "Tenant", tenant);
+    field(&mut out, "Active", if d.profile.active { "yes" } else { "no" });
+    let state = d.session.as_ref().map_or(SessionState::None, |s| s.state);
+    field(&mut out, "Session", session_summary(d.session.as_ref(), state));
+    out.trim_end().to_owned()
+}
+
+pub fn created_profile(p: &ProfileView) -> String {
+    format!(
+        "Created profile '{}' for tenant {}\n  Next: tenantdesk admin session switch {}",
+        p.name,
+        p.tenant_id.as_deref().unwrap_or("-"),
+        p.name
+    )
+}
+
+pub fn deleted_profile(p: &ProfileView) -> String {
+    format!("Deleted profile '{}'", p.name)
+}
+
+pub fn session_list(sessions: &[SessionView]) -> String {
+    if sessions.is_empty() {
+        return "No sessions.\n  Select a tenant with: tenantdesk cloud tenant select <id>".to_owned();
+    }
+    let mut out = format!("Sessions\n{RULE}\n");
+    for s in sessions {
+        let marker = if s.active { "(active) " } else { "" };
+        let _ = writeln!(
+            out,
+            "  {:<21}{marker}{:<8}{:<16}{}",
+            short_id(&s.key),
+            s.state.to_string(),
+            s.profile_name.as_deref().unwrap_or("-"),
+            s.user_email.as_deref().unwrap_or("-")
+        );
+    }
+    out.trim_end().to_owned()
+}
+
+pub fn session(s: &SessionView) -> String {
+    let mut out = format!("Session: {}\n", s.key);
+    field(&mut out, "State", s.state);
+    field(&mut out, "Active", if s.active { "yes" } else { "no" });
+    field(&mut out, "Profile", s.profile_name.as_deref().unwrap_or("-"));
+    field(&mut out, "User", s.user_email.as_deref().unwrap_or("-"));
+    field(&mut out, "User type", s.user_type.as_deref().unwrap_or("-"));
+    field(&mut out, "Created", s.created_at.as_deref().unwrap_or("-"));
+    field(&mut out, "Last used", s.last_used.as_deref().unwrap_or("-"));
+    field(&mut out, "Expires", s.expires_at.as_deref().unwrap_or("-"));
+    out.trim_end().to_owned()
+}
+
+pub fn switched(s: &SessionSwitch) -> String {
+    let mut out = format!("Switched to profile '{}'", s.profile);
+    if s.session_state != SessionState::Active {
+        out.push_str("\n  No active session — run 'systemprompt admin session login' to create one.");
+    }
+    out
+}

@@ -1,0 +1,131 @@
+//! The one error type of the core. Every variant says what went wrong in words a user can act on,
+//! and [`Error::hint`] says what to do next — the seed's troubleshooting table where it applies.
+//! The desktop app and the CLI show the same words.
+
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("No SystemPrompt project found in {} or any folder above it", start.display())]
+    ProjectNotFound { start: PathBuf },
+
+    #[error("{} is not a SystemPrompt project (it has no .systemprompt/ folder)", dir.display())]
+    NotAProject { dir: PathBuf },
+
+    #[error("No tenant configured")]
+    NoTenantConfigured,
+
+    #[error("Tenant not found: {id}")]
+    TenantNotFound { id: String, registry: PathBuf },
+
+    #[error("No tenants configured.")]
+    NoTenants,
+
+    #[error("A tenant named '{name}' already exists ({id})")]
+    TenantNameTaken { name: String, id: String },
+
+    #[error("Profile '{name}' not found")]
+    ProfileNotFound { name: String },
+
+    #[error("Profile '{name}' already exists")]
+    ProfileExists { name: String },
+
+    #[error("No session for '{key}'")]
+    SessionNotFound { key: String },
+
+    #[error("Invalid {kind} '{value}': {reason}")]
+    InvalidName { kind: &'static str, value: String, reason: &'static str },
+
+    #[error("Invalid database URL: {reason}")]
+    InvalidDatabaseUrl { reason: String },
+
+    #[error("{} is not valid {format} (line {line}, column {column}): {message}", path.display())]
+    Corrupt { path: PathBuf, format: &'static str, line: usize, column: usize, message: String },
+
+    #[error("{} has an unexpected shape: {message}", path.display())]
+    Invalid { path: PathBuf, message: String },
+
+    #[error("Session file version mismatch: expected 1, got {found} in {}", path.display())]
+    SessionStoreVersion { path: PathBuf, found: u64 },
+
+    #[error("Could not {action} {}: {source}", path.display())]
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+
+    #[error("{operation} needs the Docker engine, which this build cannot manage yet")]
+    NeedsDocker { operation: &'static str },
+}
+
+impl Error {
+    /// What the user should do next, when there is something to do.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            Error::ProjectNotFound { .. } | Error::NotAProject { .. } => {
+                "Run 'tenantdesk init' in your project folder, or pass --project DIR".to_owned()
+            }
+            Error::NoTenantConfigured => {
+                "Run 'tenantdesk cloud tenant list' then 'tenantdesk cloud tenant select <id>'".to_owned()
+            }
+            Error::TenantNotFound { registry, .. } => format!(
+                "Check {} for valid IDs, or run 'tenantdesk cloud tenant list'",
+                registry.display()
+            ),
+            Error::NoTenants => {
+                "Create one with 'tenantdesk cloud tenant create --type local --name <name>'".to_owned()
+            }
+            Error::TenantNameTaken { .. } => "Choose another name, or delete the existing tenant first".to_owned(),
+            Error::ProfileNotFound { .. } => "Run 'tenantdesk cloud profile list' to see the profiles".to_owned(),
+            Error::ProfileExists { .. } => "Choose another name, or delete the existing profile first".to_owned(),
+            Error::SessionNotFound { .. } => "Run 'tenantdesk admin session list' to see the sessions".to_owned(),
+            Error::InvalidName { .. } => {
+                "Use 1-63 ASCII letters, digits, '-' or '_', starting with a letter or digit".to_owned()
+            }
+            Error::InvalidDatabaseUrl { .. } => {
+                "Use the form postgres://user:password@host:port/database".to_owned()
+            }
+            Error::Corrupt { path, .. } | Error::Invalid { path, .. } => format!(
+                "Fix or restore {} by hand; Tenantdesk leaves it untouched until it parses",
+                path.display()
+            ),
+            Error::SessionStoreVersion { path, .. } => format!(
+                "Delete {} and run 'tenantdesk admin session switch <profile>'",
+                path.display()
+            ),
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
+                "Check the file's owner and permissions".to_owned()
+            }
+            Error::Io { .. } => return None,
+            Error::NeedsDocker { .. } => {
+                "Pass --database-url postgres://user:password@host:port/db to use an existing database".to_owned()
+            }
+        })
+    }
+
+    /// A stable machine-readable name for `--json` output and the desktop app.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::ProjectNotFound { .. } => "project_not_found",
+            Error::NotAProject { .. } => "not_a_project",
+            Error::NoTenantConfigured => "no_tenant_configured",
+            Error::TenantNotFound { .. } => "tenant_not_found",
+            Error::NoTenants => "no_tenants",
+            Error::TenantNameTaken { .. } => "tenant_name_taken",
+            Error::ProfileNotFound { .. } => "profile_not_found",
+            Error::ProfileExists { .. } => "profile_exists",
+            Error::SessionNotFound { .. } => "session_not_found",
+            Error::InvalidName { .. } => "invalid_name",
+            Error::InvalidDatabaseUrl { .. } => "invalid_database_url",
+            Error::Corrupt { .. } => "file_corrupt",
+            Error::Invalid { .. } => "file_invalid",
+            Error::SessionStoreVersion { .. } => "session_store_version",
+            Error::Io { .. } => "io",
+            Error::NeedsDocker { .. } => "needs_docker",
+        }
+    }
+
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { action, path, source }
+    }
+}

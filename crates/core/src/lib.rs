@@ -1,0 +1,23 @@
+//! Tenantdesk's domain, free of any UI: SystemPrompt tenants, their profiles and their
+//! tenant-keyed CLI sessions, read from and written to the same `.systemprompt/` files the public
+//! `systemprompt` CLI uses.
+//!
+//! The desktop app and the `tenantdesk` CLI are thin shells over [`ops`]; every use case lives
+//! there once. The file models ([`registry`], [`profile`], [`session`]) read leniently and write
+//! faithfully: unknown fields survive a rewrite and keys keep the CLI's order. Every write goes
+//! through [`store`], which makes it atomic and serialises writers with an advisory lock.
+
+pub mod error;
+pub mod name;
+pub mod ops;
+pub mod profile;
+pub mod project;
+pub mod registry;
+pub mod secret;
+pub mod session;
+pub mod store;
+pub mod tenant;
+mod clock;
+
+pub use error::{Error, Result};
+pub use project::Project;

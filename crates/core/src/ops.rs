@@ -1,0 +1,542 @@
+//! The use cases, each once. The CLI and the desktop app call these and only render the result.
+//!
+//! Every function takes the [`Project`] it works on and returns plain serialisable views, with
+//! database URLs masked and session tokens left out: what leaves this module may be shown.
+
+use std::collections::BTreeMap;
+use std::fs;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::name::{ProfileName, TenantName};
+use crate::profile::{CloudPaths, Profile};
+use crate::project::Project;
+use crate::registry::Registry;
+use crate::session::{Session, SessionIndex, SessionState, LOCAL_KEY};
+use crate::store;
+use crate::tenant::{mask_database_url, parse_database_url, Tenant, TenantId, TenantType};
+
+/// A tenant as shown to the user.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TenantView {
+    pub id: String,
+    pub name: String,
+    pub tenant_type: TenantType,
+    pub region: Option<String>,
+    pub hostname: Option<String>,
+    pub app_id: Option<String>,
+    /// Masked: `postgres://user:***@host:port/db`.
+    pub database_url: Option<String>,
+    pub external_db_access: bool,
+    pub docker_project: Option<String>,
+    pub selected: bool,
+    pub profiles: Vec<String>,
+}
+
+impl TenantView {
+    fn new(tenant: &Tenant, selected: bool, profiles: Vec<String>) -> Self {
+        Self {
+            id: tenant.id.to_string(),
+            name: tenant.name.clone(),
+            tenant_type: tenant.tenant_type,
+            region: tenant.region.clone(),
+            hostname: tenant.hostname.clone(),
+            app_id: tenant.app_id.clone(),
+            database_url: tenant.effective_database_url().map(mask_database_url),
+            external_db_access: tenant.external_db_access,
+            docker_project: tenant.docker_project.clone(),
+            selected,
+            profiles,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TenantList {
+    pub tenants: Vec<TenantView>,
+    pub selected: Option<String>,
+    pub synced_at: Option<String>,
+}
+
+/// A profile as shown to the user; `problem` is set when its file does not load.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProfileView {
+    pub name: String,
+    pub display_name: Option<String>,
+    pub target: Option<String>,
+    pub tenant_id: Option<String>,
+    pub active: bool,
+    pub problem: Option<String>,
+}
+
+/// A session as shown to the user. The token is never part of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionView {
+    pub key: String,
+    pub tenant_id: Option<String>,
+    pub profile_name: Option<String>,
+    pub user_email: Option<String>,
+    pub user_type: Option<String>,
+    pub created_at: Option<String>,
+    pub last_used: Option<String>,
+    pub expires_at: Option<String>,
+    pub state: SessionState,
+    pub active: bool,
+}
+
+impl SessionView {
+    fn new(session: &Session, active_key: Option<&str>) -> Self {
+        Self {
+            key: session.key.clone(),
+            tenant_id: session.key.strip_prefix("tenant_").map(str::to_owned),
+            profile_name: session.profile_name.clone(),
+            user_email: session.user_email.clone(),
+            user_type: session.user_type.clone(),
+            created_at: session.created_at.clone(),
+            last_used: session.last_used.clone(),
+            expires_at: session.expires_at.clone(),
+            state: session.state(),
+            active: active_key == Some(session.key.as_str()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TenantDetails {
+    pub tenant: TenantView,
+    pub profiles: Vec<ProfileView>,
+    pub session: Option<SessionView>,
+    pub session_state: SessionState,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Selection {
+    pub tenant: TenantView,
+    pub profile: Option<String>,
+    pub session_state: SessionState,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CreatedTenant {
+    pub tenant: TenantView,
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeletedTenant {
+    pub tenant: TenantView,
+    pub unlinked_profiles: Vec<String>,
+    pub removed_session: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProfileDetails {
+    pub profile: ProfileView,
+    pub path: String,
+    pub tenant: Option<TenantView>,
+    pub session: Option<SessionView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionSwitch {
+    pub profile: String,
+    pub key: String,
+    pub session_state: SessionState,
+}
+
+/// Everything read from `.systemprompt/` at one moment, for views that combine the files.
+struct Snapshot {
+    registry: Registry,
+    sessions: SessionIndex,
+    profiles: Vec<Result<Profile>>,
+}
+
+impl Snapshot {
+    fn load(project: &Project) -> Result<Self> {
+        Ok(Self {
+            registry: Registry::load(&project.tenants_file())?,
+            sessions: SessionIndex::load(&project.sessions_file())?,
+            profiles: load_profiles(project)?,
+        })
+    }
+
+    fn profile(&self, name: &str) -> Option<&Profile> {
+        self.profiles.iter().flatten().find(|p| p.name == name)
+    }
+
+    /// The selected tenant is the active session slot's tenant (`tenant_<id>`), or, for the
+    /// `local` slot, the tenant the active profile is linked to.
+    fn selected(&self) -> Option<TenantId> {
+        let key = self.sessions.active_key.as_deref()?;
+        match key.strip_prefix("tenant_") {
+            Some(id) => TenantId::parse(id).ok(),
+            None if key == LOCAL_KEY => self
+                .sessions
+                .active_profile_name
+                .as_deref()
+                .and_then(|name| self.profile(name))
+                .and_then(Profile::tenant_id),
+            None => None,
+        }
+    }
+
+    fn profiles_by_tenant(&self) -> BTreeMap<TenantId, Vec<String>> {
+        let mut map: BTreeMap<TenantId, Vec<String>> = BTreeMap::new();
+        for profile in self.profiles.iter().flatten() {
+            if let Some(id) = profile.tenant_id() {
+                map.entry(id).or_default().push(profile.name.clone());
+            }
+        }
+        map
+    }
+
+    fn tenant_view(&self, tenant: &Tenant) -> TenantView {
+        let selected = self.selected().as_ref() == Some(&tenant.id);
+        let profiles = self.profiles_by_tenant().remove(&tenant.id).unwrap_or_default();
+        TenantView::new(tenant, selected, profiles)
+    }
+
+    fn find(&self, project: &Project, needle: &str) -> Result<&Tenant> {
+        self.registry.find(needle.trim()).ok_or_else(|| Error::TenantNotFound {
+            id: needle.to_owned(),
+            registry: project.tenants_file(),
+        })
+    }
+
+    fn profile_views(&self) -> Vec<ProfileView> {
+        let active = self.sessions.active_profile_name.as_deref();
+        self.profiles
+            .iter()
+            .map(|p| match p {
+                Ok(p) => ProfileView {
+                    name: p.name.clone(),
+                    display_name: p.display_name().map(str::to_owned),
+                    target: Some(p.target().to_owned()),
+                    tenant_id: p.tenant_id().map(|id| id.to_string()),
+                    active: active == Some(p.name.as_str()),
+                    problem: None,
+                },
+                Err(e) => ProfileView {
+                    name: profile_name_of_error(e),
+                    display_name: None,
+                    target: None,
+                    tenant_id: None,
+                    active: false,
+                    problem: Some(e.to_string()),
+                },
+            })
+            .collect()
+    }
+}
+
+fn profile_name_of_error(error: &Error) -> String {
+    let path = match error {
+        Error::Corrupt { path, .. } | Error::Invalid { path, .. } | Error::Io { path, .. } => path,
+        Error::ProfileNotFound { name } => return name.clone(),
+        _ => return String::new(),
+    };
+    path.parent().and_then(|d| d.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// Every folder under `profiles/` with a `profile.yaml`, by name; one that does not load is
+/// listed with its error instead of hiding the others.
+fn load_profiles(project: &Project) -> Result<Vec<Result<Profile>>> {
+    let dir = project.profiles_dir();
+    let entries = match fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io("read", &dir)(e)),
+    };
+    let mut dirs: Vec<_> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| Profile::file(p).is_file())
+        .collect();
+    dirs.sort();
+    Ok(dirs.iter().map(|d| Profile::load(d)).collect())
+}
+
+// ---- tenants ---------------------------------------------------------------------------------
+
+pub fn list_tenants(project: &Project) -> Result<TenantList> {
+    let snap = Snapshot::load(project)?;
+    let selected = snap.selected();
+    let mut by_tenant = snap.profiles_by_tenant();
+    let tenants = snap
+        .registry
+        .tenants
+        .iter()
+        .map(|t| {
+            let profiles = by_tenant.remove(&t.id).unwrap_or_default();
+            TenantView::new(t, selected.as_ref() == Some(&t.id), profiles)
+        })
+        .collect();
+    Ok(TenantList {
+        tenants,
+        selected: selected.map(|id| id.to_string()),
+        synced_at: snap.registry.synced_at.clone(),
+    })
+}
+
+/// The selected tenant's id, or "No tenant configured".
+pub fn selected_tenant(project: &Project) -> Result<TenantId> {
+    Snapshot::load(project)?.selected().ok_or(Error::NoTenantConfigured)
+}
+
+pub fn show_tenant(project: &Project, id: Option<&str>) -> Result<TenantDetails> {
+    let snap = Snapshot::load(project)?;
+    let tenant = match id {
+        Some(id) => snap.find(project, id)?,
+        None => {
+            let id = snap.selected().ok_or(Error::NoTenantConfigured)?;
+            snap.find(project, id.as_str())?
+        }
+    };
+    let view = snap.tenant_view(tenant);
+    let profiles = snap
+        .profile_views()
+        .into_iter()
+        .filter(|p| p.tenant_id.as_deref() == Some(tenant.id.as_str()))
+        .collect();
+    let active_key = snap.sessions.active_key.as_deref();
+    let session = snap.sessions.entry(&tenant.id.session_key()).map(|s| SessionView::new(&s, active_key));
+    let session_state = session.as_ref().map_or(SessionState::None, |s| s.state);
+    Ok(TenantDetails { tenant: view, profiles, session, session_state })
+}
+
+/// Makes `id` the active tenant: the sessions index's active slot moves to the tenant's key and
+/// the active profile to the one its session was made with (or its first profile). The sessions
+/// themselves are not touched, so switching back restores them.
+pub fn select_tenant(project: &Project, id: &str) -> Result<Selection> {
+    let snap = Snapshot::load(project)?;
+    let tenant = snap.find(project, id)?;
+    let key = tenant.id.session_key();
+    let path = project.sessions_file();
+    let lock = store::lock(&path)?;
+    let mut sessions = SessionIndex::load(&path)?;
+    let linked = |name: &str| snap.profile(name).and_then(Profile::tenant_id).as_ref() == Some(&tenant.id);
+    let from_session = sessions.entry(&key).and_then(|s| s.profile_name).filter(|n| linked(n));
+    let profile = from_session.or_else(|| {
+        snap.profiles.iter().flatten().find(|p| p.tenant_id().as_ref() == Some(&tenant.id)).map(|p| p.name.clone())
+    });
+    sessions.activate(key.clone(), profile.clone());
+    sessions.save(&lock, &path)?;
+    let session_state = sessions.entry(&key).map_or(SessionState::None, |s| s.state());
+    Ok(Selection { tenant: TenantView::new(tenant, true, snap.profiles_by_tenant().remove(&tenant.id).unwrap_or_default()), profile, session_state })
+}
+
+/// Registers a local tenant on an existing PostgreSQL database and gives it a default profile
+/// named after it. If the profile cannot be written, the registry entry is taken back.
+pub fn create_local_tenant(project: &Project, name: &TenantName, database_url: Option<&str>) -> Result<CreatedTenant> {
+    let Some(database_url) = database_url else {
+        return Err(Error::NeedsDocker { operation: "Creating a local tenant without --database-url" });
+    };
+    let url = parse_database_url(database_url)?;
+    let tenant = Tenant::new_local(TenantId::new_local(), name.to_string(), url.to_string());
+    let path = project.tenants_file();
+    {
+        let lock = store::lock(&path)?;
+        let mut registry = Registry::load(&path)?;
+        if let Some(existing) = registry.tenants.iter().find(|t| t.name == tenant.name) {
+            return Err(Error::TenantNameTaken { name: tenant.name.clone(), id: existing.id.to_string() });
+        }
+        registry.upsert(tenant.clone());
+        registry.save(&lock, &path)?;
+    }
+    let profile_name = ProfileName::parse(name.as_str())?;
+    let profile = match write_new_profile(project, &profile_name, &tenant, &CloudPaths::default()) {
+        Ok(()) => Some(profile_name.to_string()),
+        Err(Error::ProfileExists { .. }) => None,
+        Err(e) => {
+            let lock = store::lock(&path)?;
+            let mut registry = Registry::load(&path)?;
+            registry.remove(&tenant.id);
+            registry.save(&lock, &path)?;
+            return Err(e);
+        }
+    };
+    let profiles = profile.iter().cloned().collect();
+    Ok(CreatedTenant { tenant: TenantView::new(&tenant, false, profiles), profile })
+}
+
+/// Removes a tenant from the registry, unlinks its profiles (they stay, pointing at no tenant)
+/// and drops its session, clearing the selection if it was selected.
+pub fn delete_tenant(project: &Project, id: &str) -> Result<DeletedTenant> {
+    let path = project.tenants_file();
+    let tenant = {
+        let lock = store::lock(&path)?;
+        let mut registry = Registry::load(&path)?;
+        let found = registry.find(id.trim()).map(|t| t.id.clone()).ok_or_else(|| Error::TenantNotFound {
+            id: id.to_owned(),
+            registry: path.clone(),
+        })?;
+        let tenant = registry.remove(&found).ok_or_else(|| Error::TenantNotFound {
+            id: id.to_owned(),
+            registry: path.clone(),
+        })?;
+        registry.save(&lock, &path)?;
+        tenant
+    };
+    let mut unlinked_profiles = Vec::new();
+    for profile in load_profiles(project)?.into_iter().flatten() {
+        if profile.tenant_id().as_ref() != Some(&tenant.id) {
+            continue;
+        }
+        let lock = store::lock(&Profile::file(&profile.dir))?;
+        let mut fresh = Profile::load(&profile.dir)?;
+        fresh.unlink_tenant();
+        fresh.save(&lock)?;
+        unlinked_profiles.push(profile.name);
+    }
+    let sessions_path = project.sessions_file();
+    let lock = store::lock(&sessions_path)?;
+    let mut sessions = SessionIndex::load(&sessions_path)?;
+    let key = tenant.id.session_key();
+    let removed_session = sessions.sessions.remove(&key).is_some();
+    let was_active = sessions.active_key.as_deref() == Some(key.as_str());
+    if was_active {
+        sessions.active_key = None;
+        sessions.active_profile_name = None;
+    }
+    if removed_session || was_active {
+        sessions.save(&lock, &sessions_path)?;
+    }
+    Ok(DeletedTenant { tenant: TenantView::new(&tenant, false, Vec::new()), unlinked_profiles, removed_session })
+}
+
+// ---- profiles --------------------------------------------------------------------------------
+
+pub fn list_profiles(project: &Project) -> Result<Vec<ProfileView>> {
+    Ok(Snapshot::load(project)?.profile_views())
+}
+
+pub fn show_profile(project: &Project, name: &str) -> Result<ProfileDetails> {
+    let snap = Snapshot::load(project)?;
+    let name = ProfileName::parse(name)?;
+    let dir = project.profile_dir(&name);
+    let profile = Profile::load(&dir)?;
+    let view = snap
+        .profile_views()
+        .into_iter()
+        .find(|p| p.name == profile.name)
+        .ok_or_else(|| Error::ProfileNotFound { name: name.to_string() })?;
+    let tenant = profile.tenant_id().and_then(|id| snap.registry.get(&id).map(|t| snap.tenant_view(t)));
+    let active_key = snap.sessions.active_key.as_deref();
+    let session = snap
+        .sessions
+        .entry(&profile.session_key())
+        .filter(|s| s.profile_name.as_deref() == Some(profile.name.as_str()))
+        .map(|s| SessionView::new(&s, active_key));
+    Ok(ProfileDetails { profile: view, path: Profile::file(&dir).display().to_string(), tenant, session })
+}
+
+/// Creates a profile linked to `tenant` (the selected tenant when `None`), as the seed says.
+pub fn create_profile(project: &Project, name: &ProfileName, tenant: Option<&str>, paths: &CloudPaths) -> Result<ProfileView> {
+    let snap = Snapshot::load(project)?;
+    let tenant = match tenant {
+        Some(id) => snap.find(project, id)?,
+        None => {
+            let id = snap.selected().ok_or(Error::NoTenantConfigured)?;
+            snap.find(project, id.as_str())?
+        }
+    };
+    write_new_profile(project, name, tenant, paths)?;
+    Ok(ProfileView {
+        name: name.to_string(),
+        display_name: Profile::load(&project.profile_dir(name))?.display_name().map(str::to_owned),
+        target: Some(if tenant.tenant_type == TenantType::Cloud { "cloud" } else { "local" }.to_owned()),
+        tenant_id: Some(tenant.id.to_string()),
+        active: false,
+        problem: None,
+    })
+}
+
+/// Writes `profiles/<name>/{profile.yaml,secrets.json}`. Creating the folder is the claim on
+/// the name (it fails if another writer got there first); on any later failure the folder goes.
+fn write_new_profile(project: &Project, name: &ProfileName, tenant: &Tenant, paths: &CloudPaths) -> Result<()> {
+    let parent = project.profiles_dir();
+    fs::create_dir_all(&parent).map_err(Error::io("create", &parent))?;
+    let dir = project.profile_dir(name);
+    match fs::create_dir(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Error::ProfileExists { name: name.to_string() });
+        }
+        Err(e) => return Err(Error::io("create", &dir)(e)),
+    }
+    let result = (|| {
+        let profile = Profile::build(name, dir.clone(), tenant, project.root(), paths);
+        let lock = store::lock(&Profile::file(&dir))?;
+        profile.save(&lock)?;
+        let secrets = dir.join("secrets.json");
+        let lock = store::lock(&secrets)?;
+        store::write_atomic(&lock, &secrets, Profile::secrets_json(tenant).as_bytes(), store::PRIVATE)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&dir);
+    }
+    result
+}
+
+/// Deletes a profile's folder; if it was the active profile, the active profile is cleared.
+pub fn delete_profile(project: &Project, name: &str) -> Result<ProfileView> {
+    let name = ProfileName::parse(name)?;
+    let dir = project.profile_dir(&name);
+    let profile = Profile::load(&dir)?;
+    let view = ProfileView {
+        name: profile.name.clone(),
+        display_name: profile.display_name().map(str::to_owned),
+        target: Some(profile.target().to_owned()),
+        tenant_id: profile.tenant_id().map(|id| id.to_string()),
+        active: false,
+        problem: None,
+    };
+    fs::remove_dir_all(&dir).map_err(Error::io("delete", &dir))?;
+    let path = project.sessions_file();
+    let lock = store::lock(&path)?;
+    let mut sessions = SessionIndex::load(&path)?;
+    if sessions.active_profile_name.as_deref() == Some(name.as_str()) {
+        sessions.active_profile_name = None;
+        sessions.save(&lock, &path)?;
+    }
+    Ok(view)
+}
+
+// ---- sessions --------------------------------------------------------------------------------
+
+pub fn list_sessions(project: &Project) -> Result<Vec<SessionView>> {
+    let sessions = SessionIndex::load(&project.sessions_file())?;
+    let active = sessions.active_key.as_deref();
+    Ok(sessions.entries().map(|s| SessionView::new(&s, active)).collect())
+}
+
+/// One session by key (`local`, `tenant_<id>`, or a tenant id); the active one when `None`.
+pub fn show_session(project: &Project, key: Option<&str>) -> Result<SessionView> {
+    let sessions = SessionIndex::load(&project.sessions_file())?;
+    let key = match key {
+        Some(k) if sessions.sessions.contains_key(k) || k == LOCAL_KEY => k.to_owned(),
+        Some(k) => format!("tenant_{k}"),
+        None => sessions.active_key.clone().ok_or(Error::NoTenantConfigured)?,
+    };
+    let session = sessions.entry(&key).ok_or(Error::SessionNotFound { key: key.clone() })?;
+    Ok(SessionView::new(&session, sessions.active_key.as_deref()))
+}
+
+/// Switches to a profile, as `systemprompt admin session switch` does: its tenant's session slot
+/// becomes active. Only the two active fields change.
+pub fn switch_session(project: &Project, profile: &str) -> Result<SessionSwitch> {
+    let name = ProfileName::parse(profile)?;
+    let profile = Profile::load(&project.profile_dir(&name))?;
+    let key = profile.session_key();
+    let path = project.sessions_file();
+    let lock = store::lock(&path)?;
+    let mut sessions = SessionIndex::load(&path)?;
+    sessions.activate(key.clone(), Some(profile.name.clone()));
+    sessions.save(&lock, &path)?;
+    let session_state = sessions
+        .entry(&key)
+        .filter(|s| s.profile_name.as_deref() == Some(profile.name.as_str()))
+        .map_or(SessionState::None, |s| s.state());
+    Ok(SessionSwitch { profile: profile.name, key, session_state })
+}

@@ -1,0 +1,81 @@
+//! A SystemPrompt project: the folder holding `.systemprompt/`, found like the CLI finds it, by
+//! walking up from the current directory.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::name::ProfileName;
+use crate::registry::Registry;
+use crate::store;
+
+pub const STATE_DIR: &str = ".systemprompt";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    root: PathBuf,
+}
+
+impl Project {
+    /// The nearest folder at or above `start` that holds `.systemprompt/`.
+    pub fn discover(start: &Path) -> Result<Self> {
+        let start = absolute(start);
+        start
+            .ancestors()
+            .find(|dir| dir.join(STATE_DIR).is_dir())
+            .map(|root| Self { root: root.to_owned() })
+            .ok_or(Error::ProjectNotFound { start })
+    }
+
+    /// Exactly `dir`, which must hold `.systemprompt/` (what `--project DIR` means).
+    pub fn open(dir: &Path) -> Result<Self> {
+        let root = absolute(dir);
+        if root.join(STATE_DIR).is_dir() { Ok(Self { root }) } else { Err(Error::NotAProject { dir: root }) }
+    }
+
+    /// Creates `.systemprompt/` in `dir` (with the CLI's `*` .gitignore and an empty registry)
+    /// unless it exists; an existing project is left as it is.
+    pub fn init(dir: &Path) -> Result<Self> {
+        let project = Self { root: absolute(dir) };
+        let state = project.state_dir();
+        fs::create_dir_all(&state).map_err(Error::io("create", &state))?;
+        let gitignore = state.join(".gitignore");
+        if !gitignore.exists() {
+            fs::write(&gitignore, "*\n").map_err(Error::io("write", &gitignore))?;
+        }
+        let tenants = project.tenants_file();
+        let lock = store::lock(&tenants)?;
+        if store::read(&tenants)?.is_none() {
+            Registry::default().save(&lock, &tenants)?;
+        }
+        Ok(project)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join(STATE_DIR)
+    }
+
+    pub fn tenants_file(&self) -> PathBuf {
+        self.state_dir().join("tenants.json")
+    }
+
+    pub fn sessions_file(&self) -> PathBuf {
+        self.state_dir().join("sessions").join("index.json")
+    }
+
+    pub fn profiles_dir(&self) -> PathBuf {
+        self.state_dir().join("profiles")
+    }
+
+    pub fn profile_dir(&self, name: &ProfileName) -> PathBuf {
+        self.profiles_dir().join(name.as_str())
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}

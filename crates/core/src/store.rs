@@ -1,0 +1,135 @@
+//! Safe writes to the user's files.
+//!
+//! The `systemprompt` CLI rewrites whole files with no locking, so two writers can lose each
+//! other's changes and a crash mid-write can leave half a file. Tenantdesk instead:
+//! - takes an advisory lock on a sidecar `.<file>.lock` (not the file itself: the file is
+//!   replaced by rename, and a lock on the old inode would protect nothing);
+//! - re-reads the file *inside* the lock, so it applies its change to the latest content;
+//! - writes a temp file in the same folder, fsyncs it, renames it over the target and fsyncs the
+//!   folder, so readers see either the old file or the new one, never a mix.
+//!
+//! Readers take no lock: a rename is atomic, so a reader always sees a whole file.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// File modes: files that may hold secrets are owner-only, as the CLI writes them.
+pub const PRIVATE: u32 = 0o600;
+pub const SHARED: u32 = 0o644;
+
+/// Held while a read-modify-write of one file is in progress; dropping it releases the lock.
+#[derive(Debug)]
+pub struct WriteLock {
+    _file: File,
+}
+
+fn sidecar(target: &Path, suffix: &str) -> PathBuf {
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    target.with_file_name(format!(".{name}{suffix}"))
+}
+
+/// Blocks until this process is the only Tenantdesk writer of `target`.
+pub fn lock(target: &Path) -> Result<WriteLock> {
+    let dir = parent(target);
+    fs::create_dir_all(dir).map_err(Error::io("create", dir))?;
+    let path = sidecar(target, ".lock");
+    let mut options = OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    set_mode(&mut options, PRIVATE);
+    let file = options.open(&path).map_err(Error::io("open lock file", &path))?;
+    file.lock().map_err(Error::io("lock", &path))?;
+    sweep_temp_files(target);
+    Ok(WriteLock { _file: file })
+}
+
+/// Reads a whole file; `None` when it does not exist.
+pub fn read(path: &Path) -> Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io("read", path)(e)),
+    }
+}
+
+/// Replaces `target` with `bytes` atomically. Call it while holding [`lock`] for `target`.
+pub fn write_atomic(_lock: &WriteLock, target: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    let dir = parent(target);
+    let tmp = sidecar(target, &format!(".tmp-{}-{}", std::process::id(), random_suffix()));
+    let result = (|| {
+        let mut options = OpenOptions::new();
+        options.create_new(true).write(true);
+        set_mode(&mut options, mode);
+        let mut file = options.open(&tmp).map_err(Error::io("create", &tmp))?;
+        file.write_all(bytes).map_err(Error::io("write", &tmp))?;
+        file.sync_all().map_err(Error::io("flush", &tmp))?;
+        fs::rename(&tmp, target).map_err(Error::io("replace", target))?;
+        // The rename is durable only once the folder entry is on disk.
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A writer killed mid-write leaves its temp file behind; the next lock holder removes it.
+fn sweep_temp_files(target: &Path) {
+    let prefix = sidecar(target, ".tmp-");
+    let (Some(dir), Some(prefix)) = (prefix.parent(), prefix.file_name()) else { return };
+    let prefix = prefix.to_string_lossy();
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(prefix.as_ref()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+fn parent(path: &Path) -> &Path {
+    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+fn random_suffix() -> String {
+    let mut bytes = [0u8; 6];
+    let _ = getrandom::fill(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(unix)]
+fn set_mode(options: &mut OpenOptions, mode: u32) {
+    use std::os::unix::fs::OpenOptionsExt;
+    options.mode(mode);
+}
+
+#[cfg(not(unix))]
+fn set_mode(_options: &mut OpenOptions, _mode: u32) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_content_and_sweeps_stale_temp_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("tenants.json");
+        let stale = dir.path().join(".tenants.json.tmp-1-abc");
+        fs::write(&stale, "half").expect("write stale");
+        let guard = lock(&target).expect("lock");
+        assert!(!stale.exists(), "stale temp file survived");
+        write_atomic(&guard, &target, b"one", PRIVATE).expect("write");
+        write_atomic(&guard, &target, b"two", PRIVATE).expect("write");
+        assert_eq!(fs::read(&target).expect("read"), b"two");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&target).expect("meta").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+    }
+}
