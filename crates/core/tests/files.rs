@@ -1,0 +1,322 @@
+//! The file model against real files: every shape the CLI has written survives a round trip,
+//! bad files are reported and left alone, and the use cases change exactly what they should.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use tenantdesk_core::name::{ProfileName, TenantName};
+use tenantdesk_core::profile::{CloudPaths, Profile};
+use tenantdesk_core::registry::Registry;
+use tenantdesk_core::session::{SessionIndex, SessionState};
+use tenantdesk_core::{ops, store, Error, Project};
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(rel)
+}
+
+fn read_fixture(rel: &str) -> String {
+    fs::read_to_string(fixture(rel)).expect("fixture")
+}
+
+/// A project with the seed's registry, a seed-shaped `local` profile, a CLI-shaped `staging`
+/// profile and two sessions (one per tenant).
+fn project() -> (tempfile::TempDir, Project) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join(".systemprompt");
+    fs::create_dir_all(state.join("profiles/local")).expect("mkdir");
+    fs::create_dir_all(state.join("profiles/staging")).expect("mkdir");
+    fs::create_dir_all(state.join("sessions")).expect("mkdir");
+    fs::copy(fixture("registry/seed.json"), state.join("tenants.json")).expect("copy");
+    fs::copy(fixture("profiles/seed.yaml"), state.join("profiles/local/profile.yaml")).expect("copy");
+    fs::copy(fixture("profiles/cli-current.yaml"), state.join("profiles/staging/profile.yaml")).expect("copy");
+    fs::copy(fixture("sessions/index.json"), state.join("sessions/index.json")).expect("copy");
+    let project = Project::open(dir.path()).expect("project");
+    (dir, project)
+}
+
+fn rewrite_registry(path: &Path) -> String {
+    let lock = store::lock(path).expect("lock");
+    let mut registry = Registry::load(path).expect("load");
+    registry.save(&lock, path).expect("save");
+    fs::read_to_string(path).expect("read")
+}
+
+// ---- round trips -----------------------------------------------------------------------------
+
+#[test]
+fn cli_written_registries_round_trip_byte_for_byte() {
+    for name in ["registry/cli-current.json", "registry/legacy.json", "registry/unknown-fields.json"] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("tenants.json");
+        let original = read_fixture(name);
+        fs::write(&path, &original).expect("write");
+        assert_eq!(rewrite_registry(&path), original, "{name} changed on rewrite");
+    }
+}
+
+#[test]
+fn the_seed_registry_keeps_every_field_and_gains_the_cli_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tenants.json");
+    fs::write(&path, read_fixture("registry/seed.json")).expect("write");
+    let rewritten = rewrite_registry(&path);
+    let before: Value = serde_json::from_str(&read_fixture("registry/seed.json")).expect("json");
+    let mut after: Value = serde_json::from_str(&rewritten).expect("json");
+    // The CLI always writes external_db_access; the seed's cloud entry leaves it out.
+    assert_eq!(after["tenants"][1]["external_db_access"], Value::Bool(false));
+    after["tenants"][1].as_object_mut().expect("obj").remove("external_db_access");
+    assert_eq!(before, after);
+    let cloud = &rewritten[rewritten.find("999bc654").expect("cloud entry")..];
+    let order: Vec<usize> = ["\"name\"", "\"app_id\"", "\"hostname\"", "\"region\"", "\"tenant_type\""]
+        .iter()
+        .map(|k| cloud.find(k).expect(k))
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "keys not in the CLI's order: {order:?}");
+}
+
+#[test]
+fn legacy_and_both_local_id_shapes_are_read() {
+    let legacy = Registry::parse(Path::new("legacy.json"), read_fixture("registry/legacy.json").as_bytes()).expect("parse");
+    assert_eq!(legacy.tenants[0].shared_container_db.as_deref(), Some("old_shared_x1y2z3"));
+    assert_eq!(legacy.tenants[1].sync_token.as_deref(), Some("legacy-sync-token-value"));
+    let seed = Registry::parse(Path::new("seed.json"), read_fixture("registry/seed.json").as_bytes()).expect("parse");
+    assert!(seed.tenants[0].id.is_local(), "local_<hex>");
+    let current = Registry::parse(Path::new("c.json"), read_fixture("registry/cli-current.json").as_bytes()).expect("parse");
+    assert!(current.tenants[0].id.is_local(), "local_<uuid>");
+    assert!(!current.tenants[1].id.is_local());
+}
+
+#[test]
+fn profiles_keep_unknown_keys_and_their_header_on_rewrite() {
+    for name in ["profiles/seed.yaml", "profiles/cli-current.yaml"] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("profile.yaml");
+        let original = read_fixture(name);
+        fs::write(&file, &original).expect("write");
+        let profile = Profile::load(dir.path()).expect("load");
+        let lock = store::lock(&file).expect("lock");
+        profile.save(&lock).expect("save");
+        let rewritten = fs::read_to_string(&file).expect("read");
+        let before: serde_yaml::Value = serde_yaml::from_str(&original).expect("yaml");
+        let after: serde_yaml::Value = serde_yaml::from_str(&rewritten).expect("yaml");
+        assert_eq!(before, after, "{name}");
+        let header: Vec<&str> = original.lines().take_while(|l| l.starts_with('#')).collect();
+        assert!(rewritten.starts_with(&header.join("\n")), "{name} lost its header");
+    }
+}
+
+#[test]
+fn the_session_index_keeps_unknown_fields() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("index.json");
+    fs::write(&path, read_fixture("sessions/index.json")).expect("write");
+    let lock = store::lock(&path).expect("lock");
+    let mut index = SessionIndex::load(&path).expect("load");
+    index.save(&lock, &path).expect("save");
+    let mut before: Value = serde_json::from_str(&read_fixture("sessions/index.json")).expect("json");
+    let mut after: Value = serde_json::from_str(&fs::read_to_string(&path).expect("read")).expect("json");
+    before.as_object_mut().expect("obj").remove("updated_at");
+    after.as_object_mut().expect("obj").remove("updated_at");
+    assert_eq!(before, after);
+}
+
+// ---- bad files -------------------------------------------------------------------------------
+
+#[test]
+fn a_corrupt_registry_is_reported_with_its_position_and_left_untouched() {
+    let (_dir, project) = project();
+    let path = project.tenants_file();
+    let broken = "{\n  \"tenants\": [\n    { \"id\": \"local_1\", \"name\": \"x\", }\n  ]\n";
+    fs::write(&path, broken).expect("write");
+    for result in [
+        ops::delete_tenant(&project, "local_1").map(|_| ()),
+        ops::select_tenant(&project, "local_1").map(|_| ()),
+        ops::create_local_tenant(&project, &TenantName::parse("n").expect("name"), Some("postgres://u:p@h/db")).map(|_| ()),
+    ] {
+        match result {
+            Err(Error::Corrupt { line, column, .. }) => assert_eq!((line, column), (3, 37)),
+            other => panic!("expected Corrupt, got {other:?}"),
+        }
+    }
+    assert_eq!(fs::read_to_string(&path).expect("read"), broken);
+}
+
+#[test]
+fn wrong_types_are_reported_not_guessed() {
+    let (_dir, project) = project();
+    let path = project.tenants_file();
+    let wrong = r#"{"tenants": [{"id": "local_1", "name": 42}], "synced_at": "x"}"#;
+    fs::write(&path, wrong).expect("write");
+    let err = ops::list_tenants(&project).expect_err("must fail");
+    assert!(matches!(err, Error::Corrupt { .. }), "{err:?}");
+    assert!(err.to_string().contains("invalid type"), "{err}");
+    assert_eq!(fs::read_to_string(&path).expect("read"), wrong);
+}
+
+#[test]
+fn a_malformed_profile_is_listed_with_its_problem() {
+    let (_dir, project) = project();
+    fs::create_dir_all(project.profiles_dir().join("broken")).expect("mkdir");
+    fs::write(project.profiles_dir().join("broken/profile.yaml"), "name: [unclosed\n").expect("write");
+    let profiles = ops::list_profiles(&project).expect("list");
+    let broken = profiles.iter().find(|p| p.name == "broken").expect("listed");
+    assert!(broken.problem.as_deref().is_some_and(|p| p.contains("YAML")), "{broken:?}");
+    assert_eq!(profiles.iter().filter(|p| p.problem.is_none()).count(), 2);
+}
+
+#[test]
+fn a_newer_session_store_is_refused() {
+    let (_dir, project) = project();
+    fs::write(project.sessions_file(), r#"{"version": 2, "sessions": {}}"#).expect("write");
+    let err = ops::select_tenant(&project, "local_19bff27604c").expect_err("must fail");
+    assert!(matches!(err, Error::SessionStoreVersion { found: 2, .. }), "{err:?}");
+}
+
+#[test]
+fn path_traversal_in_names_touches_nothing() {
+    let (dir, project) = project();
+    let before = snapshot(dir.path());
+    for bad in ["../escape", "a/b", "..", ""] {
+        assert!(ProfileName::parse(bad).is_err(), "{bad}");
+        assert!(ops::delete_profile(&project, bad).is_err(), "{bad}");
+        assert!(ops::show_profile(&project, bad).is_err(), "{bad}");
+    }
+    assert_eq!(before, snapshot(dir.path()));
+}
+
+fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).expect("read_dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path.clone(), fs::read(&path).expect("read")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+// ---- use cases -------------------------------------------------------------------------------
+
+#[test]
+fn selecting_a_tenant_and_back_restores_its_session_untouched() {
+    let (_dir, project) = project();
+    let original: Value = serde_json::from_str(&read_fixture("sessions/index.json")).expect("json");
+
+    let cloud = ops::select_tenant(&project, "999bc654-9a64-49bc-98be-db976fc84e76").expect("select cloud");
+    assert_eq!(cloud.profile.as_deref(), Some("staging"));
+    assert_eq!(cloud.session_state, SessionState::Expired);
+    let index = SessionIndex::load(&project.sessions_file()).expect("load");
+    assert_eq!(index.active_key.as_deref(), Some("tenant_999bc654-9a64-49bc-98be-db976fc84e76"));
+    assert_eq!(index.active_profile_name.as_deref(), Some("staging"));
+
+    let local = ops::select_tenant(&project, "local_19bff27604c").expect("select local");
+    assert_eq!(local.profile.as_deref(), Some("local"));
+    assert_eq!(local.session_state, SessionState::Active);
+    let after: Value = serde_json::from_str(&fs::read_to_string(project.sessions_file()).expect("read")).expect("json");
+    assert_eq!(after["sessions"], original["sessions"], "sessions were modified");
+    assert_eq!(after["active_key"], original["active_key"]);
+    assert_eq!(after["active_profile_name"], original["active_profile_name"]);
+    assert_eq!(after["future_top_field"], "kept");
+}
+
+#[test]
+fn the_selection_drives_list_and_show() {
+    let (_dir, project) = project();
+    let list = ops::list_tenants(&project).expect("list");
+    assert_eq!(list.selected.as_deref(), Some("local_19bff27604c"));
+    assert!(list.tenants[0].selected && !list.tenants[1].selected);
+    assert_eq!(list.tenants[0].database_url.as_deref(), Some("postgres://systemprompt:***@localhost:5432/systemprompt"));
+    let shown = ops::show_tenant(&project, None).expect("show");
+    assert_eq!(shown.tenant.id, "local_19bff27604c");
+    assert_eq!(shown.profiles.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["local"]);
+    assert_eq!(shown.session_state, SessionState::Active);
+
+    fs::remove_file(project.sessions_file()).expect("rm");
+    assert!(matches!(ops::show_tenant(&project, None), Err(Error::NoTenantConfigured)));
+    assert!(matches!(ops::show_tenant(&project, Some("nope")), Err(Error::TenantNotFound { .. })));
+    // A shortened id from the list works as long as it is unambiguous.
+    assert_eq!(ops::show_tenant(&project, Some("999bc654-9a64...")).expect("short").tenant.name, "my-project-prod");
+}
+
+#[test]
+fn deleting_a_tenant_unlinks_its_profiles_and_drops_its_session() {
+    let (_dir, project) = project();
+    let deleted = ops::delete_tenant(&project, "local_19bff27604c").expect("delete");
+    assert_eq!(deleted.unlinked_profiles, ["local"]);
+    assert!(deleted.removed_session);
+    let registry = Registry::load(&project.tenants_file()).expect("load");
+    assert_eq!(registry.tenants.len(), 1);
+    let profile = Profile::load(&project.profiles_dir().join("local")).expect("profile kept");
+    assert_eq!(profile.tenant_id(), None);
+    assert_eq!(profile.doc["cloud"]["tenants_path"].as_str(), Some("../../tenants.json"), "other keys kept");
+    let index = SessionIndex::load(&project.sessions_file()).expect("load");
+    assert!(index.active_key.is_none());
+    assert!(index.entry("tenant_999bc654-9a64-49bc-98be-db976fc84e76").is_some(), "other session kept");
+    assert!(matches!(ops::delete_tenant(&project, "local_19bff27604c"), Err(Error::TenantNotFound { .. })));
+}
+
+#[test]
+fn created_profiles_leave_out_the_seed_default_paths() {
+    let (_dir, project) = project();
+    let name = ProfileName::parse("local-test").expect("name");
+    ops::create_profile(&project, &name, None, &CloudPaths {
+        credentials_path: Some("../../credentials.json".to_owned()),
+        tenants_path: Some("../../elsewhere/tenants.json".to_owned()),
+    })
+    .expect("create");
+    let profile = Profile::load(&project.profile_dir(&name)).expect("load");
+    assert_eq!(profile.tenant_id().map(|i| i.to_string()).as_deref(), Some("local_19bff27604c"));
+    let cloud = profile.doc["cloud"].as_mapping().expect("cloud");
+    assert!(cloud.get("credentials_path").is_none(), "default written");
+    assert_eq!(cloud.get("tenants_path").and_then(|v| v.as_str()), Some("../../elsewhere/tenants.json"));
+    for key in ["name", "display_name", "target", "site", "database", "server", "security", "paths", "rate_limits", "system_admin", "runtime", "secrets"] {
+        assert!(profile.doc.get(key).is_some(), "missing section {key}");
+    }
+    let secrets = fs::read_to_string(project.profile_dir(&name).join("secrets.json")).expect("secrets");
+    assert!(!secrets.contains("localdev"), "password written in plaintext: {secrets}");
+    assert!(matches!(ops::create_profile(&project, &name, None, &CloudPaths::default()), Err(Error::ProfileExists { .. })));
+}
+
+#[test]
+fn a_cloud_profile_gets_the_cloud_builder_sections() {
+    let (_dir, project) = project();
+    let name = ProfileName::parse("production").expect("name");
+    ops::create_profile(&project, &name, Some("999bc654-9a64-49bc-98be-db976fc84e76"), &CloudPaths::default()).expect("create");
+    let profile = Profile::load(&project.profile_dir(&name)).expect("load");
+    assert_eq!(profile.target(), "cloud");
+    assert_eq!(profile.display_name(), Some("Production"));
+    assert_eq!(profile.doc["server"]["api_external_url"].as_str(), Some("https://999bc6549a64.systemprompt.io"));
+    assert_eq!(profile.doc["cloud"]["validation"].as_str(), Some("strict"));
+    assert!(profile.doc["paths"]["system"].as_str().is_some_and(|p| p.starts_with("/app")));
+}
+
+#[test]
+fn switching_sessions_changes_only_the_active_fields() {
+    let (_dir, project) = project();
+    let switched = ops::switch_session(&project, "staging").expect("switch");
+    assert_eq!(switched.key, "tenant_999bc654-9a64-49bc-98be-db976fc84e76");
+    assert_eq!(switched.session_state, SessionState::Expired);
+    let sessions = ops::list_sessions(&project).expect("list");
+    assert_eq!(sessions.iter().filter(|s| s.active).count(), 1);
+    let json = serde_json::to_string(&sessions).expect("json");
+    assert!(!json.contains("SECRET"), "a session token reached a view: {json}");
+    assert!(matches!(ops::switch_session(&project, "ghost"), Err(Error::ProfileNotFound { .. })));
+}
+
+#[test]
+fn projects_are_found_by_walking_up() {
+    let (dir, project) = project();
+    let deep = dir.path().join("a/b/c");
+    fs::create_dir_all(&deep).expect("mkdir");
+    assert_eq!(Project::discover(&deep).expect("found").root(), project.root());
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    assert!(matches!(Project::discover(elsewhere.path()), Err(Error::ProjectNotFound { .. })));
+    assert!(matches!(Project::open(elsewhere.path()), Err(Error::NotAProject { .. })));
+}
