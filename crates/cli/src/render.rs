@@ -201,7 +201,7 @@ pub fn session_list(sessions: &[SessionView]) -> String {
         let _ = writeln!(
             out,
             "  {:<21}{marker}{:<8}{:<16}{}",
-            short_id(&s.key),
+            s.tenant_id.as_deref().map_or_else(|| s.key.clone(), short_id),
             s.state.to_string(),
             s.profile_name.as_deref().unwrap_or("-"),
             s.user_email.as_deref().unwrap_or("-")

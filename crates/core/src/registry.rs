@@ -34,13 +34,7 @@ impl Registry {
     }
 
     pub fn parse(path: &Path, bytes: &[u8]) -> Result<Self> {
-        serde_json::from_slice(bytes).map_err(|e| Error::Corrupt {
-            path: path.to_owned(),
-            format: "JSON",
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })
+        serde_json::from_slice(bytes).map_err(|e| Error::json(path, &e))
     }
 
     pub fn to_json(&self) -> String {

@@ -54,13 +54,7 @@ impl Default for SessionIndex {
 impl SessionIndex {
     pub fn load(path: &Path) -> Result<Self> {
         let Some(bytes) = store::read(path)? else { return Ok(Self::default()) };
-        let index: Self = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
-            path: path.to_owned(),
-            format: "JSON",
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
+        let index: Self = serde_json::from_slice(&bytes).map_err(|e| Error::json(path, &e))?;
         if index.version > 1 {
             return Err(Error::SessionStoreVersion { path: path.to_owned(), found: index.version });
         }

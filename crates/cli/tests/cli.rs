@@ -1,0 +1,276 @@
+//! The `tenantdesk` binary as users and scripts run it: real processes on real project folders.
+//! Output is snapshot-tested; concurrency and crash safety are tested with many processes at once.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_tenantdesk");
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(rel)
+}
+
+/// The seed's project: its registry, a profile per tenant and a session per tenant.
+fn seed_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join(".systemprompt");
+    for sub in ["profiles/local", "profiles/staging", "sessions"] {
+        fs::create_dir_all(state.join(sub)).expect("mkdir");
+    }
+    fs::copy(fixture("registry/seed.json"), state.join("tenants.json")).expect("copy");
+    fs::copy(fixture("profiles/seed.yaml"), state.join("profiles/local/profile.yaml")).expect("copy");
+    fs::copy(fixture("profiles/cli-current.yaml"), state.join("profiles/staging/profile.yaml")).expect("copy");
+    fs::copy(fixture("sessions/index.json"), state.join("sessions/index.json")).expect("copy");
+    dir
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("TENANTDESK_PROJECT")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run tenantdesk")
+}
+
+/// stdout, then stderr and the exit code, with the temp folder replaced so snapshots are stable.
+fn transcript(dir: &Path, args: &[&str]) -> String {
+    let out = run(dir, args);
+    let root = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
+    let clean = |bytes: &[u8]| {
+        String::from_utf8_lossy(bytes)
+            .replace(&root.display().to_string(), "[PROJECT]")
+            .replace(&dir.display().to_string(), "[PROJECT]")
+    };
+    format!(
+        "$ tenantdesk {}\n{}\n--- stderr (exit {}) ---\n{}",
+        args.join(" "),
+        clean(&out.stdout),
+        out.status.code().unwrap_or(-1),
+        clean(&out.stderr)
+    )
+}
+
+fn tree(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).expect("read_dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if !path.file_name().is_some_and(|n| n.to_string_lossy().ends_with(".lock")) {
+                out.push((path.clone(), fs::read(&path).expect("read")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+// ---- output snapshots ------------------------------------------------------------------------
+
+#[test]
+fn tenant_list_and_show_look_like_the_seed() {
+    let dir = seed_project();
+    insta::assert_snapshot!("tenant_list", transcript(dir.path(), &["cloud", "tenant", "list"]));
+    insta::assert_snapshot!("tenant_show_selected", transcript(dir.path(), &["cloud", "tenant", "show"]));
+    insta::assert_snapshot!(
+        "tenant_show_cloud",
+        transcript(dir.path(), &["cloud", "tenant", "show", "999bc654-9a64-49bc-98be-db976fc84e76"])
+    );
+    insta::assert_snapshot!("tenant_list_json", transcript(dir.path(), &["--json", "cloud", "tenant", "list"]));
+    insta::assert_snapshot!("profile_list", transcript(dir.path(), &["cloud", "profile", "list"]));
+    insta::assert_snapshot!("session_list", transcript(dir.path(), &["admin", "session", "list"]));
+}
+
+#[test]
+fn errors_use_the_seed_troubleshooting_words() {
+    let dir = seed_project();
+    insta::assert_snapshot!("error_tenant_not_found", transcript(dir.path(), &["cloud", "tenant", "select", "nope"]));
+    insta::assert_snapshot!(
+        "error_tenant_not_found_json",
+        transcript(dir.path(), &["--json", "cloud", "tenant", "show", "nope"])
+    );
+    fs::remove_file(dir.path().join(".systemprompt/sessions/index.json")).expect("rm");
+    insta::assert_snapshot!("error_no_tenant_configured", transcript(dir.path(), &["cloud", "tenant", "show"]));
+    insta::assert_snapshot!(
+        "error_delete_needs_yes",
+        transcript(dir.path(), &["cloud", "tenant", "delete", "local_19bff27604c"])
+    );
+    insta::assert_snapshot!("error_select_needs_id", transcript(dir.path(), &["cloud", "tenant", "select"]));
+    let empty = tempfile::tempdir().expect("tempdir");
+    insta::assert_snapshot!("error_no_project", transcript(empty.path(), &["cloud", "tenant", "list"]));
+}
+
+#[test]
+fn select_then_list_marks_the_new_tenant() {
+    let dir = seed_project();
+    let out = run(dir.path(), &["cloud", "tenant", "select", "999bc654-9a64-49bc-98be-db976fc84e76"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let list = String::from_utf8_lossy(&run(dir.path(), &["cloud", "tenant", "list"]).stdout).into_owned();
+    let line = list.lines().find(|l| l.contains("(selected)")).expect("a selected line");
+    assert!(line.contains("my-project-prod"), "{list}");
+}
+
+// ---- bad input changes nothing ---------------------------------------------------------------
+
+#[test]
+fn bad_input_is_refused_and_nothing_changes_on_disk() {
+    let dir = seed_project();
+    let before = tree(dir.path());
+    let cases: &[&[&str]] = &[
+        &["cloud", "tenant", "create", "--name", "", "--database-url", "postgres://u:p@h/db"],
+        &["cloud", "tenant", "create", "--name", "../evil", "--database-url", "postgres://u:p@h/db"],
+        &["cloud", "tenant", "create", "--name", "it's; drop", "--database-url", "postgres://u:p@h/db"],
+        &["cloud", "tenant", "create", "--name", "naïve", "--database-url", "postgres://u:p@h/db"],
+        &["cloud", "tenant", "create", "--name", "ok", "--database-url", "mysql://u:p@h/db"],
+        &["cloud", "tenant", "create", "--name", "my-project", "--database-url", "postgres://u:p@h/db"],
+        &["cloud", "tenant", "create", "--name", "ok"],
+        &["cloud", "tenant", "select", "local_doesnotexist"],
+        &["cloud", "tenant", "delete", "local_doesnotexist", "-y"],
+        &["cloud", "profile", "create", "../../escape"],
+        &["cloud", "profile", "create", "local"],
+        &["cloud", "profile", "create", "x", "--tenant", "nope"],
+        &["cloud", "profile", "delete", "../local", "-y"],
+        &["cloud", "profile", "delete", "ghost", "-y"],
+        &["admin", "session", "switch", "ghost"],
+        &["admin", "session", "show", "tenant_nope"],
+    ];
+    for args in cases {
+        let out = run(dir.path(), args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?} should fail: {stderr}");
+        assert!(stderr.starts_with("Error: "), "{args:?}: {stderr}");
+        assert!(stderr.contains("Hint: "), "{args:?} gives no next step: {stderr}");
+        assert_eq!(before, tree(dir.path()), "{args:?} changed files");
+    }
+}
+
+#[test]
+fn a_malformed_registry_is_reported_with_line_and_column_and_kept() {
+    let dir = seed_project();
+    let path = dir.path().join(".systemprompt/tenants.json");
+    fs::write(&path, "{\"tenants\": [\n  {\"id\": \"local_1\",, \"name\": \"x\"}\n]}").expect("write");
+    let before = tree(dir.path());
+    for args in [
+        &["cloud", "tenant", "list"][..],
+        &["cloud", "tenant", "delete", "local_1", "-y"],
+        &["cloud", "tenant", "create", "--name", "n", "--database-url", "postgres://u:p@h/db"],
+    ] {
+        let out = run(dir.path(), args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(stderr.contains("line 2, column 20"), "{stderr}");
+    }
+    assert_eq!(before, tree(dir.path()));
+    fs::copy(fixture("registry/seed.json"), &path).expect("restore");
+    let yaml = dir.path().join(".systemprompt/profiles/local/profile.yaml");
+    fs::write(&yaml, "name: local\ncloud: [unclosed\n").expect("write");
+    let out = run(dir.path(), &["cloud", "profile", "show", "local"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not valid YAML (line 3"), "{out:?}");
+}
+
+// ---- many writers at once --------------------------------------------------------------------
+
+fn init_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    assert!(run(dir.path(), &["init"]).status.success());
+    dir
+}
+
+fn tenant_names(dir: &Path) -> Vec<String> {
+    let text = fs::read_to_string(dir.join(".systemprompt/tenants.json")).expect("registry");
+    let value: Value = serde_json::from_str(&text).expect("registry parses");
+    value["tenants"].as_array().expect("array").iter().map(|t| t["name"].as_str().unwrap_or("").to_owned()).collect()
+}
+
+#[test]
+fn concurrent_processes_never_lose_each_others_changes() {
+    let dir = init_project();
+    let root = dir.path().to_owned();
+    const WRITERS: usize = 4;
+    const EACH: usize = 40;
+    let handles: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let root = root.clone();
+            std::thread::spawn(move || {
+                for i in 0..EACH {
+                    let name = format!("w{w}-t{i}");
+                    let out = run(&root, &["cloud", "tenant", "create", "--name", &name, "--database-url", "postgres://u:p@localhost/db"]);
+                    assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+                    // Interleave selections so the sessions index is contended too.
+                    if i % 5 == 0 {
+                        let out = run(&root, &["--json", "cloud", "tenant", "list"]);
+                        let list: Value = serde_json::from_slice(&out.stdout).expect("json list");
+                        let id = list["tenants"][0]["id"].as_str().expect("id").to_owned();
+                        assert!(run(&root, &["cloud", "tenant", "select", &id]).status.success());
+                    }
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("writer thread");
+    }
+    let mut names = tenant_names(&root);
+    names.sort();
+    let mut expected: Vec<String> = (0..WRITERS).flat_map(|w| (0..EACH).map(move |i| format!("w{w}-t{i}"))).collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    let profiles = fs::read_dir(root.join(".systemprompt/profiles")).expect("profiles").count();
+    assert_eq!(profiles, WRITERS * EACH, "every tenant got its default profile");
+}
+
+// ---- killed mid-write ------------------------------------------------------------------------
+
+#[test]
+fn processes_killed_mid_write_never_corrupt_the_registry() {
+    let dir = init_project();
+    let root = dir.path().to_owned();
+    // Calibrate: how long one uninterrupted write takes on this machine.
+    let started = std::time::Instant::now();
+    assert!(run(&root, &["cloud", "tenant", "create", "--name", "calibrate", "--database-url", "postgres://u:p@h/db"]).status.success());
+    let span = (started.elapsed().as_micros() as u64 * 3 / 2).max(1000);
+    let mut acknowledged = vec!["calibrate".to_owned()];
+    let mut killed = 0;
+    for i in 0..150u64 {
+        let name = format!("crash-{i}");
+        let mut child = Command::new(BIN)
+            .args(["cloud", "tenant", "create", "--name", &name, "--database-url", "postgres://u:p@localhost/db"])
+            .current_dir(&root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        // Spread the kill over the process's whole life (start-up, lock, write, rename).
+        std::thread::sleep(Duration::from_micros((i * 7919) % span));
+        let _ = child.kill();
+        let status = child.wait().expect("wait");
+        if status.success() {
+            acknowledged.push(name);
+        } else {
+            killed += 1;
+        }
+        let names = tenant_names(&root);
+        for name in &acknowledged {
+            assert!(names.contains(name), "{name} returned success but is missing after a crash");
+        }
+    }
+    assert!(killed > 10, "the test killed too few writers ({killed}) to mean anything");
+    assert!(acknowledged.len() > 10, "too few writers finished ({}) to mean anything", acknowledged.len());
+    // The next writer sweeps temp files a killed writer left behind.
+    assert!(run(&root, &["cloud", "tenant", "create", "--name", "after", "--database-url", "postgres://u:p@h/db"]).status.success());
+    let leftovers: Vec<_> = fs::read_dir(root.join(".systemprompt"))
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
