@@ -78,6 +78,16 @@ enum TenantCommand {
         /// Do not ask for confirmation (required when not interactive).
         #[arg(short = 'y', long)]
         yes: bool,
+        /// The tenant's name, required to delete a production tenant.
+        #[arg(long, value_name = "NAME")]
+        confirm_name: Option<String>,
+    },
+    /// Mark a tenant as production (deleting it then needs its name typed), or unmark it.
+    Production {
+        id: String,
+        /// Remove the production mark.
+        #[arg(long)]
+        off: bool,
     },
 }
 
@@ -201,11 +211,22 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
             };
             emit(json, &ops::create_local_tenant(project, &name, url.as_deref())?, render::created_tenant)
         }
-        TenantCommand::Delete { id, yes } => {
+        TenantCommand::Delete { id, yes, confirm_name } => {
             let id = prompt::tenant_id(project, id, "delete")?;
-            let shown = ops::show_tenant(project, Some(&id))?;
-            prompt::confirm(yes, &format!("Delete tenant '{}'?", shown.tenant.name), "tenant delete")?;
-            emit(json, &ops::delete_tenant(project, &id)?, render::deleted_tenant)
+            let tenant = ops::show_tenant(project, Some(&id))?.tenant;
+            let confirm_name = match confirm_name {
+                None if tenant.production && prompt::interactive() => {
+                    Some(prompt::text(None, &format!("'{}' is production. Type its name to delete it", tenant.name), "--confirm-name")?)
+                }
+                given => {
+                    prompt::confirm(yes, &format!("Delete tenant '{}'?", tenant.name), "tenant delete")?;
+                    given
+                }
+            };
+            emit(json, &ops::delete_tenant(project, &id, confirm_name.as_deref())?, render::deleted_tenant)
+        }
+        TenantCommand::Production { id, off } => {
+            emit(json, &ops::set_production(project, &id, !off)?, render::production)
         }
     }
 }

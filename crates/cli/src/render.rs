@@ -77,6 +77,9 @@ fn tenant_fields(out: &mut String, t: &TenantView) {
         field(out, "Docker project", project);
     }
     field(out, "Selected", if t.selected { "yes" } else { "no" });
+    if t.production {
+        field(out, "Production", "yes (deleting needs its name typed)");
+    }
 }
 
 fn session_summary(session: Option<&SessionView>, state: SessionState) -> String {
@@ -128,6 +131,14 @@ pub fn created_tenant(c: &CreatedTenant) -> String {
     }
     let _ = write!(out, "\n  Next: tenantdesk cloud tenant select {}", c.tenant.id);
     out
+}
+
+pub fn production(t: &TenantView) -> String {
+    if t.production {
+        format!("'{}' is marked production: deleting it now needs its name typed", t.name)
+    } else {
+        format!("'{}' is no longer marked production", t.name)
+    }
 }
 
 pub fn deleted_tenant(d: &DeletedTenant) -> String {

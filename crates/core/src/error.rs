@@ -53,6 +53,9 @@ pub enum Error {
     #[error("Could not {action} {}: {source}", path.display())]
     Io { action: &'static str, path: PathBuf, source: std::io::Error },
 
+    #[error("'{name}' is a production tenant: type its name to confirm")]
+    ConfirmationRequired { name: String },
+
     #[error("{operation} needs the Docker engine, which this build cannot manage yet")]
     NeedsDocker { operation: &'static str },
 }
@@ -96,6 +99,9 @@ impl Error {
                 "Check the file's owner and permissions".to_owned()
             }
             Error::Io { .. } => return None,
+            Error::ConfirmationRequired { name } => {
+                format!("Pass --confirm-name {name} (or type it when asked)")
+            }
             Error::NeedsDocker { .. } => {
                 "Pass --database-url postgres://user:password@host:port/db to use an existing database".to_owned()
             }
@@ -120,6 +126,7 @@ impl Error {
             Error::Invalid { .. } => "file_invalid",
             Error::SessionStoreVersion { .. } => "session_store_version",
             Error::Io { .. } => "io",
+            Error::ConfirmationRequired { .. } => "confirmation_required",
             Error::NeedsDocker { .. } => "needs_docker",
         }
     }

@@ -8,6 +8,7 @@
 //! through [`store`], which makes it atomic and serialises writers with an advisory lock.
 
 pub mod error;
+pub mod marks;
 pub mod name;
 pub mod ops;
 pub mod profile;

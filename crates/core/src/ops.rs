@@ -9,6 +9,7 @@ use std::fs;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::marks::TenantMarks;
 use crate::name::{ProfileName, TenantName};
 use crate::profile::{CloudPaths, Profile};
 use crate::project::Project;
@@ -19,6 +20,7 @@ use crate::tenant::{mask_database_url, parse_database_url, Tenant, TenantId, Ten
 
 /// A tenant as shown to the user.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct TenantView {
     pub id: String,
     pub name: String,
@@ -31,11 +33,13 @@ pub struct TenantView {
     pub external_db_access: bool,
     pub docker_project: Option<String>,
     pub selected: bool,
+    /// Marked production in Tenantdesk: deleting it needs its name typed.
+    pub production: bool,
     pub profiles: Vec<String>,
 }
 
 impl TenantView {
-    fn new(tenant: &Tenant, selected: bool, profiles: Vec<String>) -> Self {
+    fn new(tenant: &Tenant, selected: bool, production: bool, profiles: Vec<String>) -> Self {
         Self {
             id: tenant.id.to_string(),
             name: tenant.name.clone(),
@@ -47,12 +51,14 @@ impl TenantView {
             external_db_access: tenant.external_db_access,
             docker_project: tenant.docker_project.clone(),
             selected,
+            production,
             profiles,
         }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct TenantList {
     pub tenants: Vec<TenantView>,
     pub selected: Option<String>,
@@ -61,6 +67,7 @@ pub struct TenantList {
 
 /// A profile as shown to the user; `problem` is set when its file does not load.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ProfileView {
     pub name: String,
     pub display_name: Option<String>,
@@ -72,6 +79,7 @@ pub struct ProfileView {
 
 /// A session as shown to the user. The token is never part of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SessionView {
     pub key: String,
     pub tenant_id: Option<String>,
@@ -103,6 +111,7 @@ impl SessionView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct TenantDetails {
     pub tenant: TenantView,
     pub profiles: Vec<ProfileView>,
@@ -111,6 +120,7 @@ pub struct TenantDetails {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Selection {
     pub tenant: TenantView,
     pub profile: Option<String>,
@@ -118,12 +128,14 @@ pub struct Selection {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CreatedTenant {
     pub tenant: TenantView,
     pub profile: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DeletedTenant {
     pub tenant: TenantView,
     pub unlinked_profiles: Vec<String>,
@@ -131,6 +143,7 @@ pub struct DeletedTenant {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ProfileDetails {
     pub profile: ProfileView,
     pub path: String,
@@ -139,6 +152,7 @@ pub struct ProfileDetails {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SessionSwitch {
     pub profile: String,
     pub key: String,
@@ -148,6 +162,7 @@ pub struct SessionSwitch {
 /// Everything read from `.systemprompt/` at one moment, for views that combine the files.
 struct Snapshot {
     registry: Registry,
+    marks: TenantMarks,
     sessions: SessionIndex,
     profiles: Vec<Result<Profile>>,
 }
@@ -156,6 +171,7 @@ impl Snapshot {
     fn load(project: &Project) -> Result<Self> {
         Ok(Self {
             registry: Registry::load(&project.tenants_file())?,
+            marks: TenantMarks::load(&project.marks_file())?,
             sessions: SessionIndex::load(&project.sessions_file())?,
             profiles: load_profiles(project)?,
         })
@@ -194,7 +210,7 @@ impl Snapshot {
     fn tenant_view(&self, tenant: &Tenant) -> TenantView {
         let selected = self.selected().as_ref() == Some(&tenant.id);
         let profiles = self.profiles_by_tenant().remove(&tenant.id).unwrap_or_default();
-        TenantView::new(tenant, selected, profiles)
+        TenantView::new(tenant, selected, self.marks.is_production(&tenant.id), profiles)
     }
 
     fn find(&self, project: &Project, needle: &str) -> Result<&Tenant> {
@@ -269,7 +285,7 @@ pub fn list_tenants(project: &Project) -> Result<TenantList> {
         .iter()
         .map(|t| {
             let profiles = by_tenant.remove(&t.id).unwrap_or_default();
-            TenantView::new(t, selected.as_ref() == Some(&t.id), profiles)
+            TenantView::new(t, selected.as_ref() == Some(&t.id), snap.marks.is_production(&t.id), profiles)
         })
         .collect();
     Ok(TenantList {
@@ -323,7 +339,7 @@ pub fn select_tenant(project: &Project, id: &str) -> Result<Selection> {
     sessions.activate(key.clone(), profile.clone());
     sessions.save(&lock, &path)?;
     let session_state = sessions.entry(&key).map_or(SessionState::None, |s| s.state());
-    Ok(Selection { tenant: TenantView::new(tenant, true, snap.profiles_by_tenant().remove(&tenant.id).unwrap_or_default()), profile, session_state })
+    Ok(Selection { tenant: TenantView { selected: true, ..snap.tenant_view(tenant) }, profile, session_state })
 }
 
 /// Registers a local tenant on an existing PostgreSQL database and gives it a default profile
@@ -357,13 +373,15 @@ pub fn create_local_tenant(project: &Project, name: &TenantName, database_url: O
         }
     };
     let profiles = profile.iter().cloned().collect();
-    Ok(CreatedTenant { tenant: TenantView::new(&tenant, false, profiles), profile })
+    Ok(CreatedTenant { tenant: TenantView::new(&tenant, false, false, profiles), profile })
 }
 
 /// Removes a tenant from the registry, unlinks its profiles (they stay, pointing at no tenant)
-/// and drops its session, clearing the selection if it was selected.
-pub fn delete_tenant(project: &Project, id: &str) -> Result<DeletedTenant> {
+/// and drops its session, clearing the selection if it was selected. A production tenant is
+/// only deleted when `confirm_name` is its name.
+pub fn delete_tenant(project: &Project, id: &str, confirm_name: Option<&str>) -> Result<DeletedTenant> {
     let path = project.tenants_file();
+    let marks = TenantMarks::load(&project.marks_file())?;
     let tenant = {
         let lock = store::lock(&path)?;
         let mut registry = Registry::load(&path)?;
@@ -375,6 +393,9 @@ pub fn delete_tenant(project: &Project, id: &str) -> Result<DeletedTenant> {
             id: id.to_owned(),
             registry: path.clone(),
         })?;
+        if marks.is_production(&tenant.id) && confirm_name != Some(tenant.name.as_str()) {
+            return Err(Error::ConfirmationRequired { name: tenant.name });
+        }
         registry.save(&lock, &path)?;
         tenant
     };
@@ -402,7 +423,31 @@ pub fn delete_tenant(project: &Project, id: &str) -> Result<DeletedTenant> {
     if removed_session || was_active {
         sessions.save(&lock, &sessions_path)?;
     }
-    Ok(DeletedTenant { tenant: TenantView::new(&tenant, false, Vec::new()), unlinked_profiles, removed_session })
+    if marks.is_production(&tenant.id) {
+        mark_production(project, &tenant.id, false)?;
+    }
+    Ok(DeletedTenant { tenant: TenantView::new(&tenant, false, false, Vec::new()), unlinked_profiles, removed_session })
+}
+
+/// Marks a tenant as production (or not). Production tenants are shown with a warning colour and
+/// need their name typed to delete.
+pub fn set_production(project: &Project, id: &str, production: bool) -> Result<TenantView> {
+    let tenant_id = Snapshot::load(project)?.find(project, id)?.id.clone();
+    mark_production(project, &tenant_id, production)?;
+    let snap = Snapshot::load(project)?;
+    let tenant = snap.find(project, tenant_id.as_str())?;
+    Ok(snap.tenant_view(tenant))
+}
+
+fn mark_production(project: &Project, id: &TenantId, production: bool) -> Result<()> {
+    let path = project.marks_file();
+    let lock = store::lock(&path)?;
+    let mut marks = TenantMarks::load(&path)?;
+    let changed = if production { marks.production.insert(id.clone()) } else { marks.production.remove(id) };
+    if changed {
+        marks.save(&lock, &path)?;
+    }
+    Ok(())
 }
 
 // ---- profiles --------------------------------------------------------------------------------

@@ -67,6 +67,10 @@ impl Project {
         self.state_dir().join("sessions").join("index.json")
     }
 
+    pub fn marks_file(&self) -> PathBuf {
+        crate::marks::TenantMarks::file(&self.state_dir())
+    }
+
     pub fn profiles_dir(&self) -> PathBuf {
         self.state_dir().join("profiles")
     }

@@ -84,6 +84,7 @@ impl SessionIndex {
 
 /// Whether a session can be used right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum SessionState {
     Active,

@@ -130,7 +130,7 @@ fn a_corrupt_registry_is_reported_with_its_position_and_left_untouched() {
     let broken = "{\n  \"tenants\": [\n    { \"id\": \"local_1\", \"name\": \"x\", }\n  ]\n";
     fs::write(&path, broken).expect("write");
     for result in [
-        ops::delete_tenant(&project, "local_1").map(|_| ()),
+        ops::delete_tenant(&project, "local_1", None).map(|_| ()),
         ops::select_tenant(&project, "local_1").map(|_| ()),
         ops::create_local_tenant(&project, &TenantName::parse("n").expect("name"), Some("postgres://u:p@h/db")).map(|_| ()),
     ] {
@@ -248,7 +248,7 @@ fn the_selection_drives_list_and_show() {
 #[test]
 fn deleting_a_tenant_unlinks_its_profiles_and_drops_its_session() {
     let (_dir, project) = project();
-    let deleted = ops::delete_tenant(&project, "local_19bff27604c").expect("delete");
+    let deleted = ops::delete_tenant(&project, "local_19bff27604c", None).expect("delete");
     assert_eq!(deleted.unlinked_profiles, ["local"]);
     assert!(deleted.removed_session);
     let registry = Registry::load(&project.tenants_file()).expect("load");
@@ -259,7 +259,7 @@ fn deleting_a_tenant_unlinks_its_profiles_and_drops_its_session() {
     let index = SessionIndex::load(&project.sessions_file()).expect("load");
     assert!(index.active_key.is_none());
     assert!(index.entry("tenant_999bc654-9a64-49bc-98be-db976fc84e76").is_some(), "other session kept");
-    assert!(matches!(ops::delete_tenant(&project, "local_19bff27604c"), Err(Error::TenantNotFound { .. })));
+    assert!(matches!(ops::delete_tenant(&project, "local_19bff27604c", None), Err(Error::TenantNotFound { .. })));
 }
 
 #[test]
@@ -319,4 +319,22 @@ fn projects_are_found_by_walking_up() {
     let elsewhere = tempfile::tempdir().expect("tempdir");
     assert!(matches!(Project::discover(elsewhere.path()), Err(Error::ProjectNotFound { .. })));
     assert!(matches!(Project::open(elsewhere.path()), Err(Error::NotAProject { .. })));
+}
+
+#[test]
+fn production_tenants_need_their_name_to_be_deleted() {
+    let (_dir, project) = project();
+    let id = "999bc654-9a64-49bc-98be-db976fc84e76";
+    assert!(ops::set_production(&project, id, true).expect("mark").production);
+    assert!(ops::list_tenants(&project).expect("list").tenants[1].production);
+    let registry_before = fs::read(project.tenants_file()).expect("read");
+    for wrong in [None, Some("my-project"), Some("MY-PROJECT-PROD")] {
+        let err = ops::delete_tenant(&project, id, wrong).expect_err("must refuse");
+        assert!(matches!(err, Error::ConfirmationRequired { .. }), "{err:?}");
+    }
+    assert_eq!(registry_before, fs::read(project.tenants_file()).expect("read"), "refused delete changed the registry");
+    ops::delete_tenant(&project, id, Some("my-project-prod")).expect("delete with the name");
+    let marks = fs::read_to_string(project.marks_file()).expect("marks");
+    assert!(!marks.contains(id), "the mark outlived the tenant: {marks}");
+    assert!(!fs::read_to_string(project.tenants_file()).expect("read").contains("tenantdesk"), "marks leaked into the CLI's file");
 }

@@ -1,0 +1,43 @@
+//! Tenantdesk's own notes about tenants, kept in `.systemprompt/tenantdesk.json` beside the
+//! registry rather than inside the CLI's files (the CLI drops unknown fields from tenants.json and
+//! rejects unknown keys in profiles). Today: which tenants are production.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::store::{self, WriteLock};
+use crate::tenant::TenantId;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TenantMarks {
+    #[serde(default)]
+    pub production: BTreeSet<TenantId>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl TenantMarks {
+    pub fn file(state_dir: &Path) -> PathBuf {
+        state_dir.join("tenantdesk.json")
+    }
+
+    pub fn load(path: &Path) -> Result<Self> {
+        match store::read(path)? {
+            Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::json(path, &e)),
+            None => Ok(Self::default()),
+        }
+    }
+
+    pub fn save(&self, lock: &WriteLock, path: &Path) -> Result<()> {
+        let json = serde_json::to_string_pretty(self).unwrap_or_default();
+        store::write_atomic(lock, path, json.as_bytes(), store::SHARED)
+    }
+
+    pub fn is_production(&self, id: &TenantId) -> bool {
+        self.production.contains(id)
+    }
+}
