@@ -1,1 +1,23 @@
-fn main(){}
+// tauri.conf.json lives at the top of the repository (DESIGN.md's layout); tauri-build is told
+// where. Listing the commands here makes Tauri generate an `allow-<command>` permission for
+// each, so the main window can call only what its capability grants.
+fn main() {
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "overview",
+        "open_project",
+        "recent_projects",
+        "select_tenant",
+        "tenant_details",
+        "create_local_tenant",
+        "delete_tenant",
+        "set_production",
+        "create_profile",
+        "delete_profile",
+        "switch_profile",
+        "tray_available",
+    ]);
+    let attributes = tauri_build::Attributes::new().config_path("../tauri.conf.json").app_manifest(manifest);
+    if let Err(error) = tauri_build::try_build(attributes) {
+        panic!("tauri-build failed: {error:#}");
+    }
+}

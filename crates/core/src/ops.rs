@@ -159,6 +159,16 @@ pub struct SessionSwitch {
     pub session_state: SessionState,
 }
 
+/// Everything the window shows about a project, read at one moment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Overview {
+    pub root: String,
+    pub tenants: TenantList,
+    pub profiles: Vec<ProfileView>,
+    pub sessions: Vec<SessionView>,
+}
+
 /// Everything read from `.systemprompt/` at one moment, for views that combine the files.
 struct Snapshot {
     registry: Registry,
@@ -273,9 +283,7 @@ fn load_profiles(project: &Project) -> Result<Vec<Result<Profile>>> {
     Ok(dirs.iter().map(|d| Profile::load(d)).collect())
 }
 
-// ---- tenants ---------------------------------------------------------------------------------
-
-pub fn list_tenants(project: &Project) -> Result<TenantList> {
+pub fn overview(project: &Project) -> Result<Overview> {
     let snap = Snapshot::load(project)?;
     let selected = snap.selected();
     let mut by_tenant = snap.profiles_by_tenant();
@@ -288,11 +296,23 @@ pub fn list_tenants(project: &Project) -> Result<TenantList> {
             TenantView::new(t, selected.as_ref() == Some(&t.id), snap.marks.is_production(&t.id), profiles)
         })
         .collect();
-    Ok(TenantList {
-        tenants,
-        selected: selected.map(|id| id.to_string()),
-        synced_at: snap.registry.synced_at.clone(),
+    let active = snap.sessions.active_key.as_deref();
+    Ok(Overview {
+        root: project.root().display().to_string(),
+        tenants: TenantList {
+            tenants,
+            selected: selected.map(|id| id.to_string()),
+            synced_at: snap.registry.synced_at.clone(),
+        },
+        profiles: snap.profile_views(),
+        sessions: snap.sessions.entries().map(|s| SessionView::new(&s, active)).collect(),
     })
+}
+
+// ---- tenants ---------------------------------------------------------------------------------
+
+pub fn list_tenants(project: &Project) -> Result<TenantList> {
+    Ok(overview(project)?.tenants)
 }
 
 /// The selected tenant's id, or "No tenant configured".

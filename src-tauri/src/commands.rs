@@ -1,0 +1,131 @@
+//! The window's commands. Each one takes its arguments, runs one `core::ops` use case off the
+//! main thread, and maps the error; none holds domain logic. Commands that change files return
+//! the fresh [`Overview`], so the window updates at once; the watcher then brings the tray and
+//! the title up to date.
+
+use std::path::PathBuf;
+
+use tauri::State;
+use tenantdesk_core::name::{ProfileName, TenantName};
+use tenantdesk_core::ops::{self, Overview, TenantDetails};
+use tenantdesk_core::profile::CloudPaths;
+use tenantdesk_core::Project;
+
+use crate::error::UiError;
+use crate::state::AppState;
+
+/// Runs blocking file work on the blocking pool, with the open project.
+async fn with_project<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce(&Project) -> Result<T, UiError> + Send + 'static,
+) -> Result<T, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    tauri::async_runtime::spawn_blocking(move || work(&project))
+        .await
+        .map_err(|_| UiError::internal("The operation"))?
+}
+
+async fn then_overview(
+    state: &AppState,
+    work: impl FnOnce(&Project) -> Result<(), UiError> + Send + 'static,
+) -> Result<Overview, UiError> {
+    with_project(state, move |p| {
+        work(p)?;
+        Ok(ops::overview(p)?)
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn overview(state: State<'_, AppState>) -> Result<Overview, UiError> {
+    then_overview(&state, |_| Ok(())).await
+}
+
+/// Opens a project folder; with `create`, makes `.systemprompt/` in it first.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_project(state: State<'_, AppState>, path: String, create: bool) -> Result<Overview, UiError> {
+    let dir = PathBuf::from(path.trim());
+    let (project, overview) = tauri::async_runtime::spawn_blocking(move || -> Result<_, UiError> {
+        let project = if create { Project::init(&dir)? } else { Project::discover(&dir)? };
+        let overview = ops::overview(&project)?;
+        Ok((project, overview))
+    })
+    .await
+    .map_err(|_| UiError::internal("Opening the project"))??;
+    state.set_project(project);
+    Ok(overview)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn recent_projects(state: State<'_, AppState>) -> Vec<String> {
+    state.recent()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn select_tenant(state: State<'_, AppState>, id: String) -> Result<Overview, UiError> {
+    then_overview(&state, move |p| ops::select_tenant(p, &id).map(drop).map_err(Into::into)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn tenant_details(state: State<'_, AppState>, id: String) -> Result<TenantDetails, UiError> {
+    with_project(&state, move |p| Ok(ops::show_tenant(p, Some(&id))?)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn create_local_tenant(state: State<'_, AppState>, name: String, database_url: String) -> Result<Overview, UiError> {
+    then_overview(&state, move |p| {
+        let name = TenantName::parse(name.trim())?;
+        let url = Some(database_url.trim()).filter(|u| !u.is_empty());
+        ops::create_local_tenant(p, &name, url)?;
+        Ok(())
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_tenant(state: State<'_, AppState>, id: String, confirm_name: Option<String>) -> Result<Overview, UiError> {
+    then_overview(&state, move |p| ops::delete_tenant(p, &id, confirm_name.as_deref()).map(drop).map_err(Into::into)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_production(state: State<'_, AppState>, id: String, production: bool) -> Result<Overview, UiError> {
+    then_overview(&state, move |p| ops::set_production(p, &id, production).map(drop).map_err(Into::into)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn create_profile(state: State<'_, AppState>, name: String, tenant_id: String) -> Result<Overview, UiError> {
+    then_overview(&state, move |p| {
+        let name = ProfileName::parse(name.trim())?;
+        ops::create_profile(p, &name, Some(&tenant_id), &CloudPaths::default())?;
+        Ok(())
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_profile(state: State<'_, AppState>, name: String) -> Result<Overview, UiError> {
+    then_overview(&state, move |p| ops::delete_profile(p, &name).map(drop).map_err(Into::into)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn switch_profile(state: State<'_, AppState>, name: String) -> Result<Overview, UiError> {
+    then_overview(&state, move |p| ops::switch_session(p, &name).map(drop).map_err(Into::into)).await
+}
+
+/// False when the desktop has no tray; the window then says so and offers every tray action.
+#[tauri::command]
+#[specta::specta]
+pub fn tray_available(state: State<'_, AppState>) -> bool {
+    state.tray_available()
+}

@@ -1,0 +1,80 @@
+//! What the app holds between commands: the open project, the recent projects, and the channel
+//! that tells the file watcher which folder to follow.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use crate::watch::WatchHandle;
+use std::sync::Mutex;
+
+use tenantdesk_core::Project;
+
+const MAX_RECENT: usize = 10;
+
+pub struct AppState {
+    project: Mutex<Option<Project>>,
+    recents_file: PathBuf,
+    watch: Mutex<Option<WatchHandle>>,
+    tray_available: AtomicBool,
+}
+
+impl AppState {
+    pub fn new(config_dir: PathBuf) -> Self {
+        Self {
+            project: Mutex::new(None),
+            recents_file: config_dir.join("recent-projects.json"),
+            watch: Mutex::new(None),
+            tray_available: AtomicBool::new(false),
+        }
+    }
+
+    pub fn project(&self) -> Option<Project> {
+        self.project.lock().ok().and_then(|p| p.clone())
+    }
+
+    /// Makes `project` the open one: remembered in the recent list and followed by the watcher.
+    pub fn set_project(&self, project: Project) {
+        self.remember(project.root());
+        if let Ok(watch) = self.watch.lock()
+            && let Some(tx) = watch.as_ref()
+        {
+            tx.follow(project.clone());
+        }
+        if let Ok(mut slot) = self.project.lock() {
+            *slot = Some(project);
+        }
+    }
+
+    pub fn set_watcher(&self, tx: WatchHandle) {
+        if let Ok(mut slot) = self.watch.lock() {
+            *slot = Some(tx);
+        }
+    }
+
+    pub fn recent(&self) -> Vec<String> {
+        std::fs::read(&self.recents_file)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Vec<String>>(&b).ok())
+            .unwrap_or_default()
+    }
+
+    fn remember(&self, root: &Path) {
+        let root = root.display().to_string();
+        let mut list = self.recent();
+        list.retain(|r| r != &root);
+        list.insert(0, root);
+        list.truncate(MAX_RECENT);
+        if let Some(dir) = self.recents_file.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        // Preferences, not user data: a failed write only loses the recent list.
+        let _ = std::fs::write(&self.recents_file, serde_json::to_vec_pretty(&list).unwrap_or_default());
+    }
+
+    pub fn set_tray_available(&self, available: bool) {
+        self.tray_available.store(available, Ordering::Relaxed);
+    }
+
+    pub fn tray_available(&self) -> bool {
+        self.tray_available.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,206 @@
+//! The app's commands over real IPC (Tauri's mock runtime, no window), against real project
+//! folders; the generated TypeScript bindings must match the commands.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+use tenantdesk_app::state::AppState;
+use tenantdesk_core::Project;
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(rel)
+}
+
+fn seed_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join(".systemprompt");
+    for sub in ["profiles/local", "profiles/staging", "sessions"] {
+        fs::create_dir_all(state.join(sub)).expect("mkdir");
+    }
+    fs::copy(fixture("registry/seed.json"), state.join("tenants.json")).expect("copy");
+    fs::copy(fixture("profiles/seed.yaml"), state.join("profiles/local/profile.yaml")).expect("copy");
+    fs::copy(fixture("profiles/cli-current.yaml"), state.join("profiles/staging/profile.yaml")).expect("copy");
+    fs::copy(fixture("sessions/index.json"), state.join("sessions/index.json")).expect("copy");
+    dir
+}
+
+struct Harness {
+    _app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    _config: tempfile::TempDir,
+    transcript: Vec<String>,
+}
+
+impl Harness {
+    fn new(project: Option<&Path>) -> Self {
+        let config = tempfile::tempdir().expect("tempdir");
+        let builder = tenantdesk_app::specta_builder::<MockRuntime>();
+        let app = mock_builder()
+            .manage(AppState::new(config.path().to_owned()))
+            .invoke_handler(builder.invoke_handler())
+            .build(mock_context(noop_assets()))
+            .expect("mock app");
+        if let Some(dir) = project {
+            app.state::<AppState>().set_project(Project::open(dir).expect("project"));
+        }
+        let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("window");
+        Self { _app: app, window, _config: config, transcript: Vec::new() }
+    }
+
+    /// Calls a command as the window would; Ok is the payload, Err the error payload.
+    fn call(&mut self, cmd: &str, args: Value) -> Result<Value, Value> {
+        let request = InvokeRequest {
+            cmd: cmd.to_owned(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().expect("url"),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_owned(),
+        };
+        let result = get_ipc_response(&self.window, request).map(|b| b.deserialize::<Value>().expect("json body"));
+        self.transcript.push(format!("{cmd}: {result:?}"));
+        result
+    }
+
+    fn ok(&mut self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn err(&mut self, cmd: &str, args: Value) -> Value {
+        match self.call(cmd, args) {
+            Err(e) => e,
+            Ok(v) => panic!("{cmd} should have failed, returned {v}"),
+        }
+    }
+}
+
+fn selected(overview: &Value) -> &str {
+    overview["tenants"]["selected"].as_str().unwrap_or("")
+}
+
+#[test]
+fn without_a_project_commands_say_how_to_open_one() {
+    let mut h = Harness::new(None);
+    let e = h.err("overview", json!({}));
+    assert_eq!(e["code"], "no_project");
+    assert_eq!(e["fix"], "open-project");
+    let empty = tempfile::tempdir().expect("tempdir");
+    let e = h.err("open_project", json!({ "path": empty.path(), "create": false }));
+    assert_eq!(e["code"], "project_not_found", "{e}");
+    assert!(e["hint"].as_str().is_some_and(|h| h.contains("tenantdesk init")));
+    let o = h.ok("open_project", json!({ "path": empty.path(), "create": true }));
+    assert_eq!(o["tenants"]["tenants"], json!([]));
+    assert!(empty.path().join(".systemprompt/tenants.json").is_file());
+    let recent = h.ok("recent_projects", json!({}));
+    assert_eq!(recent[0].as_str(), Some(empty.path().to_str().expect("utf8")));
+}
+
+#[test]
+fn selecting_switching_and_profiles_over_ipc() {
+    let dir = seed_project();
+    let mut h = Harness::new(Some(dir.path()));
+    let o = h.ok("overview", json!({}));
+    assert_eq!(selected(&o), "local_19bff27604c");
+    assert_eq!(o["tenants"]["tenants"].as_array().map(Vec::len), Some(2));
+
+    let cloud = "999bc654-9a64-49bc-98be-db976fc84e76";
+    let o = h.ok("select_tenant", json!({ "id": cloud }));
+    assert_eq!(selected(&o), cloud);
+    let index: Value = serde_json::from_slice(&fs::read(dir.path().join(".systemprompt/sessions/index.json")).expect("read")).expect("json");
+    assert_eq!(index["active_key"], format!("tenant_{cloud}"));
+
+    let details = h.ok("tenant_details", json!({ "id": cloud }));
+    assert_eq!(details["session_state"], "expired");
+    assert_eq!(details["profiles"][0]["name"], "staging");
+
+    let o = h.ok("create_profile", json!({ "name": "staging-2", "tenantId": cloud }));
+    assert!(o["profiles"].as_array().expect("profiles").iter().any(|p| p["name"] == "staging-2"));
+    let o = h.ok("switch_profile", json!({ "name": "local" }));
+    assert_eq!(selected(&o), "local_19bff27604c");
+    let o = h.ok("delete_profile", json!({ "name": "staging-2" }));
+    assert!(!o["profiles"].as_array().expect("profiles").iter().any(|p| p["name"] == "staging-2"));
+    assert!(!dir.path().join(".systemprompt/profiles/staging-2").exists());
+
+    let e = h.err("select_tenant", json!({ "id": "nope" }));
+    assert_eq!((e["code"].as_str(), e["fix"].as_str()), (Some("tenant_not_found"), Some("select-tenant")));
+    let e = h.err("create_profile", json!({ "name": "../x", "tenantId": cloud }));
+    assert_eq!(e["code"], "invalid_name");
+}
+
+#[test]
+fn production_tenants_need_their_name_typed_over_ipc() {
+    let dir = seed_project();
+    let mut h = Harness::new(Some(dir.path()));
+    let id = "local_19bff27604c";
+    let o = h.ok("set_production", json!({ "id": id, "production": true }));
+    assert_eq!(o["tenants"]["tenants"][0]["production"], true);
+    let e = h.err("delete_tenant", json!({ "id": id, "confirmName": null }));
+    assert_eq!(e["code"], "confirmation_required");
+    let e = h.err("delete_tenant", json!({ "id": id, "confirmName": "wrong" }));
+    assert_eq!(e["code"], "confirmation_required");
+    let o = h.ok("delete_tenant", json!({ "id": id, "confirmName": "my-project" }));
+    assert_eq!(o["tenants"]["tenants"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn creating_a_local_tenant_over_ipc() {
+    let dir = seed_project();
+    let mut h = Harness::new(Some(dir.path()));
+    let e = h.err("create_local_tenant", json!({ "name": "bad name", "databaseUrl": "postgres://u:p@h/db" }));
+    assert_eq!(e["code"], "invalid_name");
+    let e = h.err("create_local_tenant", json!({ "name": "new-one", "databaseUrl": "http://x" }));
+    assert_eq!(e["code"], "invalid_database_url");
+    let o = h.ok("create_local_tenant", json!({ "name": "new-one", "databaseUrl": "postgres://app:hunter2-SECRET@localhost:5432/app" }));
+    let created = o["tenants"]["tenants"].as_array().expect("tenants").iter().find(|t| t["name"] == "new-one").expect("created").clone();
+    assert_eq!(created["database_url"], "postgres://app:***@localhost:5432/app");
+}
+
+#[test]
+fn no_secret_crosses_ipc() {
+    let dir = seed_project();
+    let mut h = Harness::new(Some(dir.path()));
+    h.ok("overview", json!({}));
+    h.ok("tenant_details", json!({ "id": "local_19bff27604c" }));
+    h.ok("select_tenant", json!({ "id": "999bc654-9a64-49bc-98be-db976fc84e76" }));
+    h.ok("create_local_tenant", json!({ "name": "leaky", "databaseUrl": "postgres://app:hunter2-SECRET@localhost:5432/app" }));
+    h.ok("tenant_details", json!({ "id": "999bc654-9a64-49bc-98be-db976fc84e76" }));
+    let all = h.transcript.join("\n");
+    for secret in ["localdev", "SECRET", "hunter2", "session-token"] {
+        assert!(!all.contains(secret), "{secret} crossed IPC:\n{all}");
+    }
+}
+
+#[test]
+fn window_title_names_the_selected_tenant() {
+    let dir = seed_project();
+    let project = Project::open(dir.path()).expect("project");
+    let overview = tenantdesk_core::ops::overview(&project).expect("overview");
+    assert_eq!(tenantdesk_app::window_title(Some(&overview)), "Tenantdesk — my-project (local)");
+    tenantdesk_core::ops::set_production(&project, "local_19bff27604c", true).expect("mark");
+    let overview = tenantdesk_core::ops::overview(&project).expect("overview");
+    assert_eq!(tenantdesk_app::window_title(Some(&overview)), "Tenantdesk — my-project (local) — PRODUCTION");
+    assert_eq!(tenantdesk_app::window_title(None), "Tenantdesk");
+}
+
+#[test]
+fn bindings_are_fresh() {
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join(tenantdesk_app::BINDINGS);
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        tenantdesk_app::export_bindings(&committed).expect("export");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fresh = dir.path().join("bindings.ts");
+    tenantdesk_app::export_bindings(&fresh).expect("export");
+    let fresh = fs::read_to_string(fresh).expect("read");
+    let current = fs::read_to_string(&committed).unwrap_or_default();
+    assert!(
+        fresh == current,
+        "ui/src/lib/bindings.ts is stale; regenerate it with: UPDATE_BINDINGS=1 cargo test -p tenantdesk-app --test app bindings"
+    );
+}
