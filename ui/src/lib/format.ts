@@ -1,0 +1,27 @@
+// Small, pure display helpers shared by the components.
+import type { TenantView } from "./bindings";
+
+/** Where a tenant lives at a glance: its region for cloud tenants, its port for local ones. */
+export function place(t: TenantView): string {
+  if (t.tenant_type === "cloud") return t.region ?? "no region";
+  const port = t.database_url?.match(/:(\d+)\//)?.[1];
+  return port ? `port ${port}` : "no port";
+}
+
+/** What is known about the tenant's database without connecting to it. */
+export function databaseState(t: TenantView): string {
+  if (t.tenant_type === "cloud") return t.database_url ? "database configured" : "database on SystemPrompt Cloud";
+  return t.database_url ? "database configured" : "no database";
+}
+
+export function matches(t: TenantView, query: string): boolean {
+  const q = query.trim().toLowerCase();
+  if (!q) return true;
+  return [t.name, t.id, t.region ?? "", t.tenant_type].some((s) => s.toLowerCase().includes(q));
+}
+
+export function when(value: string | null): string {
+  if (!value) return "—";
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? value : d.toLocaleString();
+}

@@ -1,0 +1,104 @@
+// The window's state. It is pushed by the backend (the `overview-changed` event, and the fresh
+// overview every command returns), never polled.
+import { commands, events, type Overview, type TenantDetails, type UiError } from "./bindings";
+
+type Result<T> = { status: "ok"; data: T } | { status: "error"; error: UiError };
+
+export class Workspace {
+  overview = $state<Overview | null>(null);
+  error = $state<UiError | null>(null);
+  focusedId = $state<string | null>(null);
+  details = $state<TenantDetails | null>(null);
+  recent = $state<string[]>([]);
+  trayAvailable = $state(true);
+  busy = $state(false);
+  notice = $state<string | null>(null);
+  searchRequests = $state(0);
+  started = $state(false);
+
+  get tenants() {
+    return this.overview?.tenants.tenants ?? [];
+  }
+
+  get selected() {
+    return this.tenants.find((t) => t.selected) ?? null;
+  }
+
+  get focused() {
+    return this.tenants.find((t) => t.id === this.focusedId) ?? this.selected ?? this.tenants[0] ?? null;
+  }
+
+  async start() {
+    await events.overviewChanged.listen((e) => {
+      if (e.payload.overview) this.apply(e.payload.overview);
+      this.error = e.payload.error ?? null;
+    });
+    await events.focusSearch.listen(() => this.searchRequests++);
+    const [overview, recent, tray] = await Promise.all([
+      commands.overview(),
+      commands.recentProjects(),
+      commands.trayAvailable(),
+    ]);
+    this.recent = recent;
+    this.trayAvailable = tray;
+    if (overview.status === "ok") this.apply(overview.data);
+    else if (overview.error.code !== "no_project") this.error = overview.error;
+    this.started = true;
+  }
+
+  apply(overview: Overview) {
+    this.overview = overview;
+    void this.loadDetails();
+  }
+
+  async loadDetails() {
+    const id = this.focused?.id;
+    if (!id) {
+      this.details = null;
+      return;
+    }
+    const res = await commands.tenantDetails(id);
+    if (res.status === "ok" && this.focused?.id === id) this.details = res.data;
+  }
+
+  focus(id: string) {
+    this.focusedId = id;
+    void this.loadDetails();
+  }
+
+  /** Runs a command that returns a fresh overview; its error, if any, is shown with its fix. */
+  async run(action: Promise<Result<Overview>>, done?: string): Promise<boolean> {
+    this.busy = true;
+    try {
+      const res = await action;
+      if (res.status === "error") {
+        this.error = res.error;
+        return false;
+      }
+      this.error = null;
+      this.apply(res.data);
+      if (done) this.notice = done;
+      return true;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async open(path: string, create: boolean) {
+    const ok = await this.run(commands.openProject(path, create), `Opened ${path}`);
+    this.recent = await commands.recentProjects();
+    return ok;
+  }
+
+  select(id: string) {
+    this.focusedId = id;
+    const name = this.tenants.find((t) => t.id === id)?.name ?? id;
+    return this.run(commands.selectTenant(id), `Selected ${name}`);
+  }
+
+  reload() {
+    return this.run(commands.overview());
+  }
+}
+
+export const workspace = new Workspace();
