@@ -1,0 +1,107 @@
+// A minimal W3C WebDriver client over fetch, enough to drive the real app through tauri-driver.
+// Every call has a timeout: a WebDriver request to a webview that failed to start hangs forever.
+
+export class Session {
+  constructor(base, id) {
+    this.base = base;
+    this.id = id;
+  }
+
+  static async start(base, application, args = []) {
+    const body = { capabilities: { alwaysMatch: { "tauri:options": { application, args } } } };
+    const res = await call(base, "POST", "/session", body, 60_000);
+    return new Session(base, res.sessionId);
+  }
+
+  cmd(method, path, body, timeout) {
+    return call(this.base, method, `/session/${this.id}${path}`, body, timeout);
+  }
+
+  async find(css) {
+    const el = await this.cmd("POST", "/element", { using: "css selector", value: css });
+    return Object.values(el)[0];
+  }
+
+  async findAll(css) {
+    const els = await this.cmd("POST", "/elements", { using: "css selector", value: css });
+    return els.map((e) => Object.values(e)[0]);
+  }
+
+  /** Waits until `css` matches `count` elements (or at least one), polling the DOM. */
+  async waitFor(css, { count, timeout = 10_000, text } = {}) {
+    const until = Date.now() + timeout;
+    let last = [];
+    while (Date.now() < until) {
+      last = await this.findAll(css).catch(() => []);
+      const okCount = count === undefined ? last.length > 0 : last.length === count;
+      if (okCount && (text === undefined || (await this.textsOf(css)).some((t) => t.includes(text)))) return last;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${css} (count ${count ?? ">0"}, text ${text ?? "any"}); last saw ${last.length}`);
+  }
+
+  async textsOf(css) {
+    const els = await this.findAll(css);
+    return Promise.all(els.map((e) => this.text(e)));
+  }
+
+  text(el) {
+    return this.cmd("GET", `/element/${el}/text`);
+  }
+
+  attribute(el, name) {
+    return this.cmd("GET", `/element/${el}/attribute/${name}`);
+  }
+
+  click(el) {
+    return this.cmd("POST", `/element/${el}/click`, {});
+  }
+
+  async type(el, text) {
+    await this.cmd("POST", `/element/${el}/clear`, {});
+    return this.cmd("POST", `/element/${el}/value`, { text });
+  }
+
+  /** The page's HTML: for leak checks over everything the window holds. */
+  source() {
+    return this.cmd("GET", "/source");
+  }
+
+  execute(script, args = []) {
+    return this.cmd("POST", "/execute/sync", { script, args });
+  }
+
+  async screenshot() {
+    return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
+  }
+
+  end() {
+    return this.cmd("DELETE", "", undefined, 10_000).catch(() => {});
+  }
+}
+
+async function call(base, method, path, body, timeout = 15_000) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeout),
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok || json.value?.error) {
+    throw new Error(`${method} ${path} failed (${res.status}): ${JSON.stringify(json.value ?? json)}`);
+  }
+  return json.value;
+}
+
+export async function waitForDriver(base, timeout = 20_000) {
+  const until = Date.now() + timeout;
+  while (Date.now() < until) {
+    try {
+      const res = await fetch(`${base}/status`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`tauri-driver did not answer on ${base}`);
+}
