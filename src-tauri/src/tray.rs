@@ -209,7 +209,7 @@ pub mod adapter {
         Image::from_bytes(bytes)
     }
 
-    fn menu<R: Runtime>(app: &AppHandle<R>, model: &MenuModel) -> tauri::Result<Menu<R>> {
+    pub fn menu<R: Runtime>(app: &AppHandle<R>, model: &MenuModel) -> tauri::Result<Menu<R>> {
         let menu = Menu::new(app)?;
         for (i, entry) in model.entries.iter().enumerate() {
             match entry {

@@ -151,3 +151,15 @@ describe("the window", () => {
     expect(screen.queryByTestId("error-banner")).toBeNull();
   });
 });
+
+describe("a large registry", () => {
+  it("renders a page of rows and reaches the rest by search or by asking for more", async () => {
+    state = overview(Array.from({ length: 250 }, (_, i) => tenant({ id: `local_${i}`, name: `t-${i}`, selected: i === 0 })));
+    await mount();
+    expect((await screen.findAllByTestId("tenant-row")).length).toBe(100);
+    await fireEvent.click(screen.getByTestId("show-more"));
+    expect(screen.getAllByTestId("tenant-row").length).toBe(200);
+    await fireEvent.input(screen.getByTestId("tenant-search"), { target: { value: "t-249" } });
+    expect(screen.getAllByTestId("tenant-row").map((r) => r.querySelector(".name")?.textContent)).toEqual(["t-249"]);
+  });
+});
