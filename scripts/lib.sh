@@ -1,14 +1,17 @@
-# Shared by scripts/test.sh and scripts/run.sh: installs what building and testing need.
+# Shared by scripts/test.sh and scripts/run.sh: installs what building and testing need, and
+# starts the services the tests use.
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# Debian packages: the Tauri build (WebKitGTK, appindicator for the tray), and the test
-# infrastructure (a virtual X server, a D-Bus session, WebKit's WebDriver).
+# Debian packages: the Tauri build (WebKitGTK, appindicator for the tray, D-Bus for the keychain),
+# and the test infrastructure (a virtual X server, a D-Bus session with gnome-keyring, WebKit's
+# WebDriver, the Docker engine and a local image registry).
 PACKAGES=(
   build-essential pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev libdbus-1-dev
-  xvfb xauth dbus-x11 webkit2gtk-driver
+  xvfb xauth dbus dbus-x11 webkit2gtk-driver gnome-keyring libsecret-tools
+  docker.io docker-registry
 )
 
 ensure_packages() {
@@ -19,7 +22,11 @@ ensure_packages() {
   if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing Debian packages: ${missing[*]}"
     as_root apt-get update -qq
+    # policy-rc.d keeps the packages from starting services of their own (dockerd, the registry).
+    echo 'exit 101' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+    as_root chmod +x /usr/sbin/policy-rc.d
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    as_root rm -f /usr/sbin/policy-rc.d
   fi
 }
 
@@ -33,4 +40,56 @@ ensure_tauri_driver() {
 # The web UI is built before the app, which embeds it.
 build_ui() {
   (cd ui && npm ci --no-audit --no-fund --loglevel=error && npx vite build --logLevel warn)
+}
+
+STARTED=()
+stop_started() {
+  for pid in "${STARTED[@]}"; do as_root kill "$pid" 2>/dev/null || true; done
+}
+
+# Starts dockerd unless an engine already answers; stopped again on exit.
+start_docker() {
+  if docker info >/dev/null 2>&1; then return; fi
+  echo "Starting dockerd"
+  as_root dockerd >"${TMPDIR:-/tmp}/tenantdesk-dockerd.log" 2>&1 &
+  STARTED+=($!)
+  for _ in $(seq 60); do docker info >/dev/null 2>&1 && return; sleep 0.5; done
+  echo "dockerd did not start; see ${TMPDIR:-/tmp}/tenantdesk-dockerd.log" >&2
+  return 1
+}
+
+# A local registry on 127.0.0.1 holding the test image, so that pulling is tested for real.
+start_registry() {
+  local port dir
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  dir=$(mktemp -d)
+  cat >"$dir/config.yml" <<YAML
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+http:
+  addr: 127.0.0.1:$port
+YAML
+  docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+  STARTED+=($!)
+  for _ in $(seq 40); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.25; done
+  docker tag "$TENANTDESK_POSTGRES_IMAGE" "127.0.0.1:$port/tenantdesk-test/postgres:15"
+  docker push -q "127.0.0.1:$port/tenantdesk-test/postgres:15" >/dev/null
+  docker rmi -f "127.0.0.1:$port/tenantdesk-test/postgres:15" >/dev/null
+  # An image whose layer exists nowhere but in the registry, so a pull really downloads bytes.
+  head -c 8M /dev/urandom >"$dir/blob"
+  tar -C "$dir" -c blob | docker import - "127.0.0.1:$port/tenantdesk-test/pull-probe:1" >/dev/null
+  docker push -q "127.0.0.1:$port/tenantdesk-test/pull-probe:1" >/dev/null
+  docker rmi -f "127.0.0.1:$port/tenantdesk-test/pull-probe:1" >/dev/null
+  export TENANTDESK_TEST_REGISTRY="127.0.0.1:$port"
+}
+
+# Runs a command inside a private D-Bus session with an unlocked gnome-keyring (the OS keychain
+# the tests use), in a throwaway home so that no real keyring is touched.
+with_keychain() {
+  local home
+  home=$(mktemp -d)
+  HOME=$home XDG_DATA_HOME=$home/.local/share XDG_CONFIG_HOME=$home/.config \
+    dbus-run-session -- bash -c 'printf "tenantdesk-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"' _ "$@"
 }

@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
 # The whole test suite. On a fresh Debian/Ubuntu machine with Rust and Node it first installs what
-# the tests need (as root, or through sudo), then starts the services they use and runs every
-# test: Rust unit and integration tests, the UI's component tests, and the WebDriver suite
+# the tests need (as root, or through sudo), starts the services they use (dockerd, a local image
+# registry, a D-Bus session with gnome-keyring, Xvfb), builds the PostgreSQL test image, and runs
+# every test: Rust unit and integration tests, the UI's component tests, and the WebDriver suite
 # against the real app. Used as is by CI (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
+trap stop_started EXIT
 
 ensure_packages
 ensure_tauri_driver
 build_ui
+start_docker
+export TENANTDESK_POSTGRES_IMAGE=tenantdesk-test/postgres:15
+bash tests/docker/postgres-image.sh "$TENANTDESK_POSTGRES_IMAGE"
+start_registry
 
-cargo test --workspace --locked
+# Cargo's own HOME (its registry cache) must survive the throwaway home of the keychain session.
+export CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
+with_keychain cargo test --workspace --locked
 (cd ui && npx vitest run)
 cargo build --locked -p tenantdesk-app
 bash tests/e2e/run.sh

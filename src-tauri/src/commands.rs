@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use tauri::State;
 use tenantdesk_core::name::{ProfileName, TenantName};
 use tenantdesk_core::ops::{self, Overview, TenantDetails};
+use tenantdesk_core::ops::local::{self, DatabaseSource};
 use tenantdesk_core::profile::CloudPaths;
+use tenantdesk_core::shared_container::SharedConfig;
 use tenantdesk_core::Project;
 
 use crate::error::UiError;
@@ -76,22 +78,27 @@ pub async fn tenant_details(state: State<'_, AppState>, id: String) -> Result<Te
     with_project(&state, move |p| Ok(ops::show_tenant(p, Some(&id))?)).await
 }
 
+/// Creates a local tenant on an existing database, verified with a real connection first; its
+/// password goes to the keychain, the registry keeps the masked URL.
 #[tauri::command]
 #[specta::specta]
 pub async fn create_local_tenant(state: State<'_, AppState>, name: String, database_url: String) -> Result<Overview, UiError> {
-    then_overview(&state, move |p| {
-        let name = TenantName::parse(name.trim())?;
-        let url = Some(database_url.trim()).filter(|u| !u.is_empty());
-        ops::create_local_tenant(p, &name, url)?;
-        Ok(())
-    })
-    .await
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    let name = TenantName::parse(name.trim())?;
+    let source = DatabaseSource::External { url: database_url.trim().to_owned(), verify: true };
+    let secrets = state.secrets();
+    local::create_local_tenant(&project, &name, source, &SharedConfig::from_env(), secrets.as_ref(), &mut |_| {}).await?;
+    then_overview(&state, |_| Ok(())).await
 }
 
+/// Deletes a tenant, with its database when Tenantdesk made it.
 #[tauri::command]
 #[specta::specta]
 pub async fn delete_tenant(state: State<'_, AppState>, id: String, confirm_name: Option<String>) -> Result<Overview, UiError> {
-    then_overview(&state, move |p| ops::delete_tenant(p, &id, confirm_name.as_deref()).map(drop).map_err(Into::into)).await
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    let secrets = state.secrets();
+    local::delete_tenant(&project, &id, confirm_name.as_deref(), secrets.as_ref()).await?;
+    then_overview(&state, |_| Ok(())).await
 }
 
 #[tauri::command]

@@ -120,7 +120,7 @@ fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), Box<dyn std::error::Error
         Some(dir) => PathBuf::from(dir),
         None => app.path().app_config_dir()?,
     };
-    app.manage(AppState::new(config_dir));
+    app.manage(AppState::new(config_dir, std::sync::Arc::new(tenantdesk_core::keychain::Keychain::new())));
     let state = app.state::<AppState>();
     state.set_tray_available(tray::adapter::install(app, on_tray_item));
     let handle = app.clone();

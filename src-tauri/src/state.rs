@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use crate::watch::WatchHandle;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use tenantdesk_core::keychain::SecretStore;
 use tenantdesk_core::Project;
 
 const MAX_RECENT: usize = 10;
@@ -15,16 +16,22 @@ pub struct AppState {
     recents_file: PathBuf,
     watch: Mutex<Option<WatchHandle>>,
     tray_available: AtomicBool,
+    secrets: Arc<dyn SecretStore>,
 }
 
 impl AppState {
-    pub fn new(config_dir: PathBuf) -> Self {
+    pub fn new(config_dir: PathBuf, secrets: Arc<dyn SecretStore>) -> Self {
         Self {
+            secrets,
             project: Mutex::new(None),
             recents_file: config_dir.join("recent-projects.json"),
             watch: Mutex::new(None),
             tray_available: AtomicBool::new(false),
         }
+    }
+
+    pub fn secrets(&self) -> Arc<dyn SecretStore> {
+        self.secrets.clone()
     }
 
     pub fn project(&self) -> Option<Project> {

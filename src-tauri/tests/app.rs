@@ -41,7 +41,7 @@ impl Harness {
         let config = tempfile::tempdir().expect("tempdir");
         let builder = tenantdesk_app::specta_builder::<MockRuntime>();
         let app = mock_builder()
-            .manage(AppState::new(config.path().to_owned()))
+            .manage(AppState::new(config.path().to_owned(), std::sync::Arc::new(tenantdesk_core::keychain::MemoryStore::default())))
             .invoke_handler(builder.invoke_handler())
             .build(mock_context(noop_assets()))
             .expect("mock app");
@@ -156,9 +156,12 @@ fn creating_a_local_tenant_over_ipc() {
     assert_eq!(e["code"], "invalid_name");
     let e = h.err("create_local_tenant", json!({ "name": "new-one", "databaseUrl": "http://x" }));
     assert_eq!(e["code"], "invalid_database_url");
-    let o = h.ok("create_local_tenant", json!({ "name": "new-one", "databaseUrl": "postgres://app:hunter2-SECRET@localhost:5432/app" }));
-    let created = o["tenants"]["tenants"].as_array().expect("tenants").iter().find(|t| t["name"] == "new-one").expect("created").clone();
-    assert_eq!(created["database_url"], "postgres://app:***@localhost:5432/app");
+    // Nothing listens on port 1: the URL is verified before anything is written.
+    let before = fs::read(dir.path().join(".systemprompt/tenants.json")).expect("read");
+    let e = h.err("create_local_tenant", json!({ "name": "new-one", "databaseUrl": "postgres://app:hunter2-SECRET@127.0.0.1:1/app" }));
+    assert_eq!(e["code"], "database_connection_failed", "{e}");
+    assert!(e["hint"].as_str().is_some_and(|h| h.contains("db up")), "{e}");
+    assert_eq!(before, fs::read(dir.path().join(".systemprompt/tenants.json")).expect("read"));
 }
 
 #[test]
@@ -168,7 +171,7 @@ fn no_secret_crosses_ipc() {
     h.ok("overview", json!({}));
     h.ok("tenant_details", json!({ "id": "local_19bff27604c" }));
     h.ok("select_tenant", json!({ "id": "999bc654-9a64-49bc-98be-db976fc84e76" }));
-    h.ok("create_local_tenant", json!({ "name": "leaky", "databaseUrl": "postgres://app:hunter2-SECRET@localhost:5432/app" }));
+    h.err("create_local_tenant", json!({ "name": "leaky", "databaseUrl": "postgres://app:hunter2-SECRET@127.0.0.1:1/app" }));
     h.ok("tenant_details", json!({ "id": "999bc654-9a64-49bc-98be-db976fc84e76" }));
     let all = h.transcript.join("\n");
     for secret in ["localdev", "SECRET", "hunter2", "session-token"] {

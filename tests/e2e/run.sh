@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs the WebDriver suite against the built app, inside a private X server and D-Bus session.
+# Runs the WebDriver suite against the built app, inside a private X server and a D-Bus session
+# with gnome-keyring.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-exec xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- node --test tests/e2e/
+source scripts/lib.sh
+exec xvfb-run -a -s "-screen 0 1280x800x24" bash -c 'source scripts/lib.sh; with_keychain node --test tests/e2e/' 

@@ -22,6 +22,9 @@ pub enum CliError {
 
     #[error("Could not determine the current directory: {0}")]
     CurrentDir(std::io::Error),
+
+    #[error("Could not start the async runtime: {0}")]
+    Runtime(std::io::Error),
 }
 
 impl CliError {
@@ -30,7 +33,7 @@ impl CliError {
             CliError::Core(e) => e.hint(),
             CliError::MissingArgument { what } => Some(format!("Pass {what}, or run the command in a terminal to be asked")),
             CliError::NeedsYes { .. } => Some("Add -y to confirm".to_owned()),
-            CliError::Declined | CliError::Prompt(_) | CliError::CurrentDir(_) => None,
+            CliError::Declined | CliError::Prompt(_) | CliError::CurrentDir(_) | CliError::Runtime(_) => None,
         }
     }
 
@@ -41,7 +44,7 @@ impl CliError {
             CliError::NeedsYes { .. } => "confirmation_required",
             CliError::Declined => "declined",
             CliError::Prompt(_) => "prompt",
-            CliError::CurrentDir(_) => "io",
+            CliError::CurrentDir(_) | CliError::Runtime(_) => "io",
         }
     }
 }

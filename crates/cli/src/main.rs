@@ -3,6 +3,7 @@
 //! renders its result as text or `--json`. It holds no domain logic.
 
 mod error;
+mod progress;
 mod prompt;
 mod render;
 
@@ -13,8 +14,12 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 use tenantdesk_core::name::{ProfileName, TenantName};
+use futures_util::StreamExt;
+use tenantdesk_core::keychain::Keychain;
+use tenantdesk_core::ops::local::{self, DatabaseSource};
 use tenantdesk_core::profile::CloudPaths;
-use tenantdesk_core::{ops, Project};
+use tenantdesk_core::shared_container::{self, SharedConfig};
+use tenantdesk_core::{engine, ops, Project};
 
 use crate::error::CliError;
 
@@ -41,6 +46,42 @@ enum Command {
     /// CLI sessions.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The shared PostgreSQL container that holds local tenants' databases.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Start the shared container (creating it, and pulling its image, when missing).
+    Up,
+    /// Stop the shared container; its data stays.
+    Down,
+    /// The container's state, port, image, volume and size, each local tenant's real state,
+    /// and orphans.
+    Status {
+        /// Keep following health changes.
+        #[arg(long)]
+        watch: bool,
+    },
+    /// The container's log.
+    Logs {
+        #[arg(short, long)]
+        follow: bool,
+        #[arg(long, default_value_t = 200)]
+        tail: usize,
+    },
+    /// Delete the container and ALL local tenants' data in it, then start afresh.
+    Reset {
+        #[arg(short = 'y', long)]
+        yes: bool,
+    },
+    /// Drop a Tenantdesk database no tenant of this project claims (see `db status`).
+    DropOrphan {
+        database: String,
+        #[arg(short = 'y', long)]
+        yes: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -101,6 +142,12 @@ struct CreateTenant {
     /// An existing PostgreSQL database: postgres://user:password@host:port/db
     #[arg(long)]
     database_url: Option<String>,
+    /// The shared container's port, when it is created (default 5432 or TENANTDESK_POSTGRES_PORT).
+    #[arg(long)]
+    port: Option<u16>,
+    /// Register --database-url without connecting to it first.
+    #[arg(long, requires = "database_url")]
+    no_verify: bool,
 }
 
 #[derive(Subcommand)]
@@ -168,6 +215,10 @@ fn emit<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) ->
     Ok(())
 }
 
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(CliError::Runtime)
+}
+
 fn run(cli: Cli) -> Result<(), CliError> {
     let json = cli.json;
     let project_arg = cli.project.as_ref();
@@ -189,6 +240,56 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let project = project(project_arg)?;
             session(&project, cmd, json)
         }
+        Command::Db(cmd) => runtime()?.block_on(db(project_arg, cmd, json)),
+    }
+}
+
+async fn db(project_arg: Option<&PathBuf>, cmd: DbCommand, json: bool) -> Result<(), CliError> {
+    let cfg = SharedConfig::from_env();
+    let keychain = Keychain::new();
+    match cmd {
+        DbCommand::Up => {
+            let mut bar = progress::Bar::new(json);
+            let status = local::db_up(&cfg, &keychain, &mut |p| bar.update(&p)).await;
+            bar.finish();
+            emit(json, &status?, render::shared_status)
+        }
+        DbCommand::Down => emit(json, &local::db_down(&cfg).await?, render::shared_status),
+        DbCommand::Status { watch } => {
+            let project = project(project_arg).ok();
+            emit(json, &local::db_status(project.as_ref(), &cfg, &keychain).await?, render::db_status)?;
+            if watch {
+                let engine = engine::connect(None).await?;
+                let mut events = std::pin::pin!(shared_container::health_events(&engine));
+                while let Some(event) = events.next().await {
+                    emit(json, &event?, render::health_event)?;
+                }
+            }
+            Ok(())
+        }
+        DbCommand::Logs { follow, tail } => {
+            let engine = engine::connect(None).await?;
+            let mut lines = std::pin::pin!(shared_container::logs(&engine, &cfg, follow, tail));
+            let mut stdout = std::io::stdout();
+            while let Some(line) = lines.next().await {
+                let _ = write!(stdout, "{}", line?);
+                let _ = stdout.flush();
+            }
+            Ok(())
+        }
+        DbCommand::Reset { yes } => {
+            prompt::confirm(yes, "Delete the shared container and ALL local tenants' data in it?", "db reset")?;
+            let mut bar = progress::Bar::new(json);
+            let status = local::db_reset(&cfg, &keychain, &mut |p| bar.update(&p)).await;
+            bar.finish();
+            emit(json, &status?, render::shared_status)
+        }
+        DbCommand::DropOrphan { database, yes } => {
+            let project = project(project_arg)?;
+            prompt::confirm(yes, &format!("Drop the database '{database}' and its role?"), "db drop-orphan")?;
+            local::drop_orphan_database(&project, &cfg, &keychain, &database).await?;
+            emit(json, &database, |d| format!("Dropped orphan database '{d}'"))
+        }
     }
 }
 
@@ -202,14 +303,25 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
         TenantCommand::Show { id } => emit(json, &ops::show_tenant(project, id.as_deref())?, render::tenant_details),
         TenantCommand::Create(args) => {
             let TenantKind::Local = args.kind;
+            let quick = args.name.is_some();
             let name = prompt::text(args.name, "Tenant name", "--name")?;
             let name = TenantName::parse(&name)?;
+            // `--name` alone is the seed's quick start: the shared container, no questions.
             let url = match args.database_url {
                 Some(url) => Some(url),
-                None if prompt::interactive() => prompt::optional_text("Database URL (empty to create one in Docker)")?,
+                None if !quick && prompt::interactive() => prompt::optional_text("Database URL (empty: a new database in Docker)")?,
                 None => None,
             };
-            emit(json, &ops::create_local_tenant(project, &name, url.as_deref())?, render::created_tenant)
+            let source = match url {
+                Some(url) => DatabaseSource::External { url, verify: !args.no_verify },
+                None => DatabaseSource::Shared { port: args.port },
+            };
+            let keychain = Keychain::new();
+            let cfg = SharedConfig::from_env();
+            let mut bar = progress::Bar::new(json);
+            let created = runtime()?.block_on(local::create_local_tenant(project, &name, source, &cfg, &keychain, &mut |p| bar.update(&p)));
+            bar.finish();
+            emit(json, &created?, render::created_tenant)
         }
         TenantCommand::Delete { id, yes, confirm_name } => {
             let id = prompt::tenant_id(project, id, "delete")?;
@@ -223,7 +335,8 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
                     given
                 }
             };
-            emit(json, &ops::delete_tenant(project, &id, confirm_name.as_deref())?, render::deleted_tenant)
+            let deleted = runtime()?.block_on(local::delete_tenant(project, &id, confirm_name.as_deref(), &Keychain::new()));
+            emit(json, &deleted?, render::deleted_tenant)
         }
         TenantCommand::Production { id, off } => {
             emit(json, &ops::set_production(project, &id, !off)?, render::production)

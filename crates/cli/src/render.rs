@@ -7,7 +7,9 @@ use tenantdesk_core::ops::{
     CreatedTenant, DeletedTenant, ProfileDetails, ProfileView, Selection, SessionSwitch, SessionView,
     TenantDetails, TenantList, TenantView,
 };
+use tenantdesk_core::ops::local::DbStatus;
 use tenantdesk_core::session::SessionState;
+use tenantdesk_core::shared_container::{HealthEvent, SharedStatus};
 use tenantdesk_core::tenant::{TenantId, TenantType};
 
 use crate::error::CliError;
@@ -240,4 +242,55 @@ pub fn switched(s: &SessionSwitch) -> String {
         out.push_str("\n  No active session — run 'systemprompt admin session login' to create one.");
     }
     out
+}
+
+fn size(bytes: Option<f64>) -> String {
+    match bytes {
+        None => "unknown".to_owned(),
+        Some(b) if b >= 1024.0 * 1024.0 * 1024.0 => format!("{:.1} GiB", b / (1024.0 * 1024.0 * 1024.0)),
+        Some(b) => format!("{:.1} MiB", b / (1024.0 * 1024.0)),
+    }
+}
+
+pub fn shared_status(s: &SharedStatus) -> String {
+    let mut out = format!("Shared PostgreSQL container: {}\n", s.container);
+    field(&mut out, "State", s.state);
+    field(&mut out, "Port", s.port.map_or_else(|| "-".to_owned(), |p| format!("127.0.0.1:{p}")));
+    field(&mut out, "Image", &s.image);
+    field(&mut out, "Volume", &s.volume);
+    field(&mut out, "Data size", size(s.data_size));
+    field(&mut out, "Engine", format!("Docker {} at {} ({})", s.engine_version, s.endpoint.uri, s.endpoint.source));
+    out.trim_end().to_owned()
+}
+
+pub fn db_status(s: &DbStatus) -> String {
+    let mut out = shared_status(&s.shared);
+    if !s.tenants.is_empty() {
+        out.push_str("\n\nLocal tenants\n");
+        out.push_str(RULE);
+        for t in &s.tenants {
+            let db = match t.database_present {
+                Some(true) => "database present",
+                Some(false) => "DATABASE MISSING",
+                None => "database not checked",
+            };
+            let container = t.container.map_or_else(String::new, |c| format!(", container {c}"));
+            let _ = write!(out, "\n  {:<21}{} — {}{container}, {db}", short_id(&t.tenant_id), t.name, t.location);
+        }
+    }
+    if !s.orphan_databases.is_empty() || !s.orphan_containers.is_empty() {
+        out.push_str("\n\nOrphans (no tenant refers to them)\n");
+        out.push_str(RULE);
+        for d in &s.orphan_databases {
+            let _ = write!(out, "\n  database {d}    remove: tenantdesk db drop-orphan {d} -y");
+        }
+        for c in &s.orphan_containers {
+            let _ = write!(out, "\n  container {c}    remove: docker rm -f {c}");
+        }
+    }
+    out
+}
+
+pub fn health_event(e: &HealthEvent) -> String {
+    format!("{}: {}", e.container, e.action)
 }

@@ -56,6 +56,27 @@ pub enum Error {
     #[error("'{name}' is a production tenant: type its name to confirm")]
     ConfirmationRequired { name: String },
 
+    #[error("The OS keychain is not available: {reason}")]
+    KeychainUnavailable { reason: String },
+
+    #[error("Docker is not running (tried {tried})")]
+    DockerNotRunning { tried: String },
+
+    #[error("Docker engine error while trying to {action}: {message}")]
+    Docker { action: &'static str, message: String },
+
+    #[error("Port {port} is taken by {holder}")]
+    PortTaken { port: u16, holder: String, free: Option<u16> },
+
+    #[error("Database connection failed: {reason}")]
+    DatabaseConnection { reason: String },
+
+    #[error("Database error while trying to {action}: {message}")]
+    Database { action: &'static str, message: String },
+
+    #[error("Timeout waiting for PostgreSQL in '{container}' to become healthy")]
+    Unhealthy { container: String, logs: String },
+
     #[error("{operation} needs the Docker engine, which this build cannot manage yet")]
     NeedsDocker { operation: &'static str },
 }
@@ -102,6 +123,28 @@ impl Error {
             Error::ConfirmationRequired { name } => {
                 format!("Pass --confirm-name {name} (or type it when asked)")
             }
+            Error::KeychainUnavailable { .. } => {
+                if cfg!(target_os = "linux") {
+                    "Start and unlock a Secret Service (gnome-keyring or KWallet) in your session; 'tenantdesk doctor' checks it. Tenantdesk never falls back to plaintext files".to_owned()
+                } else {
+                    "Unlock your keychain and try again; Tenantdesk never falls back to plaintext files".to_owned()
+                }
+            }
+            Error::DockerNotRunning { .. } => {
+                if cfg!(target_os = "linux") {
+                    "Start Docker: 'sudo systemctl start docker' (or start Docker Desktop), then retry".to_owned()
+                } else {
+                    "Start Docker Desktop, then retry".to_owned()
+                }
+            }
+            Error::Docker { .. } => "Check 'docker info' and the engine's log, then retry".to_owned(),
+            Error::PortTaken { free: Some(free), .. } => format!("Use --port {free}, which is free"),
+            Error::PortTaken { .. } => "Stop what holds the port, or choose another with --port".to_owned(),
+            Error::DatabaseConnection { .. } => {
+                "Run 'tenantdesk db up' for local tenants, or check the URL, host, port and password".to_owned()
+            }
+            Error::Database { .. } => "Check 'tenantdesk db logs' for the server's side".to_owned(),
+            Error::Unhealthy { .. } => "Check the container's logs with 'tenantdesk db logs'".to_owned(),
             Error::NeedsDocker { .. } => {
                 "Pass --database-url postgres://user:password@host:port/db to use an existing database".to_owned()
             }
@@ -127,6 +170,13 @@ impl Error {
             Error::SessionStoreVersion { .. } => "session_store_version",
             Error::Io { .. } => "io",
             Error::ConfirmationRequired { .. } => "confirmation_required",
+            Error::KeychainUnavailable { .. } => "keychain_unavailable",
+            Error::DockerNotRunning { .. } => "docker_not_running",
+            Error::Docker { .. } => "docker",
+            Error::PortTaken { .. } => "port_taken",
+            Error::DatabaseConnection { .. } => "database_connection_failed",
+            Error::Database { .. } => "database",
+            Error::Unhealthy { .. } => "unhealthy",
             Error::NeedsDocker { .. } => "needs_docker",
         }
     }

@@ -7,15 +7,20 @@
 //! faithfully: unknown fields survive a rewrite and keys keep the CLI's order. Every write goes
 //! through [`store`], which makes it atomic and serialises writers with an advisory lock.
 
+pub mod engine;
 pub mod error;
+pub mod keychain;
 pub mod marks;
 pub mod name;
+pub mod port;
+pub mod postgres;
 pub mod ops;
 pub mod profile;
 pub mod project;
 pub mod registry;
 pub mod secret;
 pub mod session;
+pub mod shared_container;
 pub mod store;
 pub mod tenant;
 mod clock;

@@ -2,7 +2,7 @@
 //! registry rather than inside the CLI's files (the CLI drops unknown fields from tenants.json and
 //! rejects unknown keys in profiles). Today: which tenants are production.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -16,8 +16,21 @@ use crate::tenant::TenantId;
 pub struct TenantMarks {
     #[serde(default)]
     pub production: BTreeSet<TenantId>,
+    /// Local tenants whose database Tenantdesk made in its shared container.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub databases: BTreeMap<TenantId, SharedDatabase>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// Where a local tenant's database lives in the shared container (no secret: the password is in
+/// the keychain).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedDatabase {
+    pub container: String,
+    pub role: String,
+    pub database: String,
+    pub port: u16,
 }
 
 impl TenantMarks {

@@ -67,6 +67,17 @@ impl Project {
         self.state_dir().join("sessions").join("index.json")
     }
 
+    /// A short, stable key for this project (FNV-1a of its path), so that keychain entries of
+    /// two projects never collide even when their tenant ids do.
+    pub fn key(&self) -> String {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in self.root.to_string_lossy().bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("{hash:016x}")
+    }
+
     pub fn marks_file(&self) -> PathBuf {
         crate::marks::TenantMarks::file(&self.state_dir())
     }

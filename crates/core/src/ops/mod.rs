@@ -16,7 +16,9 @@ use crate::project::Project;
 use crate::registry::Registry;
 use crate::session::{Session, SessionIndex, SessionState, LOCAL_KEY};
 use crate::store;
-use crate::tenant::{mask_database_url, parse_database_url, Tenant, TenantId, TenantType};
+use crate::tenant::{mask_database_url, Tenant, TenantId, TenantType};
+
+pub mod local;
 
 /// A tenant as shown to the user.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -362,14 +364,9 @@ pub fn select_tenant(project: &Project, id: &str) -> Result<Selection> {
     Ok(Selection { tenant: TenantView { selected: true, ..snap.tenant_view(tenant) }, profile, session_state })
 }
 
-/// Registers a local tenant on an existing PostgreSQL database and gives it a default profile
-/// named after it. If the profile cannot be written, the registry entry is taken back.
-pub fn create_local_tenant(project: &Project, name: &TenantName, database_url: Option<&str>) -> Result<CreatedTenant> {
-    let Some(database_url) = database_url else {
-        return Err(Error::NeedsDocker { operation: "Creating a local tenant without --database-url" });
-    };
-    let url = parse_database_url(database_url)?;
-    let tenant = Tenant::new_local(TenantId::new_local(), name.to_string(), url.to_string());
+/// Writes a new tenant to the registry and gives it a default profile named after it. If the
+/// profile cannot be written, the registry entry is taken back.
+fn register_tenant(project: &Project, tenant: &Tenant) -> Result<CreatedTenant> {
     let path = project.tenants_file();
     {
         let lock = store::lock(&path)?;
@@ -380,20 +377,38 @@ pub fn create_local_tenant(project: &Project, name: &TenantName, database_url: O
         registry.upsert(tenant.clone());
         registry.save(&lock, &path)?;
     }
-    let profile_name = ProfileName::parse(name.as_str())?;
-    let profile = match write_new_profile(project, &profile_name, &tenant, &CloudPaths::default()) {
-        Ok(()) => Some(profile_name.to_string()),
-        Err(Error::ProfileExists { .. }) => None,
-        Err(e) => {
-            let lock = store::lock(&path)?;
-            let mut registry = Registry::load(&path)?;
-            registry.remove(&tenant.id);
-            registry.save(&lock, &path)?;
-            return Err(e);
-        }
+    let profile = match ProfileName::parse(&tenant.name) {
+        Ok(name) => match write_new_profile(project, &name, tenant, &CloudPaths::default()) {
+            Ok(()) => Some(name.to_string()),
+            Err(Error::ProfileExists { .. }) => None,
+            Err(e) => {
+                unregister_tenant(project, &tenant.id)?;
+                return Err(e);
+            }
+        },
+        Err(_) => None,
     };
     let profiles = profile.iter().cloned().collect();
-    Ok(CreatedTenant { tenant: TenantView::new(&tenant, false, false, profiles), profile })
+    Ok(CreatedTenant { tenant: TenantView::new(tenant, false, false, profiles), profile })
+}
+
+fn unregister_tenant(project: &Project, id: &TenantId) -> Result<()> {
+    let path = project.tenants_file();
+    let lock = store::lock(&path)?;
+    let mut registry = Registry::load(&path)?;
+    if registry.remove(id).is_some() {
+        registry.save(&lock, &path)?;
+    }
+    Ok(())
+}
+
+/// Fails early, before anything is created, when the name is taken.
+fn check_name_free(project: &Project, name: &TenantName) -> Result<()> {
+    let registry = Registry::load(&project.tenants_file())?;
+    match registry.tenants.iter().find(|t| t.name == name.as_str()) {
+        Some(existing) => Err(Error::TenantNameTaken { name: existing.name.clone(), id: existing.id.to_string() }),
+        None => Ok(()),
+    }
 }
 
 /// Removes a tenant from the registry, unlinks its profiles (they stay, pointing at no tenant)

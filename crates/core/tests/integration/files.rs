@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use tenantdesk_core::name::{ProfileName, TenantName};
+use tenantdesk_core::name::ProfileName;
 use tenantdesk_core::profile::{CloudPaths, Profile};
 use tenantdesk_core::registry::Registry;
 use tenantdesk_core::session::{SessionIndex, SessionState};
@@ -132,7 +132,7 @@ fn a_corrupt_registry_is_reported_with_its_position_and_left_untouched() {
     for result in [
         ops::delete_tenant(&project, "local_1", None).map(|_| ()),
         ops::select_tenant(&project, "local_1").map(|_| ()),
-        ops::create_local_tenant(&project, &TenantName::parse("n").expect("name"), Some("postgres://u:p@h/db")).map(|_| ()),
+        ops::create_profile(&project, &ProfileName::parse("n").expect("name"), Some("local_1"), &CloudPaths::default()).map(|_| ()),
     ] {
         match result {
             Err(Error::Corrupt { line, column, .. }) => assert_eq!((line, column), (3, 37)),

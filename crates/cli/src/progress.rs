@@ -1,0 +1,71 @@
+//! Progress of slow Docker work: a bar of pulled bytes across the image's layers and a line per
+//! step at a terminal; plain step lines on stderr otherwise (never on stdout, which belongs to
+//! the result and to `--json`).
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use tenantdesk_core::shared_container::Progress;
+
+pub struct Bar {
+    bar: Option<ProgressBar>,
+    quiet: bool,
+    layers: HashMap<String, (f64, f64)>,
+}
+
+impl Bar {
+    pub fn new(json: bool) -> Self {
+        Self { bar: None, quiet: json, layers: HashMap::new() }
+    }
+
+    fn say(&self, text: &str) {
+        if self.quiet {
+            return;
+        }
+        match &self.bar {
+            Some(bar) => bar.set_message(text.to_owned()),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    pub fn update(&mut self, progress: &Progress) {
+        match progress {
+            Progress::Pulling { layer, status, current, total } => {
+                if let (Some(c), Some(t)) = (current, total) {
+                    self.layers.insert(layer.clone(), (*c, *t));
+                }
+                let (done, all) = self.layers.values().fold((0.0, 0.0), |(d, a), (c, t)| (d + c, a + t));
+                if self.bar.is_none() && !self.quiet && std::io::stderr().is_terminal() {
+                    let bar = ProgressBar::new(0);
+                    bar.set_style(
+                        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {bytes}/{total_bytes}")
+                            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    );
+                    self.bar = Some(bar);
+                }
+                match &self.bar {
+                    Some(bar) => {
+                        bar.set_length(all as u64);
+                        bar.set_position(done as u64);
+                        bar.set_message(format!("Pulling image: {} layers", self.layers.len()));
+                    }
+                    None if !self.quiet && !layer.is_empty() && (status == "Pull complete" || status == "Already exists") => {
+                        eprintln!("Pulling image: layer {layer}: {status}");
+                    }
+                    None => {}
+                }
+            }
+            Progress::Creating => self.say("Creating the shared PostgreSQL container…"),
+            Progress::Starting => self.say("Starting it…"),
+            Progress::WaitingForPostgres => self.say("Waiting for PostgreSQL to accept connections…"),
+            Progress::Ready => self.say("PostgreSQL is ready"),
+        }
+    }
+
+    pub fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Secrets in the OS keychain (Secret Service on Linux, Keychain on macOS, Credential Manager on
+//! Windows), through the `keyring` crate (3.6: see README for why not 4.x).
+//!
+//! One entry per secret, under service `tenantdesk`, account `<scope>:<kind>`. The scope names
+//! the project and tenant (or the shared container), so two projects' tenants with the same id
+//! or name never share an entry. Calls are serialised: concurrent access to one Secret Service
+//! item can fail. There is no fallback to files: a missing or locked keychain is an error that
+//! says what to start or unlock.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+
+pub const SERVICE: &str = "tenantdesk";
+
+/// What a secret is for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SecretKind {
+    /// The password of a tenant's own PostgreSQL role.
+    DatabasePassword,
+    /// The superuser password of the shared PostgreSQL container.
+    SuperuserPassword,
+}
+
+impl SecretKind {
+    fn label(&self) -> &'static str {
+        match self {
+            SecretKind::DatabasePassword => "database-password",
+            SecretKind::SuperuserPassword => "superuser-password",
+        }
+    }
+}
+
+/// Where a secret belongs and what it is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SecretKey {
+    pub scope: String,
+    pub kind: SecretKind,
+}
+
+impl SecretKey {
+    pub fn new(scope: impl Into<String>, kind: SecretKind) -> Self {
+        Self { scope: scope.into(), kind }
+    }
+
+    pub fn account(&self) -> String {
+        format!("{}:{}", self.scope, self.kind.label())
+    }
+}
+
+pub trait SecretStore: Send + Sync {
+    fn get(&self, key: &SecretKey) -> Result<Option<Secret>>;
+    fn set(&self, key: &SecretKey, value: &Secret) -> Result<()>;
+    /// Deleting a secret that is not there is not an error.
+    fn delete(&self, key: &SecretKey) -> Result<()>;
+}
+
+/// The OS keychain.
+pub struct Keychain {
+    service: String,
+    serial: Mutex<()>,
+}
+
+impl Keychain {
+    pub fn new() -> Self {
+        Self::with_service(SERVICE)
+    }
+
+    /// A keychain under another service name (tests use their own, to clean up what they made).
+    pub fn with_service(service: &str) -> Self {
+        Self { service: service.to_owned(), serial: Mutex::new(()) }
+    }
+
+    fn entry(&self, key: &SecretKey) -> Result<keyring::Entry> {
+        keyring::Entry::new(&self.service, &key.account()).map_err(unavailable)
+    }
+}
+
+impl Default for Keychain {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn unavailable(error: keyring::Error) -> Error {
+    Error::KeychainUnavailable { reason: error.to_string() }
+}
+
+impl SecretStore for Keychain {
+    fn get(&self, key: &SecretKey) -> Result<Option<Secret>> {
+        let _one_at_a_time = self.serial.lock().map_err(|_| Error::KeychainUnavailable { reason: "a previous keychain call panicked".to_owned() })?;
+        match self.entry(key)?.get_password() {
+            Ok(value) => Ok(Some(Secret::new(value))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    fn set(&self, key: &SecretKey, value: &Secret) -> Result<()> {
+        let _one_at_a_time = self.serial.lock().map_err(|_| Error::KeychainUnavailable { reason: "a previous keychain call panicked".to_owned() })?;
+        self.entry(key)?.set_password(value.expose()).map_err(unavailable)
+    }
+
+    fn delete(&self, key: &SecretKey) -> Result<()> {
+        let _one_at_a_time = self.serial.lock().map_err(|_| Error::KeychainUnavailable { reason: "a previous keychain call panicked".to_owned() })?;
+        match self.entry(key)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+/// Secrets in memory, for unit tests of the use cases only; never the store of a real run.
+#[derive(Default)]
+pub struct MemoryStore {
+    entries: Mutex<HashMap<String, Secret>>,
+    /// When set, every call fails as a locked keychain would.
+    pub locked: std::sync::atomic::AtomicBool,
+}
+
+impl MemoryStore {
+    fn check(&self) -> Result<()> {
+        if self.locked.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Error::KeychainUnavailable { reason: "the keychain is locked".to_owned() });
+        }
+        Ok(())
+    }
+}
+
+impl SecretStore for MemoryStore {
+    fn get(&self, key: &SecretKey) -> Result<Option<Secret>> {
+        self.check()?;
+        Ok(self.entries.lock().ok().and_then(|m| m.get(&key.account()).cloned()))
+    }
+
+    fn set(&self, key: &SecretKey, value: &Secret) -> Result<()> {
+        self.check()?;
+        if let Ok(mut m) = self.entries.lock() {
+            m.insert(key.account(), value.clone());
+        }
+        Ok(())
+    }
+
+    fn delete(&self, key: &SecretKey) -> Result<()> {
+        self.check()?;
+        if let Ok(mut m) = self.entries.lock() {
+            m.remove(&key.account());
+        }
+        Ok(())
+    }
+}
+
+/// A new random password: 32 hex characters from the OS's CSPRNG, safe in URLs and SQL.
+pub fn generate_password() -> Result<Secret> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| Error::KeychainUnavailable { reason: format!("no secure random numbers: {e}") })?;
+    Ok(Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+}

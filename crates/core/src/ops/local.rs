@@ -1,0 +1,410 @@
+//! Use cases of local tenants that need the Docker engine or PostgreSQL: the shared container's
+//! lifecycle, creating and deleting a tenant's database, and reconciling what the registry says
+//! with what really exists.
+
+use std::collections::HashMap;
+
+use bollard::query_parameters::{ListContainersOptionsBuilder, ListVolumesOptionsBuilder, RemoveContainerOptionsBuilder};
+use serde::Serialize;
+use sqlx::Connection;
+
+use super::{check_name_free, register_tenant, CreatedTenant, DeletedTenant, Snapshot};
+use crate::engine::{self, failed, Engine};
+use crate::error::{Error, Result};
+use crate::keychain::{generate_password, SecretKey, SecretKind, SecretStore};
+use crate::marks::{SharedDatabase, TenantMarks};
+use crate::name::TenantName;
+use crate::postgres::{self, TenantDatabase};
+use crate::project::Project;
+use crate::secret::Secret;
+use crate::shared_container::{self, ContainerState, Progress, SharedConfig, SharedStatus};
+use crate::store;
+use crate::tenant::{parse_database_url, Tenant, TenantId, TenantType};
+
+/// Where a new local tenant's database comes from.
+#[derive(Debug, Clone)]
+pub enum DatabaseSource {
+    /// A new role and database in the shared container (started if needed), optionally on
+    /// another port than the configured one.
+    Shared { port: Option<u16> },
+    /// An existing database; verified with a real connection unless `verify` is false.
+    External { url: String, verify: bool },
+}
+
+/// The keychain entry of a tenant's database password.
+pub fn password_key(project: &Project, id: &TenantId) -> SecretKey {
+    SecretKey::new(format!("{}/{}", project.key(), id), SecretKind::DatabasePassword)
+}
+
+/// The tenant's real connection URL: the registry's masked URL with the keychain's password.
+pub fn database_url(project: &Project, id: &str, secrets: &dyn SecretStore) -> Result<Secret> {
+    let snap = Snapshot::load(project)?;
+    let tenant = snap.find(project, id)?;
+    let url = tenant.effective_database_url().ok_or_else(|| Error::DatabaseConnection {
+        reason: format!("tenant '{}' has no database URL", tenant.name),
+    })?;
+    let mut parsed = parse_database_url(url)?;
+    if parsed.password() == Some("***") {
+        let password = secrets.get(&password_key(project, &tenant.id))?.ok_or_else(|| Error::KeychainUnavailable {
+            reason: format!("no password for tenant '{}' in the keychain", tenant.name),
+        })?;
+        let _ = parsed.set_password(Some(password.expose()));
+    }
+    Ok(Secret::new(parsed.to_string()))
+}
+
+/// Splits a URL the user typed into the masked form for files and the password for the keychain.
+fn split_password(url: &url::Url) -> (String, Option<Secret>) {
+    let password = url.password().filter(|p| !p.is_empty() && *p != "***").map(|p| {
+        Secret::new(percent_decode(p))
+    });
+    let mut masked = url.clone();
+    if password.is_some() {
+        let _ = masked.set_password(Some("***"));
+    }
+    (masked.to_string(), password)
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub async fn db_up(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SharedStatus> {
+    let engine = engine::connect(None).await?;
+    shared_container::up(&engine, cfg, secrets, on_progress).await?;
+    shared_container::status(&engine, cfg).await
+}
+
+pub async fn db_down(cfg: &SharedConfig) -> Result<SharedStatus> {
+    let engine = engine::connect(None).await?;
+    shared_container::down(&engine, cfg).await?;
+    shared_container::status(&engine, cfg).await
+}
+
+/// Deletes the shared container and all its data, then brings up a fresh one. Local tenants
+/// that had databases there lose them; their registry entries stay and show as missing.
+pub async fn db_reset(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SharedStatus> {
+    let engine = engine::connect(None).await?;
+    shared_container::remove(&engine, cfg, secrets).await?;
+    shared_container::up(&engine, cfg, secrets, on_progress).await?;
+    shared_container::status(&engine, cfg).await
+}
+
+/// One local tenant's real state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LocalHealth {
+    pub tenant_id: String,
+    pub name: String,
+    /// Where its database lives: "shared container", "compose project <p>", "external".
+    pub location: String,
+    /// None when it could not be checked (container down, no password).
+    pub database_present: Option<bool>,
+    pub container: Option<ContainerState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct DbStatus {
+    pub shared: SharedStatus,
+    pub tenants: Vec<LocalHealth>,
+    /// Tenantdesk databases in the shared container that no tenant of this project claims.
+    pub orphan_databases: Vec<String>,
+    /// Tenantdesk containers other than the shared one.
+    pub orphan_containers: Vec<String>,
+}
+
+/// The shared container's state and, for a project, each local tenant's real state and the
+/// orphans: Tenantdesk databases and containers nothing in the registry refers to.
+pub async fn db_status(project: Option<&Project>, cfg: &SharedConfig, secrets: &dyn SecretStore) -> Result<DbStatus> {
+    let engine = engine::connect(None).await?;
+    let mut shared = shared_container::status(&engine, cfg).await?;
+    let running = matches!(shared.state, ContainerState::Healthy | ContainerState::Starting | ContainerState::Unhealthy);
+    let port_cfg = match shared.port {
+        Some(p) => cfg.clone().with_port(p),
+        None => cfg.clone(),
+    };
+    let mut present: Option<Vec<String>> = None;
+    if running && let Ok(mut admin) = shared_container::admin(&port_cfg, secrets).await {
+        present = postgres::tenant_databases(&mut admin).await.ok();
+        if shared.data_size.is_none() {
+            shared.data_size = sqlx::query_scalar::<_, i64>("SELECT sum(pg_database_size(datname))::bigint FROM pg_database")
+                .fetch_one(&mut admin)
+                .await
+                .ok()
+                .map(|s| s as f64);
+        }
+        let _ = admin.close().await;
+    }
+    let compose = compose_states(&engine).await?;
+    let mut tenants = Vec::new();
+    let mut claimed = Vec::new();
+    if let Some(project) = project {
+        let snap = Snapshot::load(project)?;
+        for t in snap.registry.tenants.iter().filter(|t| t.tenant_type == TenantType::Local) {
+            let health = if let Some(db) = snap.marks.databases.get(&t.id) {
+                claimed.push(db.database.clone());
+                LocalHealth {
+                    tenant_id: t.id.to_string(),
+                    name: t.name.clone(),
+                    location: format!("shared container '{}'", db.container),
+                    database_present: present.as_ref().map(|p| p.contains(&db.database)),
+                    container: Some(shared.state),
+                }
+            } else if let Some(p) = &t.docker_project {
+                LocalHealth {
+                    tenant_id: t.id.to_string(),
+                    name: t.name.clone(),
+                    location: format!("compose project '{p}'"),
+                    database_present: None,
+                    container: Some(compose.get(p).copied().unwrap_or(ContainerState::Missing)),
+                }
+            } else {
+                LocalHealth { tenant_id: t.id.to_string(), name: t.name.clone(), location: "external".to_owned(), database_present: None, container: None }
+            };
+            tenants.push(health);
+        }
+    }
+    let orphan_databases = match (project, present) {
+        (Some(_), Some(p)) => p.into_iter().filter(|d| !claimed.contains(d)).collect(),
+        _ => Vec::new(),
+    };
+    let orphan_containers = managed_containers(&engine).await?.into_iter().filter(|n| n != &cfg.container).collect();
+    Ok(DbStatus { shared, tenants, orphan_databases, orphan_containers })
+}
+
+async fn managed_containers(engine: &Engine) -> Result<Vec<String>> {
+    let filters = HashMap::from([("label".to_owned(), vec![format!("{}=true", shared_container::LABEL_MANAGED)])]);
+    let list = engine
+        .docker
+        .list_containers(Some(ListContainersOptionsBuilder::default().all(true).filters(&filters).build()))
+        .await
+        .map_err(failed("list containers"))?;
+    Ok(list.into_iter().filter_map(|c| c.names.and_then(|n| n.first().map(|n| n.trim_start_matches('/').to_owned()))).collect())
+}
+
+/// The state of each compose project's postgres container (the CLI's per-tenant databases).
+async fn compose_states(engine: &Engine) -> Result<HashMap<String, ContainerState>> {
+    let filters = HashMap::from([("label".to_owned(), vec!["com.docker.compose.project".to_owned()])]);
+    let list = engine
+        .docker
+        .list_containers(Some(ListContainersOptionsBuilder::default().all(true).filters(&filters).build()))
+        .await
+        .map_err(failed("list containers"))?;
+    Ok(list
+        .into_iter()
+        .filter_map(|c| {
+            let project = c.labels.as_ref()?.get("com.docker.compose.project")?.clone();
+            let status = c.status.unwrap_or_default();
+            let state = match c.state.map(|s| s.to_string()).as_deref() {
+                Some("running") if status.contains("(unhealthy)") => ContainerState::Unhealthy,
+                Some("running") if status.contains("(health: starting)") => ContainerState::Starting,
+                Some("running") => ContainerState::Healthy,
+                Some("created") => ContainerState::Created,
+                _ => ContainerState::Stopped,
+            };
+            Some((project, state))
+        })
+        .collect())
+}
+
+/// Drops a Tenantdesk database that no tenant claims (see `db_status`).
+pub async fn drop_orphan_database(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore, database: &str) -> Result<()> {
+    let status = db_status(Some(project), cfg, secrets).await?;
+    if !status.orphan_databases.iter().any(|d| d == database) {
+        return Err(Error::Database { action: "drop an orphan database", message: format!("'{database}' is not an orphan of this project") });
+    }
+    let cfg = match status.shared.port {
+        Some(p) => cfg.clone().with_port(p),
+        None => cfg.clone(),
+    };
+    let mut admin = shared_container::admin(&cfg, secrets).await?;
+    postgres::drop_tenant_database(&mut admin, &TenantDatabase { role: database.to_owned(), database: database.to_owned() }).await
+}
+
+/// Creates a local tenant. On the shared container: makes sure it is up and healthy, creates the
+/// tenant's own role and database, keeps the password in the keychain and the masked URL in
+/// tenants.json, and gives it a default profile. With an external URL: verifies it first. Any
+/// failure part-way undoes every step already taken (database, role, container, secret, entry).
+pub async fn create_local_tenant(
+    project: &Project,
+    name: &TenantName,
+    source: DatabaseSource,
+    cfg: &SharedConfig,
+    secrets: &dyn SecretStore,
+    on_progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<CreatedTenant> {
+    check_name_free(project, name)?;
+    let id = TenantId::new_local();
+    match source {
+        DatabaseSource::External { url, verify } => {
+            let parsed = parse_database_url(&url)?;
+            if verify {
+                postgres::verify(&Secret::new(parsed.to_string())).await?;
+            }
+            let (masked, password) = split_password(&parsed);
+            let key = password_key(project, &id);
+            if let Some(p) = &password {
+                secrets.set(&key, p)?;
+            }
+            let tenant = Tenant::new_local(id, name.to_string(), masked);
+            register_tenant(project, &tenant).inspect_err(|_| {
+                let _ = secrets.delete(&key);
+            })
+        }
+        DatabaseSource::Shared { port } => {
+            let cfg = match port {
+                Some(p) => cfg.clone().with_port(p),
+                None => cfg.clone(),
+            };
+            let engine = engine::connect(None).await?;
+            let started = shared_container::up(&engine, &cfg, secrets, on_progress).await?;
+            let cfg = match shared_container::status(&engine, &cfg).await?.port {
+                Some(p) => cfg.with_port(p),
+                None => cfg,
+            };
+            let result = create_on_shared(project, name, &id, &cfg, secrets).await;
+            if result.is_err() {
+                shared_container::undo(&engine, &cfg, started, secrets).await;
+            }
+            result
+        }
+    }
+}
+
+async fn create_on_shared(project: &Project, name: &TenantName, id: &TenantId, cfg: &SharedConfig, secrets: &dyn SecretStore) -> Result<CreatedTenant> {
+    let db = TenantDatabase::for_tenant(name.as_str(), id);
+    let password = generate_password()?;
+    let key = password_key(project, id);
+    secrets.set(&key, &password)?;
+    let mut admin = match shared_container::admin(cfg, secrets).await {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = secrets.delete(&key);
+            return Err(e);
+        }
+    };
+    if let Err(e) = postgres::create_tenant_database(&mut admin, &db, &password).await {
+        let _ = secrets.delete(&key);
+        return Err(e);
+    }
+    let masked = format!("postgres://{}:***@127.0.0.1:{}/{}", db.role, cfg.port, db.database);
+    let tenant = Tenant::new_local(id.clone(), name.to_string(), masked);
+    let created = match register_tenant(project, &tenant) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = postgres::drop_tenant_database(&mut admin, &db).await;
+            let _ = secrets.delete(&key);
+            return Err(e);
+        }
+    };
+    let mark = SharedDatabase { container: cfg.container.clone(), role: db.role.clone(), database: db.database.clone(), port: cfg.port };
+    if let Err(e) = update_marks(project, |m| {
+        m.databases.insert(id.clone(), mark);
+    }) {
+        let _ = super::delete_tenant(project, id.as_str(), Some(name.as_str()));
+        let _ = postgres::drop_tenant_database(&mut admin, &db).await;
+        let _ = secrets.delete(&key);
+        return Err(e);
+    }
+    let _ = admin.close().await;
+    Ok(created)
+}
+
+fn update_marks(project: &Project, change: impl FnOnce(&mut TenantMarks)) -> Result<()> {
+    let path = project.marks_file();
+    let lock = store::lock(&path)?;
+    let mut marks = TenantMarks::load(&path)?;
+    change(&mut marks);
+    marks.save(&lock, &path)
+}
+
+/// Deletes a local or cloud tenant's registry side and, for local tenants, what Tenantdesk or the
+/// CLI made for it: its role and database in the shared container, or its compose project's
+/// containers and volumes (found by label), and its password in the keychain. If the database
+/// cannot be dropped (Docker down), nothing is changed.
+pub async fn delete_tenant(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<DeletedTenant> {
+    let snap = Snapshot::load(project)?;
+    let tenant = snap.find(project, id)?.clone();
+    if snap.marks.is_production(&tenant.id) && confirm_name != Some(tenant.name.as_str()) {
+        return Err(Error::ConfirmationRequired { name: tenant.name });
+    }
+    if let Some(db) = snap.marks.databases.get(&tenant.id) {
+        let cfg = SharedConfig::from_env();
+        let cfg = SharedConfig { container: db.container.clone(), volume: format!("{}-data", db.container), image: cfg.image, port: db.port };
+        engine::connect(None).await?;
+        let mut admin = shared_container::admin(&cfg, secrets).await?;
+        postgres::drop_tenant_database(&mut admin, &TenantDatabase { role: db.role.clone(), database: db.database.clone() }).await?;
+        let _ = admin.close().await;
+    }
+    if let Some(compose) = &tenant.docker_project {
+        remove_compose_project(compose).await?;
+    }
+    let deleted = super::delete_tenant(project, tenant.id.as_str(), confirm_name)?;
+    update_marks(project, |m| {
+        m.databases.remove(&tenant.id);
+    })?;
+    secrets.delete(&password_key(project, &tenant.id))?;
+    Ok(deleted)
+}
+
+/// Removes a CLI-made compose project's containers and volumes, found by its label.
+async fn remove_compose_project(project: &str) -> Result<()> {
+    let engine = engine::connect(None).await?;
+    let label = format!("com.docker.compose.project={project}");
+    let filters = HashMap::from([("label".to_owned(), vec![label.clone()])]);
+    let containers = engine
+        .docker
+        .list_containers(Some(ListContainersOptionsBuilder::default().all(true).filters(&filters).build()))
+        .await
+        .map_err(failed("list the compose project's containers"))?;
+    for c in containers {
+        if let Some(id) = c.id {
+            engine
+                .docker
+                .remove_container(&id, Some(RemoveContainerOptionsBuilder::default().force(true).v(true).build()))
+                .await
+                .map_err(failed("remove the compose project's container"))?;
+        }
+    }
+    let volumes = engine
+        .docker
+        .list_volumes(Some(ListVolumesOptionsBuilder::default().filters(&filters).build()))
+        .await
+        .map_err(failed("list the compose project's volumes"))?;
+    for v in volumes.volumes.unwrap_or_default() {
+        engine
+            .docker
+            .remove_volume(&v.name, None::<bollard::query_parameters::RemoveVolumeOptions>)
+            .await
+            .map_err(failed("remove the compose project's volume"))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_leave_the_url_for_the_keychain() {
+        let url = url::Url::parse("postgres://app:p%40ss@localhost:5432/app").expect("url");
+        let (masked, password) = super::split_password(&url);
+        assert_eq!(masked, "postgres://app:***@localhost:5432/app");
+        assert_eq!(password.expect("password").expose(), "p@ss");
+        let (masked, password) = super::split_password(&url::Url::parse("postgres://app@h/db").expect("url"));
+        assert_eq!((masked.as_str(), password), ("postgres://app@h/db", None));
+    }
+}

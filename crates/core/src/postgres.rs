@@ -1,0 +1,135 @@
+//! PostgreSQL over sqlx: verifying a URL, and creating or dropping a tenant's own role and
+//! database on a server Tenantdesk administers.
+//!
+//! Role and database names are derived by Tenantdesk (lowercase letters, digits and `_`), and
+//! passwords are hex; even so, every identifier and literal goes through the quoting functions
+//! below, since DDL cannot take bind parameters.
+
+use std::time::Duration;
+
+use sqlx::{Connection, Executor, PgConnection};
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::tenant::TenantId;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The role and database of one tenant in the shared container.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TenantDatabase {
+    pub role: String,
+    pub database: String,
+}
+
+impl TenantDatabase {
+    /// `td_<name>_<8 hex of the id>`: readable, unique per tenant, and always a plain identifier.
+    pub fn for_tenant(name: &str, id: &TenantId) -> Self {
+        let clean: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+            .take(40)
+            .collect();
+        let suffix: String = id.as_str().chars().filter(char::is_ascii_hexdigit).rev().take(8).collect::<Vec<_>>().into_iter().rev().collect();
+        let name = format!("td_{clean}_{suffix}");
+        Self { role: name.clone(), database: name }
+    }
+}
+
+pub fn quote_ident(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+pub fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// Opens one connection, with the seed's "Database connection failed" and the reason.
+pub async fn connect(url: &Secret) -> Result<PgConnection> {
+    match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect(url.expose())).await {
+        Ok(Ok(conn)) => Ok(conn),
+        Ok(Err(e)) => Err(Error::DatabaseConnection { reason: describe(&e) }),
+        Err(_) => Err(Error::DatabaseConnection { reason: "no answer within 5 seconds".to_owned() }),
+    }
+}
+
+/// The server's own words, without anything that could carry the URL.
+fn describe(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(db) => db.message().to_owned(),
+        sqlx::Error::Io(io) => io.to_string(),
+        sqlx::Error::Tls(_) => "TLS negotiation failed".to_owned(),
+        sqlx::Error::Configuration(_) => "the URL is not a valid PostgreSQL URL".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// Connects and runs a trivial query.
+pub async fn verify(url: &Secret) -> Result<()> {
+    let mut conn = connect(url).await?;
+    sqlx::query("SELECT 1").execute(&mut conn).await.map_err(|e| Error::DatabaseConnection { reason: describe(&e) })?;
+    let _ = conn.close().await;
+    Ok(())
+}
+
+fn db_error(action: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
+    move |e| Error::Database { action, message: describe(&e) }
+}
+
+/// Creates the tenant's role (login, no other privileges) and its database owned by it, closed
+/// to every other role. If the database cannot be created, the role is dropped again.
+pub async fn create_tenant_database(admin: &mut PgConnection, db: &TenantDatabase, password: &Secret) -> Result<()> {
+    let role = quote_ident(&db.role);
+    let database = quote_ident(&db.database);
+    admin
+        .execute(format!("CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}", quote_literal(password.expose())).as_str())
+        .await
+        .map_err(db_error("create the tenant's role"))?;
+    let created = async {
+        admin.execute(format!("CREATE DATABASE {database} OWNER {role}").as_str()).await?;
+        admin.execute(format!("REVOKE ALL ON DATABASE {database} FROM PUBLIC").as_str()).await
+    }
+    .await;
+    if let Err(e) = created {
+        let _ = admin.execute(format!("DROP DATABASE IF EXISTS {database}").as_str()).await;
+        let _ = admin.execute(format!("DROP ROLE IF EXISTS {role}").as_str()).await;
+        return Err(db_error("create the tenant's database")(e));
+    }
+    Ok(())
+}
+
+/// Drops the tenant's database (closing its connections) and role. Missing ones are fine.
+pub async fn drop_tenant_database(admin: &mut PgConnection, db: &TenantDatabase) -> Result<()> {
+    admin
+        .execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&db.database)).as_str())
+        .await
+        .map_err(db_error("drop the tenant's database"))?;
+    admin
+        .execute(format!("DROP ROLE IF EXISTS {}", quote_ident(&db.role)).as_str())
+        .await
+        .map_err(db_error("drop the tenant's role"))?;
+    Ok(())
+}
+
+/// The databases on the server that Tenantdesk created (`td_…`).
+pub async fn tenant_databases(admin: &mut PgConnection) -> Result<Vec<String>> {
+    sqlx::query_scalar::<_, String>("SELECT datname FROM pg_database WHERE datname LIKE 'td\\_%' ORDER BY datname")
+        .fetch_all(admin)
+        .await
+        .map_err(db_error("list databases"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_plain_identifiers_whatever_the_tenant_is_called() {
+        let id = TenantId::parse("local_7f0c2b7e-3a51-4a8e-9d0e-2f7b1c9a4e11").expect("id");
+        assert_eq!(TenantDatabase::for_tenant("my-project", &id).database, "td_my_project_1c9a4e11");
+        let hostile = TenantDatabase::for_tenant("x\"; DROP TABLE y; --", &id);
+        assert!(hostile.database.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{}", hostile.database);
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_literal("it's"), "'it''s'");
+    }
+}

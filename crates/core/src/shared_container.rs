@@ -1,0 +1,452 @@
+//! The seed's shared PostgreSQL container (`just db-up`): one container with a named volume,
+//! bound to 127.0.0.1 only, labelled as Tenantdesk's, healthchecked, holding one database and one
+//! role per local tenant.
+//!
+//! The superuser password comes from the OS's CSPRNG, lives in the keychain, and reaches the
+//! container as a file copied into it before its first start (`POSTGRES_PASSWORD_FILE`), so it
+//! appears neither in `docker inspect` nor in any file on the host.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use bollard::models::{ContainerCreateBody, HealthConfig, HostConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, EventsOptionsBuilder, LogsOptionsBuilder,
+    RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
+};
+use futures_util::{Stream, StreamExt};
+use serde::Serialize;
+use sqlx::PgConnection;
+
+use crate::engine::{failed, Endpoint, Engine};
+use crate::error::{Error, Result};
+use crate::keychain::{generate_password, SecretKey, SecretKind, SecretStore};
+use crate::port;
+use crate::postgres;
+use crate::secret::Secret;
+
+pub const LABEL_MANAGED: &str = "io.tenantdesk.managed";
+pub const LABEL_ROLE: &str = "io.tenantdesk.role";
+const ROLE_SHARED: &str = "shared-postgres";
+pub const SUPERUSER: &str = "tenantdesk";
+const PASSWORD_DIR: &str = "/tmp";
+const PASSWORD_FILE: &str = "tenantdesk-superuser-password";
+/// Where the volume is mounted: the parent of PGDATA in every official image (and where the
+/// `systemprompt` CLI mounts its own for postgres:18-alpine).
+const DATA_PATH: &str = "/var/lib/postgresql";
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+const DEFAULT_IMAGE: &str = "postgres:18-alpine";
+
+/// Which container, volume, image and port; from the environment, else the defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedConfig {
+    pub container: String,
+    pub volume: String,
+    pub image: String,
+    pub port: u16,
+}
+
+impl SharedConfig {
+    pub fn new(container: &str, image: &str, port: u16) -> Self {
+        Self { container: container.to_owned(), volume: format!("{container}-data"), image: image.to_owned(), port }
+    }
+
+    /// `TENANTDESK_POSTGRES_IMAGE`, `TENANTDESK_POSTGRES_PORT`, `TENANTDESK_SHARED_CONTAINER`.
+    pub fn from_env() -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        Self::new(
+            &var("TENANTDESK_SHARED_CONTAINER").unwrap_or_else(|| "tenantdesk-postgres".to_owned()),
+            &var("TENANTDESK_POSTGRES_IMAGE").unwrap_or_else(|| DEFAULT_IMAGE.to_owned()),
+            var("TENANTDESK_POSTGRES_PORT").and_then(|p| p.parse().ok()).unwrap_or(5432),
+        )
+    }
+
+    pub fn with_port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    pub fn secret_key(&self) -> SecretKey {
+        SecretKey::new(format!("docker/{}", self.container), SecretKind::SuperuserPassword)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum ContainerState {
+    Missing,
+    Created,
+    Starting,
+    Healthy,
+    Unhealthy,
+    Stopped,
+}
+
+impl std::fmt::Display for ContainerState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        f.write_str(&s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SharedStatus {
+    pub state: ContainerState,
+    pub container: String,
+    pub image: String,
+    pub port: Option<u16>,
+    pub volume: String,
+    /// Bytes used by the volume, when the engine reports it.
+    pub data_size: Option<f64>,
+    pub endpoint: Endpoint,
+    pub engine_version: String,
+}
+
+/// One step of bringing the container up, for a progress bar or a progress event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Progress {
+    Pulling { layer: String, status: String, current: Option<f64>, total: Option<f64> },
+    Creating,
+    Starting,
+    WaitingForPostgres,
+    Ready,
+}
+
+/// What `up` did, so a failed operation after it can undo exactly that.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Started {
+    pub created_container: bool,
+    pub created_volume: bool,
+    pub started: bool,
+}
+
+fn labels() -> HashMap<String, String> {
+    HashMap::from([(LABEL_MANAGED.to_owned(), "true".to_owned()), (LABEL_ROLE.to_owned(), ROLE_SHARED.to_owned())])
+}
+
+fn is_not_found(e: &bollard::errors::Error) -> bool {
+    matches!(e, bollard::errors::Error::DockerResponseServerError { status_code: 404, .. })
+}
+
+pub async fn status(engine: &Engine, cfg: &SharedConfig) -> Result<SharedStatus> {
+    let mut status = SharedStatus {
+        state: ContainerState::Missing,
+        container: cfg.container.clone(),
+        image: cfg.image.clone(),
+        port: None,
+        volume: cfg.volume.clone(),
+        data_size: None,
+        endpoint: engine.endpoint.clone(),
+        engine_version: engine.version.clone(),
+    };
+    let inspect = match engine.docker.inspect_container(&cfg.container, None).await {
+        Ok(i) => i,
+        Err(e) if is_not_found(&e) => return Ok(status),
+        Err(e) => return Err(failed("inspect the shared container")(e)),
+    };
+    if let Some(image) = inspect.config.as_ref().and_then(|c| c.image.clone()) {
+        status.image = image;
+    }
+    status.port = inspect
+        .host_config
+        .as_ref()
+        .and_then(|h| h.port_bindings.as_ref())
+        .and_then(|p| p.get("5432/tcp").cloned().flatten())
+        .and_then(|b| b.first().and_then(|b| b.host_port.as_deref().and_then(|p| p.parse().ok())));
+    let state = inspect.state.unwrap_or_default();
+    let health = state.health.and_then(|h| h.status).map(|s| s.to_string());
+    status.state = match (state.running.unwrap_or(false), state.status.map(|s| s.to_string()).as_deref(), health.as_deref()) {
+        (true, _, Some("healthy")) => ContainerState::Healthy,
+        (true, _, Some("unhealthy")) => ContainerState::Unhealthy,
+        (true, _, _) => ContainerState::Starting,
+        (false, Some("created"), _) => ContainerState::Created,
+        _ => ContainerState::Stopped,
+    };
+    status.data_size = volume_size(engine, &cfg.volume).await;
+    Ok(status)
+}
+
+async fn volume_size(engine: &Engine, volume: &str) -> Option<f64> {
+    let df = engine.docker.df(None::<bollard::query_parameters::DataUsageOptions>).await.ok()?;
+    // Engines before API 1.52 report volumes in another shape; callers then ask PostgreSQL.
+    let items = df.volume_usage?.items?;
+    let item = items.into_iter().find(|v| v["Name"].as_str() == Some(volume))?;
+    item["UsageData"]["Size"].as_f64().filter(|s| *s >= 0.0)
+}
+
+pub fn superuser_url(cfg: &SharedConfig, password: &Secret, database: &str) -> Secret {
+    Secret::new(format!("postgres://{SUPERUSER}:{}@127.0.0.1:{}/{database}", password.expose(), cfg.port))
+}
+
+/// The superuser's password from the keychain, created on first use.
+fn superuser_password(cfg: &SharedConfig, secrets: &dyn SecretStore) -> Result<Secret> {
+    let key = cfg.secret_key();
+    if let Some(existing) = secrets.get(&key)? {
+        return Ok(existing);
+    }
+    let fresh = generate_password()?;
+    secrets.set(&key, &fresh)?;
+    Ok(fresh)
+}
+
+/// Pulls `image` unless the engine has it, reporting each layer's progress.
+pub async fn ensure_image(engine: &Engine, image: &str, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<()> {
+    match engine.docker.inspect_image(image).await {
+        Ok(_) => return Ok(()),
+        Err(e) if is_not_found(&e) => {}
+        Err(e) => return Err(failed("inspect the PostgreSQL image")(e)),
+    }
+    let options = CreateImageOptionsBuilder::default().from_image(image).build();
+    let mut pull = engine.docker.create_image(Some(options), None, None);
+    while let Some(item) = pull.next().await {
+        let info = item.map_err(|e| Error::Docker { action: "pull the PostgreSQL image", message: format!("{e} (image {image})") })?;
+        let detail = info.progress_detail.unwrap_or_default();
+        on_progress(Progress::Pulling {
+            layer: info.id.unwrap_or_default(),
+            status: info.status.unwrap_or_default(),
+            current: detail.current.map(|c| c as f64),
+            total: detail.total.map(|t| t as f64),
+        });
+    }
+    Ok(())
+}
+
+fn password_archive(password: &Secret) -> Result<bytes::Bytes> {
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(password.expose().len() as u64);
+    // Readable by the server's own user inside the container, whatever its uid.
+    header.set_mode(0o644);
+    header.set_cksum();
+    builder
+        .append_data(&mut header, PASSWORD_FILE, password.expose().as_bytes())
+        .and_then(|()| builder.into_inner())
+        .map(bytes::Bytes::from)
+        .map_err(|e| Error::Docker { action: "pack the password file", message: e.to_string() })
+}
+
+/// Brings the shared container up and waits until PostgreSQL accepts the superuser's
+/// connections. Creates the container (and its volume) when missing, pulling the image first.
+/// A container this call created is removed again if it never becomes ready.
+pub async fn up(engine: &Engine, cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<Started> {
+    let password = superuser_password(cfg, secrets)?;
+    let mut started = Started::default();
+    let current = status(engine, cfg).await?;
+    let cfg = &match current.port {
+        Some(p) => cfg.clone().with_port(p),
+        None => cfg.clone(),
+    };
+    match current.state {
+        ContainerState::Missing => {
+            port::preflight(Some(engine), cfg.port).await?;
+            ensure_image(engine, &cfg.image, on_progress).await?;
+            on_progress(Progress::Creating);
+            started.created_volume = match engine.docker.inspect_volume(&cfg.volume).await {
+                Ok(_) => false,
+                Err(e) if is_not_found(&e) => {
+                    let request = VolumeCreateRequest { name: Some(cfg.volume.clone()), labels: Some(labels()), ..Default::default() };
+                    engine.docker.create_volume(request).await.map_err(failed("create the data volume"))?;
+                    true
+                }
+                Err(e) => return Err(failed("inspect the data volume")(e)),
+            };
+            if let Err(e) = create(engine, cfg, &password).await {
+                rollback(engine, cfg, started, secrets).await;
+                return Err(e);
+            }
+            started.created_container = true;
+        }
+        ContainerState::Healthy | ContainerState::Starting | ContainerState::Unhealthy => {
+            wait_ready(engine, cfg, &password, on_progress).await?;
+            return Ok(started);
+        }
+        ContainerState::Created | ContainerState::Stopped => port::preflight(Some(engine), cfg.port).await?,
+    }
+    on_progress(Progress::Starting);
+    let result = async {
+        engine.docker.start_container(&cfg.container, None).await.map_err(failed("start the shared container"))?;
+        wait_ready(engine, cfg, &password, on_progress).await
+    }
+    .await;
+    if let Err(e) = result {
+        rollback(engine, cfg, started, secrets).await;
+        return Err(e);
+    }
+    started.started = true;
+    Ok(started)
+}
+
+async fn create(engine: &Engine, cfg: &SharedConfig, password: &Secret) -> Result<()> {
+    let seconds = |s: i64| s * 1_000_000_000;
+    let body = ContainerCreateBody {
+        image: Some(cfg.image.clone()),
+        env: Some(vec![
+            format!("POSTGRES_USER={SUPERUSER}"),
+            "POSTGRES_DB=postgres".to_owned(),
+            format!("POSTGRES_PASSWORD_FILE={PASSWORD_DIR}/{PASSWORD_FILE}"),
+        ]),
+        labels: Some(labels()),
+        exposed_ports: Some(vec!["5432/tcp".to_owned()]),
+        healthcheck: Some(HealthConfig {
+            test: Some(vec!["CMD-SHELL".to_owned(), format!("pg_isready -U {SUPERUSER} -d postgres")]),
+            interval: Some(seconds(2)),
+            timeout: Some(seconds(3)),
+            retries: Some(5),
+            start_period: Some(seconds(30)),
+            start_interval: None,
+        }),
+        host_config: Some(HostConfig {
+            port_bindings: Some(HashMap::from([(
+                "5432/tcp".to_owned(),
+                Some(vec![PortBinding { host_ip: Some("127.0.0.1".to_owned()), host_port: Some(cfg.port.to_string()) }]),
+            )])),
+            binds: Some(vec![format!("{}:{DATA_PATH}", cfg.volume)]),
+            restart_policy: Some(RestartPolicy { name: Some(RestartPolicyNameEnum::UNLESS_STOPPED), maximum_retry_count: None }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let options = CreateContainerOptionsBuilder::default().name(&cfg.container).build();
+    engine.docker.create_container(Some(options), body).await.map_err(failed("create the shared container"))?;
+    let upload = UploadToContainerOptionsBuilder::default().path(PASSWORD_DIR).build();
+    engine
+        .docker
+        .upload_to_container(&cfg.container, Some(upload), bollard::body_full(password_archive(password)?))
+        .await
+        .map_err(failed("copy the password file into the container"))
+}
+
+/// Undoes what `up` did: a container it created goes, and a volume it created goes with it
+/// (and with the volume, the superuser password that only that data knew).
+async fn rollback(engine: &Engine, cfg: &SharedConfig, started: Started, secrets: &dyn SecretStore) {
+    if started.created_container || started.created_volume {
+        let _ = engine.docker.remove_container(&cfg.container, Some(RemoveContainerOptionsBuilder::default().force(true).build())).await;
+    }
+    if started.created_volume {
+        let _ = engine.docker.remove_volume(&cfg.volume, None::<bollard::query_parameters::RemoveVolumeOptions>).await;
+        let _ = secrets.delete(&cfg.secret_key());
+    }
+}
+
+/// Undoes a whole `up` from outside (a later step of a create failed).
+pub async fn undo(engine: &Engine, cfg: &SharedConfig, started: Started, secrets: &dyn SecretStore) {
+    if started.created_container {
+        rollback(engine, cfg, started, secrets).await;
+    } else if started.started {
+        let _ = engine.docker.stop_container(&cfg.container, None::<bollard::query_parameters::StopContainerOptions>).await;
+    }
+}
+
+/// Polls for a real superuser connection (faster than the healthcheck's interval), until
+/// `READY_TIMEOUT`. A password the server rejects ends the wait at once.
+async fn wait_ready(engine: &Engine, cfg: &SharedConfig, password: &Secret, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<()> {
+    on_progress(Progress::WaitingForPostgres);
+    let url = superuser_url(cfg, password, "postgres");
+    let deadline = Instant::now() + READY_TIMEOUT;
+    loop {
+        match postgres::verify(&url).await {
+            Ok(()) => {
+                on_progress(Progress::Ready);
+                return Ok(());
+            }
+            Err(Error::DatabaseConnection { reason }) if reason.contains("password authentication failed") => {
+                return Err(Error::DatabaseConnection {
+                    reason: format!(
+                        "the data in volume '{}' was initialised with another superuser password than the one in the keychain; 'tenantdesk db reset' starts afresh (it deletes that data)",
+                        cfg.volume
+                    ),
+                });
+            }
+            Err(_) if Instant::now() < deadline => {
+                // A server that exited (even if Docker's restart policy brought it back) will not
+                // become ready by waiting longer.
+                let inspect = engine.docker.inspect_container(&cfg.container, None).await.ok();
+                let crashed = inspect.as_ref().and_then(|i| i.restart_count).is_some_and(|n| n > 0);
+                let stopped = inspect.and_then(|i| i.state).and_then(|s| s.running) == Some(false);
+                if crashed || stopped {
+                    return Err(Error::Unhealthy { container: cfg.container.clone(), logs: tail_logs(engine, cfg).await });
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(_) => return Err(Error::Unhealthy { container: cfg.container.clone(), logs: tail_logs(engine, cfg).await }),
+        }
+    }
+}
+
+async fn tail_logs(engine: &Engine, cfg: &SharedConfig) -> String {
+    let lines: Vec<String> = logs(engine, cfg, false, 20).filter_map(|l| async move { l.ok() }).collect().await;
+    lines.join("")
+}
+
+/// A superuser connection to the running shared container.
+pub async fn admin(cfg: &SharedConfig, secrets: &dyn SecretStore) -> Result<PgConnection> {
+    let password = secrets.get(&cfg.secret_key())?.ok_or_else(|| Error::DatabaseConnection {
+        reason: "the shared container's superuser password is not in the keychain; run 'tenantdesk db up'".to_owned(),
+    })?;
+    postgres::connect(&superuser_url(cfg, &password, "postgres")).await
+}
+
+pub async fn down(engine: &Engine, cfg: &SharedConfig) -> Result<()> {
+    let options = StopContainerOptionsBuilder::default().t(10).build();
+    match engine.docker.stop_container(&cfg.container, Some(options)).await {
+        Ok(()) => Ok(()),
+        Err(e) if is_not_found(&e) => Ok(()),
+        Err(bollard::errors::Error::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
+        Err(e) => Err(failed("stop the shared container")(e)),
+    }
+}
+
+/// Removes the container and its volume (all local tenants' data) and the superuser password.
+pub async fn remove(engine: &Engine, cfg: &SharedConfig, secrets: &dyn SecretStore) -> Result<()> {
+    match engine.docker.remove_container(&cfg.container, Some(RemoveContainerOptionsBuilder::default().force(true).v(true).build())).await {
+        Ok(()) => {}
+        Err(e) if is_not_found(&e) => {}
+        Err(e) => return Err(failed("remove the shared container")(e)),
+    }
+    match engine.docker.remove_volume(&cfg.volume, Some(RemoveVolumeOptionsBuilder::default().force(true).build())).await {
+        Ok(()) => {}
+        Err(e) if is_not_found(&e) => {}
+        Err(e) => return Err(failed("remove the data volume")(e)),
+    }
+    secrets.delete(&cfg.secret_key())
+}
+
+/// The container's log lines, optionally following new ones.
+pub fn logs<'a>(engine: &'a Engine, cfg: &SharedConfig, follow: bool, tail: usize) -> impl Stream<Item = Result<String>> + 'a {
+    let options = LogsOptionsBuilder::default().follow(follow).stdout(true).stderr(true).tail(&tail.to_string()).build();
+    engine.docker.logs(&cfg.container, Some(options)).map(|item| item.map(|l| l.to_string()).map_err(failed("read the container's logs")))
+}
+
+/// A Tenantdesk container's health changed (or it started or died).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct HealthEvent {
+    pub container: String,
+    /// `start`, `die`, `health_status: healthy`, `health_status: unhealthy`, …
+    pub action: String,
+}
+
+/// Follows the engine's events for Tenantdesk's containers, for callers that turn health
+/// changes into tray state and notifications.
+pub fn health_events(engine: &Engine) -> impl Stream<Item = Result<HealthEvent>> + '_ {
+    let filters = HashMap::from([
+        ("type".to_owned(), vec!["container".to_owned()]),
+        ("label".to_owned(), vec![format!("{LABEL_MANAGED}=true")]),
+    ]);
+    let options = EventsOptionsBuilder::default().filters(&filters).build();
+    engine.docker.events(Some(options)).filter_map(|item| async move {
+        match item {
+            Err(e) => Some(Err(failed("follow the engine's events")(e))),
+            Ok(event) => {
+                let action = event.action.unwrap_or_default();
+                let relevant = action == "start" || action == "die" || action.starts_with("health_status");
+                let container = event.actor.and_then(|a| a.attributes).and_then(|a| a.get("name").cloned()).unwrap_or_default();
+                relevant.then_some(Ok(HealthEvent { container, action }))
+            }
+        }
+    })
+}

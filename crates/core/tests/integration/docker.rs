@@ -1,0 +1,242 @@
+//! Local tenants for real: a Docker engine, the PostgreSQL image built by
+//! tests/docker/postgres-image.sh (`TENANTDESK_POSTGRES_IMAGE`), the OS keychain. Every test uses
+//! its own container, volume and port, and removes them even when it fails.
+
+use std::process::Command;
+
+use futures_util::StreamExt;
+use sqlx::{Connection, Executor, PgConnection, Row};
+use tenantdesk_core::keychain::SecretStore;
+use tenantdesk_core::name::TenantName;
+use tenantdesk_core::ops::local::{self, DatabaseSource};
+use tenantdesk_core::registry::Registry;
+use tenantdesk_core::secret::Secret;
+use tenantdesk_core::shared_container::{self, ContainerState, Progress, SharedConfig};
+use tenantdesk_core::{engine, port, Error, Project};
+
+use crate::keychain::TestKeychain;
+
+fn image() -> String {
+    std::env::var("TENANTDESK_POSTGRES_IMAGE").unwrap_or_else(|_| {
+        panic!("set TENANTDESK_POSTGRES_IMAGE (built by tests/docker/postgres-image.sh); scripts/test.sh does it all")
+    })
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// A shared container of the test's own, force-removed with its volume on drop.
+struct Fixture {
+    cfg: SharedConfig,
+    chain: TestKeychain,
+    dir: tempfile::TempDir,
+    project: Project,
+}
+
+impl Fixture {
+    fn new(tag: &str) -> Self {
+        let cfg = SharedConfig::new(&format!("td-test-{tag}-{}", std::process::id()), &image(), free_port());
+        let chain = TestKeychain::new();
+        chain.track(cfg.secret_key());
+        let dir = tempfile::tempdir().expect("tempdir");
+        let project = Project::init(dir.path()).expect("init");
+        Self { cfg, chain, dir, project }
+    }
+
+    async fn create(&self, name: &str) -> Result<String, Error> {
+        let created = local::create_local_tenant(
+            &self.project,
+            &TenantName::parse(name)?,
+            DatabaseSource::Shared { port: None },
+            &self.cfg,
+            &self.chain.store,
+            &mut |_| {},
+        )
+        .await?;
+        self.chain.track(local::password_key(&self.project, &tenantdesk_core::tenant::TenantId::parse(&created.tenant.id).expect("id")));
+        Ok(created.tenant.id)
+    }
+
+    fn url(&self, id: &str) -> Secret {
+        local::database_url(&self.project, id, &self.chain.store).expect("url")
+    }
+
+    async fn superuser(&self) -> PgConnection {
+        shared_container::admin(&self.cfg, &self.chain.store).await.expect("superuser connection")
+    }
+
+    fn containers(&self) -> String {
+        let out = Command::new("docker").args(["ps", "-a", "--filter", &format!("name={}", self.cfg.container), "--format", "{{.Names}}"]).output().expect("docker ps");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").args(["rm", "-f", "-v", &self.cfg.container]).output();
+        let _ = Command::new("docker").args(["volume", "rm", "-f", &self.cfg.volume]).output();
+        let _ = &self.dir;
+    }
+}
+
+async fn rows(url: &Secret, sql: &str) -> Result<Vec<String>, sqlx::Error> {
+    let mut conn = PgConnection::connect(url.expose()).await?;
+    let out = sqlx::query(sql).fetch_all(&mut conn).await?.iter().map(|r| r.try_get::<String, _>(0).unwrap_or_default()).collect();
+    let _ = conn.close().await;
+    Ok(out)
+}
+
+#[tokio::test]
+async fn a_local_tenant_lives_through_stop_and_start_and_is_gone_after_delete() {
+    let f = Fixture::new("life");
+    let id = f.create("my-project").await.expect("create");
+    let url = f.url(&id);
+    let password = url::Url::parse(url.expose()).expect("url").password().expect("password").to_owned();
+    assert_eq!(password.len(), 32);
+    let registry = std::fs::read_to_string(f.project.tenants_file()).expect("read");
+    assert!(!registry.contains(&password), "the password reached tenants.json");
+    assert!(registry.contains(":***@127.0.0.1:"), "{registry}");
+
+    let mut conn = PgConnection::connect(url.expose()).await.expect("connect as the tenant");
+    conn.execute("CREATE TABLE notes (body text); INSERT INTO notes VALUES ('kept')").await.expect("write");
+    conn.close().await.expect("close");
+
+    local::db_down(&f.cfg).await.expect("down");
+    assert!(PgConnection::connect(url.expose()).await.is_err(), "still reachable after db down");
+    let status = local::db_up(&f.cfg, &f.chain.store, &mut |_| {}).await.expect("up");
+    assert!(matches!(status.state, ContainerState::Healthy | ContainerState::Starting), "{status:?}");
+    assert_eq!(rows(&url, "SELECT body FROM notes").await.expect("read back"), ["kept"]);
+
+    let report = local::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
+    assert_eq!(report.tenants.len(), 1);
+    assert_eq!(report.tenants[0].database_present, Some(true));
+
+    local::delete_tenant(&f.project, &id, None, &f.chain.store).await.expect("delete");
+    let mut admin = f.superuser().await;
+    let db: Option<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'td\\_my\\_project\\_%'").fetch_optional(&mut admin).await.expect("query");
+    let role: Option<String> = sqlx::query_scalar("SELECT rolname FROM pg_roles WHERE rolname LIKE 'td\\_my\\_project\\_%'").fetch_optional(&mut admin).await.expect("query");
+    assert_eq!((db, role), (None, None), "database or role survived the delete");
+    assert!(Registry::load(&f.project.tenants_file()).expect("registry").tenants.is_empty());
+    assert!(matches!(local::database_url(&f.project, &id, &f.chain.store), Err(Error::TenantNotFound { .. })));
+}
+
+#[tokio::test]
+async fn tenants_in_one_container_cannot_read_each_others_databases() {
+    let f = Fixture::new("iso");
+    let a = f.create("alpha").await.expect("alpha");
+    let b = f.create("beta").await.expect("beta");
+    let (url_a, url_b) = (f.url(&a), f.url(&b));
+    rows(&url_a, "SELECT 'ok'").await.expect("a reaches its own database");
+    // b's role and password, a's database.
+    let mut crossed = url::Url::parse(url_b.expose()).expect("url");
+    crossed.set_path(url::Url::parse(url_a.expose()).expect("url").path());
+    let err = rows(&Secret::new(crossed.to_string()), "SELECT 'leak'").await.expect_err("b must not reach a");
+    assert!(err.to_string().contains("permission denied"), "{err}");
+
+    // An orphan: a Tenantdesk-shaped database nobody claims.
+    let mut admin = f.superuser().await;
+    admin.execute("CREATE DATABASE td_orphan_00000000").await.expect("orphan");
+    let report = local::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
+    assert_eq!(report.orphan_databases, ["td_orphan_00000000"]);
+    local::drop_orphan_database(&f.project, &f.cfg, &f.chain.store, "td_orphan_00000000").await.expect("drop orphan");
+    let err = local::drop_orphan_database(&f.project, &f.cfg, &f.chain.store, &report.tenants[0].name).await.expect_err("not an orphan");
+    assert!(err.to_string().contains("not an orphan"), "{err}");
+}
+
+#[tokio::test]
+async fn bad_names_and_bad_urls_change_nothing() {
+    let f = Fixture::new("bad");
+    let registry = std::fs::read(f.project.tenants_file()).expect("read");
+    for hostile in ["it's", "a;drop table x", "naïve", "../up", ""] {
+        assert!(matches!(TenantName::parse(hostile), Err(Error::InvalidName { .. })), "{hostile}");
+    }
+    let wrong = DatabaseSource::External { url: format!("postgres://nobody:wrong@127.0.0.1:{}/none", free_port()), verify: true };
+    let err = local::create_local_tenant(&f.project, &TenantName::parse("ext").expect("name"), wrong, &f.cfg, &f.chain.store, &mut |_| {}).await.expect_err("unreachable");
+    assert!(matches!(err, Error::DatabaseConnection { .. }), "{err:?}");
+    assert!(err.hint().is_some_and(|h| h.contains("db up")));
+    assert_eq!(registry, std::fs::read(f.project.tenants_file()).expect("read"));
+    assert_eq!(f.containers(), "", "a container was created");
+}
+
+#[tokio::test]
+async fn a_taken_port_is_named_and_nothing_is_created() {
+    let f = Fixture::new("port");
+    let listener = std::net::TcpListener::bind(("127.0.0.1", f.cfg.port)).expect("hold the port");
+    let err = f.create("blocked").await.expect_err("port is taken");
+    match &err {
+        Error::PortTaken { holder, free, .. } => {
+            assert!(holder.contains(&format!("pid {}", std::process::id())), "{holder}");
+            assert!(free.is_some_and(port::is_free));
+        }
+        other => panic!("{other:?}"),
+    }
+    drop(listener);
+    assert_eq!(f.containers(), "");
+    assert!(Registry::load(&f.project.tenants_file()).expect("registry").tenants.is_empty());
+}
+
+#[tokio::test]
+async fn a_container_that_never_becomes_ready_is_rolled_back() {
+    let broken = format!("td-test/broken:{}", std::process::id());
+    let src = format!("td-test-broken-src-{}", std::process::id());
+    assert!(Command::new("docker").args(["create", "--name", &src, &image()]).output().expect("docker").status.success());
+    let committed = Command::new("docker").args(["commit", "--change", "ENTRYPOINT [\"/bin/sh\", \"-c\", \"exit 3\"]", &src, &broken]).output().expect("docker");
+    let _ = Command::new("docker").args(["rm", "-f", &src]).output();
+    assert!(committed.status.success(), "{committed:?}");
+    let mut f = Fixture::new("broken");
+    f.cfg.image = broken.clone();
+    let err = f.create("never").await.expect_err("must fail");
+    let _ = Command::new("docker").args(["rmi", "-f", &broken]).output();
+    assert!(matches!(err, Error::Unhealthy { .. }), "{err:?}");
+    assert_eq!(f.containers(), "", "the container was left behind");
+    let volume = Command::new("docker").args(["volume", "ls", "-q", "--filter", &format!("name={}", f.cfg.volume)]).output().expect("docker");
+    assert_eq!(String::from_utf8_lossy(&volume.stdout).trim(), "", "the volume was left behind");
+    assert!(Registry::load(&f.project.tenants_file()).expect("registry").tenants.is_empty());
+    assert_eq!(f.chain.store.get(&f.cfg.secret_key()).expect("keychain"), None, "the superuser password was left behind");
+}
+
+#[tokio::test]
+async fn the_superuser_password_is_not_in_docker_inspect() {
+    let f = Fixture::new("inspect");
+    f.create("seen").await.expect("create");
+    let password = f.chain.store.get(&f.cfg.secret_key()).expect("keychain").expect("password");
+    let inspect = Command::new("docker").args(["inspect", &f.cfg.container]).output().expect("docker inspect");
+    let text = String::from_utf8_lossy(&inspect.stdout);
+    assert!(text.contains("POSTGRES_PASSWORD_FILE"), "not the container we meant");
+    assert!(!text.contains(password.expose()), "the password is visible in docker inspect");
+    assert!(text.contains("\"HostIp\": \"127.0.0.1\""), "the port is not bound to 127.0.0.1 only");
+}
+
+#[tokio::test]
+async fn docker_not_running_is_a_clear_error() {
+    let err = engine::connect(Some("unix:///nonexistent/docker.sock")).await.expect_err("no engine there");
+    assert!(matches!(err, Error::DockerNotRunning { .. }), "{err:?}");
+    assert!(err.to_string().starts_with("Docker is not running"), "{err}");
+    assert!(err.hint().is_some_and(|h| h.contains("Start Docker")));
+}
+
+#[tokio::test]
+async fn a_missing_image_is_pulled_with_per_layer_progress() {
+    let Ok(registry) = std::env::var("TENANTDESK_TEST_REGISTRY") else {
+        panic!("set TENANTDESK_TEST_REGISTRY to a local registry holding the test image (scripts/test.sh does)");
+    };
+    // The test image's layers are already on this engine; the probe's exist only in the registry.
+    let remote = format!("{registry}/tenantdesk-test/pull-probe:1");
+    let _ = Command::new("docker").args(["rmi", "-f", &remote]).output();
+    let engine = engine::connect(None).await.expect("engine");
+    let mut events = Vec::new();
+    shared_container::ensure_image(&engine, &remote, &mut |p| events.push(p)).await.expect("pull");
+    let layers: std::collections::HashSet<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Progress::Pulling { layer, current: Some(_), total: Some(t), .. } if *t > 0.0 => Some(layer.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(!layers.is_empty(), "no per-layer byte progress in {events:?}");
+    assert!(events.iter().any(|e| matches!(e, Progress::Pulling { status, .. } if status.contains("Pull complete") || status.contains("Download complete"))), "{events:?}");
+    assert!(engine.docker.inspect_image(&remote).await.is_ok());
+    let logs: Vec<_> = shared_container::logs(&engine, &SharedConfig::new("td-no-such-container", &remote, 1), false, 5).collect().await;
+    assert!(logs.iter().all(Result::is_err), "logs of a missing container should fail");
+}

@@ -1,0 +1,56 @@
+//! The real OS keychain (a Secret Service: gnome-keyring in `dbus-run-session` in CI).
+
+use tenantdesk_core::keychain::{Keychain, SecretKey, SecretKind, SecretStore};
+use tenantdesk_core::ops::local::password_key;
+use tenantdesk_core::secret::Secret;
+use tenantdesk_core::tenant::TenantId;
+use tenantdesk_core::Project;
+
+/// A keychain under a service of its own, emptied of this test's entries when dropped.
+pub struct TestKeychain {
+    pub store: Keychain,
+    keys: std::sync::Mutex<Vec<SecretKey>>,
+}
+
+impl TestKeychain {
+    pub fn new() -> Self {
+        Self { store: Keychain::with_service(&format!("tenantdesk-test-{}", std::process::id())), keys: Default::default() }
+    }
+
+    pub fn track(&self, key: SecretKey) {
+        self.keys.lock().expect("lock").push(key);
+    }
+}
+
+impl Drop for TestKeychain {
+    fn drop(&mut self) {
+        for key in self.keys.lock().expect("lock").iter() {
+            let _ = self.store.delete(key);
+        }
+    }
+}
+
+#[test]
+fn secrets_round_trip_per_tenant_and_kind_without_colliding_across_projects() {
+    let chain = TestKeychain::new();
+    let a = tempfile::tempdir().expect("tempdir");
+    let b = tempfile::tempdir().expect("tempdir");
+    let (pa, pb) = (Project::init(a.path()).expect("a"), Project::init(b.path()).expect("b"));
+    // The same (legacy-shaped) tenant id in two projects.
+    let id = TenantId::parse("local_19bff27604c").expect("id");
+    let (ka, kb) = (password_key(&pa, &id), password_key(&pb, &id));
+    let superuser = SecretKey::new(format!("{}/{}", pa.key(), id), SecretKind::SuperuserPassword);
+    for k in [&ka, &kb, &superuser] {
+        chain.track(k.clone());
+    }
+    chain.store.set(&ka, &Secret::new("password-of-a")).expect("set a");
+    chain.store.set(&kb, &Secret::new("password-of-b")).expect("set b");
+    chain.store.set(&superuser, &Secret::new("superuser-of-a")).expect("set kind");
+    assert_eq!(chain.store.get(&ka).expect("get").map(|s| s.expose().to_owned()).as_deref(), Some("password-of-a"));
+    assert_eq!(chain.store.get(&kb).expect("get").map(|s| s.expose().to_owned()).as_deref(), Some("password-of-b"));
+    assert_eq!(chain.store.get(&superuser).expect("get").map(|s| s.expose().to_owned()).as_deref(), Some("superuser-of-a"));
+    chain.store.delete(&ka).expect("delete");
+    assert_eq!(chain.store.get(&ka).expect("get after delete"), None);
+    assert!(chain.store.get(&kb).expect("get").is_some(), "deleting a's entry touched b's");
+    chain.store.delete(&ka).expect("deleting twice is fine");
+}
