@@ -273,3 +273,86 @@ fn processes_killed_mid_write_never_corrupt_the_registry() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+// ---- the keychain and the Docker engine, through the command line ------------------------------
+
+#[test]
+fn without_a_keychain_secrets_are_refused_not_written_to_files() {
+    let dir = init_project();
+    let before = tree(dir.path());
+    let out = Command::new(BIN)
+        .args(["cloud", "tenant", "create", "--name", "x", "--database-url", "postgres://u:hunter2@h/db", "--no-verify"])
+        .current_dir(dir.path())
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .env_remove("DISPLAY")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("The OS keychain is not available"), "{stderr}");
+    assert!(stderr.contains("never falls back to plaintext"), "{stderr}");
+    assert_eq!(before, tree(dir.path()), "something was written without the keychain");
+}
+
+#[test]
+fn docker_not_running_is_said_plainly_and_nothing_is_written() {
+    let dir = init_project();
+    let before = tree(dir.path());
+    let out = Command::new(BIN)
+        .args(["cloud", "tenant", "create", "--type", "local", "--name", "needs-docker"])
+        .current_dir(dir.path())
+        .env("TENANTDESK_DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.starts_with("Error: Docker is not running"), "{stderr}");
+    assert!(stderr.contains("Hint: Start Docker"), "{stderr}");
+    assert_eq!(before, tree(dir.path()));
+}
+
+/// The seed's quick start, `create --type local --name`, then `db status` and `delete -y`, on a
+/// shared container of this test's own.
+#[test]
+fn quick_start_status_and_delete_on_a_real_engine() {
+    let image = std::env::var("TENANTDESK_POSTGRES_IMAGE").expect("TENANTDESK_POSTGRES_IMAGE (scripts/test.sh sets it)");
+    let dir = init_project();
+    let container = format!("td-cli-test-{}", std::process::id());
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    struct Cleanup(String);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let _ = Command::new("docker").args(["rm", "-f", "-v", &self.0]).output();
+            let _ = Command::new("docker").args(["volume", "rm", "-f", &format!("{}-data", self.0)]).output();
+        }
+    }
+    let _cleanup = Cleanup(container.clone());
+    let tenantdesk = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .current_dir(dir.path())
+            .env("TENANTDESK_SHARED_CONTAINER", &container)
+            .env("TENANTDESK_POSTGRES_IMAGE", &image)
+            .env("TENANTDESK_POSTGRES_PORT", port.to_string())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run")
+    };
+    let out = tenantdesk(&["--json", "cloud", "tenant", "create", "--type", "local", "--name", "quick"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let created: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let id = created["tenant"]["id"].as_str().expect("id").to_owned();
+    assert_eq!(created["profile"], "quick");
+    assert!(created["tenant"]["database_url"].as_str().is_some_and(|u| u.contains(":***@127.0.0.1:")));
+
+    let status = String::from_utf8_lossy(&tenantdesk(&["db", "status"]).stdout).into_owned();
+    assert!(status.contains(&format!("127.0.0.1:{port}")), "{status}");
+    assert!(status.contains("quick") && status.contains("database present"), "{status}");
+
+    let out = tenantdesk(&["cloud", "tenant", "delete", &id, "-y"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let status = String::from_utf8_lossy(&tenantdesk(&["db", "status"]).stdout).into_owned();
+    assert!(!status.contains("quick"), "{status}");
+}
