@@ -11,7 +11,12 @@ export const commands = {
 	recentProjects: () => __TAURI_INVOKE<string[]>("recent_projects"),
 	selectTenant: (id: string) => typedError<Overview, UiError>(__TAURI_INVOKE("select_tenant", { id })),
 	tenantDetails: (id: string) => typedError<TenantDetails, UiError>(__TAURI_INVOKE("tenant_details", { id })),
+	/**
+	 *  Creates a local tenant on an existing database, verified with a real connection first; its
+	 *  password goes to the keychain, the registry keeps the masked URL.
+	 */
 	createLocalTenant: (name: string, databaseUrl: string) => typedError<Overview, UiError>(__TAURI_INVOKE("create_local_tenant", { name, databaseUrl })),
+	/**  Deletes a tenant, with its database when Tenantdesk made it. */
 	deleteTenant: (id: string, confirmName: string | null) => typedError<Overview, UiError>(__TAURI_INVOKE("delete_tenant", { id, confirmName })),
 	setProduction: (id: string, production: boolean) => typedError<Overview, UiError>(__TAURI_INVOKE("set_production", { id, production })),
 	createProfile: (name: string, tenantId: string) => typedError<Overview, UiError>(__TAURI_INVOKE("create_profile", { name, tenantId })),
