@@ -76,6 +76,13 @@ enum DbCommand {
         #[arg(short = 'y', long)]
         yes: bool,
     },
+    /// Make an orphan database (see `db status`) a tenant of this project again.
+    Adopt {
+        database: String,
+        /// The tenant's name.
+        #[arg(long)]
+        name: String,
+    },
     /// Drop a Tenantdesk database no tenant of this project claims (see `db status`).
     DropOrphan {
         database: String,
@@ -284,6 +291,11 @@ async fn db(project_arg: Option<&PathBuf>, cmd: DbCommand, json: bool) -> Result
             bar.finish();
             emit(json, &status?, render::shared_status)
         }
+        DbCommand::Adopt { database, name } => {
+            let project = project(project_arg)?;
+            let name = TenantName::parse(&name)?;
+            emit(json, &local::adopt_orphan_database(&project, &cfg, &keychain, &database, &name).await?, render::created_tenant)
+        }
         DbCommand::DropOrphan { database, yes } => {
             let project = project(project_arg)?;
             prompt::confirm(yes, &format!("Drop the database '{database}' and its role?"), "db drop-orphan")?;
@@ -300,7 +312,15 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
             let id = prompt::tenant_id(project, id, "select")?;
             emit(json, &ops::select_tenant(project, &id)?, render::selection)
         }
-        TenantCommand::Show { id } => emit(json, &ops::show_tenant(project, id.as_deref())?, render::tenant_details),
+        TenantCommand::Show { id } => {
+            let details = ops::show_tenant(project, id.as_deref())?;
+            let health = runtime()?.block_on(local::tenant_health(project, &details.tenant.id, &Keychain::new()));
+            let mut value = serde_json::to_value(&details).unwrap_or_default();
+            if let Some(h) = &health {
+                value["health"] = serde_json::to_value(h).unwrap_or_default();
+            }
+            emit(json, &value, |_| render::tenant_details(&details, health.as_ref()))
+        }
         TenantCommand::Create(args) => {
             let TenantKind::Local = args.kind;
             let quick = args.name.is_some();

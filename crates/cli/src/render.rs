@@ -7,7 +7,7 @@ use tenantdesk_core::ops::{
     CreatedTenant, DeletedTenant, ProfileDetails, ProfileView, Selection, SessionSwitch, SessionView,
     TenantDetails, TenantList, TenantView,
 };
-use tenantdesk_core::ops::local::DbStatus;
+use tenantdesk_core::ops::local::{DbStatus, LocalHealth};
 use tenantdesk_core::session::SessionState;
 use tenantdesk_core::shared_container::{HealthEvent, SharedStatus};
 use tenantdesk_core::tenant::{TenantId, TenantType};
@@ -95,9 +95,22 @@ fn session_summary(session: Option<&SessionView>, state: SessionState) -> String
     }
 }
 
-pub fn tenant_details(d: &TenantDetails) -> String {
+pub fn tenant_details(d: &TenantDetails, health: Option<&Result<LocalHealth, String>>) -> String {
     let mut out = format!("Tenant: {}\n", d.tenant.name);
     tenant_fields(&mut out, &d.tenant);
+    match health {
+        Some(Ok(h)) => {
+            let db = match h.database_present {
+                Some(true) => "present",
+                Some(false) => "MISSING",
+                None => "not checked",
+            };
+            let container = h.container.map_or_else(String::new, |c| format!(", container {c}"));
+            field(&mut out, "Live state", format!("database {db}{container} ({})", h.location));
+        }
+        Some(Err(why)) => field(&mut out, "Live state", format!("not checked: {why}")),
+        None => {}
+    }
     let profiles: Vec<&str> = d.profiles.iter().map(|p| p.name.as_str()).collect();
     field(&mut out, "Profiles", if profiles.is_empty() { "(none)".to_owned() } else { profiles.join(", ") });
     field(&mut out, "Session", session_summary(d.session.as_ref(), d.session_state));

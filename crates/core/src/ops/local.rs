@@ -187,6 +187,24 @@ pub async fn db_status(project: Option<&Project>, cfg: &SharedConfig, secrets: &
     Ok(DbStatus { shared, tenants, orphan_databases, orphan_containers })
 }
 
+/// The real state of one local tenant whose database Tenantdesk or the CLI made in Docker
+/// (`None` for other tenants). When the engine cannot be asked, says so instead of failing.
+pub async fn tenant_health(project: &Project, id: &str, secrets: &dyn SecretStore) -> Option<Result<LocalHealth, String>> {
+    let snap = Snapshot::load(project).ok()?;
+    let tenant = snap.find(project, id).ok()?;
+    if !snap.marks.databases.contains_key(&tenant.id) && tenant.docker_project.is_none() {
+        return None;
+    }
+    let cfg = match snap.marks.databases.get(&tenant.id) {
+        Some(db) => SharedConfig::new(&db.container, &SharedConfig::from_env().image, db.port),
+        None => SharedConfig::from_env(),
+    };
+    Some(match db_status(Some(project), &cfg, secrets).await {
+        Ok(status) => status.tenants.into_iter().find(|t| t.tenant_id == tenant.id.as_str()).ok_or_else(|| "not found".to_owned()),
+        Err(e) => Err(e.to_string()),
+    })
+}
+
 async fn managed_containers(engine: &Engine) -> Result<Vec<String>> {
     let filters = HashMap::from([("label".to_owned(), vec![format!("{}=true", shared_container::LABEL_MANAGED)])]);
     let list = engine
@@ -234,6 +252,52 @@ pub async fn drop_orphan_database(project: &Project, cfg: &SharedConfig, secrets
     };
     let mut admin = shared_container::admin(&cfg, secrets).await?;
     postgres::drop_tenant_database(&mut admin, &TenantDatabase { role: database.to_owned(), database: database.to_owned() }).await
+}
+
+/// Takes an orphan database (see `db_status`) back as a tenant of this project: its role gets a
+/// new password (kept in the keychain), and the tenant and its default profile are registered.
+pub async fn adopt_orphan_database(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore, database: &str, name: &TenantName) -> Result<CreatedTenant> {
+    check_name_free(project, name)?;
+    let status = db_status(Some(project), cfg, secrets).await?;
+    if !status.orphan_databases.iter().any(|d| d == database) {
+        return Err(Error::Database { action: "adopt an orphan database", message: format!("'{database}' is not an orphan of this project") });
+    }
+    let cfg = match status.shared.port {
+        Some(p) => cfg.clone().with_port(p),
+        None => cfg.clone(),
+    };
+    let id = TenantId::new_local();
+    let key = password_key(project, &id);
+    let password = generate_password()?;
+    let mut admin = shared_container::admin(&cfg, secrets).await?;
+    let role: Option<String> = sqlx::query_scalar("SELECT pg_get_userbyid(datdba)::text FROM pg_database WHERE datname = $1")
+        .bind(database)
+        .fetch_optional(&mut admin)
+        .await
+        .map_err(|e| Error::Database { action: "find the database's owner", message: e.to_string() })?;
+    let role = role.filter(|r| r != shared_container::SUPERUSER).ok_or_else(|| Error::Database {
+        action: "adopt an orphan database",
+        message: format!("'{database}' has no role of its own; drop it with 'tenantdesk db drop-orphan {database} -y'"),
+    })?;
+    secrets.set(&key, &password)?;
+    let altered = sqlx::Executor::execute(
+        &mut admin,
+        format!("ALTER ROLE {} PASSWORD {}", postgres::quote_ident(&role), postgres::quote_literal(password.expose())).as_str(),
+    )
+    .await;
+    if let Err(e) = altered {
+        let _ = secrets.delete(&key);
+        return Err(Error::Database { action: "set the adopted role's password", message: e.to_string() });
+    }
+    let tenant = Tenant::new_local(id.clone(), name.to_string(), format!("postgres://{role}:***@127.0.0.1:{}/{database}", cfg.port));
+    let created = register_tenant(project, &tenant).inspect_err(|_| {
+        let _ = secrets.delete(&key);
+    })?;
+    let mark = SharedDatabase { container: cfg.container.clone(), role, database: database.to_owned(), port: cfg.port };
+    update_marks(project, |m| {
+        m.databases.insert(id, mark);
+    })?;
+    Ok(created)
 }
 
 /// Creates a local tenant. On the shared container: makes sure it is up and healthy, creates the

@@ -140,6 +140,15 @@ async fn tenants_in_one_container_cannot_read_each_others_databases() {
     let report = local::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
     assert_eq!(report.orphan_databases, ["td_orphan_00000000"]);
     local::drop_orphan_database(&f.project, &f.cfg, &f.chain.store, "td_orphan_00000000").await.expect("drop orphan");
+
+    // An orphan with a role of its own (a tenant whose registry entry was lost) can be adopted.
+    admin.execute("CREATE ROLE td_lost_00000001 LOGIN PASSWORD 'old'").await.expect("lost role");
+    admin.execute("CREATE DATABASE td_lost_00000001 OWNER td_lost_00000001").await.expect("lost database");
+    let adopted = local::adopt_orphan_database(&f.project, &f.cfg, &f.chain.store, "td_lost_00000001", &TenantName::parse("found").expect("name")).await.expect("adopt");
+    f.chain.track(local::password_key(&f.project, &tenantdesk_core::tenant::TenantId::parse(&adopted.tenant.id).expect("id")));
+    assert_eq!(rows(&f.url(&adopted.tenant.id), "SELECT current_database()::text").await.expect("connect as adopted"), ["td_lost_00000001"]);
+    let report = local::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
+    assert!(report.orphan_databases.is_empty(), "{report:?}");
     let err = local::drop_orphan_database(&f.project, &f.cfg, &f.chain.store, &report.tenants[0].name).await.expect_err("not an orphan");
     assert!(err.to_string().contains("not an orphan"), "{err}");
 }
@@ -239,4 +248,57 @@ async fn a_missing_image_is_pulled_with_per_layer_progress() {
     assert!(engine.docker.inspect_image(&remote).await.is_ok());
     let logs: Vec<_> = shared_container::logs(&engine, &SharedConfig::new("td-no-such-container", &remote, 1), false, 5).collect().await;
     assert!(logs.iter().all(Result::is_err), "logs of a missing container should fail");
+}
+
+#[tokio::test]
+async fn deleting_a_cli_made_tenant_removes_its_compose_project_by_label() {
+    let f = Fixture::new("compose");
+    let project_name = format!("tdtest{}", std::process::id());
+    let volume = format!("{project_name}_postgres_data");
+    let label = format!("com.docker.compose.project={project_name}");
+    assert!(Command::new("docker").args(["volume", "create", "--label", &label, &volume]).output().expect("docker").status.success());
+    let created = Command::new("docker")
+        .args(["create", "--name", &format!("{project_name}-postgres-1"), "--label", &label, "-v", &format!("{volume}:/var/lib/postgresql"), &image()])
+        .output()
+        .expect("docker");
+    assert!(created.status.success(), "{created:?}");
+    let registry = format!(
+        r#"{{"tenants":[{{"id":"local_7f0c2b7e-3a51-4a8e-9d0e-2f7b1c9a4e11","name":"cli-made","database_url":"postgres://systemprompt:x@localhost:5432/systemprompt","tenant_type":"local","external_db_access":false,"docker_project":"{project_name}"}}],"synced_at":"2026-08-21T10:00:00Z"}}"#
+    );
+    std::fs::write(f.project.tenants_file(), registry).expect("write");
+    let status = local::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
+    assert_eq!(status.tenants[0].container, Some(ContainerState::Created), "{status:?}");
+    local::delete_tenant(&f.project, "local_7f0c2b7e-3a51-4a8e-9d0e-2f7b1c9a4e11", None, &f.chain.store).await.expect("delete");
+    let left = Command::new("docker").args(["ps", "-aq", "--filter", &format!("label={label}")]).output().expect("docker");
+    assert_eq!(String::from_utf8_lossy(&left.stdout).trim(), "", "the compose container survived");
+    let vols = Command::new("docker").args(["volume", "ls", "-q", "--filter", &format!("label={label}")]).output().expect("docker");
+    assert_eq!(String::from_utf8_lossy(&vols.stdout).trim(), "", "the compose volume survived");
+}
+
+#[tokio::test]
+async fn health_changes_are_followed() {
+    let f = Fixture::new("events");
+    f.create("watched").await.expect("create");
+    let engine = engine::connect(None).await.expect("engine");
+    let mut events = Box::pin(shared_container::health_events(&engine));
+    let container = f.cfg.container.clone();
+    let stopper = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        Command::new("docker").args(["stop", "-t", "2", &container]).output().expect("docker stop")
+    });
+    let seen = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        while let Some(event) = events.next().await {
+            let event = event.expect("event");
+            if event.container == f.cfg.container && event.action == "die" {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .expect("no die event within 20 s");
+    assert!(seen);
+    assert!(stopper.await.expect("join").status.success());
+    let status = shared_container::status(&engine, &f.cfg).await.expect("status");
+    assert_eq!(status.state, ContainerState::Stopped);
 }

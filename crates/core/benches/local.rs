@@ -1,0 +1,127 @@
+//! Creating a local tenant on the shared container, against baselines measured in the same run:
+//! - cold (no container, image present): `docker run` of the same image, polling every 100 ms
+//!   until the first successful connection;
+//! - warm (container healthy): `psql -c 'CREATE DATABASE …'` on the same server;
+//! - the `systemprompt` CLI's documented approach: a container with its compose healthcheck
+//!   (interval 5 s), polled every 2 s until Docker calls it healthy.
+//! Needs a Docker engine, `psql`, a keychain session and TENANTDESK_POSTGRES_IMAGE; run with
+//! `bash bench/local.sh`. Figures go in bench/README.md.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use sqlx::Connection;
+use tenantdesk_core::keychain::{Keychain, SecretStore};
+use tenantdesk_core::name::TenantName;
+use tenantdesk_core::ops::local::{self, DatabaseSource};
+use tenantdesk_core::shared_container::{self, SharedConfig};
+use tenantdesk_core::Project;
+
+const RUNS: usize = 3;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+fn docker(args: &[&str]) -> std::process::Output {
+    Command::new("docker").args(args).output().expect("docker")
+}
+
+fn remove(container: &str) {
+    docker(&["rm", "-f", "-v", container]);
+    docker(&["volume", "rm", "-f", &format!("{container}-data")]);
+}
+
+fn median(mut xs: Vec<Duration>) -> Duration {
+    xs.sort();
+    xs[xs.len() / 2]
+}
+
+async fn until_connects(url: &str) {
+    loop {
+        if let Ok(c) = sqlx::PgConnection::connect(url).await {
+            let _ = c.close().await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let image = std::env::var("TENANTDESK_POSTGRES_IMAGE").expect("TENANTDESK_POSTGRES_IMAGE");
+    let keychain = Keychain::with_service("tenantdesk-bench");
+    let (mut cold, mut raw, mut compose, mut warm, mut psql) = (vec![], vec![], vec![], vec![], vec![]);
+    for run in 0..RUNS {
+        // Baseline: raw docker run, then poll until the first connection.
+        let name = format!("td-bench-raw-{run}");
+        let port = free_port();
+        let t = Instant::now();
+        let out = docker(&["run", "-d", "--name", &name, "-e", "POSTGRES_PASSWORD=bench", "-p", &format!("127.0.0.1:{port}:5432"), &image]);
+        assert!(out.status.success(), "{out:?}");
+        until_connects(&format!("postgres://postgres:bench@127.0.0.1:{port}/postgres")).await;
+        raw.push(t.elapsed());
+        remove(&name);
+
+        // The CLI's way: compose's healthcheck (5 s interval), `docker ps` polled every 2 s.
+        let name = format!("td-bench-compose-{run}");
+        let port = free_port();
+        let t = Instant::now();
+        let out = docker(&[
+            "run", "-d", "--name", &name, "-e", "POSTGRES_PASSWORD=bench", "-p", &format!("{port}:5432"),
+            "--health-cmd", "pg_isready -U postgres", "--health-interval", "5s", "--health-timeout", "5s", "--health-retries", "5", &image,
+        ]);
+        assert!(out.status.success(), "{out:?}");
+        loop {
+            let health = docker(&["inspect", "-f", "{{.State.Health.Status}}", &name]);
+            if String::from_utf8_lossy(&health.stdout).trim() == "healthy" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+        compose.push(t.elapsed());
+        remove(&name);
+
+        // Tenantdesk, cold: nothing running, image present.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let project = Project::init(dir.path()).expect("init");
+        let cfg = SharedConfig::new(&format!("td-bench-shared-{run}"), &image, free_port());
+        let t = Instant::now();
+        let created = local::create_local_tenant(&project, &TenantName::parse("cold").expect("name"), DatabaseSource::Shared { port: None }, &cfg, &keychain, &mut |_| {})
+            .await
+            .expect("cold create");
+        cold.push(t.elapsed());
+
+        // Warm: the container is healthy now.
+        let t = Instant::now();
+        local::create_local_tenant(&project, &TenantName::parse("warm").expect("name"), DatabaseSource::Shared { port: None }, &cfg, &keychain, &mut |_| {})
+            .await
+            .expect("warm create");
+        warm.push(t.elapsed());
+
+        // Baseline: psql creating a database on the same server.
+        let password = keychain.get(&cfg.secret_key()).expect("keychain").expect("password");
+        let url = shared_container::superuser_url(&cfg, &password, "postgres");
+        let t = Instant::now();
+        let out = Command::new("psql").args([url.expose(), "-q", "-c", &format!("CREATE DATABASE psql_bench_{run}")]).output().expect("psql");
+        psql.push(t.elapsed());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+        assert!(local::database_url(&project, &created.tenant.id, &keychain).is_ok());
+        remove(&cfg.container);
+        for id in ops_ids(&project) {
+            let _ = keychain.delete(&local::password_key(&project, &id));
+        }
+        let _ = keychain.delete(&cfg.secret_key());
+    }
+    let (cold, raw, compose, warm, psql) = (median(cold), median(raw), median(compose), median(warm), median(psql));
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!("runs: {RUNS} (medians), image {image}");
+    println!("cold create: tenantdesk {:.0} ms, docker run + first connection {:.0} ms, ratio {:.2}x", ms(cold), ms(raw), ms(cold) / ms(raw));
+    println!("cold, the CLI's compose healthcheck polled every 2 s: {:.0} ms ({:.2}x tenantdesk's time)", ms(compose), ms(compose) / ms(cold));
+    println!("warm create: tenantdesk {:.0} ms, psql CREATE DATABASE {:.0} ms, ratio {:.2}x", ms(warm), ms(psql), ms(warm) / ms(psql));
+}
+
+fn ops_ids(project: &Project) -> Vec<tenantdesk_core::tenant::TenantId> {
+    tenantdesk_core::registry::Registry::load(&project.tenants_file()).map(|r| r.tenants.into_iter().map(|t| t.id).collect()).unwrap_or_default()
+}
