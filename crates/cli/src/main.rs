@@ -130,6 +130,21 @@ enum TenantCommand {
         #[arg(long, value_name = "NAME")]
         confirm_name: Option<String>,
     },
+    /// Give a local tenant's database role a new password (kept in the keychain).
+    RotateCredentials {
+        id: Option<String>,
+        #[arg(short = 'y', long)]
+        yes: bool,
+        /// The tenant's name, required for a production tenant.
+        #[arg(long, value_name = "NAME")]
+        confirm_name: Option<String>,
+    },
+    /// Rotate a cloud tenant's sync token.
+    RotateSyncToken {
+        id: Option<String>,
+        #[arg(short = 'y', long)]
+        yes: bool,
+    },
     /// Mark a tenant as production (deleting it then needs its name typed), or unmark it.
     Production {
         id: String,
@@ -357,6 +372,24 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
             };
             let deleted = runtime()?.block_on(local::delete_tenant(project, &id, confirm_name.as_deref(), &Keychain::new()));
             emit(json, &deleted?, render::deleted_tenant)
+        }
+        TenantCommand::RotateCredentials { id, yes, confirm_name } => {
+            let id = prompt::tenant_id(project, id, "rotate")?;
+            let tenant = ops::show_tenant(project, Some(&id))?.tenant;
+            let confirm_name = match confirm_name {
+                None if tenant.production && prompt::interactive() => {
+                    Some(prompt::text(None, &format!("'{}' is production. Type its name to rotate its credentials", tenant.name), "--confirm-name")?)
+                }
+                given => {
+                    prompt::confirm(yes, &format!("Rotate database credentials for '{}'? This will generate a new password.", tenant.name), "tenant rotate-credentials")?;
+                    given
+                }
+            };
+            let rotated = runtime()?.block_on(local::rotate_credentials(project, &id, confirm_name.as_deref(), &Keychain::new()));
+            emit(json, &rotated?, render::rotated)
+        }
+        TenantCommand::RotateSyncToken { .. } => {
+            Err(tenantdesk_core::Error::NeedsCloud { operation: "Rotating a sync token" }.into())
         }
         TenantCommand::Production { id, off } => {
             emit(json, &ops::set_production(project, &id, !off)?, render::production)

@@ -7,7 +7,7 @@ use tenantdesk_core::ops::{
     CreatedTenant, DeletedTenant, ProfileDetails, ProfileView, Selection, SessionSwitch, SessionView,
     TenantDetails, TenantList, TenantView,
 };
-use tenantdesk_core::ops::local::{DbStatus, LocalHealth};
+use tenantdesk_core::ops::local::{DbStatus, LocalHealth, Rotated};
 use tenantdesk_core::session::SessionState;
 use tenantdesk_core::shared_container::{HealthEvent, SharedStatus};
 use tenantdesk_core::tenant::{TenantId, TenantType};
@@ -306,4 +306,11 @@ pub fn db_status(s: &DbStatus) -> String {
 
 pub fn health_event(e: &HealthEvent) -> String {
     format!("{}: {}", e.container, e.action)
+}
+
+pub fn rotated(r: &Rotated) -> String {
+    format!(
+        "Rotated the database password of '{}' (role {})\n  The new password is in the keychain; the old one no longer connects.\n  Update any external system that used the old credentials.",
+        r.name, r.role
+    )
 }

@@ -77,6 +77,9 @@ pub enum Error {
     #[error("Timeout waiting for PostgreSQL in '{container}' to become healthy")]
     Unhealthy { container: String, logs: String },
 
+    #[error("{operation} needs SystemPrompt Cloud, which this build cannot reach yet")]
+    NeedsCloud { operation: &'static str },
+
     #[error("{operation} needs the Docker engine, which this build cannot manage yet")]
     NeedsDocker { operation: &'static str },
 }
@@ -145,6 +148,7 @@ impl Error {
             }
             Error::Database { .. } => "Check 'tenantdesk db logs' for the server's side".to_owned(),
             Error::Unhealthy { .. } => "Check the container's logs with 'tenantdesk db logs'".to_owned(),
+            Error::NeedsCloud { .. } => "Cloud tenants are managed with 'systemprompt cloud tenant …' until Tenantdesk's cloud support lands".to_owned(),
             Error::NeedsDocker { .. } => {
                 "Pass --database-url postgres://user:password@host:port/db to use an existing database".to_owned()
             }
@@ -177,6 +181,7 @@ impl Error {
             Error::DatabaseConnection { .. } => "database_connection_failed",
             Error::Database { .. } => "database",
             Error::Unhealthy { .. } => "unhealthy",
+            Error::NeedsCloud { .. } => "needs_cloud",
             Error::NeedsDocker { .. } => "needs_docker",
         }
     }

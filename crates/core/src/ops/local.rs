@@ -254,6 +254,73 @@ pub async fn drop_orphan_database(project: &Project, cfg: &SharedConfig, secrets
     postgres::drop_tenant_database(&mut admin, &TenantDatabase { role: database.to_owned(), database: database.to_owned() }).await
 }
 
+/// What a rotation changed; never the password itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Rotated {
+    pub tenant_id: String,
+    pub name: String,
+    pub role: String,
+    /// The masked URL, unchanged: only the password behind it changed.
+    pub database_url: String,
+}
+
+/// Gives a local tenant's role a new CSPRNG password: sets it with the old credentials, proves the
+/// new one connects and the old one no longer does, then stores it in the keychain. If storing
+/// fails, the old password is put back, so nothing is lost at any step. Production tenants need
+/// their name typed.
+pub async fn rotate_credentials(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<Rotated> {
+    let snap = Snapshot::load(project)?;
+    let tenant = snap.find(project, id)?.clone();
+    if tenant.tenant_type == TenantType::Cloud {
+        return Err(Error::NeedsCloud { operation: "Rotating a cloud tenant's credentials" });
+    }
+    if snap.marks.is_production(&tenant.id) && confirm_name != Some(tenant.name.as_str()) {
+        return Err(Error::ConfirmationRequired { name: tenant.name });
+    }
+    let old = database_url(project, tenant.id.as_str(), secrets)?;
+    let old_url = parse_database_url(old.expose())?;
+    let role = percent_decode(old_url.username());
+    let fresh = generate_password()?;
+    let set_password = |url: Secret, password: Secret| {
+        let role = role.clone();
+        async move {
+            let mut conn = postgres::connect(&url).await?;
+            let sql = format!("ALTER ROLE {} PASSWORD {}", postgres::quote_ident(&role), postgres::quote_literal(password.expose()));
+            let result = sqlx::Executor::execute(&mut conn, sql.as_str()).await;
+            let _ = conn.close().await;
+            result.map(drop).map_err(|e| Error::Database { action: "set the new password", message: e.to_string() })
+        }
+    };
+    let mut new_url = old_url.clone();
+    let _ = new_url.set_password(Some(fresh.expose()));
+    let new = Secret::new(new_url.to_string());
+    set_password(old.clone(), fresh.clone()).await?;
+    let proven = async {
+        postgres::verify(&new).await?;
+        match postgres::verify(&old).await {
+            Err(Error::DatabaseConnection { .. }) => Ok(()),
+            _ => Err(Error::Database { action: "retire the old password", message: "the old password still connects".to_owned() }),
+        }
+    }
+    .await;
+    let stored = match proven {
+        Ok(()) => secrets.set(&password_key(project, &tenant.id), &fresh),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = stored {
+        let old_password = Secret::new(percent_decode(old_url.password().unwrap_or_default()));
+        set_password(new, old_password).await?;
+        return Err(e);
+    }
+    Ok(Rotated {
+        tenant_id: tenant.id.to_string(),
+        name: tenant.name.clone(),
+        role,
+        database_url: tenant.effective_database_url().unwrap_or_default().to_owned(),
+    })
+}
+
 /// Takes an orphan database (see `db_status`) back as a tenant of this project: its role gets a
 /// new password (kept in the keychain), and the tenant and its default profile are registered.
 pub async fn adopt_orphan_database(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore, database: &str, name: &TenantName) -> Result<CreatedTenant> {

@@ -302,3 +302,43 @@ async fn health_changes_are_followed() {
     let status = shared_container::status(&engine, &f.cfg).await.expect("status");
     assert_eq!(status.state, ContainerState::Stopped);
 }
+
+/// A keychain whose writes fail, as a locked keychain's would, between rotation's steps.
+struct WritesFail<'a>(&'a dyn SecretStore);
+
+impl SecretStore for WritesFail<'_> {
+    fn get(&self, key: &tenantdesk_core::keychain::SecretKey) -> Result<Option<Secret>, Error> {
+        self.0.get(key)
+    }
+    fn set(&self, _: &tenantdesk_core::keychain::SecretKey, _: &Secret) -> Result<(), Error> {
+        Err(Error::KeychainUnavailable { reason: "the keychain is locked".to_owned() })
+    }
+    fn delete(&self, key: &tenantdesk_core::keychain::SecretKey) -> Result<(), Error> {
+        self.0.delete(key)
+    }
+}
+
+#[tokio::test]
+async fn rotation_retires_the_old_password_and_rolls_back_when_the_keychain_fails() {
+    let f = Fixture::new("rotate");
+    let id = f.create("rotating").await.expect("create");
+    let old = f.url(&id);
+    let rotated = local::rotate_credentials(&f.project, &id, None, &f.chain.store).await.expect("rotate");
+    assert!(rotated.database_url.contains(":***@"), "{rotated:?}");
+    let new = f.url(&id);
+    assert_ne!(old.expose(), new.expose());
+    rows(&new, "SELECT 'new works'").await.expect("the new password connects");
+    let err = rows(&old, "SELECT 'old works'").await.expect_err("the old password must fail");
+    assert!(err.to_string().contains("password authentication failed"), "{err}");
+
+    // The keychain refuses the new password: the database keeps the one the keychain has.
+    let err = local::rotate_credentials(&f.project, &id, None, &WritesFail(&f.chain.store)).await.expect_err("keychain fails");
+    assert!(matches!(err, Error::KeychainUnavailable { .. }), "{err:?}");
+    assert_eq!(f.url(&id).expose(), new.expose(), "the keychain changed");
+    rows(&new, "SELECT 'still works'").await.expect("the password in the keychain still connects");
+
+    tenantdesk_core::ops::set_production(&f.project, &id, true).expect("mark");
+    let err = local::rotate_credentials(&f.project, &id, None, &f.chain.store).await.expect_err("production needs the name");
+    assert!(matches!(err, Error::ConfirmationRequired { .. }), "{err:?}");
+    local::rotate_credentials(&f.project, &id, Some("rotating"), &f.chain.store).await.expect("rotate with the name");
+}
