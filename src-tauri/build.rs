@@ -10,6 +10,7 @@ fn main() {
         "tenant_details",
         "create_local_tenant",
         "delete_tenant",
+        "rotate_credentials",
         "set_production",
         "create_profile",
         "delete_profile",

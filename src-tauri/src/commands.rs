@@ -101,6 +101,16 @@ pub async fn delete_tenant(state: State<'_, AppState>, id: String, confirm_name:
     then_overview(&state, |_| Ok(())).await
 }
 
+/// Gives a local tenant's role a new password; production tenants need `confirm_name`.
+#[tauri::command]
+#[specta::specta]
+pub async fn rotate_credentials(state: State<'_, AppState>, id: String, confirm_name: Option<String>) -> Result<Overview, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    let secrets = state.secrets();
+    local::rotate_credentials(&project, &id, confirm_name.as_deref(), secrets.as_ref()).await?;
+    then_overview(&state, |_| Ok(())).await
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn set_production(state: State<'_, AppState>, id: String, production: bool) -> Result<Overview, UiError> {

@@ -31,6 +31,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::tenant_details,
             commands::create_local_tenant,
             commands::delete_tenant,
+            commands::rotate_credentials,
             commands::set_production,
             commands::create_profile,
             commands::delete_profile,

@@ -122,11 +122,11 @@ describe("the window", () => {
     await mount();
     await fireEvent.click((await screen.findAllByTestId("tenant-row"))[1]);
     await fireEvent.click(await screen.findByTestId("delete-tenant"));
-    const confirm = screen.getByTestId("delete-confirm") as HTMLButtonElement;
+    const confirm = screen.getByTestId("confirm-action") as HTMLButtonElement;
     expect(confirm.disabled).toBe(true);
-    await fireEvent.input(screen.getByTestId("delete-confirm-name"), { target: { value: "pro" } });
+    await fireEvent.input(screen.getByTestId("confirm-name"), { target: { value: "pro" } });
     expect(confirm.disabled).toBe(true);
-    await fireEvent.input(screen.getByTestId("delete-confirm-name"), { target: { value: "prod" } });
+    await fireEvent.input(screen.getByTestId("confirm-name"), { target: { value: "prod" } });
     expect(confirm.disabled).toBe(false);
     await fireEvent.click(confirm);
     await waitFor(() => expect(calls.find((c) => c.cmd === "delete_tenant")?.args).toEqual({ id: "cloud-1", confirmName: "prod" }));

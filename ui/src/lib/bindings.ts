@@ -18,6 +18,8 @@ export const commands = {
 	createLocalTenant: (name: string, databaseUrl: string) => typedError<Overview, UiError>(__TAURI_INVOKE("create_local_tenant", { name, databaseUrl })),
 	/**  Deletes a tenant, with its database when Tenantdesk made it. */
 	deleteTenant: (id: string, confirmName: string | null) => typedError<Overview, UiError>(__TAURI_INVOKE("delete_tenant", { id, confirmName })),
+	/**  Gives a local tenant's role a new password; production tenants need `confirm_name`. */
+	rotateCredentials: (id: string, confirmName: string | null) => typedError<Overview, UiError>(__TAURI_INVOKE("rotate_credentials", { id, confirmName })),
 	setProduction: (id: string, production: boolean) => typedError<Overview, UiError>(__TAURI_INVOKE("set_production", { id, production })),
 	createProfile: (name: string, tenantId: string) => typedError<Overview, UiError>(__TAURI_INVOKE("create_profile", { name, tenantId })),
 	deleteProfile: (name: string) => typedError<Overview, UiError>(__TAURI_INVOKE("delete_profile", { name })),
