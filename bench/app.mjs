@@ -10,8 +10,9 @@ import { fileURLToPath } from "node:url";
 import { Session, waitForDriver } from "../tests/e2e/webdriver.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const tenantdesk = path.join(repo, "target/debug/tenantdesk-app");
-const hello = path.join(repo, "target/debug/tenantdesk-bench-hello");
+const profile = process.env.PROFILE ?? "debug";
+const tenantdesk = path.join(repo, `target/${profile}/tenantdesk-app`);
+const hello = path.join(repo, `target/${profile}/tenantdesk-bench-hello`);
 const RUNS = Number(process.env.RUNS ?? 3);
 const TENANTS = 1000;
 

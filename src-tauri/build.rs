@@ -8,6 +8,7 @@ fn main() {
         "recent_projects",
         "select_tenant",
         "tenant_details",
+        "tenant_health",
         "create_local_tenant",
         "delete_tenant",
         "rotate_credentials",

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use tauri::State;
 use tenantdesk_core::name::{ProfileName, TenantName};
-use tenantdesk_core::ops::{self, Overview, TenantDetails};
-use tenantdesk_core::ops::local::{self, DatabaseSource};
+use tenantdesk_core::ops::{self, Overview, Selection, TenantDetails};
+use tenantdesk_core::ops::local::{self, DatabaseSource, LocalHealth};
 use tenantdesk_core::profile::CloudPaths;
 use tenantdesk_core::shared_container::SharedConfig;
 use tenantdesk_core::Project;
@@ -66,10 +66,12 @@ pub fn recent_projects(state: State<'_, AppState>) -> Vec<String> {
     state.recent()
 }
 
+/// Selects a tenant. Returns only the selection, so the window can mark it at once; the full
+/// state follows through the watcher's `overview-changed` event.
 #[tauri::command]
 #[specta::specta]
-pub async fn select_tenant(state: State<'_, AppState>, id: String) -> Result<Overview, UiError> {
-    then_overview(&state, move |p| ops::select_tenant(p, &id).map(drop).map_err(Into::into)).await
+pub async fn select_tenant(state: State<'_, AppState>, id: String) -> Result<Selection, UiError> {
+    with_project(&state, move |p| Ok(ops::select_tenant(p, &id)?)).await
 }
 
 #[tauri::command]
@@ -99,6 +101,16 @@ pub async fn delete_tenant(state: State<'_, AppState>, id: String, confirm_name:
     let secrets = state.secrets();
     local::delete_tenant(&project, &id, confirm_name.as_deref(), secrets.as_ref()).await?;
     then_overview(&state, |_| Ok(())).await
+}
+
+/// The live state of a local tenant's database in Docker (None for tenants Tenantdesk does not
+/// manage there); "Docker is not running" comes back as an error with its hint.
+#[tauri::command]
+#[specta::specta]
+pub async fn tenant_health(state: State<'_, AppState>, id: String) -> Result<Option<LocalHealth>, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    let secrets = state.secrets();
+    Ok(local::tenant_health(&project, &id, secrets.as_ref()).await?)
 }
 
 /// Gives a local tenant's role a new password; production tenants need `confirm_name`.

@@ -29,6 +29,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::recent_projects,
             commands::select_tenant,
             commands::tenant_details,
+            commands::tenant_health,
             commands::create_local_tenant,
             commands::delete_tenant,
             commands::rotate_credentials,

@@ -110,8 +110,9 @@ fn selecting_switching_and_profiles_over_ipc() {
     assert_eq!(o["tenants"]["tenants"].as_array().map(Vec::len), Some(2));
 
     let cloud = "999bc654-9a64-49bc-98be-db976fc84e76";
-    let o = h.ok("select_tenant", json!({ "id": cloud }));
-    assert_eq!(selected(&o), cloud);
+    let s = h.ok("select_tenant", json!({ "id": cloud }));
+    assert_eq!((s["tenant"]["id"].as_str(), s["profile"].as_str(), s["session_state"].as_str()), (Some(cloud), Some("staging"), Some("expired")));
+    assert_eq!(selected(&h.ok("overview", json!({}))), cloud);
     let index: Value = serde_json::from_slice(&fs::read(dir.path().join(".systemprompt/sessions/index.json")).expect("read")).expect("json");
     assert_eq!(index["active_key"], format!("tenant_{cloud}"));
 

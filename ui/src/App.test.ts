@@ -55,12 +55,13 @@ beforeEach(() => {
         case "overview": return state;
         case "recent_projects": return ["/work/project"];
         case "tray_available": return false;
+        case "tenant_health": return null;
         case "tenant_details":
           return { tenant: state.tenants.tenants.find((t) => t.id === (args as any).id), profiles: state.profiles, session: null, session_state: "none" };
         case "select_tenant": {
           const id = (args as any).id;
           state = overview(state.tenants.tenants.map((t) => ({ ...t, selected: t.id === id })));
-          return state;
+          return { tenant: state.tenants.tenants.find((t) => t.id === id), profile: null, session_state: "none" };
         }
         case "delete_tenant": {
           state = overview(state.tenants.tenants.filter((t) => t.id !== (args as any).id));
@@ -149,6 +150,15 @@ describe("the window", () => {
     await mount();
     expect(await screen.findByTestId("project-picker")).toBeTruthy();
     expect(screen.queryByTestId("error-banner")).toBeNull();
+  });
+});
+
+describe("live state", () => {
+  it("says when Docker is not running, with what to do", async () => {
+    failOn = { cmd: "tenant_health", error: { code: "docker_not_running", message: "Docker is not running (tried unix:///var/run/docker.sock)", hint: "Start Docker: 'sudo systemctl start docker'", fix: null } };
+    await mount();
+    expect((await screen.findByTestId("live-state-error")).textContent).toContain("Docker is not running");
+    expect(screen.getByTestId("live-state").textContent).toContain("systemctl start docker");
   });
 });
 

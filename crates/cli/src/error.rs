@@ -25,6 +25,9 @@ pub enum CliError {
 
     #[error("Could not start the async runtime: {0}")]
     Runtime(std::io::Error),
+
+    #[error("{0} check(s) failed")]
+    ChecksFailed(usize),
 }
 
 impl CliError {
@@ -34,6 +37,7 @@ impl CliError {
             CliError::MissingArgument { what } => Some(format!("Pass {what}, or run the command in a terminal to be asked")),
             CliError::NeedsYes { .. } => Some("Add -y to confirm".to_owned()),
             CliError::Declined | CliError::Prompt(_) | CliError::CurrentDir(_) | CliError::Runtime(_) => None,
+            CliError::ChecksFailed(_) => Some("Apply the fixes listed above, then run 'tenantdesk doctor' again".to_owned()),
         }
     }
 
@@ -45,6 +49,7 @@ impl CliError {
             CliError::Declined => "declined",
             CliError::Prompt(_) => "prompt",
             CliError::CurrentDir(_) | CliError::Runtime(_) => "io",
+            CliError::ChecksFailed(_) => "checks_failed",
         }
     }
 }

@@ -49,6 +49,9 @@ enum Command {
     /// The shared PostgreSQL container that holds local tenants' databases.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Check the keychain, the Docker engine and every tenant's database, with the fix for each
+    /// problem.
+    Doctor,
 }
 
 #[derive(Subcommand)]
@@ -263,6 +266,12 @@ fn run(cli: Cli) -> Result<(), CliError> {
             session(&project, cmd, json)
         }
         Command::Db(cmd) => runtime()?.block_on(db(project_arg, cmd, json)),
+        Command::Doctor => {
+            let project = project(project_arg).ok();
+            let checks = runtime()?.block_on(local::doctor(project.as_ref(), &Keychain::new()));
+            emit(json, &checks, |c| render::doctor(c))?;
+            if checks.iter().all(|c| c.ok) { Ok(()) } else { Err(CliError::ChecksFailed(checks.iter().filter(|c| !c.ok).count())) }
+        }
     }
 }
 
@@ -329,10 +338,12 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
         }
         TenantCommand::Show { id } => {
             let details = ops::show_tenant(project, id.as_deref())?;
-            let health = runtime()?.block_on(local::tenant_health(project, &details.tenant.id, &Keychain::new()));
+            let health = runtime()?.block_on(local::tenant_health(project, &details.tenant.id, &Keychain::new())).transpose();
             let mut value = serde_json::to_value(&details).unwrap_or_default();
-            if let Some(h) = &health {
-                value["health"] = serde_json::to_value(h).unwrap_or_default();
+            match &health {
+                Some(Ok(h)) => value["health"] = serde_json::to_value(h).unwrap_or_default(),
+                Some(Err(e)) => value["health_error"] = serde_json::json!({ "code": e.code(), "message": e.to_string(), "hint": e.hint() }),
+                None => {}
             }
             emit(json, &value, |_| render::tenant_details(&details, health.as_ref()))
         }

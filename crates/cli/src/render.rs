@@ -7,7 +7,7 @@ use tenantdesk_core::ops::{
     CreatedTenant, DeletedTenant, ProfileDetails, ProfileView, Selection, SessionSwitch, SessionView,
     TenantDetails, TenantList, TenantView,
 };
-use tenantdesk_core::ops::local::{DbStatus, LocalHealth, Rotated};
+use tenantdesk_core::ops::local::{Check, DbStatus, LocalHealth, Rotated};
 use tenantdesk_core::session::SessionState;
 use tenantdesk_core::shared_container::{HealthEvent, SharedStatus};
 use tenantdesk_core::tenant::{TenantId, TenantType};
@@ -95,7 +95,7 @@ fn session_summary(session: Option<&SessionView>, state: SessionState) -> String
     }
 }
 
-pub fn tenant_details(d: &TenantDetails, health: Option<&Result<LocalHealth, String>>) -> String {
+pub fn tenant_details(d: &TenantDetails, health: Option<&Result<LocalHealth, tenantdesk_core::Error>>) -> String {
     let mut out = format!("Tenant: {}\n", d.tenant.name);
     tenant_fields(&mut out, &d.tenant);
     match health {
@@ -108,7 +108,12 @@ pub fn tenant_details(d: &TenantDetails, health: Option<&Result<LocalHealth, Str
             let container = h.container.map_or_else(String::new, |c| format!(", container {c}"));
             field(&mut out, "Live state", format!("database {db}{container} ({})", h.location));
         }
-        Some(Err(why)) => field(&mut out, "Live state", format!("not checked: {why}")),
+        Some(Err(why)) => {
+            field(&mut out, "Live state", format!("not checked: {why}"));
+            if let Some(hint) = why.hint() {
+                field(&mut out, "", hint);
+            }
+        }
         None => {}
     }
     let profiles: Vec<&str> = d.profiles.iter().map(|p| p.name.as_str()).collect();
@@ -313,4 +318,16 @@ pub fn rotated(r: &Rotated) -> String {
         "Rotated the database password of '{}' (role {})\n  The new password is in the keychain; the old one no longer connects.\n  Update any external system that used the old credentials.",
         r.name, r.role
     )
+}
+
+pub fn doctor(checks: &[Check]) -> String {
+    let mut out = format!("Tenantdesk doctor\n{RULE}");
+    for c in checks {
+        let mark = if c.ok { "ok  " } else { "FAIL" };
+        let _ = write!(out, "\n  {mark} {}: {}", c.what, c.detail);
+        if let Some(fix) = &c.fix {
+            let _ = write!(out, "\n       fix: {fix}");
+        }
+    }
+    out
 }

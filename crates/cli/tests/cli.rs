@@ -293,6 +293,22 @@ fn without_a_keychain_secrets_are_refused_not_written_to_files() {
     assert!(stderr.contains("The OS keychain is not available"), "{stderr}");
     assert!(stderr.contains("never falls back to plaintext"), "{stderr}");
     assert_eq!(before, tree(dir.path()), "something was written without the keychain");
+
+    let out = Command::new(BIN)
+        .args(["doctor"])
+        .current_dir(dir.path())
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .env("TENANTDESK_DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .env_remove("DISPLAY")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout.contains("FAIL OS keychain: The OS keychain is not available"), "{stdout}");
+    assert!(stdout.contains("FAIL Docker engine: Docker is not running"), "{stdout}");
+    assert!(stdout.contains("FAIL Selected tenant: No tenant configured"), "{stdout}");
+    assert!(stdout.contains("fix: Run 'tenantdesk cloud tenant list'"), "{stdout}");
 }
 
 #[test]

@@ -61,9 +61,10 @@ impl SharedConfig {
         )
     }
 
-    pub fn with_port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
+    /// The same container on `port` when one is known (the port an existing container was
+    /// created with wins over the configured one).
+    pub fn on_port(&self, port: Option<u16>) -> Self {
+        Self { port: port.unwrap_or(self.port), ..self.clone() }
     }
 
     pub fn secret_key(&self) -> SecretKey {
@@ -166,7 +167,16 @@ pub async fn status(engine: &Engine, cfg: &SharedConfig) -> Result<SharedStatus>
         (false, Some("created"), _) => ContainerState::Created,
         _ => ContainerState::Stopped,
     };
-    status.data_size = volume_size(engine, &cfg.volume).await;
+    Ok(status)
+}
+
+/// `status` plus the volume's size, which asks the engine to measure its disk usage (slow: only
+/// for reports, never on the way to creating something).
+pub async fn status_with_size(engine: &Engine, cfg: &SharedConfig) -> Result<SharedStatus> {
+    let mut status = status(engine, cfg).await?;
+    if status.state != ContainerState::Missing {
+        status.data_size = volume_size(engine, &cfg.volume).await;
+    }
     Ok(status)
 }
 
@@ -236,10 +246,7 @@ pub async fn up(engine: &Engine, cfg: &SharedConfig, secrets: &dyn SecretStore, 
     let password = superuser_password(cfg, secrets)?;
     let mut started = Started::default();
     let current = status(engine, cfg).await?;
-    let cfg = &match current.port {
-        Some(p) => cfg.clone().with_port(p),
-        None => cfg.clone(),
-    };
+    let cfg = &cfg.on_port(current.port);
     match current.state {
         ContainerState::Missing => {
             port::preflight(Some(engine), cfg.port).await?;

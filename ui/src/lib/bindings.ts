@@ -9,8 +9,17 @@ export const commands = {
 	/**  Opens a project folder; with `create`, makes `.systemprompt/` in it first. */
 	openProject: (path: string, create: boolean) => typedError<Overview, UiError>(__TAURI_INVOKE("open_project", { path, create })),
 	recentProjects: () => __TAURI_INVOKE<string[]>("recent_projects"),
-	selectTenant: (id: string) => typedError<Overview, UiError>(__TAURI_INVOKE("select_tenant", { id })),
+	/**
+	 *  Selects a tenant. Returns only the selection, so the window can mark it at once; the full
+	 *  state follows through the watcher's `overview-changed` event.
+	 */
+	selectTenant: (id: string) => typedError<Selection, UiError>(__TAURI_INVOKE("select_tenant", { id })),
 	tenantDetails: (id: string) => typedError<TenantDetails, UiError>(__TAURI_INVOKE("tenant_details", { id })),
+	/**
+	 *  The live state of a local tenant's database in Docker (None for tenants Tenantdesk does not
+	 *  manage there); "Docker is not running" comes back as an error with its hint.
+	 */
+	tenantHealth: (id: string) => typedError<LocalHealth | null, UiError>(__TAURI_INVOKE("tenant_health", { id })),
 	/**
 	 *  Creates a local tenant on an existing database, verified with a real connection first; its
 	 *  password goes to the keychain, the registry keeps the masked URL.
@@ -35,6 +44,8 @@ export const events = {
 };
 
 /* Types */
+export type ContainerState = "missing" | "created" | "starting" | "healthy" | "unhealthy" | "stopped";
+
 export type Fix = 
 /**  Open (or create) a project folder. */
 "open-project" | 
@@ -45,6 +56,17 @@ export type Fix =
 
 /**  The tray's "More…" was clicked: the window should show its tenant search. */
 export type FocusSearch = null;
+
+/**  One local tenant's real state. */
+export type LocalHealth = {
+	tenant_id: string,
+	name: string,
+	/**  Where its database lives: "shared container", "compose project <p>", "external". */
+	location: string,
+	/**  None when it could not be checked (container down, no password). */
+	database_present: boolean | null,
+	container: ContainerState | null,
+};
 
 /**  Everything the window shows about a project, read at one moment. */
 export type Overview = {
@@ -71,6 +93,12 @@ export type ProfileView = {
 	tenant_id: string | null,
 	active: boolean,
 	problem: string | null,
+};
+
+export type Selection = {
+	tenant: TenantView,
+	profile: string | null,
+	session_state: SessionState,
 };
 
 /**  Whether a session can be used right now. */

@@ -90,10 +90,29 @@ export class Workspace {
     return ok;
   }
 
-  select(id: string) {
+  /** Marks the new selection as soon as the backend confirms it; the full state follows
+   * through the `overview-changed` event. */
+  async select(id: string): Promise<boolean> {
     this.focusedId = id;
-    const name = this.tenants.find((t) => t.id === id)?.name ?? id;
-    return this.run(commands.selectTenant(id), `Selected ${name}`);
+    this.busy = true;
+    try {
+      const res = await commands.selectTenant(id);
+      if (res.status === "error") {
+        this.error = res.error;
+        return false;
+      }
+      this.error = null;
+      const overview = this.overview;
+      if (overview) {
+        for (const t of overview.tenants.tenants) if (t.selected !== (t.id === id)) t.selected = t.id === id;
+        overview.tenants.selected = id;
+      }
+      this.notice = `Selected ${res.data.tenant.name}`;
+      void this.loadDetails();
+      return true;
+    } finally {
+      this.busy = false;
+    }
   }
 
   reload() {

@@ -86,13 +86,13 @@ fn percent_decode(text: &str) -> String {
 pub async fn db_up(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SharedStatus> {
     let engine = engine::connect(None).await?;
     shared_container::up(&engine, cfg, secrets, on_progress).await?;
-    shared_container::status(&engine, cfg).await
+    shared_container::status_with_size(&engine, cfg).await
 }
 
 pub async fn db_down(cfg: &SharedConfig) -> Result<SharedStatus> {
     let engine = engine::connect(None).await?;
     shared_container::down(&engine, cfg).await?;
-    shared_container::status(&engine, cfg).await
+    shared_container::status_with_size(&engine, cfg).await
 }
 
 /// Deletes the shared container and all its data, then brings up a fresh one. Local tenants
@@ -101,7 +101,7 @@ pub async fn db_reset(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress
     let engine = engine::connect(None).await?;
     shared_container::remove(&engine, cfg, secrets).await?;
     shared_container::up(&engine, cfg, secrets, on_progress).await?;
-    shared_container::status(&engine, cfg).await
+    shared_container::status_with_size(&engine, cfg).await
 }
 
 /// One local tenant's real state.
@@ -132,12 +132,9 @@ pub struct DbStatus {
 /// orphans: Tenantdesk databases and containers nothing in the registry refers to.
 pub async fn db_status(project: Option<&Project>, cfg: &SharedConfig, secrets: &dyn SecretStore) -> Result<DbStatus> {
     let engine = engine::connect(None).await?;
-    let mut shared = shared_container::status(&engine, cfg).await?;
+    let mut shared = shared_container::status_with_size(&engine, cfg).await?;
     let running = matches!(shared.state, ContainerState::Healthy | ContainerState::Starting | ContainerState::Unhealthy);
-    let port_cfg = match shared.port {
-        Some(p) => cfg.clone().with_port(p),
-        None => cfg.clone(),
-    };
+    let port_cfg = cfg.on_port(shared.port);
     let mut present: Option<Vec<String>> = None;
     if running && let Ok(mut admin) = shared_container::admin(&port_cfg, secrets).await {
         present = postgres::tenant_databases(&mut admin).await.ok();
@@ -187,22 +184,20 @@ pub async fn db_status(project: Option<&Project>, cfg: &SharedConfig, secrets: &
     Ok(DbStatus { shared, tenants, orphan_databases, orphan_containers })
 }
 
-/// The real state of one local tenant whose database Tenantdesk or the CLI made in Docker
-/// (`None` for other tenants). When the engine cannot be asked, says so instead of failing.
-pub async fn tenant_health(project: &Project, id: &str, secrets: &dyn SecretStore) -> Option<Result<LocalHealth, String>> {
-    let snap = Snapshot::load(project).ok()?;
-    let tenant = snap.find(project, id).ok()?;
+/// The real state of one local tenant whose database Tenantdesk or the CLI made in Docker;
+/// `None` for other tenants, whose databases Tenantdesk does not manage.
+pub async fn tenant_health(project: &Project, id: &str, secrets: &dyn SecretStore) -> Result<Option<LocalHealth>> {
+    let snap = Snapshot::load(project)?;
+    let tenant = snap.find(project, id)?;
     if !snap.marks.databases.contains_key(&tenant.id) && tenant.docker_project.is_none() {
-        return None;
+        return Ok(None);
     }
     let cfg = match snap.marks.databases.get(&tenant.id) {
         Some(db) => SharedConfig::new(&db.container, &SharedConfig::from_env().image, db.port),
         None => SharedConfig::from_env(),
     };
-    Some(match db_status(Some(project), &cfg, secrets).await {
-        Ok(status) => status.tenants.into_iter().find(|t| t.tenant_id == tenant.id.as_str()).ok_or_else(|| "not found".to_owned()),
-        Err(e) => Err(e.to_string()),
-    })
+    let status = db_status(Some(project), &cfg, secrets).await?;
+    Ok(status.tenants.into_iter().find(|t| t.tenant_id == tenant.id.as_str()))
 }
 
 async fn managed_containers(engine: &Engine) -> Result<Vec<String>> {
@@ -246,10 +241,7 @@ pub async fn drop_orphan_database(project: &Project, cfg: &SharedConfig, secrets
     if !status.orphan_databases.iter().any(|d| d == database) {
         return Err(Error::Database { action: "drop an orphan database", message: format!("'{database}' is not an orphan of this project") });
     }
-    let cfg = match status.shared.port {
-        Some(p) => cfg.clone().with_port(p),
-        None => cfg.clone(),
-    };
+    let cfg = cfg.on_port(status.shared.port);
     let mut admin = shared_container::admin(&cfg, secrets).await?;
     postgres::drop_tenant_database(&mut admin, &TenantDatabase { role: database.to_owned(), database: database.to_owned() }).await
 }
@@ -329,10 +321,7 @@ pub async fn adopt_orphan_database(project: &Project, cfg: &SharedConfig, secret
     if !status.orphan_databases.iter().any(|d| d == database) {
         return Err(Error::Database { action: "adopt an orphan database", message: format!("'{database}' is not an orphan of this project") });
     }
-    let cfg = match status.shared.port {
-        Some(p) => cfg.clone().with_port(p),
-        None => cfg.clone(),
-    };
+    let cfg = cfg.on_port(status.shared.port);
     let id = TenantId::new_local();
     let key = password_key(project, &id);
     let password = generate_password()?;
@@ -398,16 +387,10 @@ pub async fn create_local_tenant(
             })
         }
         DatabaseSource::Shared { port } => {
-            let cfg = match port {
-                Some(p) => cfg.clone().with_port(p),
-                None => cfg.clone(),
-            };
+            let cfg = cfg.on_port(port);
             let engine = engine::connect(None).await?;
             let started = shared_container::up(&engine, &cfg, secrets, on_progress).await?;
-            let cfg = match shared_container::status(&engine, &cfg).await?.port {
-                Some(p) => cfg.with_port(p),
-                None => cfg,
-            };
+            let cfg = cfg.on_port(shared_container::status(&engine, &cfg).await?.port);
             let result = create_on_shared(project, name, &id, &cfg, secrets).await;
             if result.is_err() {
                 shared_container::undo(&engine, &cfg, started, secrets).await;
@@ -538,4 +521,73 @@ mod tests {
         let (masked, password) = super::split_password(&url::Url::parse("postgres://app@h/db").expect("url"));
         assert_eq!((masked.as_str(), password), ("postgres://app@h/db", None));
     }
+}
+
+/// One check of `doctor`: what was checked, whether it passed, and what to do if not.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Check {
+    pub what: String,
+    pub ok: bool,
+    pub detail: String,
+    pub fix: Option<String>,
+}
+
+impl Check {
+    fn from(what: String, result: Result<String>) -> Self {
+        match result {
+            Ok(detail) => Self { what, ok: true, detail, fix: None },
+            Err(e) => Self::failed(what, &e),
+        }
+    }
+
+    fn failed(what: String, e: &Error) -> Self {
+        Self { what, ok: false, fix: e.hint(), detail: e.to_string() }
+    }
+}
+
+/// The seed's troubleshooting table, made executable: the keychain (reachable, unlocked,
+/// writable), the Docker engine, and each tenant's database. Never changes anything but a
+/// probe entry in the keychain, removed again.
+pub async fn doctor(project: Option<&Project>, secrets: &dyn SecretStore) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let probe = SecretKey::new("doctor", SecretKind::DatabasePassword);
+    let keychain = (|| {
+        let value = generate_password()?;
+        secrets.set(&probe, &value)?;
+        let back = secrets.get(&probe)?;
+        secrets.delete(&probe)?;
+        match back {
+            Some(v) if v == value => Ok("reachable, unlocked and writable".to_owned()),
+            _ => Err(Error::KeychainUnavailable { reason: "a value written could not be read back".to_owned() }),
+        }
+    })();
+    checks.push(Check::from("OS keychain".to_owned(), keychain));
+    checks.push(match engine::connect(None).await {
+        Ok(e) => Check::from("Docker engine".to_owned(), Ok(format!("Docker {} at {} ({})", e.version, e.endpoint.uri, e.endpoint.source))),
+        Err(e) => Check::failed("Docker engine".to_owned(), &e),
+    });
+    let Some(project) = project else { return checks };
+    let snap = match Snapshot::load(project) {
+        Ok(s) => s,
+        Err(e) => {
+            checks.push(Check::from("Project files".to_owned(), Err(e)));
+            return checks;
+        }
+    };
+    if snap.selected().is_none() {
+        checks.push(Check::from("Selected tenant".to_owned(), Err(Error::NoTenantConfigured)));
+    }
+    for tenant in &snap.registry.tenants {
+        let what = format!("Database of '{}'", tenant.name);
+        let result = match tenant.tenant_type {
+            TenantType::Cloud => Err(Error::NeedsCloud { operation: "Checking a cloud tenant" }),
+            TenantType::Local => match database_url(project, tenant.id.as_str(), secrets) {
+                Ok(url) => postgres::verify(&url).await.map(|()| "connects".to_owned()),
+                Err(e) => Err(e),
+            },
+        };
+        checks.push(Check::from(what, result));
+    }
+    checks
 }
