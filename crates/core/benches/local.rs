@@ -4,6 +4,7 @@
 //! - warm (container healthy): `psql -c 'CREATE DATABASE …'` on the same server;
 //! - the `systemprompt` CLI's documented approach: a container with its compose healthcheck
 //!   (interval 5 s), polled every 2 s until Docker calls it healthy.
+//!
 //! Needs a Docker engine, `psql`, a keychain session and TENANTDESK_POSTGRES_IMAGE; run with
 //! `bash bench/local.sh`. Figures go in bench/README.md.
 
