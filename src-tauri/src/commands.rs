@@ -80,14 +80,18 @@ pub async fn tenant_details(state: State<'_, AppState>, id: String) -> Result<Te
     with_project(&state, move |p| Ok(ops::show_tenant(p, Some(&id))?)).await
 }
 
-/// Creates a local tenant on an existing database, verified with a real connection first; its
-/// password goes to the keychain, the registry keeps the masked URL.
+/// Creates a local tenant: with a URL, on that existing database (verified with a real connection
+/// first); without one, on a new role and database in the shared container, which is started
+/// (and created) when needed. The password goes to the keychain, the registry keeps the masked URL.
 #[tauri::command]
 #[specta::specta]
-pub async fn create_local_tenant(state: State<'_, AppState>, name: String, database_url: String) -> Result<Overview, UiError> {
+pub async fn create_local_tenant(state: State<'_, AppState>, name: String, database_url: Option<String>) -> Result<Overview, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
     let name = TenantName::parse(name.trim())?;
-    let source = DatabaseSource::External { url: database_url.trim().to_owned(), verify: true };
+    let source = match database_url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()) {
+        Some(url) => DatabaseSource::External { url, verify: true },
+        None => DatabaseSource::Shared { port: None },
+    };
     let secrets = state.secrets();
     local::create_local_tenant(&project, &name, source, &SharedConfig::from_env(), secrets.as_ref(), &mut |_| {}).await?;
     then_overview(&state, |_| Ok(())).await

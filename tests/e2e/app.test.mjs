@@ -2,7 +2,7 @@
 // Xvfb, on a real project folder. Screenshots of the main screens go to tests/artifacts/.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -39,6 +39,8 @@ let driver;
 let session;
 let project;
 let config;
+// A shared container of this run's own, removed afterwards.
+const container = `td-e2e-${process.pid}`;
 
 before(async () => {
   assert.ok(fs.existsSync(app), `build the app first: ${app} is missing`);
@@ -47,8 +49,14 @@ before(async () => {
   config = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-config-"));
   const port = await freePort();
   const native = await freePort();
+  const pgPort = await freePort();
   driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(native)], {
-    env: { ...process.env, TENANTDESK_CONFIG_DIR: config },
+    env: {
+      ...process.env,
+      TENANTDESK_CONFIG_DIR: config,
+      TENANTDESK_SHARED_CONTAINER: container,
+      TENANTDESK_POSTGRES_PORT: String(pgPort),
+    },
     stdio: ["ignore", "inherit", "inherit"],
   });
   const base = `http://127.0.0.1:${port}`;
@@ -60,6 +68,8 @@ after(async () => {
   await session?.end();
   // tauri-driver does not promptly stop its WebKitWebDriver child; stop the whole group.
   driver?.kill("SIGTERM");
+  spawnSync("docker", ["rm", "-f", "-v", container]);
+  spawnSync("docker", ["volume", "rm", "-f", `${container}-data`]);
   fs.rmSync(project, { recursive: true, force: true });
   fs.rmSync(config, { recursive: true, force: true });
 });
@@ -120,9 +130,42 @@ test("an edit to tenants.json from outside appears without a reload", async () =
   await shot("after-outside-edit");
 });
 
+test("creates a local tenant in Docker by clicking, then rotates its credentials", { skip: !process.env.TENANTDESK_POSTGRES_IMAGE && "needs TENANTDESK_POSTGRES_IMAGE (scripts/test.sh sets it)" }, async () => {
+  await session.click(await session.find('[data-testid="new-tenant"]'));
+  await session.waitFor('[data-testid="new-tenant-dialog"]');
+  await shot("new-tenant-dialog");
+  await session.type(await session.find('[data-testid="new-tenant-name"]'), "clicked");
+  await session.click(await session.find('[data-testid="new-tenant-create"]'));
+  await session.waitFor('[data-testid="tenant-row"] .name', { text: "clicked", timeout: 90_000 });
+  const registry = JSON.parse(fs.readFileSync(path.join(project, ".systemprompt/tenants.json"), "utf8"));
+  const tenant = registry.tenants.find((t) => t.name === "clicked");
+  assert.match(tenant.database_url, /^postgres:\/\/td_clicked_[0-9a-f]{8}:\*\*\*@127\.0\.0\.1:\d+\/td_clicked_[0-9a-f]{8}$/);
+  const db = tenant.database_url.split("/").pop();
+  const listed = spawnSync("docker", ["exec", container, "psql", "-U", "tenantdesk", "-d", "postgres", "-tAc", `SELECT datname FROM pg_database WHERE datname = '${db}'`]);
+  assert.equal(listed.stdout.toString().trim(), db, "the tenant's database is not in the container");
+  const role = spawnSync("docker", ["exec", container, "psql", "-U", "tenantdesk", "-d", "postgres", "-tAc", `SELECT rolpassword FROM pg_authid WHERE rolname = '${db}'`]);
+  const before = role.stdout.toString().trim();
+  assert.ok(before.startsWith("SCRAM-SHA-256"), before);
+
+  await session.click(await session.find(`[data-tenant-id="${tenant.id}"]`));
+  await session.waitFor('[data-testid="live-state"]', { text: "present", timeout: 20_000 });
+  await shot("local-tenant-live-state");
+  await session.click(await session.find('[data-testid="rotate-credentials"]'));
+  await session.waitFor('[data-testid="confirm-dialog"]');
+  await shot("rotate-dialog");
+  await session.click(await session.find('[data-testid="confirm-action"]'));
+  await session.waitFor('[data-testid="toast"]', { text: "Rotated", timeout: 20_000 });
+  const after = spawnSync("docker", ["exec", container, "psql", "-U", "tenantdesk", "-d", "postgres", "-tAc", `SELECT rolpassword FROM pg_authid WHERE rolname = '${db}'`]).stdout.toString().trim();
+  assert.notEqual(after, before, "the role's password did not change");
+});
+
 test("the window never holds a secret", async () => {
   const html = await session.source();
-  for (const secret of ["localdev", "SECRET", "session-token"]) {
-    assert.ok(!html.includes(secret), `${secret} reached the DOM`);
+  // Every secret Tenantdesk keeps in the keychain (the tenant's and the superuser's passwords).
+  const stored = spawnSync("secret-tool", ["search", "--all", "--unlock", "service", "tenantdesk"]);
+  const kept = [...`${stored.stdout}${stored.stderr}`.matchAll(/^secret = (.+)$/gm)].map((m) => m[1]);
+  if (process.env.TENANTDESK_POSTGRES_IMAGE) assert.ok(kept.length >= 2, `expected keychain entries, found ${kept.length}`);
+  for (const secret of ["localdev", "SECRET", "session-token", ...kept]) {
+    assert.ok(!html.includes(secret), `a secret reached the DOM`);
   }
 });

@@ -21,10 +21,11 @@ export const commands = {
 	 */
 	tenantHealth: (id: string) => typedError<LocalHealth | null, UiError>(__TAURI_INVOKE("tenant_health", { id })),
 	/**
-	 *  Creates a local tenant on an existing database, verified with a real connection first; its
-	 *  password goes to the keychain, the registry keeps the masked URL.
+	 *  Creates a local tenant: with a URL, on that existing database (verified with a real connection
+	 *  first); without one, on a new role and database in the shared container, which is started
+	 *  (and created) when needed. The password goes to the keychain, the registry keeps the masked URL.
 	 */
-	createLocalTenant: (name: string, databaseUrl: string) => typedError<Overview, UiError>(__TAURI_INVOKE("create_local_tenant", { name, databaseUrl })),
+	createLocalTenant: (name: string, databaseUrl: string | null) => typedError<Overview, UiError>(__TAURI_INVOKE("create_local_tenant", { name, databaseUrl })),
 	/**  Deletes a tenant, with its database when Tenantdesk made it. */
 	deleteTenant: (id: string, confirmName: string | null) => typedError<Overview, UiError>(__TAURI_INVOKE("delete_tenant", { id, confirmName })),
 	/**  Gives a local tenant's role a new password; production tenants need `confirm_name`. */
