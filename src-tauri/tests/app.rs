@@ -2,7 +2,7 @@
 //! folders; the generated TypeScript bindings must match the commands.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -12,22 +12,7 @@ use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
 use tenantdesk_app::state::AppState;
 use tenantdesk_core::Project;
 
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(rel)
-}
-
-fn seed_project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let state = dir.path().join(".systemprompt");
-    for sub in ["profiles/local", "profiles/staging", "sessions"] {
-        fs::create_dir_all(state.join(sub)).expect("mkdir");
-    }
-    fs::copy(fixture("registry/seed.json"), state.join("tenants.json")).expect("copy");
-    fs::copy(fixture("profiles/seed.yaml"), state.join("profiles/local/profile.yaml")).expect("copy");
-    fs::copy(fixture("profiles/cli-current.yaml"), state.join("profiles/staging/profile.yaml")).expect("copy");
-    fs::copy(fixture("sessions/index.json"), state.join("sessions/index.json")).expect("copy");
-    dir
-}
+use tenantdesk_core::testing::seed_project;
 
 struct Harness {
     _app: App<MockRuntime>,

@@ -2,7 +2,7 @@
 //! Output is snapshot-tested; concurrency and crash safety are tested with many processes at once.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
@@ -10,23 +10,7 @@ use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tenantdesk");
 
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(rel)
-}
-
-/// The seed's project: its registry, a profile per tenant and a session per tenant.
-fn seed_project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let state = dir.path().join(".systemprompt");
-    for sub in ["profiles/local", "profiles/staging", "sessions"] {
-        fs::create_dir_all(state.join(sub)).expect("mkdir");
-    }
-    fs::copy(fixture("registry/seed.json"), state.join("tenants.json")).expect("copy");
-    fs::copy(fixture("profiles/seed.yaml"), state.join("profiles/local/profile.yaml")).expect("copy");
-    fs::copy(fixture("profiles/cli-current.yaml"), state.join("profiles/staging/profile.yaml")).expect("copy");
-    fs::copy(fixture("sessions/index.json"), state.join("sessions/index.json")).expect("copy");
-    dir
-}
+use tenantdesk_core::testing::{self, seed_project, tree};
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
@@ -54,23 +38,6 @@ fn transcript(dir: &Path, args: &[&str]) -> String {
         out.status.code().unwrap_or(-1),
         clean(&out.stderr)
     )
-}
-
-fn tree(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).expect("read_dir").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if !path.file_name().is_some_and(|n| n.to_string_lossy().ends_with(".lock")) {
-                out.push((path.clone(), fs::read(&path).expect("read")));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 // ---- output snapshots ------------------------------------------------------------------------
@@ -168,7 +135,7 @@ fn a_malformed_registry_is_reported_with_line_and_column_and_kept() {
         assert!(stderr.contains("line 2, column 20"), "{stderr}");
     }
     assert_eq!(before, tree(dir.path()));
-    fs::copy(fixture("registry/seed.json"), &path).expect("restore");
+    fs::copy(testing::fixtures().join("registry/seed.json"), &path).expect("restore");
     let yaml = dir.path().join(".systemprompt/profiles/local/profile.yaml");
     fs::write(&yaml, "name: local\ncloud: [unclosed\n").expect("write");
     let out = run(dir.path(), &["cloud", "profile", "show", "local"]);

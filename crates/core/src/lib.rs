@@ -23,6 +23,8 @@ pub mod session;
 pub mod shared_container;
 pub mod store;
 pub mod tenant;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod clock;
 
 pub use error::{Error, Result};

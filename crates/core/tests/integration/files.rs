@@ -2,35 +2,21 @@
 //! bad files are reported and left alone, and the use cases change exactly what they should.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 use tenantdesk_core::name::ProfileName;
 use tenantdesk_core::profile::{CloudPaths, Profile};
 use tenantdesk_core::registry::Registry;
 use tenantdesk_core::session::{SessionIndex, SessionState};
-use tenantdesk_core::{ops, store, Error, Project};
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(rel)
-}
+use tenantdesk_core::{ops, store, testing, Error, Project};
 
 fn read_fixture(rel: &str) -> String {
-    fs::read_to_string(fixture(rel)).expect("fixture")
+    fs::read_to_string(testing::fixtures().join(rel)).expect("fixture")
 }
 
-/// A project with the seed's registry, a seed-shaped `local` profile, a CLI-shaped `staging`
-/// profile and two sessions (one per tenant).
 fn project() -> (tempfile::TempDir, Project) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let state = dir.path().join(".systemprompt");
-    fs::create_dir_all(state.join("profiles/local")).expect("mkdir");
-    fs::create_dir_all(state.join("profiles/staging")).expect("mkdir");
-    fs::create_dir_all(state.join("sessions")).expect("mkdir");
-    fs::copy(fixture("registry/seed.json"), state.join("tenants.json")).expect("copy");
-    fs::copy(fixture("profiles/seed.yaml"), state.join("profiles/local/profile.yaml")).expect("copy");
-    fs::copy(fixture("profiles/cli-current.yaml"), state.join("profiles/staging/profile.yaml")).expect("copy");
-    fs::copy(fixture("sessions/index.json"), state.join("sessions/index.json")).expect("copy");
+    let dir = testing::seed_project();
     let project = Project::open(dir.path()).expect("project");
     (dir, project)
 }
@@ -176,30 +162,13 @@ fn a_newer_session_store_is_refused() {
 #[test]
 fn path_traversal_in_names_touches_nothing() {
     let (dir, project) = project();
-    let before = snapshot(dir.path());
+    let before = testing::tree(dir.path());
     for bad in ["../escape", "a/b", "..", ""] {
         assert!(ProfileName::parse(bad).is_err(), "{bad}");
         assert!(ops::delete_profile(&project, bad).is_err(), "{bad}");
         assert!(ops::show_profile(&project, bad).is_err(), "{bad}");
     }
-    assert_eq!(before, snapshot(dir.path()));
-}
-
-fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).expect("read_dir").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push((path.clone(), fs::read(&path).expect("read")));
-            }
-        }
-    }
-    out.sort();
-    out
+    assert_eq!(before, testing::tree(dir.path()));
 }
 
 // ---- use cases -------------------------------------------------------------------------------
