@@ -52,6 +52,21 @@ enum Command {
     /// Check the keychain, the Docker engine and every tenant's database, with the fix for each
     /// problem.
     Doctor,
+    /// The log of every action that changed state.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// The entries, oldest first.
+    List {
+        /// Only this tenant's entries.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Check the hash chain: reports edited and deleted entries.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -266,6 +281,15 @@ fn run(cli: Cli) -> Result<(), CliError> {
             session(&project, cmd, json)
         }
         Command::Db(cmd) => runtime()?.block_on(db(project_arg, cmd, json)),
+        Command::Audit(AuditCommand::List { tenant }) => {
+            let entries = runtime()?.block_on(tenantdesk_core::audit::list(tenant.as_deref()))?;
+            emit(json, &entries, |e| render::audit(e))
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let verification = runtime()?.block_on(tenantdesk_core::audit::verify())?;
+            emit(json, &verification, render::verification)?;
+            if verification.intact { Ok(()) } else { Err(CliError::ChecksFailed(verification.problems.len())) }
+        }
         Command::Doctor => {
             let project = project(project_arg).ok();
             let checks = runtime()?.block_on(local::doctor(project.as_ref(), &Keychain::new()));

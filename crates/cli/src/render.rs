@@ -331,3 +331,26 @@ pub fn doctor(checks: &[Check]) -> String {
     }
     out
 }
+
+pub fn audit(entries: &[tenantdesk_core::audit::Entry]) -> String {
+    if entries.is_empty() {
+        return "No audit entries yet.".to_owned();
+    }
+    let mut out = format!("Audit log\n{RULE}");
+    for e in entries {
+        let tenant = e.tenant.as_deref().map_or_else(|| "-".to_owned(), short_id);
+        let _ = write!(out, "\n  {:>4}  {}  {:<21}{}  — {}", e.seq, e.at, tenant, e.action, e.outcome);
+    }
+    out
+}
+
+pub fn verification(v: &tenantdesk_core::audit::Verification) -> String {
+    if v.intact {
+        return format!("Audit log intact: {} entries, hash chain verified", v.entries);
+    }
+    let mut out = format!("Audit log TAMPERED: {} entries, {} problem(s)", v.entries, v.problems.len());
+    for p in &v.problems {
+        let _ = write!(out, "\n  {p}");
+    }
+    out
+}

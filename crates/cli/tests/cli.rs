@@ -339,3 +339,59 @@ fn quick_start_status_and_delete_on_a_real_engine() {
     let status = String::from_utf8_lossy(&tenantdesk(&["db", "status"]).stdout).into_owned();
     assert!(!status.contains("quick"), "{status}");
 }
+
+// ---- the audit log ---------------------------------------------------------------------------
+
+#[test]
+fn every_change_is_audited_without_secrets_and_tampering_is_detected() {
+    let dir = init_project();
+    let data = tempfile::tempdir().expect("tempdir");
+    let tenantdesk = |args: &[&str]| {
+        Command::new(BIN).args(args).current_dir(dir.path()).env("TENANTDESK_DATA_DIR", data.path()).stdin(Stdio::null()).output().expect("run")
+    };
+    let out = tenantdesk(&["--json", "cloud", "tenant", "create", "--name", "audited", "--database-url", "postgres://app:hunter2-SECRET@localhost/app", "--no-verify"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let id = serde_json::from_slice::<Value>(&out.stdout).expect("json")["tenant"]["id"].as_str().expect("id").to_owned();
+    assert!(tenantdesk(&["cloud", "tenant", "select", &id]).status.success());
+    assert!(!tenantdesk(&["cloud", "tenant", "select", "nope"]).status.success());
+    assert!(tenantdesk(&["cloud", "tenant", "delete", &id, "-y"]).status.success());
+
+    let listed: Value = serde_json::from_slice(&tenantdesk(&["--json", "audit", "list"]).stdout).expect("json");
+    let actions: Vec<(String, String)> = listed
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap_or("").to_owned(), e["outcome"].as_str().unwrap_or("").chars().take(6).collect()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("create local tenant audited".to_owned(), "ok".to_owned()),
+            ("select".to_owned(), "ok".to_owned()),
+            ("select".to_owned(), "failed".to_owned()),
+            ("delete tenant".to_owned(), "ok".to_owned()),
+        ]
+    );
+    let mine: Value = serde_json::from_slice(&tenantdesk(&["--json", "audit", "list", "--tenant", &id]).stdout).expect("json");
+    assert_eq!(mine.as_array().map(Vec::len), Some(3));
+    assert!(tenantdesk(&["audit", "verify"]).status.success());
+    let db = data.path().join("audit.db");
+    let bytes = [fs::read(&db).unwrap_or_default(), fs::read(data.path().join("audit.db-wal")).unwrap_or_default()].concat();
+    assert!(!String::from_utf8_lossy(&bytes).contains("hunter2"), "a secret reached the audit log");
+
+    // Edit one row, then delete another: both are reported.
+    let sql = |statement: &str| {
+        let out = Command::new("python3")
+            .args(["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()", db.to_str().expect("utf8"), statement])
+            .output()
+            .expect("python3");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    sql("UPDATE entries SET outcome = 'ok' WHERE seq = 3");
+    let out = tenantdesk(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("entry 3 was edited"), "{}", String::from_utf8_lossy(&out.stdout));
+    sql("DELETE FROM entries WHERE seq = 2");
+    let out = String::from_utf8_lossy(&tenantdesk(&["audit", "verify"]).stdout).into_owned();
+    assert!(out.contains("entry 2 is missing"), "{out}");
+}

@@ -7,6 +7,7 @@
 //! faithfully: unknown fields survive a rewrite and keys keep the CLI's order. Every write goes
 //! through [`store`], which makes it atomic and serialises writers with an advisory lock.
 
+pub mod audit;
 pub mod engine;
 pub mod error;
 pub mod keychain;

@@ -9,6 +9,7 @@ use serde::Serialize;
 use sqlx::Connection;
 
 use super::{check_name_free, register_tenant, CreatedTenant, DeletedTenant, Snapshot};
+use crate::audit;
 use crate::engine::{self, failed, Engine};
 use crate::error::{Error, Result};
 use crate::keychain::{generate_password, SecretKey, SecretKind, SecretStore};
@@ -70,12 +71,24 @@ fn percent_decode(text: &str) -> String {
 }
 
 pub async fn db_up(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SharedStatus> {
+    let result = up(cfg, secrets, on_progress).await;
+    audit::record(&format!("container {}", cfg.container), None, "db up", &result);
+    result
+}
+
+async fn up(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SharedStatus> {
     let engine = engine::connect(None).await?;
     shared_container::up(&engine, cfg, secrets, on_progress).await?;
     shared_container::status_with_size(&engine, cfg).await
 }
 
 pub async fn db_down(cfg: &SharedConfig) -> Result<SharedStatus> {
+    let result = down(cfg).await;
+    audit::record(&format!("container {}", cfg.container), None, "db down", &result);
+    result
+}
+
+async fn down(cfg: &SharedConfig) -> Result<SharedStatus> {
     let engine = engine::connect(None).await?;
     shared_container::down(&engine, cfg).await?;
     shared_container::status_with_size(&engine, cfg).await
@@ -84,6 +97,12 @@ pub async fn db_down(cfg: &SharedConfig) -> Result<SharedStatus> {
 /// Deletes the shared container and all its data, then brings up a fresh one. Local tenants
 /// that had databases there lose them; their registry entries stay and show as missing.
 pub async fn db_reset(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SharedStatus> {
+    let result = reset(cfg, secrets, on_progress).await;
+    audit::record(&format!("container {}", cfg.container), None, "db reset", &result);
+    result
+}
+
+async fn reset(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SharedStatus> {
     let engine = engine::connect(None).await?;
     shared_container::remove(&engine, cfg, secrets).await?;
     shared_container::up(&engine, cfg, secrets, on_progress).await?;
@@ -223,6 +242,12 @@ async fn compose_states(engine: &Engine) -> Result<HashMap<String, ContainerStat
 
 /// Drops a Tenantdesk database that no tenant claims (see `db_status`).
 pub async fn drop_orphan_database(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore, database: &str) -> Result<()> {
+    let result = drop_orphan(project, cfg, secrets, database).await;
+    audit::record(&project.root().display().to_string(), None, &format!("drop orphan database {database}"), &result);
+    result
+}
+
+async fn drop_orphan(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore, database: &str) -> Result<()> {
     let status = db_status(Some(project), cfg, secrets).await?;
     if !status.orphan_databases.iter().any(|d| d == database) {
         return Err(Error::Database { action: "drop an orphan database", message: format!("'{database}' is not an orphan of this project") });
@@ -248,6 +273,12 @@ pub struct Rotated {
 /// fails, the old password is put back, so nothing is lost at any step. Production tenants need
 /// their name typed.
 pub async fn rotate_credentials(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<Rotated> {
+    let result = rotate(project, id, confirm_name, secrets).await;
+    audit::record(&project.root().display().to_string(), Some(id), "rotate credentials", &result);
+    result
+}
+
+async fn rotate(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<Rotated> {
     let snap = Snapshot::load(project)?;
     let tenant = snap.find(project, id)?.clone();
     if tenant.tenant_type == TenantType::Cloud {
@@ -302,6 +333,13 @@ pub async fn rotate_credentials(project: &Project, id: &str, confirm_name: Optio
 /// Takes an orphan database (see `db_status`) back as a tenant of this project: its role gets a
 /// new password (kept in the keychain), and the tenant and its default profile are registered.
 pub async fn adopt_orphan_database(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore, database: &str, name: &TenantName) -> Result<CreatedTenant> {
+    let result = adopt(project, cfg, secrets, database, name).await;
+    let tenant = result.as_ref().ok().map(|c| c.tenant.id.clone());
+    audit::record(&project.root().display().to_string(), tenant.as_deref(), &format!("adopt database {database}"), &result);
+    result
+}
+
+async fn adopt(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore, database: &str, name: &TenantName) -> Result<CreatedTenant> {
     check_name_free(project, name)?;
     let status = db_status(Some(project), cfg, secrets).await?;
     if !status.orphan_databases.iter().any(|d| d == database) {
@@ -347,6 +385,20 @@ pub async fn adopt_orphan_database(project: &Project, cfg: &SharedConfig, secret
 /// tenants.json, and gives it a default profile. With an external URL: verifies it first. Any
 /// failure part-way undoes every step already taken (database, role, container, secret, entry).
 pub async fn create_local_tenant(
+    project: &Project,
+    name: &TenantName,
+    source: DatabaseSource,
+    cfg: &SharedConfig,
+    secrets: &dyn SecretStore,
+    on_progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<CreatedTenant> {
+    let result = create(project, name, source, cfg, secrets, on_progress).await;
+    let tenant = result.as_ref().ok().map(|c| c.tenant.id.clone());
+    audit::record(&project.root().display().to_string(), tenant.as_deref(), &format!("create local tenant {name}"), &result);
+    result
+}
+
+async fn create(
     project: &Project,
     name: &TenantName,
     source: DatabaseSource,
@@ -438,6 +490,12 @@ fn update_marks(project: &Project, change: impl FnOnce(&mut TenantMarks)) -> Res
 /// containers and volumes (found by label), and its password in the keychain. If the database
 /// cannot be dropped (Docker down), nothing is changed.
 pub async fn delete_tenant(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<DeletedTenant> {
+    let result = delete(project, id, confirm_name, secrets).await;
+    audit::record(&project.root().display().to_string(), Some(id), "delete tenant", &result);
+    result
+}
+
+async fn delete(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<DeletedTenant> {
     let snap = Snapshot::load(project)?;
     let tenant = snap.find(project, id)?.clone();
     if snap.marks.is_production(&tenant.id) && confirm_name != Some(tenant.name.as_str()) {

@@ -8,6 +8,7 @@ use std::fs;
 
 use serde::Serialize;
 
+use crate::audit;
 use crate::error::{Error, Result};
 use crate::marks::TenantMarks;
 use crate::name::{ProfileName, TenantName};
@@ -347,6 +348,12 @@ pub fn show_tenant(project: &Project, id: Option<&str>) -> Result<TenantDetails>
 /// the active profile to the one its session was made with (or its first profile). The sessions
 /// themselves are not touched, so switching back restores them.
 pub fn select_tenant(project: &Project, id: &str) -> Result<Selection> {
+    let result = select(project, id);
+    audit::record(&project.root().display().to_string(), Some(id), "select", &result);
+    result
+}
+
+fn select(project: &Project, id: &str) -> Result<Selection> {
     let snap = Snapshot::load(project)?;
     let tenant = snap.find(project, id)?;
     let key = tenant.id.session_key();
@@ -467,6 +474,13 @@ pub fn delete_tenant(project: &Project, id: &str, confirm_name: Option<&str>) ->
 /// Marks a tenant as production (or not). Production tenants are shown with a warning colour and
 /// need their name typed to delete.
 pub fn set_production(project: &Project, id: &str, production: bool) -> Result<TenantView> {
+    let result = mark(project, id, production);
+    let action = if production { "mark production" } else { "unmark production" };
+    audit::record(&project.root().display().to_string(), Some(id), action, &result);
+    result
+}
+
+fn mark(project: &Project, id: &str, production: bool) -> Result<TenantView> {
     let tenant_id = Snapshot::load(project)?.find(project, id)?.id.clone();
     mark_production(project, &tenant_id, production)?;
     let snap = Snapshot::load(project)?;
@@ -513,6 +527,13 @@ pub fn show_profile(project: &Project, name: &str) -> Result<ProfileDetails> {
 
 /// Creates a profile linked to `tenant` (the selected tenant when `None`), as the seed says.
 pub fn create_profile(project: &Project, name: &ProfileName, tenant: Option<&str>, paths: &CloudPaths) -> Result<ProfileView> {
+    let result = new_profile(project, name, tenant, paths);
+    let tenant = result.as_ref().ok().and_then(|p| p.tenant_id.clone()).or_else(|| tenant.map(str::to_owned));
+    audit::record(&project.root().display().to_string(), tenant.as_deref(), &format!("create profile {name}"), &result);
+    result
+}
+
+fn new_profile(project: &Project, name: &ProfileName, tenant: Option<&str>, paths: &CloudPaths) -> Result<ProfileView> {
     let snap = Snapshot::load(project)?;
     let tenant = match tenant {
         Some(id) => snap.find(project, id)?,
@@ -561,6 +582,13 @@ fn write_new_profile(project: &Project, name: &ProfileName, tenant: &Tenant, pat
 
 /// Deletes a profile's folder; if it was the active profile, the active profile is cleared.
 pub fn delete_profile(project: &Project, name: &str) -> Result<ProfileView> {
+    let result = remove_profile(project, name);
+    let tenant = result.as_ref().ok().and_then(|p| p.tenant_id.clone());
+    audit::record(&project.root().display().to_string(), tenant.as_deref(), &format!("delete profile {name}"), &result);
+    result
+}
+
+fn remove_profile(project: &Project, name: &str) -> Result<ProfileView> {
     let name = ProfileName::parse(name)?;
     let dir = project.profile_dir(&name);
     let profile = Profile::load(&dir)?;
@@ -606,6 +634,13 @@ pub fn show_session(project: &Project, key: Option<&str>) -> Result<SessionView>
 /// Switches to a profile, as `systemprompt admin session switch` does: its tenant's session slot
 /// becomes active. Only the two active fields change.
 pub fn switch_session(project: &Project, profile: &str) -> Result<SessionSwitch> {
+    let result = switch(project, profile);
+    let tenant = result.as_ref().ok().and_then(|s| s.key.strip_prefix("tenant_").map(str::to_owned));
+    audit::record(&project.root().display().to_string(), tenant.as_deref(), &format!("switch to profile {profile}"), &result);
+    result
+}
+
+fn switch(project: &Project, profile: &str) -> Result<SessionSwitch> {
     let name = ProfileName::parse(profile)?;
     let profile = Profile::load(&project.profile_dir(&name))?;
     let key = profile.session_key();
