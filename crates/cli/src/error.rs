@@ -23,6 +23,9 @@ pub enum CliError {
     #[error("Could not determine the current directory: {0}")]
     CurrentDir(std::io::Error),
 
+    #[error("Could not read the value from standard input: {0}")]
+    Stdin(std::io::Error),
+
     #[error("Could not start the async runtime: {0}")]
     Runtime(std::io::Error),
 
@@ -37,6 +40,7 @@ impl CliError {
             CliError::MissingArgument { what } => Some(format!("Pass {what}, or run the command in a terminal to be asked")),
             CliError::NeedsYes { .. } => Some("Add -y to confirm".to_owned()),
             CliError::Declined | CliError::Prompt(_) | CliError::CurrentDir(_) | CliError::Runtime(_) => None,
+            CliError::Stdin(_) => Some("Pipe the value in, e.g. printf %s \"$KEY\" | tenantdesk cloud profile set-secret <profile> <KEY>".to_owned()),
             CliError::ChecksFailed(_) => Some("Apply the fixes listed above, then run 'tenantdesk doctor' again".to_owned()),
         }
     }
@@ -48,7 +52,7 @@ impl CliError {
             CliError::NeedsYes { .. } => "confirmation_required",
             CliError::Declined => "declined",
             CliError::Prompt(_) => "prompt",
-            CliError::CurrentDir(_) | CliError::Runtime(_) => "io",
+            CliError::CurrentDir(_) | CliError::Runtime(_) | CliError::Stdin(_) => "io",
             CliError::ChecksFailed(_) => "checks_failed",
         }
     }

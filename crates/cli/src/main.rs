@@ -55,6 +55,22 @@ enum Command {
     /// The log of every action that changed state.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Secrets between the CLI's plaintext files and the OS keychain.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Move secrets found in tenants.json, profiles' secrets.json and credentials.json into the
+    /// keychain and mask the files (each file is backed up first).
+    Import,
+    /// Write the keychain's values back into the plaintext files the systemprompt CLI reads.
+    Export {
+        /// Required: says you want plaintext secrets in files (mode 0600).
+        #[arg(long, required = true)]
+        cli_compatible: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -209,6 +225,9 @@ enum ProfileCommand {
         #[arg(long)]
         tenants_path: Option<String>,
     },
+    /// Store one of a profile's secrets (e.g. ANTHROPIC_API_KEY) in the keychain. The value is
+    /// read from stdin, or asked for without echo at a terminal; never from the command line.
+    SetSecret { profile: String, key: String },
     /// Delete a profile's folder.
     Delete {
         name: String,
@@ -289,6 +308,15 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let verification = runtime()?.block_on(tenantdesk_core::audit::verify())?;
             emit(json, &verification, render::verification)?;
             if verification.intact { Ok(()) } else { Err(CliError::ChecksFailed(verification.problems.len())) }
+        }
+        Command::Secrets(cmd) => {
+            let project = project(project_arg)?;
+            let keychain = Keychain::new();
+            let report = match cmd {
+                SecretsCommand::Import => tenantdesk_core::ops::secrets::import(&project, &keychain)?,
+                SecretsCommand::Export { .. } => tenantdesk_core::ops::secrets::export_cli_compatible(&project, &keychain)?,
+            };
+            emit(json, &report, render::secrets_report)
         }
         Command::Doctor => {
             let project = project(project_arg).ok();
@@ -440,6 +468,13 @@ fn profile(project: &Project, cmd: ProfileCommand, json: bool) -> Result<(), Cli
             let name = ProfileName::parse(&prompt::text(name, "Profile name", "<NAME>")?)?;
             let paths = CloudPaths { credentials_path, tenants_path };
             emit(json, &ops::create_profile(project, &name, tenant.as_deref(), &paths)?, render::created_profile)
+        }
+        ProfileCommand::SetSecret { profile, key } => {
+            let value = prompt::secret(&format!("Value of {key} for profile '{profile}'"))?;
+            tenantdesk_core::ops::secrets::set_profile_secret(project, &profile, &key, &value, &Keychain::new())?;
+            emit(json, &serde_json::json!({ "profile": profile, "key": key, "stored": "keychain" }), |_| {
+                format!("Stored {key} for profile '{profile}' in the keychain (secrets.json marks it ***)")
+            })
         }
         ProfileCommand::Delete { name, yes } => {
             prompt::confirm(yes, &format!("Delete profile '{name}' and its folder?"), "profile delete")?;

@@ -3,7 +3,10 @@
 
 use std::io::IsTerminal;
 
-use dialoguer::{Confirm, Input, Select};
+use std::io::Read;
+
+use dialoguer::{Confirm, Input, Password, Select};
+use tenantdesk_core::secret::Secret;
 use tenantdesk_core::{ops, Project};
 
 use crate::error::CliError;
@@ -63,4 +66,15 @@ pub fn profile_name(project: &Project, given: Option<String>) -> Result<String, 
     let items: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
     let pick = Select::new().with_prompt("Profile").items(&items).default(0).interact()?;
     Ok(profiles[pick].name.clone())
+}
+
+/// A secret value: from stdin when it is not a terminal (scripts pipe it in), else asked for
+/// without echo. Never from argv, where other users' `ps` could see it.
+pub fn secret(label: &str) -> Result<Secret, CliError> {
+    if std::io::stdin().is_terminal() {
+        return Ok(Secret::new(Password::new().with_prompt(label).interact()?));
+    }
+    let mut value = String::new();
+    std::io::stdin().read_to_string(&mut value).map_err(CliError::Stdin)?;
+    Ok(Secret::new(value.trim_end_matches(['\n', '\r'])))
 }

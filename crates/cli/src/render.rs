@@ -354,3 +354,26 @@ pub fn verification(v: &tenantdesk_core::audit::Verification) -> String {
     }
     out
 }
+
+pub fn secrets_report(r: &tenantdesk_core::ops::secrets::SecretsReport) -> String {
+    if r.moved.is_empty() {
+        return "Nothing to move: no secrets found there.".to_owned();
+    }
+    let mut out = String::from("Moved:");
+    for m in &r.moved {
+        let _ = write!(out, "\n  {m}");
+    }
+    if !r.backups.is_empty() {
+        out.push_str("\nBackups (they hold the old plaintext; delete them once the keychain is known good):");
+        for b in &r.backups {
+            let _ = write!(out, "\n  {b}");
+        }
+    }
+    if !r.plaintext_files.is_empty() {
+        out.push_str("\nWARNING: these files now hold plaintext secrets (mode 0600), as asked with --cli-compatible:");
+        for f in &r.plaintext_files {
+            let _ = write!(out, "\n  {f}");
+        }
+    }
+    out
+}

@@ -395,3 +395,112 @@ fn every_change_is_audited_without_secrets_and_tampering_is_detected() {
     let out = String::from_utf8_lossy(&tenantdesk(&["audit", "verify"]).stdout).into_owned();
     assert!(out.contains("entry 2 is missing"), "{out}");
 }
+
+// ---- secrets stay in the keychain --------------------------------------------------------------
+
+/// Known secret values go in through every door; afterwards no file under .systemprompt/, no
+/// audit entry and no command output (text or --json) holds them — until the user asks for
+/// CLI-compatible files, and `secrets import` takes them back out.
+#[test]
+fn secrets_never_reach_files_logs_or_output_unless_asked() {
+    const DB_PASSWORD: &str = "db-pw-LEAKCHECK-7f3a";
+    const API_KEY: &str = "sk-ant-LEAKCHECK-91b2";
+    const PEPPER: &str = "pepper-LEAKCHECK-0123456789abcdef0123456789abcdef";
+    let dir = init_project();
+    let data = tempfile::tempdir().expect("tempdir");
+    let outputs = std::cell::RefCell::new(String::new());
+    let tenantdesk = |args: &[&str], stdin: Option<&str>| {
+        use std::io::Write as _;
+        let mut child = Command::new(BIN)
+            .args(args)
+            .current_dir(dir.path())
+            .env("TENANTDESK_DATA_DIR", data.path())
+            .env("TENANTDESK_DOCKER_HOST", "unix:///nonexistent/docker.sock")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let mut pipe = child.stdin.take().expect("stdin");
+        pipe.write_all(stdin.unwrap_or("").as_bytes()).expect("write stdin");
+        drop(pipe);
+        let out = child.wait_with_output().expect("wait");
+        outputs.borrow_mut().push_str(&String::from_utf8_lossy(&out.stdout));
+        outputs.borrow_mut().push_str(&String::from_utf8_lossy(&out.stderr));
+        out
+    };
+    let url = format!("postgres://app:{DB_PASSWORD}@localhost:5432/app");
+    let created = tenantdesk(&["--json", "cloud", "tenant", "create", "--name", "leaky", "--database-url", &url, "--no-verify"], None);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let id = serde_json::from_slice::<Value>(&created.stdout).expect("json")["tenant"]["id"].as_str().expect("id").to_owned();
+    assert!(tenantdesk(&["cloud", "profile", "set-secret", "leaky", "ANTHROPIC_API_KEY"], Some(API_KEY)).status.success());
+    for args in [
+        &["cloud", "tenant", "list"][..],
+        &["--json", "cloud", "tenant", "list"],
+        &["cloud", "tenant", "select", &id],
+        &["cloud", "tenant", "show"],
+        &["--json", "cloud", "tenant", "show"],
+        &["cloud", "profile", "show", "leaky"],
+        &["--json", "cloud", "profile", "show", "leaky"],
+        &["admin", "session", "list"],
+        &["doctor"],
+        &["--json", "doctor"],
+        &["audit", "list"],
+        &["--json", "audit", "list"],
+    ] {
+        tenantdesk(args, None);
+    }
+    let everything = |outputs: &str| {
+        let mut all = outputs.to_owned();
+        for root in [dir.path(), data.path()] {
+            for (_, bytes) in tree(root) {
+                all.push_str(&String::from_utf8_lossy(&bytes));
+            }
+        }
+        all
+    };
+    let seen = everything(&outputs.borrow());
+    for secret in [DB_PASSWORD, API_KEY] {
+        assert!(!seen.contains(secret), "{secret} leaked into a file, the audit log or the output");
+    }
+
+    // Asked for: CLI-compatible files get the plaintext, and say so.
+    let exported = tenantdesk(&["secrets", "export", "--cli-compatible"], None);
+    assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
+    assert!(String::from_utf8_lossy(&exported.stdout).contains("WARNING: these files now hold plaintext secrets"));
+    let registry = fs::read_to_string(dir.path().join(".systemprompt/tenants.json")).expect("read");
+    assert!(registry.contains(DB_PASSWORD), "export did not write the password");
+    let secrets_json = fs::read_to_string(dir.path().join(".systemprompt/profiles/leaky/secrets.json")).expect("read");
+    assert!(secrets_json.contains(API_KEY));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir.path().join(".systemprompt/profiles/leaky/secrets.json")).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // A file the CLI wrote by hand: a pepper in secrets.json is imported too, after a backup.
+    let mut map: Value = serde_json::from_str(&secrets_json).expect("json");
+    map["oauth_at_rest_pepper"] = Value::String(PEPPER.to_owned());
+    fs::write(dir.path().join(".systemprompt/profiles/leaky/secrets.json"), map.to_string()).expect("write");
+    let imported = tenantdesk(&["--json", "secrets", "import"], None);
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    let report: Value = serde_json::from_slice(&imported.stdout).expect("json");
+    let moved = report["moved"].to_string();
+    assert!(moved.contains("database password of 'leaky'") && moved.contains("oauth_at_rest_pepper") && moved.contains("ANTHROPIC_API_KEY"), "{moved}");
+    let backups: Vec<String> = report["backups"].as_array().expect("backups").iter().map(|b| b.as_str().unwrap_or("").to_owned()).collect();
+    assert_eq!(backups.len(), 2, "{backups:?}");
+    let state = dir.path().join(".systemprompt");
+    for (path, bytes) in tree(&state) {
+        if backups.iter().any(|b| Path::new(b) == path) {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in [DB_PASSWORD, API_KEY, PEPPER] {
+            assert!(!text.contains(secret), "{} still holds a secret after import", path.display());
+        }
+    }
+    // The values are in the keychain: exporting again brings the pepper back.
+    assert!(tenantdesk(&["secrets", "export", "--cli-compatible"], None).status.success());
+    assert!(fs::read_to_string(state.join("profiles/leaky/secrets.json")).expect("read").contains(PEPPER));
+}

@@ -22,13 +22,19 @@ pub enum SecretKind {
     DatabasePassword,
     /// The superuser password of the shared PostgreSQL container.
     SuperuserPassword,
+    /// A value from a profile's secrets.json (a provider API key, the pepper, …), by its key.
+    ProfileSecret(String),
+    /// The SystemPrompt Cloud API token of credentials.json.
+    ApiToken,
 }
 
 impl SecretKind {
-    fn label(&self) -> &'static str {
+    fn label(&self) -> String {
         match self {
-            SecretKind::DatabasePassword => "database-password",
-            SecretKind::SuperuserPassword => "superuser-password",
+            SecretKind::DatabasePassword => "database-password".to_owned(),
+            SecretKind::SuperuserPassword => "superuser-password".to_owned(),
+            SecretKind::ProfileSecret(key) => format!("secret-{key}"),
+            SecretKind::ApiToken => "api-token".to_owned(),
         }
     }
 }

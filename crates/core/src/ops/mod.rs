@@ -20,6 +20,7 @@ use crate::store;
 use crate::tenant::{mask_database_url, Tenant, TenantId, TenantType};
 
 pub mod local;
+pub mod secrets;
 
 /// A tenant as shown to the user.
 #[derive(Debug, Clone, PartialEq, Serialize)]
