@@ -131,6 +131,11 @@ pub fn record<T>(project: &str, tenant: Option<&str>, action: &str, result: &Res
     }
 }
 
+/// `record` for an action on a project's tenants, named by the project's folder.
+pub fn record_in<T>(project: &crate::project::Project, tenant: Option<&str>, action: &str, result: &Result<T>) {
+    record(&project.root().display().to_string(), tenant, action, result);
+}
+
 pub async fn list(tenant: Option<&str>) -> Result<Vec<Entry>> {
     let mut conn = open().await?;
     let rows = match tenant {

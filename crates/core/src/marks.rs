@@ -53,4 +53,12 @@ impl TenantMarks {
     pub fn is_production(&self, id: &TenantId) -> bool {
         self.production.contains(id)
     }
+
+    /// A production tenant may only be deleted or rotated when its name was typed.
+    pub fn confirm(&self, id: &TenantId, name: &str, confirm_name: Option<&str>) -> crate::Result<()> {
+        if self.is_production(id) && confirm_name != Some(name) {
+            return Err(crate::Error::ConfirmationRequired { name: name.to_owned() });
+        }
+        Ok(())
+    }
 }

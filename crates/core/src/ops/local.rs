@@ -243,7 +243,7 @@ async fn compose_states(engine: &Engine) -> Result<HashMap<String, ContainerStat
 /// Drops a Tenantdesk database that no tenant claims (see `db_status`).
 pub async fn drop_orphan_database(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore, database: &str) -> Result<()> {
     let result = drop_orphan(project, cfg, secrets, database).await;
-    audit::record(&project.root().display().to_string(), None, &format!("drop orphan database {database}"), &result);
+    audit::record_in(project, None, &format!("drop orphan database {database}"), &result);
     result
 }
 
@@ -274,7 +274,7 @@ pub struct Rotated {
 /// their name typed.
 pub async fn rotate_credentials(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<Rotated> {
     let result = rotate(project, id, confirm_name, secrets).await;
-    audit::record(&project.root().display().to_string(), Some(id), "rotate credentials", &result);
+    audit::record_in(project, Some(id), "rotate credentials", &result);
     result
 }
 
@@ -284,9 +284,7 @@ async fn rotate(project: &Project, id: &str, confirm_name: Option<&str>, secrets
     if tenant.tenant_type == TenantType::Cloud {
         return Err(Error::NeedsCloud { operation: "Rotating a cloud tenant's credentials" });
     }
-    if snap.marks.is_production(&tenant.id) && confirm_name != Some(tenant.name.as_str()) {
-        return Err(Error::ConfirmationRequired { name: tenant.name });
-    }
+    snap.marks.confirm(&tenant.id, &tenant.name, confirm_name)?;
     let old = database_url(project, tenant.id.as_str(), secrets)?;
     let old_url = parse_database_url(old.expose())?;
     let role = percent_decode(old_url.username());
@@ -335,7 +333,7 @@ async fn rotate(project: &Project, id: &str, confirm_name: Option<&str>, secrets
 pub async fn adopt_orphan_database(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore, database: &str, name: &TenantName) -> Result<CreatedTenant> {
     let result = adopt(project, cfg, secrets, database, name).await;
     let tenant = result.as_ref().ok().map(|c| c.tenant.id.clone());
-    audit::record(&project.root().display().to_string(), tenant.as_deref(), &format!("adopt database {database}"), &result);
+    audit::record_in(project, tenant.as_deref(), &format!("adopt database {database}"), &result);
     result
 }
 
@@ -394,7 +392,7 @@ pub async fn create_local_tenant(
 ) -> Result<CreatedTenant> {
     let result = create(project, name, source, cfg, secrets, on_progress).await;
     let tenant = result.as_ref().ok().map(|c| c.tenant.id.clone());
-    audit::record(&project.root().display().to_string(), tenant.as_deref(), &format!("create local tenant {name}"), &result);
+    audit::record_in(project, tenant.as_deref(), &format!("create local tenant {name}"), &result);
     result
 }
 
@@ -491,16 +489,14 @@ fn update_marks(project: &Project, change: impl FnOnce(&mut TenantMarks)) -> Res
 /// cannot be dropped (Docker down), nothing is changed.
 pub async fn delete_tenant(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<DeletedTenant> {
     let result = delete(project, id, confirm_name, secrets).await;
-    audit::record(&project.root().display().to_string(), Some(id), "delete tenant", &result);
+    audit::record_in(project, Some(id), "delete tenant", &result);
     result
 }
 
 async fn delete(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<DeletedTenant> {
     let snap = Snapshot::load(project)?;
     let tenant = snap.find(project, id)?.clone();
-    if snap.marks.is_production(&tenant.id) && confirm_name != Some(tenant.name.as_str()) {
-        return Err(Error::ConfirmationRequired { name: tenant.name });
-    }
+    snap.marks.confirm(&tenant.id, &tenant.name, confirm_name)?;
     if let Some(db) = snap.marks.databases.get(&tenant.id) {
         let cfg = SharedConfig::from_env();
         let cfg = SharedConfig { container: db.container.clone(), volume: format!("{}-data", db.container), image: cfg.image, port: db.port };

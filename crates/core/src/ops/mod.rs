@@ -350,7 +350,7 @@ pub fn show_tenant(project: &Project, id: Option<&str>) -> Result<TenantDetails>
 /// themselves are not touched, so switching back restores them.
 pub fn select_tenant(project: &Project, id: &str) -> Result<Selection> {
     let result = select(project, id);
-    audit::record(&project.root().display().to_string(), Some(id), "select", &result);
+    audit::record_in(project, Some(id), "select", &result);
     result
 }
 
@@ -436,9 +436,7 @@ pub fn delete_tenant(project: &Project, id: &str, confirm_name: Option<&str>) ->
             id: id.to_owned(),
             registry: path.clone(),
         })?;
-        if marks.is_production(&tenant.id) && confirm_name != Some(tenant.name.as_str()) {
-            return Err(Error::ConfirmationRequired { name: tenant.name });
-        }
+        marks.confirm(&tenant.id, &tenant.name, confirm_name)?;
         registry.save(&lock, &path)?;
         tenant
     };
@@ -477,7 +475,7 @@ pub fn delete_tenant(project: &Project, id: &str, confirm_name: Option<&str>) ->
 pub fn set_production(project: &Project, id: &str, production: bool) -> Result<TenantView> {
     let result = mark(project, id, production);
     let action = if production { "mark production" } else { "unmark production" };
-    audit::record(&project.root().display().to_string(), Some(id), action, &result);
+    audit::record_in(project, Some(id), action, &result);
     result
 }
 
@@ -530,7 +528,7 @@ pub fn show_profile(project: &Project, name: &str) -> Result<ProfileDetails> {
 pub fn create_profile(project: &Project, name: &ProfileName, tenant: Option<&str>, paths: &CloudPaths) -> Result<ProfileView> {
     let result = new_profile(project, name, tenant, paths);
     let tenant = result.as_ref().ok().and_then(|p| p.tenant_id.clone()).or_else(|| tenant.map(str::to_owned));
-    audit::record(&project.root().display().to_string(), tenant.as_deref(), &format!("create profile {name}"), &result);
+    audit::record_in(project, tenant.as_deref(), &format!("create profile {name}"), &result);
     result
 }
 
@@ -585,7 +583,7 @@ fn write_new_profile(project: &Project, name: &ProfileName, tenant: &Tenant, pat
 pub fn delete_profile(project: &Project, name: &str) -> Result<ProfileView> {
     let result = remove_profile(project, name);
     let tenant = result.as_ref().ok().and_then(|p| p.tenant_id.clone());
-    audit::record(&project.root().display().to_string(), tenant.as_deref(), &format!("delete profile {name}"), &result);
+    audit::record_in(project, tenant.as_deref(), &format!("delete profile {name}"), &result);
     result
 }
 
@@ -637,7 +635,7 @@ pub fn show_session(project: &Project, key: Option<&str>) -> Result<SessionView>
 pub fn switch_session(project: &Project, profile: &str) -> Result<SessionSwitch> {
     let result = switch(project, profile);
     let tenant = result.as_ref().ok().and_then(|s| s.key.strip_prefix("tenant_").map(str::to_owned));
-    audit::record(&project.root().display().to_string(), tenant.as_deref(), &format!("switch to profile {profile}"), &result);
+    audit::record_in(project, tenant.as_deref(), &format!("switch to profile {profile}"), &result);
     result
 }
 

@@ -21,7 +21,7 @@ use crate::store;
 
 const MASK: &str = "***";
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SecretsReport {
     /// What moved, one line each, never a value.
@@ -102,12 +102,12 @@ fn write_json(path: &Path, value: &Map<String, Value>) -> Result<()> {
 /// is backed up before it changes; a file is only rewritten after all of its secrets are stored.
 pub fn import(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsReport> {
     let result = import_all(project, secrets);
-    audit::record(&project.root().display().to_string(), None, "import secrets", &result);
+    audit::record_in(project, None, "import secrets", &result);
     result
 }
 
 fn import_all(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsReport> {
-    let mut report = SecretsReport { moved: Vec::new(), backups: Vec::new(), plaintext_files: Vec::new() };
+    let mut report = SecretsReport::default();
     let path = project.tenants_file();
     {
         let lock = store::lock(&path)?;
@@ -172,12 +172,12 @@ fn import_all(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsRep
 /// (0600), for users who ask for CLI-compatible files.
 pub fn export_cli_compatible(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsReport> {
     let result = export_all(project, secrets);
-    audit::record(&project.root().display().to_string(), None, "export secrets (CLI-compatible)", &result);
+    audit::record_in(project, None, "export secrets (CLI-compatible)", &result);
     result
 }
 
 fn export_all(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsReport> {
-    let mut report = SecretsReport { moved: Vec::new(), backups: Vec::new(), plaintext_files: Vec::new() };
+    let mut report = SecretsReport::default();
     let path = project.tenants_file();
     {
         let lock = store::lock(&path)?;
@@ -236,7 +236,7 @@ fn export_all(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsRep
 /// profile's secrets.json as kept elsewhere (`***`).
 pub fn set_profile_secret(project: &Project, profile: &str, key: &str, value: &Secret, secrets: &dyn SecretStore) -> Result<()> {
     let result = set_secret(project, profile, key, value, secrets);
-    audit::record(&project.root().display().to_string(), None, &format!("set secret {key} of profile {profile}"), &result);
+    audit::record_in(project, None, &format!("set secret {key} of profile {profile}"), &result);
     result
 }
 
