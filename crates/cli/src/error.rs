@@ -17,6 +17,9 @@ pub enum CliError {
     #[error("Cancelled; nothing was changed")]
     Declined,
 
+    #[error("Aborted: the name typed does not match the tenant's name; nothing was changed")]
+    NameMismatch,
+
     #[error("Could not read your answer: {0}")]
     Prompt(#[from] dialoguer::Error),
 
@@ -39,7 +42,7 @@ impl CliError {
             CliError::Core(e) => e.hint(),
             CliError::MissingArgument { what } => Some(format!("Pass {what}, or run the command in a terminal to be asked")),
             CliError::NeedsYes { .. } => Some("Add -y to confirm".to_owned()),
-            CliError::Declined | CliError::Prompt(_) | CliError::CurrentDir(_) | CliError::Runtime(_) => None,
+            CliError::Declined | CliError::NameMismatch | CliError::Prompt(_) | CliError::CurrentDir(_) | CliError::Runtime(_) => None,
             CliError::Stdin(_) => Some("Pipe the value in, e.g. printf %s \"$KEY\" | tenantdesk cloud profile set-secret <profile> <KEY>".to_owned()),
             CliError::ChecksFailed(_) => Some("Apply the fixes listed above, then run 'tenantdesk doctor' again".to_owned()),
         }
@@ -51,6 +54,7 @@ impl CliError {
             CliError::MissingArgument { .. } => "missing_argument",
             CliError::NeedsYes { .. } => "confirmation_required",
             CliError::Declined => "declined",
+            CliError::NameMismatch => "name_mismatch",
             CliError::Prompt(_) => "prompt",
             CliError::CurrentDir(_) | CliError::Runtime(_) | CliError::Stdin(_) => "io",
             CliError::ChecksFailed(_) => "checks_failed",

@@ -16,6 +16,7 @@ use serde::Serialize;
 use tenantdesk_core::name::{ProfileName, TenantName};
 use futures_util::StreamExt;
 use tenantdesk_core::keychain::Keychain;
+use tenantdesk_core::ops::cloud;
 use tenantdesk_core::ops::local::{self, DatabaseSource};
 use tenantdesk_core::profile::CloudPaths;
 use tenantdesk_core::shared_container::{self, SharedConfig};
@@ -58,6 +59,25 @@ enum Command {
     /// Secrets between the CLI's plaintext files and the OS keychain.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Infrastructure: the tenant's database schema.
+    #[command(subcommand)]
+    Infra(InfraCommand),
+}
+
+#[derive(Subcommand)]
+enum InfraCommand {
+    #[command(subcommand)]
+    Db(InfraDbCommand),
+}
+
+#[derive(Subcommand)]
+enum InfraDbCommand {
+    /// Apply the project's migrations (migrations/*.sql) to a tenant's database (the selected
+    /// one by default); ones already applied are skipped.
+    Migrate {
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -127,10 +147,42 @@ enum DbCommand {
 
 #[derive(Subcommand)]
 enum CloudCommand {
+    /// Log in to SystemPrompt Cloud (the token is kept in the OS keychain).
+    #[command(subcommand)]
+    Auth(AuthCommand),
     #[command(subcommand)]
     Tenant(TenantCommand),
     #[command(subcommand)]
     Profile(ProfileCommand),
+}
+
+#[derive(Subcommand)]
+enum AuthCommand {
+    /// Sign in with the browser (a loopback callback receives the token), or with a token read
+    /// from stdin.
+    Login {
+        /// Read an API token from stdin instead of opening a browser (scripts, CI).
+        #[arg(long)]
+        with_token: bool,
+        /// The API to log in to (default: TENANTDESK_CLOUD_URL, else https://api.systemprompt.io).
+        #[arg(long, value_name = "URL")]
+        api_url: Option<String>,
+        #[arg(long, value_enum, default_value = "github")]
+        provider: Provider,
+        /// Print the sign-in URL instead of opening a browser.
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Forget the login (tenants.json and local tenants stay).
+    Logout,
+    /// Who is logged in, and where.
+    Whoami,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Provider {
+    Github,
+    Google,
 }
 
 #[derive(Subcommand)]
@@ -139,20 +191,26 @@ enum AdminCommand {
     Session(SessionCommand),
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum TenantKind {
     Local,
+    Cloud,
 }
 
 #[derive(Subcommand)]
 enum TenantCommand {
-    /// List the project's tenants; the selected one is marked.
-    List,
+    /// List the project's tenants; the selected one is marked. When logged in, cloud tenants are
+    /// merged in first (local ones are never dropped).
+    List {
+        /// Do not ask SystemPrompt Cloud; list tenants.json as it is.
+        #[arg(long)]
+        offline: bool,
+    },
     /// Make a tenant the active one (its session and profile become active).
     Select { id: Option<String> },
-    /// Show a tenant (the selected one by default).
+    /// Show a tenant (the selected one by default); cloud tenants with their live status.
     Show { id: Option<String> },
-    /// Create a local tenant.
+    /// Create a local tenant (`--type local --name N`) or a cloud tenant (`--region R`).
     Create(CreateTenant),
     /// Remove a tenant from the registry.
     Delete {
@@ -164,7 +222,7 @@ enum TenantCommand {
         #[arg(long, value_name = "NAME")]
         confirm_name: Option<String>,
     },
-    /// Give a local tenant's database role a new password (kept in the keychain).
+    /// Give a tenant's database role a new password (kept in the keychain).
     RotateCredentials {
         id: Option<String>,
         #[arg(short = 'y', long)]
@@ -173,12 +231,22 @@ enum TenantCommand {
         #[arg(long, value_name = "NAME")]
         confirm_name: Option<String>,
     },
-    /// Rotate a cloud tenant's sync token.
+    /// Rotate a cloud tenant's sync token (kept in the keychain).
     RotateSyncToken {
         id: Option<String>,
         #[arg(short = 'y', long)]
         yes: bool,
+        #[arg(long, value_name = "NAME")]
+        confirm_name: Option<String>,
     },
+    /// Cancel a cloud tenant's subscription (tenants.json is unchanged).
+    Cancel {
+        id: Option<String>,
+        #[arg(short = 'y', long)]
+        yes: bool,
+    },
+    /// Retry a cloud tenant's failed provisioning and register it when it is ready.
+    RetryProvision { id: String },
     /// Mark a tenant as production (deleting it then needs its name typed), or unmark it.
     Production {
         id: String,
@@ -190,8 +258,15 @@ enum TenantCommand {
 
 #[derive(Args)]
 struct CreateTenant {
-    #[arg(long = "type", value_enum, default_value = "local")]
-    kind: TenantKind,
+    /// local (default) or cloud; `--region` implies cloud.
+    #[arg(long = "type", value_enum)]
+    kind: Option<TenantKind>,
+    /// A cloud tenant's region: iad, lhr, fra, ams, sin, nrt, syd or gru.
+    #[arg(long, conflicts_with_all = ["database_url", "port", "no_verify"])]
+    region: Option<String>,
+    /// A cloud plan id (default: asked when there are several, else the only one).
+    #[arg(long, requires = "region")]
+    plan: Option<String>,
     /// Human-readable name, e.g. my-project.
     #[arg(long)]
     name: Option<String>,
@@ -287,6 +362,15 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let project = Project::init(&dir)?;
             emit(json, &project.root().display().to_string(), |root| render::initialised(root))
         }
+        Command::Cloud(CloudCommand::Auth(cmd)) => {
+            let project = project(project_arg)?;
+            runtime()?.block_on(auth(&project, cmd, json))
+        }
+        Command::Infra(InfraCommand::Db(InfraDbCommand::Migrate { tenant })) => {
+            let project = project(project_arg)?;
+            let report = runtime()?.block_on(ops::migrations::migrate(&project, tenant.as_deref(), &Keychain::new()))?;
+            emit(json, &report, render::migrations)
+        }
         Command::Cloud(CloudCommand::Tenant(cmd)) => {
             let project = project(project_arg)?;
             tenant(&project, cmd, json)
@@ -381,17 +465,92 @@ async fn db(project_arg: Option<&PathBuf>, cmd: DbCommand, json: bool) -> Result
     }
 }
 
+async fn auth(project: &Project, cmd: AuthCommand, json: bool) -> Result<(), CliError> {
+    let keychain = Keychain::new();
+    match cmd {
+        AuthCommand::Login { with_token: true, api_url, .. } => {
+            let token = prompt::secret("API token")?;
+            emit(json, &cloud::login_with_token(project, api_url.as_deref(), token, &keychain).await?, render::account)
+        }
+        AuthCommand::Login { api_url, provider, no_browser, .. } => {
+            let provider = match provider {
+                Provider::Github => "github",
+                Provider::Google => "google",
+            };
+            let account = cloud::browser_login(project, api_url.as_deref(), provider, &keychain, |url| {
+                let opened = !no_browser && open_browser(url);
+                if opened {
+                    eprintln!("Opened your browser to sign in. Waiting for it (5 minutes at most)…");
+                } else {
+                    eprintln!("Open this address in a browser to sign in (waiting 5 minutes at most):\n  {url}");
+                }
+            })
+            .await?;
+            emit(json, &account, render::account)
+        }
+        AuthCommand::Logout => {
+            let was = cloud::logout(project, &keychain)?;
+            emit(json, &serde_json::json!({ "logged_out": was }), |_| match &was {
+                Some(email) => format!("Logged out {email}. tenants.json and local tenants are unchanged."),
+                None => "Not logged in; nothing to do.".to_owned(),
+            })
+        }
+        AuthCommand::Whoami => emit(json, &cloud::whoami(project, &keychain).await?, render::account),
+    }
+}
+
+/// Opens `url` with the desktop's opener; false when there is none (a server, a container).
+fn open_browser(url: &str) -> bool {
+    let opener = if cfg!(target_os = "macos") { "open" } else if cfg!(windows) { "explorer" } else { "xdg-open" };
+    std::process::Command::new(opener)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliError> {
     match cmd {
-        TenantCommand::List => emit(json, &ops::list_tenants(project)?, render::tenant_list),
+        TenantCommand::List { offline } => {
+            if !offline && ops::cloud::logged_in(project) {
+                match runtime()?.block_on(cloud::sync(project, &Keychain::new())) {
+                    Ok(report) if !json && !report.added.is_empty() => eprintln!("Added from SystemPrompt Cloud: {}", report.added.join(", ")),
+                    Ok(_) => {}
+                    Err(e) => eprintln!("Warning: Failed to sync cloud tenants: {e}{}", e.hint().map(|h| format!("\n  Hint: {h}")).unwrap_or_default()),
+                }
+            }
+            emit(json, &ops::list_tenants(project)?, render::tenant_list)
+        }
         TenantCommand::Select { id } => {
             let id = prompt::tenant_id(project, id, "select")?;
             emit(json, &ops::select_tenant(project, &id)?, render::selection)
         }
         TenantCommand::Show { id } => {
-            let details = ops::show_tenant(project, id.as_deref())?;
-            let health = runtime()?.block_on(local::tenant_health(project, &details.tenant.id, &Keychain::new())).transpose();
+            let keychain = Keychain::new();
+            let details = match ops::show_tenant(project, id.as_deref()) {
+                Ok(d) => d,
+                // A cloud tenant whose provisioning failed is not registered; the API still knows it.
+                Err(tenantdesk_core::Error::TenantNotFound { .. }) if id.is_some() && ops::cloud::logged_in(project) => {
+                    let status = runtime()?.block_on(cloud::status(project, id.as_deref().unwrap_or_default(), &keychain))?;
+                    return emit(json, &status, render::cloud_status);
+                }
+                Err(e) => return Err(e.into()),
+            };
             let mut value = serde_json::to_value(&details).unwrap_or_default();
+            if details.tenant.tenant_type == tenantdesk_core::tenant::TenantType::Cloud {
+                let live = if ops::cloud::logged_in(project) {
+                    runtime()?.block_on(cloud::status(project, &details.tenant.id, &keychain))
+                } else {
+                    Err(tenantdesk_core::Error::NotLoggedIn)
+                };
+                match &live {
+                    Ok(s) => value["cloud"] = serde_json::to_value(s).unwrap_or_default(),
+                    Err(e) => value["cloud_error"] = serde_json::json!({ "code": e.code(), "message": e.to_string(), "hint": e.hint() }),
+                }
+                return emit(json, &value, |_| render::cloud_tenant_details(&details, &live));
+            }
+            let health = runtime()?.block_on(local::tenant_health(project, &details.tenant.id, &keychain)).transpose();
             match &health {
                 Some(Ok(h)) => value["health"] = serde_json::to_value(h).unwrap_or_default(),
                 Some(Err(e)) => value["health_error"] = serde_json::json!({ "code": e.code(), "message": e.to_string(), "hint": e.hint() }),
@@ -399,8 +558,8 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
             }
             emit(json, &value, |_| render::tenant_details(&details, health.as_ref()))
         }
+        TenantCommand::Create(args) if args.region.is_some() || args.kind == Some(TenantKind::Cloud) => create_cloud(project, args, json),
         TenantCommand::Create(args) => {
-            let TenantKind::Local = args.kind;
             let quick = args.name.is_some();
             let name = prompt::text(args.name, "Tenant name", "--name")?;
             let name = TenantName::parse(&name)?;
@@ -424,7 +583,16 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
         TenantCommand::Delete { id, yes, confirm_name } => {
             let id = prompt::tenant_id(project, id, "delete")?;
             let tenant = ops::show_tenant(project, Some(&id))?.tenant;
+            let cloud = tenant.tenant_type == tenantdesk_core::tenant::TenantType::Cloud;
             let confirm_name = match confirm_name {
+                // The seed: deleting a cloud tenant cancels its subscription, so its name is typed.
+                None if cloud && !yes && prompt::interactive() => {
+                    let typed = prompt::text(None, &format!("Delete cloud tenant '{}'? This will cancel your subscription and delete all data. Type its name to confirm", tenant.name), "--confirm-name")?;
+                    if typed != tenant.name {
+                        return Err(CliError::NameMismatch);
+                    }
+                    Some(typed)
+                }
                 None if tenant.production && prompt::interactive() => {
                     Some(prompt::text(None, &format!("'{}' is production. Type its name to delete it", tenant.name), "--confirm-name")?)
                 }
@@ -451,13 +619,62 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
             let rotated = runtime()?.block_on(local::rotate_credentials(project, &id, confirm_name.as_deref(), &Keychain::new()));
             emit(json, &rotated?, render::rotated)
         }
-        TenantCommand::RotateSyncToken { .. } => {
-            Err(tenantdesk_core::Error::NeedsCloud { operation: "Rotating a sync token" }.into())
+        TenantCommand::RotateSyncToken { id, yes, confirm_name } => {
+            let id = prompt::tenant_id(project, id, "rotate the sync token of")?;
+            let tenant = ops::show_tenant(project, Some(&id))?.tenant;
+            prompt::confirm(yes, &format!("Rotate the sync token for '{}'? The old one stops working.", tenant.name), "tenant rotate-sync-token")?;
+            let rotated = runtime()?.block_on(cloud::rotate_sync_token(project, &id, confirm_name.as_deref(), &Keychain::new()))?;
+            emit(json, &rotated, |r| format!("Rotated the sync token of '{}' ({}); the new one is in the keychain", r.name, r.tenant_id))
+        }
+        TenantCommand::Cancel { id, yes } => {
+            let id = prompt::tenant_id(project, id, "cancel")?;
+            let tenant = ops::show_tenant(project, Some(&id))?.tenant;
+            let confirm_name = if yes {
+                None
+            } else if prompt::interactive() {
+                let typed = prompt::text(None, &format!("Cancel the subscription of '{}'? Type its name to confirm", tenant.name), "-y")?;
+                if typed != tenant.name {
+                    return Err(CliError::NameMismatch);
+                }
+                Some(typed)
+            } else {
+                return Err(CliError::NeedsYes { command: "tenant cancel" });
+            };
+            let cancelled = runtime()?.block_on(cloud::cancel_subscription(project, &id, confirm_name.as_deref(), &Keychain::new()))?;
+            emit(json, &cancelled, |c| format!("Cancelled the subscription of '{}' ({}). The tenant stays in tenants.json until you delete it.", c.name, c.tenant_id))
+        }
+        TenantCommand::RetryProvision { id } => {
+            let mut phases = progress::Phases::new(json);
+            let done = runtime()?.block_on(cloud::retry_provision(project, &id, &Keychain::new(), &mut |p| phases.show(&p)));
+            emit(json, &done?, render::created_cloud_tenant)
         }
         TenantCommand::Production { id, off } => {
             emit(json, &ops::set_production(project, &id, !off)?, render::production)
         }
     }
+}
+
+fn create_cloud(project: &Project, args: CreateTenant, json: bool) -> Result<(), CliError> {
+    let rt = runtime()?;
+    let keychain = Keychain::new();
+    let region = match args.region {
+        Some(r) => r,
+        None if prompt::interactive() => prompt::region()?,
+        None => return Err(CliError::MissingArgument { what: "--region" }),
+    };
+    let name = TenantName::parse(&prompt::text(args.name, "Tenant name", "--name")?)?;
+    let plan = match args.plan {
+        Some(p) => Some(p),
+        None if prompt::interactive() => {
+            let plans = rt.block_on(cloud::plans(project, &keychain))?;
+            prompt::plan(&plans)?
+        }
+        None => None,
+    };
+    let request = cloud::CloudCreate { name, region, plan };
+    let mut phases = progress::Phases::new(json);
+    let created = rt.block_on(cloud::create_cloud_tenant(project, &request, &keychain, &mut |p| phases.show(&p)));
+    emit(json, &created?, render::created_cloud_tenant)
 }
 
 fn profile(project: &Project, cmd: ProfileCommand, json: bool) -> Result<(), CliError> {

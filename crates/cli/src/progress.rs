@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use tenantdesk_core::ops::cloud::CloudProgress;
 use tenantdesk_core::shared_container::Progress;
 
 pub struct Bar {
@@ -66,6 +67,36 @@ impl Bar {
     pub fn finish(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
+        }
+    }
+}
+
+/// Provisioning phases of a cloud tenant, one line each with the time since the create began,
+/// on stderr (stdout belongs to the result).
+pub struct Phases {
+    quiet: bool,
+}
+
+impl Phases {
+    pub fn new(json: bool) -> Self {
+        Self { quiet: json }
+    }
+
+    pub fn show(&mut self, progress: &CloudProgress) {
+        if self.quiet {
+            return;
+        }
+        match progress {
+            CloudProgress::Checkout { url, needs_browser: true } => eprintln!("Complete the checkout in your browser: {url}"),
+            CloudProgress::Checkout { .. } => eprintln!("Checkout complete; provisioning…"),
+            CloudProgress::Phase { event_type, message, elapsed_ms, .. } => {
+                eprintln!("  [{:>6.1}s] {:<26}{}", *elapsed_ms as f64 / 1000.0, event_type, message.as_deref().unwrap_or(""));
+            }
+            CloudProgress::StreamLost { reason } => eprintln!("  Lost the event stream ({reason}); checking the status every 2 s"),
+            CloudProgress::Polled { status, message, elapsed_ms } => {
+                eprintln!("  [{:>6.1}s] status {:<19}{}", *elapsed_ms as f64 / 1000.0, status, message.as_deref().unwrap_or(""));
+            }
+            CloudProgress::Finishing { step } => eprintln!("  {step}…"),
         }
     }
 }

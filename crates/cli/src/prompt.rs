@@ -78,3 +78,23 @@ pub fn secret(label: &str) -> Result<Secret, CliError> {
     std::io::stdin().read_to_string(&mut value).map_err(CliError::Stdin)?;
     Ok(Secret::new(value.trim_end_matches(['\n', '\r'])))
 }
+
+/// A region from the list, with full names.
+pub fn region() -> Result<String, CliError> {
+    let items: Vec<String> = tenantdesk_core::cloud::REGIONS.iter().map(|r| format!("{} - {}", r.code, r.name)).collect();
+    let pick = Select::new().with_prompt("Region").items(&items).default(0).interact()?;
+    Ok(tenantdesk_core::cloud::REGIONS[pick].code.to_owned())
+}
+
+/// A plan, asked only when there is more than one.
+pub fn plan(plans: &[tenantdesk_core::cloud::wire::Plan]) -> Result<Option<String>, CliError> {
+    if plans.len() < 2 {
+        return Ok(None);
+    }
+    let items: Vec<String> = plans
+        .iter()
+        .map(|p| format!("{} ({} MB memory, {} GB volume)", p.name, p.memory_mb_default.unwrap_or_default(), p.volume_gb.unwrap_or_default()))
+        .collect();
+    let pick = Select::new().with_prompt("Plan").items(&items).default(0).interact()?;
+    Ok(Some(plans[pick].id.clone()))
+}

@@ -377,3 +377,87 @@ pub fn secrets_report(r: &tenantdesk_core::ops::secrets::SecretsReport) -> Strin
     }
     out
 }
+
+pub fn account(a: &tenantdesk_core::ops::cloud::Account) -> String {
+    format!(
+        "Logged in to {} as {}{}\n  Cloud tenants: {}",
+        a.api_url,
+        a.email,
+        a.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default(),
+        a.cloud_tenants
+    )
+}
+
+pub fn migrations(r: &tenantdesk_core::ops::migrations::MigrationReport) -> String {
+    match (&r.folder, &r.error) {
+        (_, Some(error)) => format!("Migrations failed: {error}"),
+        (None, None) => "No migrations folder (migrations/ or .systemprompt/migrations/); nothing to apply".to_owned(),
+        (Some(folder), None) if r.applied.is_empty() => format!("Database is up to date ({} migration(s) in {folder})", r.already_applied),
+        (Some(folder), None) => format!("Applied {} migration(s) from {folder}: {}", r.applied.len(), r.applied.join(", ")),
+    }
+}
+
+pub fn cloud_status(s: &tenantdesk_core::ops::cloud::CloudStatus) -> String {
+    let mut out = format!("Cloud tenant (not registered in this project)\n{RULE}\n");
+    cloud_fields(&mut out, s);
+    out.truncate(out.trim_end().len());
+    out
+}
+
+fn cloud_fields(out: &mut String, s: &tenantdesk_core::ops::cloud::CloudStatus) {
+    field(out, "ID", &s.id);
+    if let Some(name) = &s.name {
+        field(out, "Name", name);
+    }
+    field(out, "Status", &s.status);
+    if let Some(phase) = &s.phase {
+        field(out, "Phase", phase);
+    }
+    if let Some(message) = &s.message {
+        field(out, "Message", message);
+    }
+    if let Some(host) = &s.hostname {
+        field(out, "Hostname", host);
+    }
+    if let Some(region) = &s.region {
+        let name = tenantdesk_core::cloud::region(region).map(|r| format!(" ({})", r.name)).unwrap_or_default();
+        field(out, "Region", format!("{region}{name}"));
+    }
+    if let Some(plan) = &s.plan {
+        field(out, "Plan", &plan.name);
+    }
+    if let Some(sub) = &s.subscription_status {
+        field(out, "Subscription", sub);
+    }
+    if s.status == "failed" {
+        let _ = writeln!(out, "\n  Retry with: tenantdesk cloud tenant retry-provision {}", s.id);
+    }
+}
+
+pub fn cloud_tenant_details(d: &TenantDetails, live: &Result<tenantdesk_core::ops::cloud::CloudStatus, tenantdesk_core::Error>) -> String {
+    let mut out = tenant_details(d, None);
+    out.push_str("\n\nLive status\n");
+    out.push_str(RULE);
+    out.push('\n');
+    match live {
+        Ok(s) => cloud_fields(&mut out, s),
+        Err(e) => {
+            let _ = writeln!(out, "  Unavailable: {e}");
+            if let Some(hint) = e.hint() {
+                let _ = writeln!(out, "  Hint: {hint}");
+            }
+        }
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+pub fn created_cloud_tenant(c: &tenantdesk_core::ops::cloud::CreatedCloudTenant) -> String {
+    let mut out = created_tenant(&c.created);
+    let _ = write!(out, "\n  Region: {}", c.region);
+    if let Some(host) = &c.hostname {
+        let _ = write!(out, "\n  Ready at: https://{host}");
+    }
+    let _ = write!(out, "\n  {}", migrations(&c.migrations));
+    out
+}

@@ -504,3 +504,90 @@ fn secrets_never_reach_files_logs_or_output_unless_asked() {
     assert!(tenantdesk(&["secrets", "export", "--cli-compatible"], None).status.success());
     assert!(fs::read_to_string(state.join("profiles/leaky/secrets.json")).expect("read").contains(PEPPER));
 }
+
+// ---- cloud tenants ---------------------------------------------------------------------------
+
+/// The cloud commands end to end: the emulator (in this process) with a real PostgreSQL server,
+/// the real keychain, and `tenantdesk` processes as a script would run them.
+#[test]
+fn cloud_login_create_show_rotate_cancel_and_delete_as_a_script_runs_them() {
+    use std::io::Write as _;
+    let server = testing::TestServer::start("cli-cloud");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let data = tempfile::tempdir().expect("tempdir");
+    let settings = tenantdesk_cloud_emulator::Settings { phase_delay: Duration::from_millis(20), ..Default::default() };
+    let config = tenantdesk_cloud_emulator::Config {
+        data_dir: data.path().to_owned(),
+        port: 0,
+        postgres: tenantdesk_cloud_emulator::PgServer::new(server.admin.clone()).expect("admin url"),
+        settings,
+    };
+    let emulator = rt.block_on(tenantdesk_cloud_emulator::start(config)).expect("emulator");
+    let dir = init_project();
+    let audit = tempfile::tempdir().expect("tempdir");
+    let tenantdesk = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .current_dir(dir.path())
+            .env("TENANTDESK_CLOUD_URL", &emulator.url)
+            .env("TENANTDESK_DATA_DIR", audit.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let mut pipe = child.stdin.take().expect("stdin");
+        pipe.write_all(stdin.as_bytes()).expect("stdin");
+        drop(pipe);
+        let out = child.wait_with_output().expect("wait");
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+
+    let (ok, _, err) = tenantdesk(&["cloud", "tenant", "create", "--region", "lhr", "--name", "early"], "");
+    assert!(!ok && err.contains("Not logged in") && err.contains("cloud auth login"), "{err}");
+    let (ok, out, err) = tenantdesk(&["cloud", "auth", "login", "--with-token"], &format!("{}\n", emulator.demo_token));
+    assert!(ok, "{err}");
+    assert!(out.contains("demo@tenantdesk.local"), "{out}");
+    let (_, who, _) = tenantdesk(&["--json", "cloud", "auth", "whoami"], "");
+    assert_eq!(serde_json::from_str::<Value>(&who).expect("json")["email"], "demo@tenantdesk.local");
+
+    let (ok, out, err) = tenantdesk(&["cloud", "tenant", "create", "--region", "lhr", "--name", "prod-eu"], "");
+    assert!(ok, "{err}");
+    let order = ["subscription_created", "tenant_created", "database_created", "vm_provisioned", "infrastructure_ready", "tenant_ready"];
+    let positions: Vec<usize> = order.iter().map(|p| err.find(p).unwrap_or_else(|| panic!("{p} not shown:\n{err}"))).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "phases out of order:\n{err}");
+    assert!(out.contains("prod-eu") && out.contains("Region: lhr"), "{out}");
+
+    let (ok, list, err) = tenantdesk(&["--json", "cloud", "tenant", "list"], "");
+    assert!(ok, "{err}");
+    let list: Value = serde_json::from_str(&list).expect("json");
+    let id = list["tenants"][0]["id"].as_str().expect("id").to_owned();
+    let (ok, show, err) = tenantdesk(&["cloud", "tenant", "show", &id], "");
+    assert!(ok, "{err}");
+    for expected in ["Hostname:", "emulator.systemprompt.local", "Region:", "lhr (Europe (London))", "Status:", "ready"] {
+        assert!(show.contains(expected), "{expected} missing from:\n{show}");
+    }
+
+    let (ok, _, err) = tenantdesk(&["cloud", "tenant", "rotate-credentials", &id, "-y"], "");
+    assert!(ok, "{err}");
+    let (ok, out, err) = tenantdesk(&["cloud", "tenant", "rotate-sync-token", &id, "-y"], "");
+    assert!(ok && out.contains("keychain"), "{out}{err}");
+    let (ok, _, err) = tenantdesk(&["cloud", "tenant", "cancel", &id], "");
+    assert!(!ok && err.contains("--yes is required"), "{err}");
+    let (ok, out, err) = tenantdesk(&["cloud", "tenant", "cancel", &id, "-y"], "");
+    assert!(ok && out.contains("Cancelled the subscription"), "{out}{err}");
+    let (ok, _, err) = tenantdesk(&["cloud", "tenant", "delete", &id], "");
+    assert!(!ok && err.contains("--yes is required"), "{err}");
+    let (ok, _, err) = tenantdesk(&["cloud", "tenant", "delete", &id, "-y"], "");
+    assert!(ok, "{err}");
+    let (_, list, _) = tenantdesk(&["--json", "cloud", "tenant", "list"], "");
+    assert_eq!(serde_json::from_str::<Value>(&list).expect("json")["tenants"], serde_json::json!([]));
+
+    let (ok, _, err) = tenantdesk(&["cloud", "tenant", "create", "--region", "mars", "--name", "x"], "");
+    assert!(!ok && err.contains("Unknown region 'mars'") && err.contains("lhr (Europe (London))"), "{err}");
+    let (ok, out, _) = tenantdesk(&["cloud", "auth", "logout"], "");
+    assert!(ok && out.contains("Logged out demo@tenantdesk.local"), "{out}");
+    let files: String = tree(dir.path()).into_iter().map(|(_, b)| String::from_utf8_lossy(&b).into_owned()).collect();
+    assert!(!files.contains(&emulator.demo_token), "the API token reached a file");
+    drop(emulator);
+}

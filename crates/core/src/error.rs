@@ -77,8 +77,32 @@ pub enum Error {
     #[error("Timeout waiting for PostgreSQL in '{container}' to become healthy")]
     Unhealthy { container: String, logs: String },
 
-    #[error("{operation} needs SystemPrompt Cloud, which this build cannot reach yet")]
-    NeedsCloud { operation: &'static str },
+    #[error("Not logged in to SystemPrompt Cloud")]
+    NotLoggedIn,
+
+    #[error("Access denied: {reason}")]
+    AccessDenied { reason: String },
+
+    #[error("API error: {}{message} (HTTP {status})", if code.is_empty() { String::new() } else { format!("{code}: ") })]
+    CloudApi { status: u16, code: String, message: String },
+
+    #[error("SystemPrompt Cloud at {url} could not be reached: {reason}")]
+    CloudUnreachable { url: String, reason: String },
+
+    #[error("SystemPrompt Cloud at {url} did not answer within {secs} seconds")]
+    CloudTimeout { url: String, secs: f64 },
+
+    #[error("Provisioning failed at {phase}: {message}")]
+    ProvisioningFailed { id: String, phase: String, message: String },
+
+    #[error("Login failed: {reason}")]
+    LoginFailed { reason: String },
+
+    #[error("Unknown region '{code}'")]
+    UnknownRegion { code: String },
+
+    #[error("'{name}' is a {kind} tenant: {operation} is only available for {wanted} tenants")]
+    WrongTenantType { name: String, kind: &'static str, wanted: &'static str, operation: &'static str },
 
     #[error("{operation} needs the Docker engine, which this build cannot manage yet")]
     NeedsDocker { operation: &'static str },
@@ -148,7 +172,28 @@ impl Error {
             }
             Error::Database { .. } => "Check 'tenantdesk db logs' for the server's side".to_owned(),
             Error::Unhealthy { .. } => "Check the container's logs with 'tenantdesk db logs'".to_owned(),
-            Error::NeedsCloud { .. } => "Cloud tenants are managed with 'systemprompt cloud tenant …' until Tenantdesk's cloud support lands".to_owned(),
+            Error::NotLoggedIn => "Run 'tenantdesk cloud auth login' (or 'login --with-token' with a token on stdin)".to_owned(),
+            Error::AccessDenied { .. } => {
+                "Run 'tenantdesk cloud auth login' again; for a tenant's database, 'tenantdesk cloud tenant rotate-credentials <id>'".to_owned()
+            }
+            Error::CloudApi { status: 404, .. } => "Check the id with 'tenantdesk cloud tenant list'".to_owned(),
+            Error::CloudApi { status, .. } if *status >= 500 => "SystemPrompt Cloud had a problem; retry in a minute".to_owned(),
+            Error::CloudApi { .. } => return None,
+            Error::CloudUnreachable { .. } => {
+                "Check your network connection, or the API address in TENANTDESK_CLOUD_URL".to_owned()
+            }
+            Error::CloudTimeout { .. } => {
+                "Retry; on a slow network raise TENANTDESK_CLOUD_TIMEOUT_MS".to_owned()
+            }
+            Error::ProvisioningFailed { id, .. } => format!(
+                "Check 'tenantdesk cloud tenant show {id}' for status, then 'tenantdesk cloud tenant retry-provision {id}'"
+            ),
+            Error::LoginFailed { .. } => "Run 'tenantdesk cloud auth login' again".to_owned(),
+            Error::UnknownRegion { .. } => format!(
+                "Use one of: {}",
+                crate::cloud::REGIONS.iter().map(|r| format!("{} ({})", r.code, r.name)).collect::<Vec<_>>().join(", ")
+            ),
+            Error::WrongTenantType { .. } => "Run 'tenantdesk cloud tenant list' to see each tenant's type".to_owned(),
             Error::NeedsDocker { .. } => {
                 "Pass --database-url postgres://user:password@host:port/db to use an existing database".to_owned()
             }
@@ -181,7 +226,15 @@ impl Error {
             Error::DatabaseConnection { .. } => "database_connection_failed",
             Error::Database { .. } => "database",
             Error::Unhealthy { .. } => "unhealthy",
-            Error::NeedsCloud { .. } => "needs_cloud",
+            Error::NotLoggedIn => "not_logged_in",
+            Error::AccessDenied { .. } => "access_denied",
+            Error::CloudApi { .. } => "cloud_api",
+            Error::CloudUnreachable { .. } => "cloud_unreachable",
+            Error::CloudTimeout { .. } => "cloud_timeout",
+            Error::ProvisioningFailed { .. } => "provisioning_failed",
+            Error::LoginFailed { .. } => "login_failed",
+            Error::UnknownRegion { .. } => "unknown_region",
+            Error::WrongTenantType { .. } => "wrong_tenant_type",
             Error::NeedsDocker { .. } => "needs_docker",
         }
     }

@@ -26,6 +26,8 @@ pub enum SecretKind {
     ProfileSecret(String),
     /// The SystemPrompt Cloud API token of credentials.json.
     ApiToken,
+    /// A cloud tenant's sync token (`rotate-sync-token`).
+    SyncToken,
 }
 
 impl SecretKind {
@@ -35,6 +37,7 @@ impl SecretKind {
             SecretKind::SuperuserPassword => "superuser-password".to_owned(),
             SecretKind::ProfileSecret(key) => format!("secret-{key}"),
             SecretKind::ApiToken => "api-token".to_owned(),
+            SecretKind::SyncToken => "sync-token".to_owned(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Tenantdesk's own notes about tenants, kept in `.systemprompt/tenantdesk.json` beside the
 //! registry rather than inside the CLI's files (the CLI drops unknown fields from tenants.json and
-//! rejects unknown keys in profiles). Today: which tenants are production.
+//! rejects unknown keys in profiles): which tenants are production, where Tenantdesk made local
+//! tenants' databases, and who is logged in to SystemPrompt Cloud.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -19,6 +20,10 @@ pub struct TenantMarks {
     /// Local tenants whose database Tenantdesk made in its shared container.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub databases: BTreeMap<TenantId, SharedDatabase>,
+    /// Who is logged in to SystemPrompt Cloud for this project, and where (the token itself is in
+    /// the keychain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud: Option<CloudLogin>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -31,6 +36,14 @@ pub struct SharedDatabase {
     pub role: String,
     pub database: String,
     pub port: u16,
+}
+
+/// A project's SystemPrompt Cloud login, without its token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloudLogin {
+    pub api_url: String,
+    pub user_email: String,
+    pub authenticated_at: String,
 }
 
 impl TenantMarks {

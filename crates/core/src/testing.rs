@@ -47,3 +47,44 @@ pub fn tree(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out.sort();
     out
 }
+
+/// A PostgreSQL server in a container of its own, from `TENANTDESK_POSTGRES_IMAGE` (built by
+/// tests/docker/postgres-image.sh), removed with its volume on drop. Blocking: it may be started
+/// from inside or outside an async runtime.
+pub struct TestServer {
+    pub container: String,
+    /// The superuser URL.
+    pub admin: crate::secret::Secret,
+}
+
+impl TestServer {
+    pub fn start(tag: &str) -> Self {
+        use crate::keychain::SecretStore;
+        let image = std::env::var("TENANTDESK_POSTGRES_IMAGE")
+            .unwrap_or_else(|_| panic!("set TENANTDESK_POSTGRES_IMAGE (built by tests/docker/postgres-image.sh); scripts/test.sh does it all"));
+        let container = format!("td-{tag}-{}", std::process::id());
+        let name = container.clone();
+        let admin = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async {
+                let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+                let cfg = crate::shared_container::SharedConfig::new(&name, &image, port);
+                let store = crate::keychain::MemoryStore::default();
+                let engine = crate::engine::connect(None).await.expect("a Docker engine");
+                crate::shared_container::up(&engine, &cfg, &store, &mut |_| {}).await.expect("start the test PostgreSQL");
+                let password = store.get(&cfg.secret_key()).expect("store").expect("superuser password");
+                crate::shared_container::superuser_url(&cfg, &password, "postgres")
+            })
+        })
+        .join()
+        .expect("server thread");
+        Self { container, admin }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("docker").args(["rm", "-f", "-v", &self.container]).output();
+        let _ = std::process::Command::new("docker").args(["volume", "rm", "-f", &format!("{}-data", self.container)]).output();
+    }
+}

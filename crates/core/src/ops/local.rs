@@ -55,7 +55,7 @@ pub fn database_url(project: &Project, id: &str, secrets: &dyn SecretStore) -> R
 }
 
 /// Splits a URL the user typed into the masked form for files and the password for the keychain.
-fn split_password(url: &url::Url) -> (String, Option<Secret>) {
+pub(super) fn split_password(url: &url::Url) -> (String, Option<Secret>) {
     let password = url.password().filter(|p| !p.is_empty() && *p != "***").map(|p| {
         Secret::new(percent_decode(p))
     });
@@ -264,7 +264,7 @@ pub struct Rotated {
     pub tenant_id: String,
     pub name: String,
     pub role: String,
-    /// The masked URL, unchanged: only the password behind it changed.
+    /// The masked URL (for a local tenant unchanged: only the password behind it changed).
     pub database_url: String,
 }
 
@@ -282,7 +282,7 @@ async fn rotate(project: &Project, id: &str, confirm_name: Option<&str>, secrets
     let snap = Snapshot::load(project)?;
     let tenant = snap.find(project, id)?.clone();
     if tenant.tenant_type == TenantType::Cloud {
-        return Err(Error::NeedsCloud { operation: "Rotating a cloud tenant's credentials" });
+        return super::cloud::rotate_credentials(project, id, confirm_name, secrets).await;
     }
     snap.marks.confirm(&tenant.id, &tenant.name, confirm_name)?;
     let old = database_url(project, tenant.id.as_str(), secrets)?;
@@ -475,7 +475,7 @@ async fn create_on_shared(project: &Project, name: &TenantName, id: &TenantId, c
     Ok(created)
 }
 
-fn update_marks(project: &Project, change: impl FnOnce(&mut TenantMarks)) -> Result<()> {
+pub(super) fn update_marks(project: &Project, change: impl FnOnce(&mut TenantMarks)) -> Result<()> {
     let path = project.marks_file();
     let lock = store::lock(&path)?;
     let mut marks = TenantMarks::load(&path)?;
@@ -497,6 +497,9 @@ async fn delete(project: &Project, id: &str, confirm_name: Option<&str>, secrets
     let snap = Snapshot::load(project)?;
     let tenant = snap.find(project, id)?.clone();
     snap.marks.confirm(&tenant.id, &tenant.name, confirm_name)?;
+    if tenant.tenant_type == TenantType::Cloud {
+        return super::cloud::delete_cloud_tenant(project, &tenant, confirm_name, secrets).await;
+    }
     if let Some(db) = snap.marks.databases.get(&tenant.id) {
         let cfg = SharedConfig::from_env();
         let cfg = SharedConfig { container: db.container.clone(), volume: format!("{}-data", db.container), image: cfg.image, port: db.port };
@@ -621,7 +624,7 @@ pub async fn doctor(project: Option<&Project>, secrets: &dyn SecretStore) -> Vec
     for tenant in &snap.registry.tenants {
         let what = format!("Database of '{}'", tenant.name);
         let result = match tenant.tenant_type {
-            TenantType::Cloud => Err(Error::NeedsCloud { operation: "Checking a cloud tenant" }),
+            TenantType::Cloud => super::cloud::check(project, tenant, secrets).await,
             TenantType::Local => match database_url(project, tenant.id.as_str(), secrets) {
                 Ok(url) => postgres::verify(&url).await.map(|()| "connects".to_owned()),
                 Err(e) => Err(e),

@@ -19,7 +19,9 @@ use crate::session::{Session, SessionIndex, SessionState, LOCAL_KEY};
 use crate::store;
 use crate::tenant::{mask_database_url, Tenant, TenantId, TenantType};
 
+pub mod cloud;
 pub mod local;
+pub mod migrations;
 pub mod secrets;
 
 /// A tenant as shown to the user.

@@ -1,0 +1,219 @@
+//! The happy paths: login, create in every region, connect, rotate, sync, delete, cancel,
+//! migrations, and state that survives an emulator restart.
+
+use tenantdesk_cloud_emulator::provision::PHASES;
+use tenantdesk_core::cloud::REGIONS;
+use tenantdesk_core::keychain::SecretStore;
+use tenantdesk_core::ops::cloud::{self, CloudProgress};
+use tenantdesk_core::ops::{self, local};
+use tenantdesk_core::registry::Registry;
+use tenantdesk_core::secret::Secret;
+use tenantdesk_core::tenant::{TenantId, TenantType};
+use tenantdesk_core::Error;
+
+use crate::fixture::{connects, phases, Cloud};
+
+/// The phases a successful provisioning shows, with the machine's three progress events.
+fn expected_phases() -> Vec<String> {
+    let mut out = Vec::new();
+    for p in PHASES {
+        let n = if p == "vm_provisioning_progress" { 3 } else { 1 };
+        out.extend(std::iter::repeat_n(p.to_owned(), n));
+    }
+    out
+}
+
+/// Plays the browser: opens the authorize URL, reads the consent page, and submits it.
+async fn browser(authorize: String, decision: &'static str) {
+    let http = reqwest::Client::new();
+    let page = http.get(&authorize).send().await.expect("consent page").text().await.expect("html");
+    assert!(page.contains("Sign in to SystemPrompt Cloud"), "{page}");
+    let consent = url::Url::parse(&authorize).expect("url");
+    let redirect = consent.query_pairs().find(|(k, _)| k == "redirect_uri").map(|(_, v)| v.into_owned()).expect("redirect_uri");
+    let action = consent.join("/oauth/consent").expect("action");
+    let response = http
+        .post(action)
+        .form(&[("redirect_uri", redirect.as_str()), ("email", "ada@example.com"), ("decision", decision)])
+        .send()
+        .await
+        .expect("consent");
+    let landing = response.text().await.expect("callback page");
+    assert!(landing.contains("Tenantdesk") || landing.contains("closed"), "{landing}");
+}
+
+#[tokio::test]
+async fn browser_login_goes_through_the_loopback_callback_and_logout_forgets_the_token() {
+    let c = Cloud::new().await;
+    let mut opened = None;
+    let account = cloud::browser_login(&c.project, Some(&c.url()), "github", &c.keychain, |url| {
+        opened = Some(url.to_owned());
+        tokio::spawn(browser(url.to_owned(), "allow"));
+    })
+    .await
+    .expect("login");
+    assert!(opened.expect("a URL to open").starts_with(&c.url()));
+    assert_eq!(account.email, "ada@example.com");
+    let token = c.keychain.get(&cloud::token_key(&c.project)).expect("keychain").expect("token stored");
+    assert!(token.expose().starts_with("sp_op_"));
+    let marks = std::fs::read_to_string(c.project.marks_file()).expect("marks");
+    assert!(marks.contains("ada@example.com") && !marks.contains(token.expose()), "{marks}");
+    assert_eq!(cloud::whoami(&c.project, &c.keychain).await.expect("whoami").email, "ada@example.com");
+
+    assert_eq!(cloud::logout(&c.project, &c.keychain).expect("logout").as_deref(), Some("ada@example.com"));
+    assert!(c.keychain.get(&cloud::token_key(&c.project)).expect("keychain").is_none());
+    assert!(matches!(cloud::whoami(&c.project, &c.keychain).await, Err(Error::NotLoggedIn)));
+
+    let denied = cloud::browser_login(&c.project, Some(&c.url()), "github", &c.keychain, |url| {
+        tokio::spawn(browser(url.to_owned(), "deny"));
+    })
+    .await;
+    assert!(matches!(denied, Err(Error::LoginFailed { .. })), "{denied:?}");
+    assert!(c.keychain.get(&cloud::token_key(&c.project)).expect("keychain").is_none());
+}
+
+#[tokio::test]
+async fn a_tenant_in_every_region_shows_every_phase_in_order_and_its_database_connects() {
+    let c = Cloud::logged_in().await;
+    for region in REGIONS {
+        let name = format!("app-{}", region.code);
+        let (created, seen) = c.create(&name, region.code).await;
+        let created = created.unwrap_or_else(|e| panic!("create in {}: {e}", region.code));
+        assert_eq!(phases(&seen), expected_phases(), "{}", region.code);
+        assert!(matches!(seen.first(), Some(CloudProgress::Checkout { needs_browser: false, .. })));
+        assert_eq!(created.region, region.code);
+        assert_eq!(created.created.profile.as_deref(), Some(name.as_str()));
+        let url = local::database_url(&c.project, &created.created.tenant.id, &c.keychain).expect("url from the keychain");
+        assert!(connects(&url).await, "{} does not connect", region.code);
+    }
+    let registry = std::fs::read_to_string(c.project.tenants_file()).expect("registry");
+    let parsed = Registry::load(&c.project.tenants_file()).expect("registry");
+    assert_eq!(parsed.tenants.len(), REGIONS.len());
+    for t in &parsed.tenants {
+        assert_eq!(t.tenant_type, TenantType::Cloud);
+        let url = local::database_url(&c.project, t.id.as_str(), &c.keychain).expect("url");
+        let password = url::Url::parse(url.expose()).expect("url").password().expect("password").to_owned();
+        assert!(!registry.contains(&password), "a password reached tenants.json");
+    }
+    let profile = std::fs::read_to_string(c.project.root().join(".systemprompt/profiles/app-lhr/profile.yaml")).expect("profile");
+    assert!(profile.contains("target: cloud") && profile.contains("validation: strict"), "{profile}");
+}
+
+#[tokio::test]
+async fn rotation_changes_which_password_works_and_the_sync_token_the_emulator_accepts() {
+    let c = Cloud::logged_in().await;
+    let (created, _) = c.create("rotating", "iad").await;
+    let id = created.expect("create").created.tenant.id;
+    let old = local::database_url(&c.project, &id, &c.keychain).expect("url");
+    let registry_before = std::fs::read_to_string(c.project.tenants_file()).expect("registry");
+
+    let rotated = local::rotate_credentials(&c.project, &id, None, &c.keychain).await.expect("rotate");
+    assert!(rotated.database_url.contains(":***@"), "{rotated:?}");
+    let new = local::database_url(&c.project, &id, &c.keychain).expect("url");
+    assert_ne!(old.expose(), new.expose());
+    assert!(connects(&new).await, "the new password does not connect");
+    assert!(!connects(&old).await, "the old password still connects");
+    assert_eq!(std::fs::read_to_string(c.project.tenants_file()).expect("registry"), registry_before, "the masked URL should not change");
+
+    let sync = reqwest::Client::new();
+    let verify = |token: Secret| {
+        let request = sync.get(format!("{}/api/v1/sync/verify", c.url())).bearer_auth(token.expose().to_owned());
+        async move { request.send().await.expect("verify").status().as_u16() }
+    };
+    let key = cloud::sync_token_key(&c.project, &TenantId::parse(&id).expect("id"));
+    cloud::rotate_sync_token(&c.project, &id, None, &c.keychain).await.expect("first sync token");
+    let first = c.keychain.get(&key).expect("keychain").expect("sync token");
+    assert_eq!(verify(first.clone()).await, 200);
+    cloud::rotate_sync_token(&c.project, &id, None, &c.keychain).await.expect("second sync token");
+    let second = c.keychain.get(&key).expect("keychain").expect("sync token");
+    assert_eq!(verify(second).await, 200);
+    assert_eq!(verify(first).await, 401, "the rotated-out sync token is still accepted");
+    assert!(!std::fs::read_to_string(c.project.tenants_file()).expect("registry").contains("sp_sync_"));
+}
+
+#[tokio::test]
+async fn delete_drops_the_database_and_the_entry_and_cancel_leaves_the_registry_alone() {
+    let c = Cloud::logged_in().await;
+    let id = c.create("doomed", "syd").await.0.expect("create").created.tenant.id;
+    let keep = c.create("kept", "syd").await.0.expect("create").created.tenant.id;
+    let url = local::database_url(&c.project, &id, &c.keychain).expect("url");
+    let db = c.inspect(&id).await["db_name"].as_str().expect("db name").to_owned();
+
+    let before = std::fs::read_to_string(c.project.tenants_file()).expect("registry");
+    let cancelled = cloud::cancel_subscription(&c.project, &keep, Some("kept"), &c.keychain).await.expect("cancel");
+    assert_eq!(cancelled.name, "kept");
+    assert_eq!(c.inspect(&keep).await["subscription_status"], "canceled");
+    assert_eq!(std::fs::read_to_string(c.project.tenants_file()).expect("registry"), before);
+    assert!(matches!(cloud::cancel_subscription(&c.project, &keep, Some("wrong"), &c.keychain).await, Err(Error::ConfirmationRequired { .. })));
+
+    local::delete_tenant(&c.project, &id, None, &c.keychain).await.expect("delete");
+    assert!(!connects(&url).await, "the deleted tenant's database still connects");
+    let mut admin = tenantdesk_core::postgres::connect(&c.admin).await.expect("admin");
+    let left: Option<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname = $1").bind(&db).fetch_optional(&mut admin).await.expect("query");
+    assert_eq!(left, None, "database survived the delete");
+    let registry = Registry::load(&c.project.tenants_file()).expect("registry");
+    assert_eq!(registry.tenants.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["kept"]);
+    assert!(c.keychain.get(&local::password_key(&c.project, &TenantId::parse(&id).expect("id"))).expect("keychain").is_none());
+    assert_eq!(c.inspect(&id).await["status"], "deleted");
+    assert!(matches!(cloud::status(&c.project, &id, &c.keychain).await, Err(Error::TenantNotFound { .. })));
+}
+
+#[tokio::test]
+async fn sync_merges_cloud_tenants_keeps_local_ones_and_sets_synced_at() {
+    let c = Cloud::logged_in().await;
+    let local_id = ops::local::create_local_tenant(
+        &c.project,
+        &tenantdesk_core::name::TenantName::parse("on-my-laptop").expect("name"),
+        ops::local::DatabaseSource::External { url: "postgres://u:p@127.0.0.1:1/db".to_owned(), verify: false },
+        &tenantdesk_core::shared_container::SharedConfig::from_env(),
+        &c.keychain,
+        &mut |_| {},
+    )
+    .await
+    .expect("local tenant")
+    .tenant
+    .id;
+    let cloud_id = c.create("in-the-cloud", "lhr").await.0.expect("create").created.tenant.id;
+    // Someone else's view of the file: only the local tenant, an old sync time.
+    let path = c.project.tenants_file();
+    let mut registry = Registry::load(&path).expect("registry");
+    registry.tenants.retain(|t| t.id.as_str() == local_id);
+    registry.synced_at = Some("2020-01-01T00:00:00Z".to_owned());
+    let lock = tenantdesk_core::store::lock(&path).expect("lock");
+    registry.save(&lock, &path).expect("save");
+    drop(lock);
+
+    let report = cloud::sync(&c.project, &c.keychain).await.expect("sync");
+    assert_eq!(report.added, ["in-the-cloud"]);
+    assert_eq!(report.local_kept, 1);
+    let after = Registry::load(&path).expect("registry");
+    let ids: Vec<_> = after.tenants.iter().map(|t| t.id.to_string()).collect();
+    assert_eq!(ids, [local_id, cloud_id.clone()]);
+    assert_ne!(after.synced_at.as_deref(), Some("2020-01-01T00:00:00Z"));
+    let synced = after.tenants.iter().find(|t| t.id.as_str() == cloud_id).expect("cloud tenant");
+    assert_eq!((synced.region.as_deref(), synced.tenant_type), (Some("lhr"), TenantType::Cloud));
+    assert!(synced.internal_database_url.as_deref().is_some_and(|u| u.contains(":***@")), "{synced:?}");
+    let again = cloud::sync(&c.project, &c.keychain).await.expect("second sync");
+    assert!(again.added.is_empty() && again.updated.is_empty(), "{again:?}");
+}
+
+#[tokio::test]
+async fn migrations_run_after_provisioning_and_state_survives_an_emulator_restart() {
+    let mut c = Cloud::logged_in().await;
+    let dir = c.project.root().join("migrations");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("1_notes.sql"), "CREATE TABLE notes (body text);").expect("write");
+    let created = c.create("migrated", "fra").await.0.expect("create");
+    assert_eq!(created.migrations.applied, ["1_notes"], "{:?}", created.migrations);
+    let url = local::database_url(&c.project, &created.created.tenant.id, &c.keychain).expect("url");
+    let mut conn = tenantdesk_core::postgres::connect(&url).await.expect("connect");
+    sqlx::query("INSERT INTO notes VALUES ('x')").execute(&mut conn).await.expect("the migration's table exists");
+    std::fs::write(dir.join("2_more.sql"), "ALTER TABLE notes ADD COLUMN at timestamptz;").expect("write");
+    let again = ops::migrations::migrate(&c.project, Some(&created.created.tenant.id), &c.keychain).await.expect("migrate");
+    assert_eq!((again.applied.as_slice(), again.already_applied), (["2_more".to_owned()].as_slice(), 1));
+
+    c.restart().await;
+    // The project still points at the old port; log in again at the new address with the same token.
+    cloud::login_with_token(&c.project, Some(&c.url()), Secret::new(c.token()), &c.keychain).await.expect("same token after restart");
+    let status = cloud::status(&c.project, &created.created.tenant.id, &c.keychain).await.expect("status after restart");
+    assert_eq!((status.status.as_str(), status.region.as_deref()), ("ready", Some("fra")));
+}

@@ -1,0 +1,573 @@
+//! Use cases of SystemPrompt Cloud: log in and out, sync the registry with the account's tenants,
+//! create a cloud tenant and follow its provisioning, and rotate, delete or cancel one.
+//!
+//! The API token and each tenant's database password live in the keychain; tenants.json gets the
+//! tenant with its URL masked, as for local tenants. Nothing is registered until provisioning has
+//! finished and the credentials are safely stored.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::local::{password_key, split_password, update_marks, Rotated};
+use super::{check_name_free, register_tenant, CreatedTenant, DeletedTenant, Snapshot};
+use crate::audit;
+use crate::cloud::sse::StreamEnd;
+use crate::cloud::wire::{self, TenantInfo};
+use crate::cloud::{self, login::Callback, ClientOptions, CloudClient, DEFAULT_API_URL};
+use crate::error::{Error, Result};
+use crate::keychain::{SecretKey, SecretKind, SecretStore};
+use crate::marks::{CloudLogin, TenantMarks};
+use crate::name::TenantName;
+use crate::project::Project;
+use crate::registry::Registry;
+use crate::secret::Secret;
+use crate::store;
+use crate::tenant::{parse_database_url, Tenant, TenantId, TenantType};
+
+/// How long a provisioning may take when followed by polling (the CLI's 60 × 2 s).
+const POLL_INTERVAL: Duration = Duration::from_secs(2);
+const POLL_ATTEMPTS: u32 = 60;
+/// An event stream with no bytes for this long (heartbeats included) is taken as dropped.
+const STREAM_IDLE: Duration = Duration::from_secs(30);
+const LOGIN_WAIT: Duration = Duration::from_secs(300);
+
+/// The keychain entry of the project's API token.
+pub fn token_key(project: &Project) -> SecretKey {
+    SecretKey::new(format!("{}/cloud", project.key()), SecretKind::ApiToken)
+}
+
+/// The keychain entry of a cloud tenant's sync token.
+pub fn sync_token_key(project: &Project, id: &TenantId) -> SecretKey {
+    SecretKey::new(format!("{}/{}", project.key(), id), SecretKind::SyncToken)
+}
+
+/// The API's base URL: `TENANTDESK_CLOUD_URL`, else the one the project logged in to, else the
+/// public API.
+pub fn api_url(project: Option<&Project>) -> String {
+    if let Some(url) = std::env::var("TENANTDESK_CLOUD_URL").ok().filter(|u| !u.trim().is_empty()) {
+        return url.trim().trim_end_matches('/').to_owned();
+    }
+    project
+        .and_then(|p| TenantMarks::load(&p.marks_file()).ok())
+        .and_then(|m| m.cloud)
+        .map_or_else(|| DEFAULT_API_URL.to_owned(), |c| c.api_url)
+}
+
+/// Whether the project has logged in (from its record; the keychain is not asked).
+pub fn logged_in(project: &Project) -> bool {
+    TenantMarks::load(&project.marks_file()).is_ok_and(|m| m.cloud.is_some())
+}
+
+/// A client logged in as the project's account.
+pub fn client(project: &Project, secrets: &dyn SecretStore) -> Result<CloudClient> {
+    let token = secrets.get(&token_key(project))?.ok_or(Error::NotLoggedIn)?;
+    CloudClient::new(&api_url(Some(project)), token, ClientOptions::from_env())
+}
+
+/// Who is logged in, where.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Account {
+    pub email: String,
+    pub name: Option<String>,
+    pub api_url: String,
+    pub cloud_tenants: u32,
+}
+
+/// What a sync with the account changed in tenants.json.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SyncReport {
+    pub added: Vec<String>,
+    pub updated: Vec<String>,
+    /// Cloud tenants in the file that the account no longer lists (kept, as the CLI does).
+    pub missing_in_cloud: Vec<String>,
+    pub local_kept: u32,
+    pub synced_at: String,
+}
+
+/// Logs in with a token the user already has (stdin, CI): checks it with `/auth/me`, keeps it in
+/// the keychain, records the account, and merges the account's tenants into tenants.json.
+pub async fn login_with_token(project: &Project, api_url: Option<&str>, token: Secret, secrets: &dyn SecretStore) -> Result<Account> {
+    let result = login(project, api_url, token, secrets).await;
+    audit::record_in(project, None, "cloud login", &result);
+    result
+}
+
+async fn login(project: &Project, api_url: Option<&str>, token: Secret, secrets: &dyn SecretStore) -> Result<Account> {
+    let token = Secret::new(token.expose().trim());
+    if token.is_empty() {
+        return Err(Error::LoginFailed { reason: "the token is empty".to_owned() });
+    }
+    let base = api_url.map(|u| u.trim_end_matches('/').to_owned()).unwrap_or_else(|| self::api_url(Some(project)));
+    let client = CloudClient::new(&base, token.clone(), ClientOptions::from_env())?;
+    let me = client.me().await?;
+    let key = token_key(project);
+    let previous = secrets.get(&key)?;
+    secrets.set(&key, &token)?;
+    let login = CloudLogin { api_url: base.clone(), user_email: me.user.email.clone(), authenticated_at: crate::clock::now_rfc3339() };
+    let recorded = update_marks(project, |m| m.cloud = Some(login)).and_then(|()| merge(project, &me.tenants));
+    if let Err(e) = recorded {
+        let _ = match previous {
+            Some(p) => secrets.set(&key, &p),
+            None => secrets.delete(&key),
+        };
+        return Err(e);
+    }
+    Ok(Account { email: me.user.email, name: me.user.name, api_url: base, cloud_tenants: me.tenants.len() as u32 })
+}
+
+/// Browser login: listens on a loopback port, asks the API where to send the browser, hands that
+/// URL to `open` (which opens a browser or prints it), and waits up to 5 minutes for the token.
+pub async fn browser_login(project: &Project, api_url: Option<&str>, provider: &str, secrets: &dyn SecretStore, open: impl FnOnce(&str)) -> Result<Account> {
+    let base = api_url.map(|u| u.trim_end_matches('/').to_owned()).unwrap_or_else(|| self::api_url(Some(project)));
+    let callback = Callback::bind().await?;
+    let anonymous = CloudClient::anonymous(&base, ClientOptions::from_env())?;
+    let authorize = anonymous.login_url(provider, &callback.redirect_uri).await?;
+    open(&authorize);
+    let token = callback.wait(LOGIN_WAIT).await?;
+    login_with_token(project, Some(&base), token, secrets).await
+}
+
+/// Forgets the login: the token leaves the keychain and the account record goes. Unlike the
+/// CLI, tenants.json stays (local tenants are never lost to a logout).
+pub fn logout(project: &Project, secrets: &dyn SecretStore) -> Result<Option<String>> {
+    let result = (|| {
+        let was = TenantMarks::load(&project.marks_file())?.cloud.map(|c| c.user_email);
+        secrets.delete(&token_key(project))?;
+        update_marks(project, |m| m.cloud = None)?;
+        Ok(was)
+    })();
+    audit::record_in(project, None, "cloud logout", &result);
+    result
+}
+
+pub async fn whoami(project: &Project, secrets: &dyn SecretStore) -> Result<Account> {
+    let client = client(project, secrets)?;
+    let me = client.me().await?;
+    Ok(Account { email: me.user.email, name: me.user.name, api_url: client.base_url().to_owned(), cloud_tenants: me.tenants.len() as u32 })
+}
+
+/// `tenant list` against the cloud: merges the account's tenants into tenants.json (the CLI's
+/// rules: matched ids get name, app id, hostname, region and the external-access flag; new ones
+/// are appended; nothing is removed) and sets `synced_at`.
+pub async fn sync(project: &Project, secrets: &dyn SecretStore) -> Result<SyncReport> {
+    let me = client(project, secrets)?.me().await?;
+    merge(project, &me.tenants)
+}
+
+fn merge(project: &Project, infos: &[TenantInfo]) -> Result<SyncReport> {
+    let path = project.tenants_file();
+    let lock = store::lock(&path)?;
+    let mut registry = Registry::load(&path)?;
+    let mut report = SyncReport { added: Vec::new(), updated: Vec::new(), missing_in_cloud: Vec::new(), local_kept: 0, synced_at: String::new() };
+    for info in infos.iter().filter(|i| i.status.as_deref() != Some("deleted")) {
+        let Ok(id) = TenantId::parse(&info.id) else { continue };
+        match registry.tenants.iter_mut().find(|t| t.id == id) {
+            Some(existing) => {
+                let before = existing.clone();
+                existing.name = info.name.clone();
+                existing.app_id = info.app_id.clone().or(existing.app_id.take());
+                existing.hostname = info.hostname.clone().or(existing.hostname.take());
+                existing.region = info.region.clone().or(existing.region.take());
+                existing.external_db_access = info.external_db_access;
+                if *existing != before {
+                    report.updated.push(info.name.clone());
+                }
+            }
+            None => {
+                let mut tenant = Tenant::new_local(id, info.name.clone(), String::new());
+                tenant.tenant_type = TenantType::Cloud;
+                tenant.database_url = None;
+                tenant.internal_database_url = info.database_url.as_deref().map(crate::tenant::mask_database_url);
+                tenant.app_id = info.app_id.clone();
+                tenant.hostname = info.hostname.clone();
+                tenant.region = info.region.clone();
+                tenant.external_db_access = info.external_db_access;
+                registry.tenants.push(tenant);
+                report.added.push(info.name.clone());
+            }
+        }
+    }
+    for t in &registry.tenants {
+        match t.tenant_type {
+            TenantType::Local => report.local_kept += 1,
+            TenantType::Cloud if !infos.iter().any(|i| i.id == t.id.as_str()) => report.missing_in_cloud.push(t.name.clone()),
+            TenantType::Cloud => {}
+        }
+    }
+    let now = crate::clock::now_rfc3339();
+    registry.synced_at = Some(now.clone());
+    report.synced_at = now;
+    registry.save(&lock, &path)?;
+    Ok(report)
+}
+
+/// What the user is told while a cloud tenant is made.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CloudProgress {
+    /// The checkout started; `url` needs a browser when `needs_browser`.
+    Checkout { url: String, needs_browser: bool },
+    /// A provisioning event, as the server sent it.
+    Phase {
+        tenant_id: String,
+        event_type: String,
+        message: Option<String>,
+        /// Since the create began.
+        elapsed_ms: u64,
+        /// Server send time to arrival here, when the server says when it sent it.
+        latency_ms: Option<i64>,
+    },
+    /// The event stream stopped; the status is polled every 2 s instead.
+    StreamLost { reason: String },
+    /// A polled status.
+    Polled { status: String, message: Option<String>, elapsed_ms: u64 },
+    /// After provisioning: credentials, profile, migrations.
+    Finishing { step: String },
+}
+
+/// A cloud tenant to create.
+#[derive(Debug, Clone)]
+pub struct CloudCreate {
+    pub name: TenantName,
+    pub region: String,
+    /// A plan id; the only plan, or the first, when none is given.
+    pub plan: Option<String>,
+}
+
+/// A created cloud tenant: the registry side, and how the migrations went.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CreatedCloudTenant {
+    pub created: CreatedTenant,
+    pub region: String,
+    pub hostname: Option<String>,
+    pub migrations: super::migrations::MigrationReport,
+}
+
+pub async fn plans(project: &Project, secrets: &dyn SecretStore) -> Result<Vec<wire::Plan>> {
+    client(project, secrets)?.plans().await
+}
+
+/// Creates a cloud tenant: checkout (which the emulator completes at once; the real service
+/// needs the browser), then the provisioning events until `tenant_ready` — or, when the stream
+/// drops, the status every 2 s — then the credentials into the keychain, the tenant into
+/// tenants.json with a profile, and the project's migrations against its database.
+pub async fn create_cloud_tenant(project: &Project, request: &CloudCreate, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(CloudProgress) + Send)) -> Result<CreatedCloudTenant> {
+    let result = create(project, request, secrets, on_progress).await;
+    let tenant = result.as_ref().ok().map(|c| c.created.tenant.id.clone());
+    audit::record_in(project, tenant.as_deref(), &format!("create cloud tenant {} in {}", request.name, request.region), &result);
+    result
+}
+
+async fn create(project: &Project, request: &CloudCreate, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(CloudProgress) + Send)) -> Result<CreatedCloudTenant> {
+    let region = cloud::region(&request.region).ok_or_else(|| Error::UnknownRegion { code: request.region.clone() })?;
+    check_name_free(project, &request.name)?;
+    let client = client(project, secrets)?;
+    let plans = client.plans().await?;
+    let plan = match &request.plan {
+        Some(wanted) => plans.iter().find(|p| &p.id == wanted || p.name.eq_ignore_ascii_case(wanted)).ok_or_else(|| Error::CloudApi {
+            status: 404,
+            code: "plan_not_found".to_owned(),
+            message: format!("no plan '{wanted}'; available: {}", plans.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")),
+        })?,
+        None => plans.first().ok_or_else(|| Error::CloudApi { status: 404, code: "no_plans".to_owned(), message: "No plans available. Please contact support.".to_owned() })?,
+    };
+    let started = Instant::now();
+    let key = uuid::Uuid::new_v4().to_string();
+    let checkout = client.checkout(&wire::CheckoutRequest { price_id: &plan.paddle_price_id, region: region.code, name: request.name.as_str() }, &key).await?;
+    on_progress(CloudProgress::Checkout { url: checkout.checkout_url.clone(), needs_browser: checkout.status.as_deref() != Some("completed") });
+    let stream = client.checkout_events(&checkout.checkout_session_id).await;
+    let id = follow(&client, stream, None, Some(request.name.as_str()), started, on_progress).await?;
+    finish(project, &client, &id, secrets, on_progress).await
+}
+
+/// Picks up a tenant whose provisioning failed (or whose last steps did not run here): asks the
+/// API to retry when it failed, follows it to the end, and registers it.
+pub async fn retry_provision(project: &Project, id: &str, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(CloudProgress) + Send)) -> Result<CreatedCloudTenant> {
+    let result = async {
+        let client = client(project, secrets)?;
+        let started = Instant::now();
+        let status = client.status(id).await.map_err(|e| not_found(project, id, e))?;
+        if status.status != "ready" {
+            if status.status == "failed" {
+                client.retry_provision(id).await?;
+            }
+            let stream = client.tenant_events(id).await;
+            follow(&client, stream, Some(id.to_owned()), None, started, on_progress).await?;
+        }
+        finish(project, &client, id, secrets, on_progress).await
+    }
+    .await;
+    audit::record_in(project, Some(id), "retry provisioning", &result);
+    result
+}
+
+/// Follows provisioning to `tenant_ready`: the event stream while it lasts, then polling.
+async fn follow(
+    client: &CloudClient,
+    stream: Result<crate::cloud::sse::EventStream>,
+    mut tenant_id: Option<String>,
+    name: Option<&str>,
+    started: Instant,
+    on_progress: &mut (dyn FnMut(CloudProgress) + Send),
+) -> Result<String> {
+    let elapsed = || started.elapsed().as_millis() as u64;
+    let mut last_phase = None::<String>;
+    let lost = match stream {
+        Err(e @ Error::AccessDenied { .. }) => return Err(e),
+        Err(e) => e.to_string(),
+        Ok(mut events) => loop {
+            let event = match events.next(STREAM_IDLE).await {
+                Ok(e) => e,
+                Err(StreamEnd::Closed) => break "the server closed the event stream".to_owned(),
+                Err(StreamEnd::Idle) => break format!("no events for {} seconds", STREAM_IDLE.as_secs()),
+                Err(StreamEnd::Broken(reason)) => break reason,
+            };
+            if event.event == "heartbeat" {
+                continue;
+            }
+            let Ok(e) = serde_json::from_str::<wire::ProvisioningEvent>(&event.data) else { continue };
+            tenant_id = Some(e.tenant_id.clone());
+            let latency_ms = e.sent_at_ms.map(|sent| now_ms() - sent);
+            on_progress(CloudProgress::Phase { tenant_id: e.tenant_id.clone(), event_type: e.event_type.clone(), message: e.message.clone(), elapsed_ms: elapsed(), latency_ms });
+            match e.event_type.as_str() {
+                "tenant_ready" => return Ok(e.tenant_id),
+                "provisioning_failed" => {
+                    let phase = client.status(&e.tenant_id).await.ok().and_then(|s| s.phase).or(last_phase).unwrap_or_else(|| "an unknown phase".to_owned());
+                    return Err(Error::ProvisioningFailed { id: e.tenant_id, phase, message: e.message.unwrap_or_default() });
+                }
+                other => last_phase = Some(other.to_owned()),
+            }
+        },
+    };
+    on_progress(CloudProgress::StreamLost { reason: lost });
+    let id = match tenant_id {
+        Some(id) => id,
+        None => find_by_name(client, name.unwrap_or_default()).await?,
+    };
+    for _ in 0..POLL_ATTEMPTS {
+        let status = client.status(&id).await?;
+        on_progress(CloudProgress::Polled { status: status.status.clone(), message: status.message.clone(), elapsed_ms: elapsed() });
+        match status.status.as_str() {
+            "ready" => return Ok(id),
+            "failed" => {
+                return Err(Error::ProvisioningFailed {
+                    id,
+                    phase: status.phase.unwrap_or_else(|| "an unknown phase".to_owned()),
+                    message: status.message.unwrap_or_default(),
+                });
+            }
+            _ => tokio::time::sleep(POLL_INTERVAL).await,
+        }
+    }
+    Err(Error::ProvisioningFailed { id, phase: "provisioning".to_owned(), message: "Provisioning timed out after 120 seconds".to_owned() })
+}
+
+/// The stream dropped before it named the tenant: find it on the account by name.
+async fn find_by_name(client: &CloudClient, name: &str) -> Result<String> {
+    for _ in 0..POLL_ATTEMPTS {
+        if let Some(t) = client.me().await?.tenants.into_iter().find(|t| t.name == name) {
+            return Ok(t.id);
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+    Err(Error::CloudApi { status: 404, code: "tenant_not_found".to_owned(), message: "New tenant not found after checkout".to_owned() })
+}
+
+/// After `tenant_ready`: credentials into the keychain, the tenant and its profile into the
+/// project's files, then migrations. A failure before the registry write leaves nothing behind.
+async fn finish(project: &Project, client: &CloudClient, id: &str, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(CloudProgress) + Send)) -> Result<CreatedCloudTenant> {
+    on_progress(CloudProgress::Finishing { step: "Fetching the database credentials".to_owned() });
+    let status = client.status(id).await?;
+    let secrets_url = status.secrets_url.ok_or_else(|| Error::CloudApi { status: 200, code: "no_secrets_url".to_owned(), message: "Tenant is ready but secrets URL is missing".to_owned() })?;
+    let credentials = client.credentials(&secrets_url).await?;
+    let me = client.me().await?;
+    let info = me.tenants.into_iter().find(|t| t.id == id).ok_or_else(|| Error::CloudApi { status: 404, code: "tenant_not_found".to_owned(), message: "New tenant not found after checkout".to_owned() })?;
+    let tenant_id = TenantId::parse(id)?;
+    let url = parse_database_url(credentials.database_url.expose())?;
+    let (masked, password) = split_password(&url);
+    let mut tenant = Tenant::new_local(tenant_id.clone(), info.name.clone(), String::new());
+    tenant.tenant_type = TenantType::Cloud;
+    tenant.database_url = info.external_db_access.then(|| masked.clone());
+    tenant.internal_database_url = Some(masked);
+    tenant.app_id = info.app_id.clone();
+    tenant.hostname = info.hostname.clone();
+    tenant.region = info.region.clone();
+    tenant.external_db_access = info.external_db_access;
+    on_progress(CloudProgress::Finishing { step: "Storing the credentials in the keychain".to_owned() });
+    let key = password_key(project, &tenant_id);
+    if let Some(p) = &password {
+        secrets.set(&key, p)?;
+    }
+    on_progress(CloudProgress::Finishing { step: "Creating the tenant's profile".to_owned() });
+    let created = register_tenant(project, &tenant).inspect_err(|_| {
+        let _ = secrets.delete(&key);
+    })?;
+    on_progress(CloudProgress::Finishing { step: "Running migrations".to_owned() });
+    let database = Secret::new(url.to_string());
+    let migrations = super::migrations::run(project, &database).await;
+    Ok(CreatedCloudTenant { created, region: info.region.unwrap_or_default(), hostname: info.hostname, migrations })
+}
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// A 404 from the API about a tenant becomes the seed's "Tenant not found".
+fn not_found(project: &Project, id: &str, e: Error) -> Error {
+    match e {
+        Error::CloudApi { status: 404, .. } => Error::TenantNotFound { id: id.to_owned(), registry: project.tenants_file() },
+        other => other,
+    }
+}
+
+/// A registered cloud tenant, or the reason it cannot be acted on.
+fn cloud_tenant(project: &Project, id: &str, operation: &'static str) -> Result<(Snapshot, Tenant)> {
+    let snap = Snapshot::load(project)?;
+    let tenant = snap.find(project, id)?.clone();
+    if tenant.tenant_type != TenantType::Cloud {
+        return Err(Error::WrongTenantType { name: tenant.name, kind: "local", wanted: "cloud", operation });
+    }
+    Ok((snap, tenant))
+}
+
+/// The live side of a cloud tenant, for `show`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CloudStatus {
+    pub id: String,
+    pub name: Option<String>,
+    pub status: String,
+    pub phase: Option<String>,
+    pub message: Option<String>,
+    pub app_url: Option<String>,
+    pub hostname: Option<String>,
+    pub region: Option<String>,
+    pub subscription_status: Option<String>,
+    pub plan: Option<wire::PlanInfo>,
+}
+
+/// Asks the API how a cloud tenant is doing (registered here or not: a failed provisioning is
+/// never registered, and this is how its state is seen).
+pub async fn status(project: &Project, id: &str, secrets: &dyn SecretStore) -> Result<CloudStatus> {
+    let client = client(project, secrets)?;
+    let id = Registry::load(&project.tenants_file())?.find(id.trim()).map_or_else(|| id.trim().to_owned(), |t| t.id.to_string());
+    let status = client.status(&id).await.map_err(|e| not_found(project, &id, e))?;
+    let info = client.me().await?.tenants.into_iter().find(|t| t.id == id);
+    Ok(CloudStatus {
+        status: status.status,
+        phase: status.phase,
+        message: status.message,
+        app_url: status.app_url,
+        name: info.as_ref().map(|i| i.name.clone()),
+        hostname: info.as_ref().and_then(|i| i.hostname.clone()),
+        region: info.as_ref().and_then(|i| i.region.clone()),
+        subscription_status: info.as_ref().and_then(|i| i.subscription_status.clone()),
+        plan: info.and_then(|i| i.plan),
+        id,
+    })
+}
+
+/// Rotates a cloud tenant's database password through the API, then updates tenants.json and
+/// the keychain together: if the keychain write fails, tenants.json is put back (the server has
+/// already rotated, so the error says to rotate again).
+pub async fn rotate_credentials(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<Rotated> {
+    let (snap, tenant) = cloud_tenant(project, id, "Credential rotation")?;
+    snap.marks.confirm(&tenant.id, &tenant.name, confirm_name)?;
+    let client = client(project, secrets)?;
+    let rotated = client.rotate_credentials(tenant.id.as_str()).await.map_err(|e| not_found(project, id, e))?;
+    let internal = parse_database_url(rotated.internal_database_url.expose())?;
+    let (masked, password) = split_password(&internal);
+    let path = project.tenants_file();
+    let lock = store::lock(&path)?;
+    let mut registry = Registry::load(&path)?;
+    let before = registry.clone();
+    let entry = registry.tenants.iter_mut().find(|t| t.id == tenant.id).ok_or_else(|| Error::TenantNotFound { id: id.to_owned(), registry: path.clone() })?;
+    entry.internal_database_url = Some(masked.clone());
+    if entry.external_db_access {
+        entry.database_url = rotated.external_database_url.as_ref().and_then(|u| parse_database_url(u.expose()).ok()).map(|u| split_password(&u).0);
+    }
+    registry.save(&lock, &path)?;
+    let stored = match &password {
+        Some(p) => secrets.set(&password_key(project, &tenant.id), p),
+        None => Ok(()),
+    };
+    if let Err(e) = stored {
+        let mut before = before;
+        before.save(&lock, &path)?;
+        return Err(e);
+    }
+    Ok(Rotated { tenant_id: tenant.id.to_string(), name: tenant.name, role: internal.username().to_owned(), database_url: masked })
+}
+
+/// What a sync-token rotation did (the token itself went to the keychain).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SyncTokenRotated {
+    pub tenant_id: String,
+    pub name: String,
+}
+
+/// Rotates a cloud tenant's sync token; the new one goes to the keychain only (the CLI's legacy
+/// `sync_token` field in tenants.json is never written with a value).
+pub async fn rotate_sync_token(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<SyncTokenRotated> {
+    let result = async {
+        let (snap, tenant) = cloud_tenant(project, id, "Sync-token rotation")?;
+        snap.marks.confirm(&tenant.id, &tenant.name, confirm_name)?;
+        let token = client(project, secrets)?.rotate_sync_token(tenant.id.as_str()).await.map_err(|e| not_found(project, id, e))?;
+        secrets.set(&sync_token_key(project, &tenant.id), &token.sync_token)?;
+        Ok(SyncTokenRotated { tenant_id: tenant.id.to_string(), name: tenant.name })
+    }
+    .await;
+    audit::record_in(project, Some(id), "rotate sync token", &result);
+    result
+}
+
+/// Deletes a cloud tenant through the API (which cancels its subscription and drops its data);
+/// only when the API agrees is the registry entry removed and its keychain entries deleted.
+pub(super) async fn delete_cloud_tenant(project: &Project, tenant: &Tenant, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<DeletedTenant> {
+    let client = client(project, secrets)?;
+    match client.delete_tenant(tenant.id.as_str()).await {
+        Ok(()) | Err(Error::CloudApi { status: 404, .. }) => {}
+        Err(e) => return Err(e),
+    }
+    let deleted = super::delete_tenant(project, tenant.id.as_str(), confirm_name)?;
+    secrets.delete(&password_key(project, &tenant.id))?;
+    secrets.delete(&sync_token_key(project, &tenant.id))?;
+    Ok(deleted)
+}
+
+/// What `cancel` did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Cancelled {
+    pub tenant_id: String,
+    pub name: String,
+}
+
+/// Cancels a cloud tenant's subscription; tenants.json is unchanged, as with the CLI.
+pub async fn cancel_subscription(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<Cancelled> {
+    let result = async {
+        let (_, tenant) = cloud_tenant(project, id, "Cancelling a subscription")?;
+        if confirm_name.is_some_and(|c| c != tenant.name) {
+            return Err(Error::ConfirmationRequired { name: tenant.name });
+        }
+        client(project, secrets)?.cancel_subscription(tenant.id.as_str()).await.map_err(|e| not_found(project, id, e))?;
+        Ok(Cancelled { tenant_id: tenant.id.to_string(), name: tenant.name })
+    }
+    .await;
+    audit::record_in(project, Some(id), "cancel subscription", &result);
+    result
+}
+
+/// `doctor`'s check of a cloud tenant: the API knows it and its database connects.
+pub(super) async fn check(project: &Project, tenant: &Tenant, secrets: &dyn SecretStore) -> Result<String> {
+    let status = client(project, secrets)?.status(tenant.id.as_str()).await.map_err(|e| not_found(project, tenant.id.as_str(), e))?;
+    let url = super::local::database_url(project, tenant.id.as_str(), secrets)?;
+    crate::postgres::verify(&url).await?;
+    Ok(format!("{} in the cloud; database connects", status.status))
+}
