@@ -4,6 +4,7 @@
 //! folder: it plays the cloud's infrastructure, not the user's machine.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -116,10 +117,13 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    println!("SystemPrompt Cloud emulator listening on {}", running.url);
-    println!("Demo account: {}", tenantdesk_cloud_emulator::DEMO_EMAIL);
-    println!("API token: {}", running.demo_token);
-    println!("Use it with: TENANTDESK_CLOUD_URL={} tenantdesk cloud auth login", running.url);
+    // A reader that stopped listening (a closed pipe) must not stop the server.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "SystemPrompt Cloud emulator listening on {}", running.url);
+    let _ = writeln!(out, "Demo account: {}", tenantdesk_cloud_emulator::DEMO_EMAIL);
+    let _ = writeln!(out, "Use it with: TENANTDESK_CLOUD_URL={} tenantdesk cloud auth login", running.url);
+    let _ = writeln!(out, "API token: {}", running.demo_token);
+    let _ = out.flush();
     let _ = tokio::signal::ctrl_c().await;
     drop(running);
 }

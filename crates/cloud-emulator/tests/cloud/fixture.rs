@@ -134,7 +134,7 @@ impl Cloud {
 
     /// The emulator's own view of a tenant (`/__emulator/tenants/{id}`).
     pub async fn inspect(&self, id: &str) -> serde_json::Value {
-        reqwest::get(format!("{}/__emulator/tenants/{id}", self.url())).await.expect("inspect").json().await.expect("json")
+        http().get(format!("{}/__emulator/tenants/{id}", self.url())).send().await.expect("inspect").json().await.expect("json")
     }
 }
 
@@ -158,6 +158,12 @@ pub fn phases(seen: &[CloudProgress]) -> Vec<String> {
             _ => None,
         })
         .collect()
+}
+
+/// A plain HTTP client for talking to the emulator directly.
+pub fn http() -> reqwest::Client {
+    tenantdesk_core::cloud::install_crypto_provider();
+    reqwest::Client::new()
 }
 
 pub async fn connects(url: &Secret) -> bool {

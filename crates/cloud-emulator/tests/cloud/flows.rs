@@ -25,7 +25,7 @@ fn expected_phases() -> Vec<String> {
 
 /// Plays the browser: opens the authorize URL, reads the consent page, and submits it.
 async fn browser(authorize: String, decision: &'static str) {
-    let http = reqwest::Client::new();
+    let http = crate::fixture::http();
     let page = http.get(&authorize).send().await.expect("consent page").text().await.expect("html");
     assert!(page.contains("Sign in to SystemPrompt Cloud"), "{page}");
     let consent = url::Url::parse(&authorize).expect("url");
@@ -114,7 +114,7 @@ async fn rotation_changes_which_password_works_and_the_sync_token_the_emulator_a
     assert!(!connects(&old).await, "the old password still connects");
     assert_eq!(std::fs::read_to_string(c.project.tenants_file()).expect("registry"), registry_before, "the masked URL should not change");
 
-    let sync = reqwest::Client::new();
+    let sync = crate::fixture::http();
     let verify = |token: Secret| {
         let request = sync.get(format!("{}/api/v1/sync/verify", c.url())).bearer_auth(token.expose().to_owned());
         async move { request.send().await.expect("verify").status().as_u16() }
@@ -216,4 +216,50 @@ async fn migrations_run_after_provisioning_and_state_survives_an_emulator_restar
     cloud::login_with_token(&c.project, Some(&c.url()), Secret::new(c.token()), &c.keychain).await.expect("same token after restart");
     let status = cloud::status(&c.project, &created.created.tenant.id, &c.keychain).await.expect("status after restart");
     assert_eq!((status.status.as_str(), status.region.as_deref()), ("ready", Some("fra")));
+}
+
+/// The binary as a developer runs it: it prints its URL and the demo token when ready, and the
+/// same token after a restart on the same data folder.
+#[tokio::test]
+async fn the_binary_prints_its_url_and_a_working_demo_token_that_survives_a_restart() {
+    use std::io::BufRead;
+    let c = Cloud::new().await;
+    let data = tempfile::tempdir().expect("tempdir");
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let launch = || {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tenantdesk-cloud-emulator"))
+            .args(["--port", "0", "--data"])
+            .arg(data.path())
+            .env("TENANTDESK_EMULATOR_POSTGRES_URL", c.admin.expose())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn the emulator");
+        let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut url = None;
+        let mut token = None;
+        while token.is_none() {
+            let line = lines.next().expect("the emulator stopped before it was ready").expect("line");
+            if let Some(u) = line.strip_prefix("SystemPrompt Cloud emulator listening on ") {
+                url = Some(u.to_owned());
+            }
+            if let Some(t) = line.strip_prefix("API token: ") {
+                token = Some(t.to_owned());
+            }
+        }
+        (Killed(child), url.expect("url"), token.expect("token"))
+    };
+    let (first, url, token) = launch();
+    let me = crate::fixture::http().get(format!("{url}/api/v1/auth/me")).bearer_auth(&token).send().await.expect("me");
+    assert_eq!(me.status().as_u16(), 200);
+    drop(first);
+    let (_second, url, again) = launch();
+    assert_eq!(again, token, "the demo token changed across a restart");
+    let me = crate::fixture::http().get(format!("{url}/api/v1/auth/me")).bearer_auth(&again).send().await.expect("me");
+    assert_eq!(me.status().as_u16(), 200);
 }

@@ -69,8 +69,9 @@ pub struct CloudClient {
     exchanged: tokio::sync::Mutex<Option<(Secret, Instant)>>,
 }
 
-/// rustls needs one process-wide crypto provider; ring is the one compiled in.
-fn install_crypto_provider() {
+/// rustls needs one process-wide crypto provider; ring is the one compiled in. Anything that
+/// builds its own reqwest client in this process must call this first.
+pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 

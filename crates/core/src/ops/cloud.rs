@@ -382,10 +382,14 @@ async fn find_by_name(client: &CloudClient, name: &str) -> Result<String> {
 /// project's files, then migrations. A failure before the registry write leaves nothing behind.
 async fn finish(project: &Project, client: &CloudClient, id: &str, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(CloudProgress) + Send)) -> Result<CreatedCloudTenant> {
     on_progress(CloudProgress::Finishing { step: "Fetching the database credentials".to_owned() });
-    let status = client.status(id).await?;
-    let secrets_url = status.secrets_url.ok_or_else(|| Error::CloudApi { status: 200, code: "no_secrets_url".to_owned(), message: "Tenant is ready but secrets URL is missing".to_owned() })?;
-    let credentials = client.credentials(&secrets_url).await?;
-    let me = client.me().await?;
+    // Independent requests, in parallel: the account's view and the status → credentials chain.
+    let credentials = async {
+        let status = client.status(id).await?;
+        let secrets_url = status.secrets_url.ok_or_else(|| Error::CloudApi { status: 200, code: "no_secrets_url".to_owned(), message: "Tenant is ready but secrets URL is missing".to_owned() })?;
+        client.credentials(&secrets_url).await
+    };
+    let (credentials, me) = tokio::join!(credentials, client.me());
+    let (credentials, me) = (credentials?, me?);
     let info = me.tenants.into_iter().find(|t| t.id == id).ok_or_else(|| Error::CloudApi { status: 404, code: "tenant_not_found".to_owned(), message: "New tenant not found after checkout".to_owned() })?;
     let tenant_id = TenantId::parse(id)?;
     let url = parse_database_url(credentials.database_url.expose())?;
