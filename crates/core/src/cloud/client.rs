@@ -274,11 +274,6 @@ impl CloudClient {
     pub async fn retry_provision(&self, id: &str) -> Result<wire::RetryStatus> {
         self.json(Tier::Exchanged, Method::POST, &format!("/api/v1/tenants/{id}/retry-provision"), Body::None, None).await
     }
-
-    pub async fn set_external_db_access(&self, id: &str, enabled: bool) -> Result<()> {
-        let body = Body::Json(serde_json::json!({ "enabled": enabled }));
-        self.send(Tier::Exchanged, Method::PUT, &format!("/api/v1/tenants/{id}/external-db-access"), body, None).await.map(drop)
-    }
 }
 
 /// Non-2xx → the API's own `{error: {code, message}}`, or the status and the start of the body.

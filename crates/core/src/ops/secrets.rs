@@ -37,10 +37,6 @@ fn profile_key(project: &Project, profile: &str, key: &str) -> SecretKey {
     SecretKey::new(format!("{}/profile/{profile}", project.key()), SecretKind::ProfileSecret(key.to_owned()))
 }
 
-fn api_token_key(project: &Project) -> SecretKey {
-    SecretKey::new(format!("{}/cloud", project.key()), SecretKind::ApiToken)
-}
-
 fn internal_key(project: &Project, id: &crate::tenant::TenantId) -> SecretKey {
     SecretKey::new(format!("{}/{}/internal", project.key(), id), SecretKind::DatabasePassword)
 }
@@ -158,11 +154,19 @@ fn import_all(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsRep
     if credentials.is_file() {
         let mut map = read_json(&credentials)?;
         if let Some(token) = map.get("api_token").and_then(Value::as_str).filter(|t| !t.is_empty() && *t != MASK) {
-            secrets.set(&api_token_key(project), &Secret::new(token))?;
+            secrets.set(&super::cloud::token_key(project), &Secret::new(token))?;
             map.insert("api_token".to_owned(), Value::String(MASK.to_owned()));
             backup(&credentials, &mut report)?;
             write_json(&credentials, &map)?;
             report.moved.push("credentials.json: api_token".to_owned());
+            // The CLI's login becomes Tenantdesk's too: same API, same account.
+            let (api_url, email) = (map.get("api_url").and_then(Value::as_str), map.get("user_email").and_then(Value::as_str));
+            if let (Some(api_url), Some(email)) = (api_url, email) {
+                let login = crate::marks::CloudLogin { api_url: api_url.to_owned(), user_email: email.to_owned(), authenticated_at: crate::clock::now_rfc3339() };
+                super::local::update_marks(project, |m| {
+                    m.cloud.get_or_insert(login);
+                })?;
+            }
         }
     }
     Ok(report)
@@ -222,7 +226,7 @@ fn export_all(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsRep
         }
     }
     let credentials = project.state_dir().join("credentials.json");
-    if credentials.is_file() && let Some(token) = secrets.get(&api_token_key(project))? {
+    if credentials.is_file() && let Some(token) = secrets.get(&super::cloud::token_key(project))? {
         let mut map = read_json(&credentials)?;
         map.insert("api_token".to_owned(), Value::String(token.expose().to_owned()));
         write_json(&credentials, &map)?;
