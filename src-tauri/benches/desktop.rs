@@ -36,11 +36,11 @@ fn main() {
     });
     let list = ops::overview(&project).expect("overview").tenants;
     let model_time = median(|_| {
-        black_box(tray::menu_model(Some(&list), tray::SCREENFUL));
+        black_box(tray::menu_model(Some(&list), &tenantdesk_app::health::HealthMap::default(), tray::SCREENFUL));
     });
     let app = mock_builder().build(mock_context(noop_assets())).expect("mock app");
     let handle = app.handle().clone();
-    let model = tray::menu_model(Some(&list), tray::SCREENFUL);
+    let model = tray::menu_model(Some(&list), &tenantdesk_app::health::HealthMap::default(), tray::SCREENFUL);
     let menu_time = median(|_| {
         black_box(tray::adapter::menu(&handle, &model).expect("menu"));
     });

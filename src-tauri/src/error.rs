@@ -23,6 +23,8 @@ pub enum Fix {
     SelectTenant,
     /// Reload the files from disk.
     Reload,
+    /// Log in to SystemPrompt Cloud.
+    LogIn,
 }
 
 impl From<Error> for UiError {
@@ -31,6 +33,7 @@ impl From<Error> for UiError {
             Error::ProjectNotFound { .. } | Error::NotAProject { .. } => Some(Fix::OpenProject),
             Error::NoTenantConfigured | Error::TenantNotFound { .. } => Some(Fix::SelectTenant),
             Error::Corrupt { .. } | Error::Invalid { .. } => Some(Fix::Reload),
+            Error::NotLoggedIn | Error::AccessDenied { .. } => Some(Fix::LogIn),
             _ => None,
         };
         Self { code: error.code().to_owned(), message: error.to_string(), hint: error.hint(), fix }

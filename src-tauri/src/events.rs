@@ -16,3 +16,51 @@ pub struct OverviewChanged {
 /// The tray's "More…" was clicked: the window should show its tenant search.
 #[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
 pub struct FocusSearch;
+
+/// A cloud provisioning job moved on (a phase arrived, it finished or failed).
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+pub struct ProvisioningChanged {
+    pub job: crate::jobs::Job,
+}
+
+/// Browser login is waiting: where the browser was sent (shown in case no browser opened).
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+pub struct LoginUrl {
+    pub url: String,
+}
+
+/// Local tenants' health changed (the tray's dots follow the same map).
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+pub struct HealthChanged {
+    pub health: crate::health::HealthMap,
+}
+
+/// A step of bringing the shared container up (image layers while pulling).
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+pub struct DockerProgress {
+    pub progress: tenantdesk_core::shared_container::Progress,
+}
+
+/// Lines of the shared container's log, while following it.
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+pub struct DockerLog {
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Info,
+    Success,
+    Warning,
+    Error,
+}
+
+/// Something worth telling the user that did not come from a click: provisioning finished or
+/// failed, a tenant turned unhealthy. Shown as a toast, and as a native notification.
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+pub struct Notice {
+    pub level: Level,
+    pub title: String,
+    pub body: String,
+}

@@ -3,8 +3,12 @@
 //! title and the tray menu ([`tray`]).
 
 pub mod commands;
+pub mod demo;
 pub mod error;
 pub mod events;
+pub mod health;
+pub mod jobs;
+pub mod shell;
 pub mod state;
 pub mod tray;
 pub mod watch;
@@ -17,7 +21,8 @@ use tenantdesk_core::ops::Overview;
 use tenantdesk_core::tenant::TenantType;
 use tenantdesk_core::{ops, Project};
 
-use crate::events::{FocusSearch, OverviewChanged};
+use crate::events::{DockerLog, DockerProgress, FocusSearch, HealthChanged, Level, LoginUrl, Notice, OverviewChanged, ProvisioningChanged};
+use crate::health::HealthMap;
 use crate::state::AppState;
 
 /// The window's typed API; shared by the app, the IPC tests and the bindings freshness test.
@@ -38,8 +43,31 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::delete_profile,
             commands::switch_profile,
             commands::tray_available,
+            commands::start_demo,
+            commands::health,
+            commands::cloud::cloud_info,
+            commands::cloud::cloud_login,
+            commands::cloud::cloud_logout,
+            commands::cloud::cloud_plans,
+            commands::cloud::cloud_sync,
+            commands::cloud::create_cloud_tenant,
+            commands::cloud::retry_provision,
+            commands::cloud::provisioning_jobs,
+            commands::cloud::cloud_status,
+            commands::cloud::rotate_sync_token,
+            commands::cloud::cancel_subscription,
+            commands::docker::docker_status,
+            commands::docker::docker_action,
+            commands::docker::docker_logs,
+            commands::docker::follow_docker_logs,
+            commands::docker::adopt_orphan,
+            commands::docker::drop_orphan,
+            commands::credentials::tenant_secrets,
+            commands::credentials::copy_connection_string,
+            commands::credentials::activity,
+            commands::credentials::verify_activity,
         ])
-        .events(collect_events![OverviewChanged, FocusSearch])
+        .events(collect_events![OverviewChanged, FocusSearch, ProvisioningChanged, LoginUrl, HealthChanged, DockerProgress, DockerLog, Notice])
         // The views are only ever sent to the window, so one TypeScript type per Rust type.
         .disable_serde_phases()
 }
@@ -78,12 +106,58 @@ fn refresh<R: Runtime>(app: &AppHandle<R>, project: &Project) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.set_title(&window_title(overview.as_ref()));
     }
-    if app.state::<AppState>().tray_available() {
-        let model = tray::menu_model(overview.as_ref().map(|o| &o.tenants), tray::SCREENFUL);
-        let _ = tray::adapter::apply(app, &model);
-    }
+    update_tray(app, overview.as_ref());
     let _ = OverviewChanged { overview, error }.emit(app);
 }
+
+fn update_tray<R: Runtime>(app: &AppHandle<R>, overview: Option<&Overview>) {
+    let state = app.state::<AppState>();
+    if state.tray_available() {
+        let health = state.health.lock().map(|h| h.clone()).unwrap_or_default();
+        let model = tray::menu_model(overview.map(|o| &o.tenants), &health, tray::SCREENFUL);
+        let _ = tray::adapter::apply(app, &model);
+    }
+}
+
+/// Tells the user something: a toast in the window (the `notice` event) and a native
+/// notification through the desktop's notification service, when there is one.
+pub fn notify<R: Runtime>(app: &AppHandle<R>, notice: Notice) {
+    use tauri_plugin_notification::NotificationExt;
+    let _ = app.notification().builder().title(&notice.title).body(&notice.body).show();
+    let _ = notice.emit(app);
+}
+
+/// Checks local tenants' health once; on a change, updates the tray and the window, and
+/// notifies about tenants that turned unhealthy.
+pub async fn check_health<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let Some(project) = state.project() else { return };
+    let cfg = tenantdesk_core::shared_container::SharedConfig::from_env();
+    let now = match ops::local::db_status(Some(&project), &cfg, state.secrets().as_ref()).await {
+        Ok(status) => HealthMap::from_status(&status),
+        Err(_) => {
+            let locals = ops::list_tenants(&project).map(|l| l.tenants).unwrap_or_default();
+            HealthMap::unreachable(locals.into_iter().filter(|t| t.tenant_type == TenantType::Local).map(|t| t.id))
+        }
+    };
+    let before = {
+        let mut slot = state.health.lock().unwrap_or_else(|p| p.into_inner());
+        if *slot == now {
+            return;
+        }
+        std::mem::replace(&mut *slot, now.clone())
+    };
+    let overview = ops::overview(&project).ok();
+    update_tray(app, overview.as_ref());
+    for id in now.turned_unhealthy(&before) {
+        let name = overview.as_ref().and_then(|o| o.tenants.tenants.iter().find(|t| t.id == id)).map_or(id.clone(), |t| t.name.clone());
+        notify(app, Notice { level: Level::Warning, title: "Tenant unhealthy".into(), body: format!("{name}: its database is not reachable; start it from the tray or the Docker panel") });
+    }
+    let _ = HealthChanged { health: now }.emit(app);
+}
+
+/// How often the health monitor looks.
+const HEALTH_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 
 fn on_tray_item<R: Runtime>(app: &AppHandle<R>, item: &str) {
     match item {
@@ -92,6 +166,19 @@ fn on_tray_item<R: Runtime>(app: &AppHandle<R>, item: &str) {
         tray::MORE_ID => {
             tray::adapter::show_main(app);
             let _ = FocusSearch.emit(app);
+        }
+        tray::START_DB_ID | tray::STOP_DB_ID => {
+            let app = app.clone();
+            let start = item == tray::START_DB_ID;
+            tauri::async_runtime::spawn(async move {
+                let cfg = tenantdesk_core::shared_container::SharedConfig::from_env();
+                let secrets = app.state::<AppState>().secrets();
+                let result = if start { ops::local::db_up(&cfg, secrets.as_ref(), &mut |_| {}).await.map(drop) } else { ops::local::db_down(&cfg).await.map(drop) };
+                if let Err(e) = result {
+                    notify(&app, Notice { level: Level::Error, title: "Database".into(), body: format!("{e}{}", e.hint().map(|h| format!(" — {h}")).unwrap_or_default()) });
+                }
+                check_health(&app).await;
+            });
         }
         other => {
             if let (Some(id), Some(project)) = (tray::tenant_of(other), app.state::<AppState>().project()) {
@@ -107,6 +194,9 @@ fn on_tray_item<R: Runtime>(app: &AppHandle<R>, item: &str) {
 /// else the one around the current directory.
 fn initial_project(state: &AppState) -> Option<Project> {
     let arg = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    if wants_demo() {
+        return None;
+    }
     if let Some(dir) = arg {
         return Project::discover(&PathBuf::from(dir)).ok();
     }
@@ -124,13 +214,31 @@ fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), Box<dyn std::error::Error
     };
     app.manage(AppState::new(config_dir, std::sync::Arc::new(tenantdesk_core::keychain::Keychain::new())));
     let state = app.state::<AppState>();
+    state.set_shell(std::sync::Arc::new(app.clone()));
     state.set_tray_available(tray::adapter::install(app, on_tray_item));
     let handle = app.clone();
     state.set_watcher(watch::spawn(move |project| refresh(&handle, project))?);
     if let Some(project) = initial_project(&state) {
         state.set_project(project);
     }
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        if wants_demo()
+            && let Err(e) = demo::start(&handle.state::<AppState>()).await
+        {
+            notify(&handle, Notice { level: Level::Error, title: "The demo could not start".into(), body: format!("{}{}", e.message, e.hint.map(|h| format!(" — {h}")).unwrap_or_default()) });
+        }
+        loop {
+            check_health(&handle).await;
+            tokio::time::sleep(HEALTH_EVERY).await;
+        }
+    });
     Ok(())
+}
+
+/// `--demo` on the command line (README's run command offers it).
+fn wants_demo() -> bool {
+    std::env::args().skip(1).any(|a| a == "--demo")
 }
 
 pub fn run() {
@@ -138,6 +246,7 @@ pub fn run() {
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| tray::adapter::show_main(app)))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);

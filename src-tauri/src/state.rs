@@ -12,6 +12,13 @@ use tenantdesk_core::Project;
 const MAX_RECENT: usize = 10;
 
 pub struct AppState {
+    pub jobs: Arc<crate::jobs::Jobs>,
+    shell: std::sync::OnceLock<Arc<dyn crate::shell::Shell>>,
+    pub health: Mutex<crate::health::HealthMap>,
+    /// The in-process cloud emulator of the demo, kept alive while the app runs.
+    pub emulator: Mutex<Option<tenantdesk_cloud_emulator::Running>>,
+    /// The task following the shared container's log, while the window wants it.
+    pub log_follower: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
     project: Mutex<Option<Project>>,
     recents_file: PathBuf,
     watch: Mutex<Option<WatchHandle>>,
@@ -22,12 +29,26 @@ pub struct AppState {
 impl AppState {
     pub fn new(config_dir: PathBuf, secrets: Arc<dyn SecretStore>) -> Self {
         Self {
+            jobs: Arc::default(),
+            shell: std::sync::OnceLock::new(),
+            health: Mutex::new(crate::health::HealthMap::default()),
+            emulator: Mutex::new(None),
+            log_follower: Mutex::new(None),
             secrets,
             project: Mutex::new(None),
             recents_file: config_dir.join("recent-projects.json"),
             watch: Mutex::new(None),
             tray_available: AtomicBool::new(false),
         }
+    }
+
+    /// What the app can do outside a command: emit events, notify, check health.
+    pub fn set_shell(&self, shell: Arc<dyn crate::shell::Shell>) {
+        let _ = self.shell.set(shell);
+    }
+
+    pub fn shell(&self) -> Arc<dyn crate::shell::Shell> {
+        self.shell.get().cloned().unwrap_or_else(|| Arc::new(crate::shell::Detached))
     }
 
     pub fn secrets(&self) -> Arc<dyn SecretStore> {

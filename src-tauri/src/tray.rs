@@ -3,7 +3,10 @@
 //! so every action is a menu item — and every one of them also exists in the window.
 
 use tenantdesk_core::ops::{TenantList, TenantView};
+use tenantdesk_core::shared_container::ContainerState;
 use tenantdesk_core::tenant::TenantType;
+
+use crate::health::{Dot, HealthMap};
 
 /// How many tenants fit in the menu before the rest go behind "More…".
 pub const SCREENFUL: usize = 15;
@@ -14,6 +17,8 @@ pub enum Entry {
     Tenant { id: String, label: String, checked: bool },
     More { hidden: usize },
     Note(String),
+    StartDatabase,
+    StopDatabase,
     Separator,
     Open,
     Quit,
@@ -37,6 +42,8 @@ pub struct MenuModel {
 pub const OPEN_ID: &str = "open";
 pub const QUIT_ID: &str = "quit";
 pub const MORE_ID: &str = "more";
+pub const START_DB_ID: &str = "db-start";
+pub const STOP_DB_ID: &str = "db-stop";
 const TENANT_PREFIX: &str = "tenant:";
 
 pub fn tenant_item_id(id: &str) -> String {
@@ -48,8 +55,18 @@ pub fn tenant_of(item_id: &str) -> Option<&str> {
     item_id.strip_prefix(TENANT_PREFIX)
 }
 
-fn label(t: &TenantView) -> String {
-    let mut label = t.name.clone();
+/// A local tenant's health as a coloured dot before its name.
+fn dot(health: &HealthMap, t: &TenantView) -> &'static str {
+    match health.dots.get(&t.id) {
+        Some(Dot::Healthy) => "🟢 ",
+        Some(Dot::Unhealthy) => "🔴 ",
+        Some(Dot::Unknown) => "⚪ ",
+        None => "",
+    }
+}
+
+fn label(t: &TenantView, health: &HealthMap) -> String {
+    let mut label = format!("{}{}", dot(health, t), t.name);
     if let Some(region) = &t.region {
         label.push_str(&format!(" ({region})"));
     }
@@ -59,9 +76,10 @@ fn label(t: &TenantView) -> String {
     label
 }
 
-/// The menu for `tenants` (None: no project open), local tenants first, then cloud, at most
-/// `cap` tenants in all; the selected tenant is always shown, even past the cap.
-pub fn menu_model(tenants: Option<&TenantList>, cap: usize) -> MenuModel {
+/// The menu for `tenants` (None: no project open), local tenants first (with their health
+/// dots), then cloud, at most `cap` tenants in all; the selected tenant is always shown, even past
+/// the cap. Then "Start database" or "Stop database" for the shared container.
+pub fn menu_model(tenants: Option<&TenantList>, health: &HealthMap, cap: usize) -> MenuModel {
     let mut entries = Vec::new();
     let mut tint = Tint::None;
     match tenants {
@@ -89,7 +107,7 @@ pub fn menu_model(tenants: Option<&TenantList>, cap: usize) -> MenuModel {
                 for t in group {
                     if budget > 0 || t.selected {
                         budget = budget.saturating_sub(1);
-                        entries.push(Entry::Tenant { id: tenant_item_id(&t.id), label: label(t), checked: t.selected });
+                        entries.push(Entry::Tenant { id: tenant_item_id(&t.id), label: label(t, health), checked: t.selected });
                     } else {
                         hidden += 1;
                     }
@@ -100,6 +118,12 @@ pub fn menu_model(tenants: Option<&TenantList>, cap: usize) -> MenuModel {
             }
         }
     }
+    entries.push(Entry::Separator);
+    entries.push(match health.database {
+        Some(ContainerState::Healthy | ContainerState::Starting | ContainerState::Unhealthy) => Entry::StopDatabase,
+        Some(_) => Entry::StartDatabase,
+        None => Entry::Note("Docker is not running".to_owned()),
+    });
     entries.extend([Entry::Separator, Entry::Open, Entry::Quit]);
     MenuModel { entries, tint }
 }
@@ -137,7 +161,7 @@ mod tests {
             tenant("l1", TenantType::Local, false),
             tenant("l2", TenantType::Local, false),
         ]);
-        let model = menu_model(Some(&l), SCREENFUL);
+        let model = menu_model(Some(&l), &HealthMap::default(), SCREENFUL);
         assert_eq!(model.tint, Tint::Cloud);
         assert_eq!(
             model.entries,
@@ -149,6 +173,8 @@ mod tests {
                 Entry::Heading("Cloud".into()),
                 Entry::Tenant { id: "tenant:c1".into(), label: "name-c1 (iad)".into(), checked: true },
                 Entry::Separator,
+                Entry::Note("Docker is not running".into()),
+                Entry::Separator,
                 Entry::Open,
                 Entry::Quit,
             ]
@@ -159,7 +185,7 @@ mod tests {
     fn caps_at_a_screenful_but_keeps_the_selected_tenant() {
         let mut tenants: Vec<_> = (0..40).map(|i| tenant(&format!("l{i}"), TenantType::Local, false)).collect();
         tenants[39].selected = true;
-        let model = menu_model(Some(&list(tenants)), 10);
+        let model = menu_model(Some(&list(tenants)), &HealthMap::default(), 10);
         let shown: Vec<_> = model.entries.iter().filter(|e| matches!(e, Entry::Tenant { .. })).collect();
         assert_eq!(shown.len(), 11);
         assert!(model.entries.contains(&Entry::Tenant { id: "tenant:l39".into(), label: "name-l39".into(), checked: true }));
@@ -171,7 +197,7 @@ mod tests {
     fn production_tints_and_labels() {
         let mut t = tenant("l1", TenantType::Local, true);
         t.production = true;
-        let model = menu_model(Some(&list(vec![t])), SCREENFUL);
+        let model = menu_model(Some(&list(vec![t])), &HealthMap::default(), SCREENFUL);
         assert_eq!(model.tint, Tint::Production);
         assert!(model.entries.contains(&Entry::Tenant { id: "tenant:l1".into(), label: "name-l1 — production".into(), checked: true }));
     }
@@ -179,11 +205,29 @@ mod tests {
     #[test]
     fn says_what_is_missing_and_always_offers_open_and_quit() {
         for (input, note) in [(None, "No project open"), (Some(list(vec![])), "No tenants yet")] {
-            let model = menu_model(input.as_ref(), SCREENFUL);
-            assert_eq!(model.entries, vec![Entry::Note(note.into()), Entry::Separator, Entry::Open, Entry::Quit]);
+            let model = menu_model(input.as_ref(), &HealthMap::default(), SCREENFUL);
+            assert_eq!(
+                model.entries,
+                vec![Entry::Note(note.into()), Entry::Separator, Entry::Note("Docker is not running".into()), Entry::Separator, Entry::Open, Entry::Quit]
+            );
             assert_eq!(model.tint, Tint::None);
         }
         assert_eq!(tenant_of("tenant:local_1"), Some("local_1"));
+    }
+
+    #[test]
+    fn local_tenants_carry_health_dots_and_the_database_can_be_started_or_stopped() {
+        let l = list(vec![tenant("l1", TenantType::Local, true), tenant("l2", TenantType::Local, false), tenant("c1", TenantType::Cloud, false)]);
+        let mut health = HealthMap { database: Some(ContainerState::Healthy), ..HealthMap::default() };
+        health.dots.insert("l1".into(), Dot::Healthy);
+        health.dots.insert("l2".into(), Dot::Unhealthy);
+        let model = menu_model(Some(&l), &health, SCREENFUL);
+        assert!(model.entries.contains(&Entry::Tenant { id: "tenant:l1".into(), label: "🟢 name-l1".into(), checked: true }));
+        assert!(model.entries.contains(&Entry::Tenant { id: "tenant:l2".into(), label: "🔴 name-l2".into(), checked: false }));
+        assert!(model.entries.contains(&Entry::Tenant { id: "tenant:c1".into(), label: "name-c1 (iad)".into(), checked: false }));
+        assert!(model.entries.contains(&Entry::StopDatabase) && !model.entries.contains(&Entry::StartDatabase));
+        health.database = Some(ContainerState::Stopped);
+        assert!(menu_model(Some(&l), &health, SCREENFUL).entries.contains(&Entry::StartDatabase));
         assert_eq!(tenant_of("open"), None);
     }
 }
@@ -195,7 +239,7 @@ pub mod adapter {
     use tauri::tray::TrayIconBuilder;
     use tauri::{AppHandle, Manager, Runtime};
 
-    use super::{Entry, MenuModel, Tint, MORE_ID, OPEN_ID, QUIT_ID};
+    use super::{Entry, MenuModel, Tint, MORE_ID, OPEN_ID, QUIT_ID, START_DB_ID, STOP_DB_ID};
 
     pub const TRAY_ID: &str = "main";
 
@@ -224,6 +268,8 @@ pub mod adapter {
                     menu.append(&MenuItem::with_id(app, MORE_ID, text, true, None::<&str>)?)?;
                 }
                 Entry::Separator => menu.append(&PredefinedMenuItem::separator(app)?)?,
+                Entry::StartDatabase => menu.append(&MenuItem::with_id(app, START_DB_ID, "Start database", true, None::<&str>)?)?,
+                Entry::StopDatabase => menu.append(&MenuItem::with_id(app, STOP_DB_ID, "Stop database", true, None::<&str>)?)?,
                 Entry::Open => menu.append(&MenuItem::with_id(app, OPEN_ID, "Open Tenantdesk", true, None::<&str>)?)?,
                 Entry::Quit => menu.append(&MenuItem::with_id(app, QUIT_ID, "Quit", true, None::<&str>)?)?,
             }
@@ -238,7 +284,7 @@ pub mod adapter {
         on_item: impl Fn(&AppHandle<R>, &str) + Send + Sync + 'static,
     ) -> bool {
         let build = || -> tauri::Result<()> {
-            let model = super::menu_model(None, super::SCREENFUL);
+            let model = super::menu_model(None, &crate::health::HealthMap::default(), super::SCREENFUL);
             TrayIconBuilder::with_id(TRAY_ID)
                 .icon(icon(model.tint)?)
                 .tooltip("Tenantdesk")

@@ -40,6 +40,7 @@ pub struct SharedDatabase {
 
 /// A project's SystemPrompt Cloud login, without its token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CloudLogin {
     pub api_url: String,
     pub user_email: String,

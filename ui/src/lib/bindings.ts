@@ -36,16 +36,178 @@ export const commands = {
 	switchProfile: (name: string) => typedError<Overview, UiError>(__TAURI_INVOKE("switch_profile", { name })),
 	/**  False when the desktop has no tray; the window then says so and offers every tray action. */
 	trayAvailable: () => __TAURI_INVOKE<boolean>("tray_available"),
+	/**
+	 *  "Try the demo": the cloud emulator in-process and a sample project with a local and a cloud
+	 *  tenant (see `demo`).
+	 */
+	startDemo: () => typedError<Overview, UiError>(__TAURI_INVOKE("start_demo")),
+	/**  What the health monitor last saw (the tray's dots). */
+	health: () => __TAURI_INVOKE<HealthMap>("health"),
+	cloudInfo: () => __TAURI_INVOKE<CloudInfo>("cloud_info"),
+	/**
+	 *  Browser login: the API's sign-in page opens in the system browser (its address is also sent
+	 *  as a `login-url` event, for when no browser opens); the token comes back to a loopback
+	 *  listener in this process and goes straight to the keychain — it never reaches the window.
+	 */
+	cloudLogin: (apiUrl: string | null) => typedError<Account, UiError>(__TAURI_INVOKE("cloud_login", { apiUrl })),
+	cloudLogout: () => typedError<Overview, UiError>(__TAURI_INVOKE("cloud_logout")),
+	cloudPlans: () => typedError<Plan[], UiError>(__TAURI_INVOKE("cloud_plans")),
+	/**  Merges the account's tenants into tenants.json (local tenants are never dropped). */
+	cloudSync: () => typedError<Overview, UiError>(__TAURI_INVOKE("cloud_sync")),
+	/**
+	 *  Starts creating a cloud tenant and returns its job at once; phases follow as
+	 *  `provisioning-changed` events. On success the new tenant is selected.
+	 */
+	createCloudTenant: (name: string, region: string, plan: string | null) => typedError<Job, UiError>(__TAURI_INVOKE("create_cloud_tenant", { name, region, plan })),
+	/**  Picks up a cloud tenant whose provisioning failed, as a new job. */
+	retryProvision: (id: string, name: string, region: string) => typedError<Job, UiError>(__TAURI_INVOKE("retry_provision", { id, name, region })),
+	/**  Every provisioning job since the app started, so a reopened window resumes showing them. */
+	provisioningJobs: () => __TAURI_INVOKE<Job[]>("provisioning_jobs"),
+	cloudStatus: (id: string) => typedError<CloudStatus, UiError>(__TAURI_INVOKE("cloud_status", { id })),
+	rotateSyncToken: (id: string, confirmName: string | null) => typedError<SyncTokenRotated, UiError>(__TAURI_INVOKE("rotate_sync_token", { id, confirmName })),
+	cancelSubscription: (id: string, confirmName: string) => typedError<Cancelled, UiError>(__TAURI_INVOKE("cancel_subscription", { id, confirmName })),
+	dockerStatus: () => typedError<DbStatus, UiError>(__TAURI_INVOKE("docker_status")),
+	/**
+	 *  Start, stop, restart or reset the shared container. Reset deletes every local tenant's data
+	 *  in it, so it needs the container's name typed.
+	 */
+	dockerAction: (action: DockerAction, confirmName: string | null) => typedError<DbStatus, UiError>(__TAURI_INVOKE("docker_action", { action, confirmName })),
+	/**  The last `tail` lines of the shared container's log. */
+	dockerLogs: (tail: number) => typedError<string, UiError>(__TAURI_INVOKE("docker_logs", { tail })),
+	/**  Follows the log (new lines arrive as `docker-log` events) until called with `follow: false`. */
+	followDockerLogs: (follow: boolean) => __TAURI_INVOKE<void>("follow_docker_logs", { follow }),
+	/**  Makes an orphan database a tenant of the open project again. */
+	adoptOrphan: (database: string, name: string) => typedError<Overview, UiError>(__TAURI_INVOKE("adopt_orphan", { database, name })),
+	/**  Drops an orphan database; its name must be typed. */
+	dropOrphan: (database: string, confirmName: string) => typedError<DbStatus, UiError>(__TAURI_INVOKE("drop_orphan", { database, confirmName })),
+	tenantSecrets: (id: string) => typedError<SecretInfo[], UiError>(__TAURI_INVOKE("tenant_secrets", { id })),
+	/**
+	 *  Puts the tenant's real connection string on the clipboard and clears it after
+	 *  [`CLIPBOARD_SECONDS`] unless something else was copied since. Returns the seconds.
+	 */
+	copyConnectionString: (id: string) => typedError<number, UiError>(__TAURI_INVOKE("copy_connection_string", { id })),
+	activity: (tenant: string | null) => typedError<ActivityEntry[], UiError>(__TAURI_INVOKE("activity", { tenant })),
+	verifyActivity: () => typedError<ActivityCheck, UiError>(__TAURI_INVOKE("verify_activity")),
 };
 
 /** Events */
 export const events = {
+	dockerLog: makeEvent<DockerLog, DockerLog>("docker-log"),
+	dockerProgress: makeEvent<DockerProgress, DockerProgress>("docker-progress"),
 	focusSearch: makeEvent<FocusSearch, FocusSearch>("focus-search"),
+	healthChanged: makeEvent<HealthChanged, HealthChanged>("health-changed"),
+	loginUrl: makeEvent<LoginUrl, LoginUrl>("login-url"),
+	notice: makeEvent<Notice, Notice>("notice"),
 	overviewChanged: makeEvent<OverviewChanged, OverviewChanged>("overview-changed"),
+	provisioningChanged: makeEvent<ProvisioningChanged, ProvisioningChanged>("provisioning-changed"),
 };
 
 /* Types */
+/**  Who is logged in, where. */
+export type Account = {
+	email: string,
+	name: string | null,
+	api_url: string,
+	cloud_tenants: number,
+};
+
+export type ActivityCheck = {
+	entries: number,
+	intact: boolean,
+	problems: string[],
+};
+
+/**  One audit entry for the timeline. */
+export type ActivityEntry = {
+	seq: number,
+	at: string,
+	tenant: string | null,
+	action: string,
+	outcome: string,
+};
+
+/**  What `cancel` did. */
+export type Cancelled = {
+	tenant_id: string,
+	name: string,
+};
+
+/**  Who the project is logged in as (no network), and the regions with their full names. */
+export type CloudInfo = {
+	login: CloudLogin | null,
+	regions: Region[],
+};
+
+/**  A project's SystemPrompt Cloud login, without its token. */
+export type CloudLogin = {
+	api_url: string,
+	user_email: string,
+	authenticated_at: string,
+};
+
+/**  What the user is told while a cloud tenant is made. */
+export type CloudProgress = 
+/**  The checkout started; `url` needs a browser when `needs_browser`. */
+{ kind: "checkout"; url: string; needs_browser: boolean } | 
+/**  A provisioning event, as the server sent it. */
+{ kind: "phase"; tenant_id: string; event_type: string; message: string | null; 
+/**  Since the create began. */
+elapsed_ms: number; 
+/**  Server send time to arrival here, when the server says when it sent it. */
+latency_ms: number | null } | 
+/**  The event stream stopped; the status is polled every 2 s instead. */
+{ kind: "stream_lost"; reason: string } | 
+/**  A polled status. */
+{ kind: "polled"; status: string; message: string | null; elapsed_ms: number } | 
+/**  After provisioning: credentials, profile, migrations. */
+{ kind: "finishing"; step: string };
+
+/**  The live side of a cloud tenant, for `show`. */
+export type CloudStatus = {
+	id: string,
+	name: string | null,
+	status: string,
+	phase: string | null,
+	message: string | null,
+	app_url: string | null,
+	hostname: string | null,
+	region: string | null,
+	subscription_status: string | null,
+	plan: PlanInfo | null,
+};
+
 export type ContainerState = "missing" | "created" | "starting" | "healthy" | "unhealthy" | "stopped";
+
+export type DbStatus = {
+	shared: SharedStatus,
+	tenants: LocalHealth[],
+	/**  Tenantdesk databases in the shared container that no tenant of this project claims. */
+	orphan_databases: string[],
+	/**  Tenantdesk containers other than the shared one. */
+	orphan_containers: string[],
+};
+
+export type DockerAction = "start" | "stop" | "restart" | "reset";
+
+/**  Lines of the shared container's log, while following it. */
+export type DockerLog = {
+	text: string,
+};
+
+/**  A step of bringing the shared container up (image layers while pulling). */
+export type DockerProgress = {
+	progress: Progress,
+};
+
+/**  A tenant's dot in the tray and the list. */
+export type Dot = "healthy" | "unhealthy" | "unknown";
+
+export type Endpoint = {
+	/**  `unix:///var/run/docker.sock`, `tcp://…`, `npipe:////./pipe/docker_engine`. */
+	uri: string,
+	/**  Where the endpoint came from: "setting", "DOCKER_HOST", "context <name>", "well-known socket". */
+	source: string,
+};
 
 export type Fix = 
 /**  Open (or create) a project folder. */
@@ -53,10 +215,43 @@ export type Fix =
 /**  Pick a tenant from the list. */
 "select-tenant" | 
 /**  Reload the files from disk. */
-"reload";
+"reload" | 
+/**  Log in to SystemPrompt Cloud. */
+"log-in";
 
 /**  The tray's "More…" was clicked: the window should show its tenant search. */
 export type FocusSearch = null;
+
+/**  Local tenants' health changed (the tray's dots follow the same map). */
+export type HealthChanged = {
+	health: HealthMap,
+};
+
+/**
+ *  What the monitor last saw: each local tenant's dot, and the shared container's state (None:
+ *  Docker is not reachable).
+ */
+export type HealthMap = {
+	dots: { [key in string]: Dot },
+	database: ContainerState | null,
+};
+
+export type Job = {
+	id: number,
+	name: string,
+	region: string,
+	/**  RFC 3339. */
+	started_at: string,
+	progress: CloudProgress[],
+	state: JobState,
+	error: UiError | null,
+	/**  The tenant's id once the API has named it. */
+	tenant_id: string | null,
+};
+
+export type JobState = "running" | "done" | "failed";
+
+export type Level = "info" | "success" | "warning" | "error";
 
 /**  One local tenant's real state. */
 export type LocalHealth = {
@@ -67,6 +262,21 @@ export type LocalHealth = {
 	/**  None when it could not be checked (container down, no password). */
 	database_present: boolean | null,
 	container: ContainerState | null,
+};
+
+/**  Browser login is waiting: where the browser was sent (shown in case no browser opened). */
+export type LoginUrl = {
+	url: string,
+};
+
+/**
+ *  Something worth telling the user that did not come from a click: provisioning finished or
+ *  failed, a tenant turned unhealthy. Shown as a toast, and as a native notification.
+ */
+export type Notice = {
+	level: Level,
+	title: string,
+	body: string,
 };
 
 /**  Everything the window shows about a project, read at one moment. */
@@ -86,6 +296,22 @@ export type OverviewChanged = {
 	error: UiError | null,
 };
 
+/**  `GET /api/v1/checkout/plans`, a bare array. */
+export type Plan = {
+	id: string,
+	name: string,
+	paddle_price_id: string,
+	memory_mb_default?: number | null,
+	volume_gb?: number | null,
+};
+
+export type PlanInfo = {
+	id?: string | null,
+	name: string,
+	memory_mb?: number | null,
+	volume_gb?: number | null,
+};
+
 /**  A profile as shown to the user; `problem` is set when its file does not load. */
 export type ProfileView = {
 	name: string,
@@ -94,6 +320,33 @@ export type ProfileView = {
 	tenant_id: string | null,
 	active: boolean,
 	problem: string | null,
+};
+
+/**  One step of bringing the container up, for a progress bar or a progress event. */
+export type Progress = { step: "pulling"; layer: string; status: string; current: number | null; total: number | null } | { step: "creating" } | { step: "starting" } | { step: "waiting_for_postgres" } | { step: "ready" };
+
+/**  A cloud provisioning job moved on (a phase arrived, it finished or failed). */
+export type ProvisioningChanged = {
+	job: Job,
+};
+
+/**  A region tenants can be created in: the CLI's constant list, with full names. */
+export type Region = {
+	code: string,
+	name: string,
+};
+
+/**
+ *  One secret of a tenant as the window lists it: what it is, whether the keychain holds it, and
+ *  when it was last set (from the audit log) — never its value.
+ */
+export type SecretInfo = {
+	label: string,
+	present: boolean,
+	/**  RFC 3339, from the audit log's last successful create, rotation or import. */
+	last_set: string | null,
+	/**  What last set it ("rotate credentials", "create cloud tenant …"). */
+	last_action: string | null,
 };
 
 export type Selection = {
@@ -117,6 +370,24 @@ export type SessionView = {
 	expires_at: string | null,
 	state: SessionState,
 	active: boolean,
+};
+
+export type SharedStatus = {
+	state: ContainerState,
+	container: string,
+	image: string,
+	port: number | null,
+	volume: string,
+	/**  Bytes used by the volume, when the engine reports it. */
+	data_size: number | null,
+	endpoint: Endpoint,
+	engine_version: string,
+};
+
+/**  What a sync-token rotation did (the token itself went to the keychain). */
+export type SyncTokenRotated = {
+	tenant_id: string,
+	name: string,
 };
 
 export type TenantDetails = {

@@ -56,7 +56,12 @@ pub fn api_url(project: Option<&Project>) -> String {
 
 /// Whether the project has logged in (from its record; the keychain is not asked).
 pub fn logged_in(project: &Project) -> bool {
-    TenantMarks::load(&project.marks_file()).is_ok_and(|m| m.cloud.is_some())
+    login_record(project).is_some()
+}
+
+/// Who the project logged in as, and where (no network, no keychain).
+pub fn login_record(project: &Project) -> Option<CloudLogin> {
+    TenantMarks::load(&project.marks_file()).ok().and_then(|m| m.cloud)
 }
 
 /// A client logged in as the project's account.
@@ -217,14 +222,14 @@ pub enum CloudProgress {
         event_type: String,
         message: Option<String>,
         /// Since the create began.
-        elapsed_ms: u64,
+        elapsed_ms: u32,
         /// Server send time to arrival here, when the server says when it sent it.
-        latency_ms: Option<i64>,
+        latency_ms: Option<i32>,
     },
     /// The event stream stopped; the status is polled every 2 s instead.
     StreamLost { reason: String },
     /// A polled status.
-    Polled { status: String, message: Option<String>, elapsed_ms: u64 },
+    Polled { status: String, message: Option<String>, elapsed_ms: u32 },
     /// After provisioning: credentials, profile, migrations.
     Finishing { step: String },
 }
@@ -288,22 +293,23 @@ async fn create(project: &Project, request: &CloudCreate, secrets: &dyn SecretSt
 /// Picks up a tenant whose provisioning failed (or whose last steps did not run here): asks the
 /// API to retry when it failed, follows it to the end, and registers it.
 pub async fn retry_provision(project: &Project, id: &str, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(CloudProgress) + Send)) -> Result<CreatedCloudTenant> {
-    let result = async {
-        let client = client(project, secrets)?;
-        let started = Instant::now();
-        let status = client.status(id).await.map_err(|e| not_found(project, id, e))?;
-        if status.status != "ready" {
-            if status.status == "failed" {
-                client.retry_provision(id).await?;
-            }
-            let stream = client.tenant_events(id).await;
-            follow(&client, stream, Some(id.to_owned()), None, started, on_progress).await?;
-        }
-        finish(project, &client, id, secrets, on_progress).await
-    }
-    .await;
+    let result = retry(project, id, secrets, on_progress).await;
     audit::record_in(project, Some(id), "retry provisioning", &result);
     result
+}
+
+async fn retry(project: &Project, id: &str, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(CloudProgress) + Send)) -> Result<CreatedCloudTenant> {
+    let client = client(project, secrets)?;
+    let started = Instant::now();
+    let status = client.status(id).await.map_err(|e| not_found(project, id, e))?;
+    if status.status != "ready" {
+        if status.status == "failed" {
+            client.retry_provision(id).await?;
+        }
+        let stream = client.tenant_events(id).await;
+        follow(&client, stream, Some(id.to_owned()), None, started, on_progress).await?;
+    }
+    finish(project, &client, id, secrets, on_progress).await
 }
 
 /// Follows provisioning to `tenant_ready`: the event stream while it lasts, then polling.
@@ -315,7 +321,7 @@ async fn follow(
     started: Instant,
     on_progress: &mut (dyn FnMut(CloudProgress) + Send),
 ) -> Result<String> {
-    let elapsed = || started.elapsed().as_millis() as u64;
+    let elapsed = || u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
     let mut last_phase = None::<String>;
     let lost = match stream {
         Err(e @ Error::AccessDenied { .. }) => return Err(e),
@@ -332,7 +338,7 @@ async fn follow(
             }
             let Ok(e) = serde_json::from_str::<wire::ProvisioningEvent>(&event.data) else { continue };
             tenant_id = Some(e.tenant_id.clone());
-            let latency_ms = e.sent_at_ms.map(|sent| now_ms() - sent);
+            let latency_ms = e.sent_at_ms.map(|sent| i32::try_from(now_ms() - sent).unwrap_or(i32::MAX));
             on_progress(CloudProgress::Phase { tenant_id: e.tenant_id.clone(), event_type: e.event_type.clone(), message: e.message.clone(), elapsed_ms: elapsed(), latency_ms });
             match e.event_type.as_str() {
                 "tenant_ready" => return Ok(e.tenant_id),
@@ -383,12 +389,7 @@ async fn find_by_name(client: &CloudClient, name: &str) -> Result<String> {
 async fn finish(project: &Project, client: &CloudClient, id: &str, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(CloudProgress) + Send)) -> Result<CreatedCloudTenant> {
     on_progress(CloudProgress::Finishing { step: "Fetching the database credentials".to_owned() });
     // Independent requests, in parallel: the account's view and the status → credentials chain.
-    let credentials = async {
-        let status = client.status(id).await?;
-        let secrets_url = status.secrets_url.ok_or_else(|| Error::CloudApi { status: 200, code: "no_secrets_url".to_owned(), message: "Tenant is ready but secrets URL is missing".to_owned() })?;
-        client.credentials(&secrets_url).await
-    };
-    let (credentials, me) = tokio::join!(credentials, client.me());
+    let (credentials, me) = tokio::join!(credentials(client, id), client.me());
     let (credentials, me) = (credentials?, me?);
     let info = me.tenants.into_iter().find(|t| t.id == id).ok_or_else(|| Error::CloudApi { status: 404, code: "tenant_not_found".to_owned(), message: "New tenant not found after checkout".to_owned() })?;
     let tenant_id = TenantId::parse(id)?;
@@ -415,6 +416,12 @@ async fn finish(project: &Project, client: &CloudClient, id: &str, secrets: &dyn
     let database = Secret::new(url.to_string());
     let migrations = super::migrations::run(project, &database).await;
     Ok(CreatedCloudTenant { created, region: info.region.unwrap_or_default(), hostname: info.hostname, migrations })
+}
+
+async fn credentials(client: &CloudClient, id: &str) -> Result<wire::Credentials> {
+    let status = client.status(id).await?;
+    let secrets_url = status.secrets_url.ok_or_else(|| Error::CloudApi { status: 200, code: "no_secrets_url".to_owned(), message: "Tenant is ready but secrets URL is missing".to_owned() })?;
+    client.credentials(&secrets_url).await
 }
 
 fn now_ms() -> i64 {

@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use serde::Serialize;
-use sqlx::Connection;
 
 use crate::error::{Error, Result};
 use crate::keychain::SecretStore;
@@ -42,10 +41,20 @@ pub async fn run(project: &Project, url: &Secret) -> MigrationReport {
 async fn apply(project: &Project, url: &Secret) -> Result<MigrationReport> {
     let Some(dir) = folder(project) else { return Ok(MigrationReport::default()) };
     let migrator = sqlx::migrate::Migrator::new(dir.as_path()).await.map_err(|e| Error::Database { action: "read the migration files", message: e.to_string() })?;
-    let mut conn = postgres::connect(url).await?;
-    let applied_before: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success").fetch_all(&mut conn).await.unwrap_or_default();
-    migrator.run(&mut conn).await.map_err(|e| Error::Database { action: "apply the migrations", message: e.to_string() })?;
-    let _ = conn.close().await;
+    postgres::verify(url).await?;
+    // A one-connection pool rather than a connection: `Migrator::run` on `&mut PgConnection`
+    // makes the future not `Send` for every lifetime (an sqlx `Acquire` bound), which the
+    // desktop app's background jobs need.
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect(url.expose())
+        .await
+        .map_err(|e| Error::DatabaseConnection { reason: e.to_string() })?;
+    let applied_before: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success").fetch_all(&pool).await.unwrap_or_default();
+    let ran = migrator.run(&pool).await.map_err(|e| Error::Database { action: "apply the migrations", message: e.to_string() });
+    pool.close().await;
+    ran?;
     let mut report = MigrationReport { folder: Some(dir.display().to_string()), ..Default::default() };
     for m in migrator.iter() {
         if applied_before.contains(&m.version) {

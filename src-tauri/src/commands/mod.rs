@@ -16,8 +16,12 @@ use tenantdesk_core::Project;
 use crate::error::UiError;
 use crate::state::AppState;
 
+pub mod cloud;
+pub mod credentials;
+pub mod docker;
+
 /// Runs blocking file work on the blocking pool, with the open project.
-async fn with_project<T: Send + 'static>(
+pub(crate) async fn with_project<T: Send + 'static>(
     state: &AppState,
     work: impl FnOnce(&Project) -> Result<T, UiError> + Send + 'static,
 ) -> Result<T, UiError> {
@@ -27,7 +31,7 @@ async fn with_project<T: Send + 'static>(
         .map_err(|_| UiError::internal("The operation"))?
 }
 
-async fn then_overview(
+pub(crate) async fn then_overview(
     state: &AppState,
     work: impl FnOnce(&Project) -> Result<(), UiError> + Send + 'static,
 ) -> Result<Overview, UiError> {
@@ -161,4 +165,19 @@ pub async fn switch_profile(state: State<'_, AppState>, name: String) -> Result<
 #[specta::specta]
 pub fn tray_available(state: State<'_, AppState>) -> bool {
     state.tray_available()
+}
+
+/// "Try the demo": the cloud emulator in-process and a sample project with a local and a cloud
+/// tenant (see `demo`).
+#[tauri::command]
+#[specta::specta]
+pub async fn start_demo(state: State<'_, AppState>) -> Result<Overview, UiError> {
+    crate::demo::start(&state).await
+}
+
+/// What the health monitor last saw (the tray's dots).
+#[tauri::command]
+#[specta::specta]
+pub fn health(state: State<'_, AppState>) -> crate::health::HealthMap {
+    state.health.lock().map(|h| h.clone()).unwrap_or_default()
 }

@@ -1,0 +1,213 @@
+//! SystemPrompt Cloud from the window: login, regions and plans, creating a cloud tenant as a
+//! background job with live phases, live status, sync-token rotation and cancel.
+
+use std::sync::Arc;
+
+use tauri::State;
+use tenantdesk_core::cloud::{wire::Plan, Region, REGIONS};
+use tenantdesk_core::marks::CloudLogin;
+use tenantdesk_core::name::TenantName;
+use tenantdesk_core::ops::cloud::{self, Account, Cancelled, CloudCreate, CloudStatus, SyncTokenRotated};
+use tenantdesk_core::ops::{self, Overview};
+
+use super::then_overview;
+use crate::error::UiError;
+use crate::events::{Level, Notice};
+use crate::jobs::{Job, JobState, Jobs};
+use crate::shell::Shell;
+use crate::state::AppState;
+
+/// Who the project is logged in as (no network), and the regions with their full names.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+pub struct CloudInfo {
+    pub login: Option<CloudLogin>,
+    pub regions: Vec<Region>,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn cloud_info(state: State<'_, AppState>) -> CloudInfo {
+    CloudInfo { login: state.project().as_ref().and_then(cloud::login_record), regions: REGIONS.to_vec() }
+}
+
+/// Browser login: the API's sign-in page opens in the system browser (its address is also sent
+/// as a `login-url` event, for when no browser opens); the token comes back to a loopback
+/// listener in this process and goes straight to the keychain — it never reaches the window.
+#[tauri::command]
+#[specta::specta]
+pub async fn cloud_login(state: State<'_, AppState>, api_url: Option<String>) -> Result<Account, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    let secrets = state.secrets();
+    let api_url = api_url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+    let shell = state.shell();
+    let account = cloud::browser_login(&project, api_url.as_deref(), "github", secrets.as_ref(), move |url| {
+        shell.login_url(url);
+        if std::env::var_os("TENANTDESK_NO_BROWSER").is_none() {
+            open_in_browser(url);
+        }
+    })
+    .await?;
+    Ok(account)
+}
+
+fn open_in_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") { "open" } else if cfg!(windows) { "explorer" } else { "xdg-open" };
+    let _ = std::process::Command::new(opener).arg(url).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn();
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn cloud_logout(state: State<'_, AppState>) -> Result<Overview, UiError> {
+    let secrets = state.secrets();
+    then_overview(&state, move |p| cloud::logout(p, secrets.as_ref()).map(drop).map_err(Into::into)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn cloud_plans(state: State<'_, AppState>) -> Result<Vec<Plan>, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    Ok(cloud::plans(&project, state.secrets().as_ref()).await?)
+}
+
+/// Merges the account's tenants into tenants.json (local tenants are never dropped).
+#[tauri::command]
+#[specta::specta]
+pub async fn cloud_sync(state: State<'_, AppState>) -> Result<Overview, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    cloud::sync(&project, state.secrets().as_ref()).await?;
+    then_overview(&state, |_| Ok(())).await
+}
+
+/// Starts creating a cloud tenant and returns its job at once; phases follow as
+/// `provisioning-changed` events. On success the new tenant is selected.
+#[tauri::command]
+#[specta::specta]
+pub fn create_cloud_tenant(state: State<'_, AppState>, name: String, region: String, plan: Option<String>) -> Result<Job, UiError> {
+    start_cloud_tenant(&state, name, region, plan)
+}
+
+/// `create_cloud_tenant`, for the demo too.
+pub fn start_cloud_tenant(state: &AppState, name: String, region: String, plan: Option<String>) -> Result<Job, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    let name = TenantName::parse(name.trim())?;
+    if tenantdesk_core::cloud::region(&region).is_none() {
+        return Err(tenantdesk_core::Error::UnknownRegion { code: region }.into());
+    }
+    if !cloud::logged_in(&project) {
+        return Err(tenantdesk_core::Error::NotLoggedIn.into());
+    }
+    let job = state.jobs.start(name.as_str(), &region);
+    let request = CloudCreate { name, region, plan };
+    let secrets = state.secrets();
+    let worker = project.clone();
+    let job_run = JobRun::new(state, project, job.id);
+    tauri::async_runtime::spawn(async move {
+        let mut on_progress = job_run.reporter();
+        let result = cloud::create_cloud_tenant(&worker, &request, secrets.as_ref(), &mut on_progress).await;
+        job_run.finish(result.map(|c| c.created.tenant.id));
+    });
+    Ok(job)
+}
+
+/// Picks up a cloud tenant whose provisioning failed, as a new job.
+#[tauri::command]
+#[specta::specta]
+pub fn retry_provision(state: State<'_, AppState>, id: String, name: String, region: String) -> Result<Job, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    let job = state.jobs.start(&name, &region);
+    let secrets = state.secrets();
+    let worker = project.clone();
+    let job_run = JobRun::new(&state, project, job.id);
+    tauri::async_runtime::spawn(async move {
+        let mut on_progress = job_run.reporter();
+        let result = cloud::retry_provision(&worker, &id, secrets.as_ref(), &mut on_progress).await;
+        job_run.finish(result.map(|c| c.created.tenant.id));
+    });
+    Ok(job)
+}
+
+/// Runs a provisioning job in the background: every step updates the job and is emitted; the
+/// end selects the new tenant and raises a notice either way.
+/// A provisioning job running in the background: every step updates the job and is emitted;
+/// the end selects the new tenant and raises a notice either way.
+struct JobRun {
+    jobs: Arc<Jobs>,
+    shell: Arc<dyn Shell>,
+    project: tenantdesk_core::Project,
+    id: u32,
+}
+
+impl JobRun {
+    fn new(state: &AppState, project: tenantdesk_core::Project, id: u32) -> Self {
+        Self { jobs: state.jobs.clone(), shell: state.shell(), project, id }
+    }
+
+    fn reporter(&self) -> impl FnMut(cloud::CloudProgress) + Send + use<> {
+        let (jobs, shell, id) = (self.jobs.clone(), self.shell.clone(), self.id);
+        move |p| {
+            if let Some(job) = jobs.progress(id, p) {
+                shell.provisioning(job);
+            }
+        }
+    }
+
+    fn finish(self, result: tenantdesk_core::Result<String>) {
+        let (job, notice) = match result {
+            Ok(tenant_id) => {
+                let _ = ops::select_tenant(&self.project, &tenant_id);
+                let job = self.jobs.update(self.id, |j| {
+                    j.state = JobState::Done;
+                    j.tenant_id = Some(tenant_id.clone());
+                });
+                let name = job.as_ref().map(|j| j.name.clone()).unwrap_or_default();
+                (job, Notice { level: Level::Success, title: "Provisioning finished".into(), body: format!("{name} is ready and selected") })
+            }
+            Err(e) => {
+                let failed_tenant = match &e {
+                    tenantdesk_core::Error::ProvisioningFailed { id, .. } => Some(id.clone()),
+                    _ => None,
+                };
+                let error = UiError::from(e);
+                let body = error.message.clone();
+                let job = self.jobs.update(self.id, |j| {
+                    j.state = JobState::Failed;
+                    j.tenant_id = failed_tenant.or(j.tenant_id.take());
+                    j.error = Some(error);
+                });
+                (job, Notice { level: Level::Error, title: "Provisioning failed".into(), body })
+            }
+        };
+        if let Some(job) = job {
+            self.shell.provisioning(job);
+        }
+        self.shell.notify(notice);
+    }
+}
+
+/// Every provisioning job since the app started, so a reopened window resumes showing them.
+#[tauri::command]
+#[specta::specta]
+pub fn provisioning_jobs(state: State<'_, AppState>) -> Vec<Job> {
+    state.jobs.all()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn cloud_status(state: State<'_, AppState>, id: String) -> Result<CloudStatus, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    Ok(cloud::status(&project, &id, state.secrets().as_ref()).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn rotate_sync_token(state: State<'_, AppState>, id: String, confirm_name: Option<String>) -> Result<SyncTokenRotated, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    Ok(cloud::rotate_sync_token(&project, &id, confirm_name.as_deref(), state.secrets().as_ref()).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_subscription(state: State<'_, AppState>, id: String, confirm_name: String) -> Result<Cancelled, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    Ok(cloud::cancel_subscription(&project, &id, Some(&confirm_name), state.secrets().as_ref()).await?)
+}

@@ -1,0 +1,82 @@
+//! Credentials and activity: which secrets a tenant has (never their values), copying its
+//! connection string to the clipboard from Rust (so it never crosses into the window), and the
+//! audit log as a timeline.
+
+use std::time::Duration;
+
+use tauri::State;
+use tenantdesk_core::audit;
+use tenantdesk_core::ops::local;
+use tenantdesk_core::ops::secrets::{self, SecretInfo};
+
+use crate::error::UiError;
+use crate::state::AppState;
+
+/// How long a copied connection string stays on the clipboard.
+pub const CLIPBOARD_SECONDS: u32 = 30;
+
+#[tauri::command]
+#[specta::specta]
+pub async fn tenant_secrets(state: State<'_, AppState>, id: String) -> Result<Vec<SecretInfo>, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    Ok(secrets::tenant_secrets(&project, &id, state.secrets().as_ref()).await?)
+}
+
+/// Puts the tenant's real connection string on the clipboard and clears it after
+/// [`CLIPBOARD_SECONDS`] unless something else was copied since. Returns the seconds.
+#[tauri::command]
+#[specta::specta]
+pub async fn copy_connection_string(state: State<'_, AppState>, id: String) -> Result<u32, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    let url = local::database_url(&project, &id, state.secrets().as_ref())?;
+    let mut clipboard = arboard::Clipboard::new().map_err(clipboard_error)?;
+    clipboard.set_text(url.expose().to_owned()).map_err(clipboard_error)?;
+    // On X11 the clipboard lives as long as its owner: this thread owns it for the period, then
+    // clears it if it still holds the secret.
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(CLIPBOARD_SECONDS.into()));
+        if clipboard.get_text().is_ok_and(|t| t == url.expose()) {
+            let _ = clipboard.clear();
+        }
+    });
+    Ok(CLIPBOARD_SECONDS)
+}
+
+fn clipboard_error(e: arboard::Error) -> UiError {
+    UiError { code: "clipboard".to_owned(), message: format!("The clipboard is not available: {e}"), hint: None, fix: None }
+}
+
+/// One audit entry for the timeline.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+pub struct ActivityEntry {
+    pub seq: u32,
+    pub at: String,
+    pub tenant: Option<String>,
+    pub action: String,
+    pub outcome: String,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn activity(tenant: Option<String>) -> Result<Vec<ActivityEntry>, UiError> {
+    let entries = audit::list(tenant.as_deref().filter(|t| !t.is_empty())).await?;
+    Ok(entries
+        .into_iter()
+        .rev()
+        .map(|e| ActivityEntry { seq: u32::try_from(e.seq).unwrap_or(u32::MAX), at: e.at, tenant: e.tenant, action: e.action, outcome: e.outcome })
+        .collect())
+}
+
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+pub struct ActivityCheck {
+    pub entries: u32,
+    pub intact: bool,
+    pub problems: Vec<String>,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn verify_activity() -> Result<ActivityCheck, UiError> {
+    let v = audit::verify().await?;
+    Ok(ActivityCheck { entries: u32::try_from(v.entries).unwrap_or(u32::MAX), intact: v.intact, problems: v.problems })
+}

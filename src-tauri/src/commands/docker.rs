@@ -1,0 +1,124 @@
+//! The Docker panel: the engine and the shared container (state, health, port, image, volume
+//! size), start / stop / restart / reset with pull progress, the log, and orphans.
+
+use futures_util::StreamExt;
+use tauri::State;
+use tenantdesk_core::name::TenantName;
+use tenantdesk_core::ops::local::{self, DbStatus};
+use tenantdesk_core::ops::Overview;
+use tenantdesk_core::shared_container::{self, SharedConfig};
+use tenantdesk_core::engine;
+
+use super::then_overview;
+use crate::error::UiError;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Copy, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum DockerAction {
+    Start,
+    Stop,
+    Restart,
+    Reset,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn docker_status(state: State<'_, AppState>) -> Result<DbStatus, UiError> {
+    let project = state.project();
+    Ok(local::db_status(project.as_ref(), &SharedConfig::from_env(), state.secrets().as_ref()).await?)
+}
+
+/// Start, stop, restart or reset the shared container. Reset deletes every local tenant's data
+/// in it, so it needs the container's name typed.
+#[tauri::command]
+#[specta::specta]
+pub async fn docker_action(state: State<'_, AppState>, action: DockerAction, confirm_name: Option<String>) -> Result<DbStatus, UiError> {
+    let cfg = SharedConfig::from_env();
+    let secrets = state.secrets();
+    let shell = state.shell();
+    let emitter = shell.clone();
+    let mut progress = move |p| emitter.docker_progress(p);
+    match action {
+        DockerAction::Start => {
+            local::db_up(&cfg, secrets.as_ref(), &mut progress).await?;
+        }
+        DockerAction::Stop => {
+            local::db_down(&cfg).await?;
+        }
+        DockerAction::Restart => {
+            local::db_down(&cfg).await?;
+            local::db_up(&cfg, secrets.as_ref(), &mut progress).await?;
+        }
+        DockerAction::Reset => {
+            if confirm_name.as_deref() != Some(cfg.container.as_str()) {
+                return Err(tenantdesk_core::Error::ConfirmationRequired { name: cfg.container.clone() }.into());
+            }
+            local::db_reset(&cfg, secrets.as_ref(), &mut progress).await?;
+        }
+    }
+    shell.check_health().await;
+    let project = state.project();
+    Ok(local::db_status(project.as_ref(), &cfg, secrets.as_ref()).await?)
+}
+
+/// The last `tail` lines of the shared container's log.
+#[tauri::command]
+#[specta::specta]
+pub async fn docker_logs(tail: u32) -> Result<String, UiError> {
+    let engine = engine::connect(None).await?;
+    let cfg = SharedConfig::from_env();
+    let mut lines = std::pin::pin!(shared_container::logs(&engine, &cfg, false, tail as usize));
+    let mut out = String::new();
+    while let Some(line) = lines.next().await {
+        out.push_str(&line?);
+    }
+    Ok(out)
+}
+
+/// Follows the log (new lines arrive as `docker-log` events) until called with `follow: false`.
+#[tauri::command]
+#[specta::specta]
+pub fn follow_docker_logs(state: State<'_, AppState>, follow: bool) {
+    let shell = state.shell();
+    let mut slot = state.log_follower.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(task) = slot.take() {
+        task.abort();
+    }
+    if !follow {
+        return;
+    }
+    *slot = Some(tauri::async_runtime::spawn(async move {
+        let Ok(engine) = engine::connect(None).await else { return };
+        let cfg = SharedConfig::from_env();
+        let mut lines = std::pin::pin!(shared_container::logs(&engine, &cfg, true, 0));
+        while let Some(Ok(text)) = lines.next().await {
+            if !shell.docker_log(text) {
+                return;
+            }
+        }
+    }));
+}
+
+/// Makes an orphan database a tenant of the open project again.
+#[tauri::command]
+#[specta::specta]
+pub async fn adopt_orphan(state: State<'_, AppState>, database: String, name: String) -> Result<Overview, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    let name = TenantName::parse(name.trim())?;
+    local::adopt_orphan_database(&project, &SharedConfig::from_env(), state.secrets().as_ref(), &database, &name).await?;
+    then_overview(&state, |_| Ok(())).await
+}
+
+/// Drops an orphan database; its name must be typed.
+#[tauri::command]
+#[specta::specta]
+pub async fn drop_orphan(state: State<'_, AppState>, database: String, confirm_name: String) -> Result<DbStatus, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    if confirm_name != database {
+        return Err(tenantdesk_core::Error::ConfirmationRequired { name: database }.into());
+    }
+    let cfg = SharedConfig::from_env();
+    local::drop_orphan_database(&project, &cfg, state.secrets().as_ref(), &database).await?;
+    Ok(local::db_status(Some(&project), &cfg, state.secrets().as_ref()).await?)
+}

@@ -1,0 +1,95 @@
+//! Cloud provisioning runs as a job owned by the app, not by the window: closing and reopening the
+//! window (or reloading it) loses nothing, since the window asks for the jobs and their progress
+//! so far, then follows `provisioning-changed` events.
+
+use std::sync::Mutex;
+
+use serde::Serialize;
+use tenantdesk_core::ops::cloud::CloudProgress;
+
+use crate::error::UiError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    Running,
+    Done,
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct Job {
+    pub id: u32,
+    pub name: String,
+    pub region: String,
+    /// RFC 3339.
+    pub started_at: String,
+    pub progress: Vec<CloudProgress>,
+    pub state: JobState,
+    pub error: Option<UiError>,
+    /// The tenant's id once the API has named it.
+    pub tenant_id: Option<String>,
+}
+
+#[derive(Default)]
+pub struct Jobs {
+    jobs: Mutex<Vec<Job>>,
+}
+
+impl Jobs {
+    pub fn start(&self, name: &str, region: &str) -> Job {
+        let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        let job = Job {
+            id: jobs.len() as u32 + 1,
+            name: name.to_owned(),
+            region: region.to_owned(),
+            started_at: time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            progress: Vec::new(),
+            state: JobState::Running,
+            error: None,
+            tenant_id: None,
+        };
+        jobs.push(job.clone());
+        job
+    }
+
+    /// Applies `change` to job `id` and returns the job as it now is.
+    pub fn update(&self, id: u32, change: impl FnOnce(&mut Job)) -> Option<Job> {
+        let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        let job = jobs.iter_mut().find(|j| j.id == id)?;
+        change(job);
+        Some(job.clone())
+    }
+
+    pub fn progress(&self, id: u32, progress: CloudProgress) -> Option<Job> {
+        self.update(id, |job| {
+            if let CloudProgress::Phase { tenant_id, .. } = &progress {
+                job.tenant_id = Some(tenant_id.clone());
+            }
+            job.progress.push(progress);
+        })
+    }
+
+    pub fn all(&self) -> Vec<Job> {
+        self.jobs.lock().map(|j| j.clone()).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_keeps_every_step_and_learns_its_tenant() {
+        let jobs = Jobs::default();
+        let job = jobs.start("shop", "lhr");
+        jobs.progress(job.id, CloudProgress::Checkout { url: "u".into(), needs_browser: false });
+        let phase = CloudProgress::Phase { tenant_id: "t1".into(), event_type: "tenant_created".into(), message: None, elapsed_ms: 5, latency_ms: None };
+        let now = jobs.progress(job.id, phase).expect("job");
+        assert_eq!((now.progress.len(), now.tenant_id.as_deref()), (2, Some("t1")));
+        let done = jobs.update(job.id, |j| j.state = JobState::Done).expect("job");
+        assert_eq!(done.state, JobState::Done);
+        assert_eq!(jobs.all().len(), 1);
+        assert!(jobs.progress(99, CloudProgress::StreamLost { reason: String::new() }).is_none());
+    }
+}

@@ -1,0 +1,76 @@
+//! What commands and background jobs need from the running app beyond their arguments — emit an
+//! event, notify, re-check health, find the data folder — behind one object-safe trait, so the
+//! commands stay free of the Tauri runtime type (and testable over the mock runtime).
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+
+use tauri::{AppHandle, Manager, Runtime};
+use tauri_specta::Event;
+use tenantdesk_core::shared_container::Progress;
+
+use crate::events::{DockerLog, DockerProgress, LoginUrl, Notice, ProvisioningChanged};
+use crate::jobs::Job;
+
+pub type Task<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+pub trait Shell: Send + Sync {
+    fn provisioning(&self, job: Job);
+    fn login_url(&self, url: &str);
+    fn docker_progress(&self, progress: Progress);
+    /// False once nobody listens any more.
+    fn docker_log(&self, text: String) -> bool;
+    fn notify(&self, notice: Notice);
+    fn check_health(&self) -> Task<'_>;
+    fn data_dir(&self) -> Option<PathBuf>;
+}
+
+impl<R: Runtime> Shell for AppHandle<R> {
+    fn provisioning(&self, job: Job) {
+        let _ = ProvisioningChanged { job }.emit(self);
+    }
+
+    fn login_url(&self, url: &str) {
+        let _ = LoginUrl { url: url.to_owned() }.emit(self);
+    }
+
+    fn docker_progress(&self, progress: Progress) {
+        let _ = DockerProgress { progress }.emit(self);
+    }
+
+    fn docker_log(&self, text: String) -> bool {
+        DockerLog { text }.emit(self).is_ok()
+    }
+
+    fn notify(&self, notice: Notice) {
+        crate::notify(self, notice);
+    }
+
+    fn check_health(&self) -> Task<'_> {
+        Box::pin(crate::check_health(self))
+    }
+
+    fn data_dir(&self) -> Option<PathBuf> {
+        self.path().app_data_dir().ok()
+    }
+}
+
+/// Before the app has set up (and in tests that do not care): everything is dropped.
+pub struct Detached;
+
+impl Shell for Detached {
+    fn provisioning(&self, _: Job) {}
+    fn login_url(&self, _: &str) {}
+    fn docker_progress(&self, _: Progress) {}
+    fn docker_log(&self, _: String) -> bool {
+        false
+    }
+    fn notify(&self, _: Notice) {}
+    fn check_health(&self) -> Task<'_> {
+        Box::pin(async {})
+    }
+    fn data_dir(&self) -> Option<PathBuf> {
+        None
+    }
+}
