@@ -5,7 +5,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
-import type { Overview, TenantView } from "./lib/bindings";
+import type { Job, Overview, TenantView } from "./lib/bindings";
 import { workspace } from "./lib/workspace.svelte";
 
 function tenant(over: Partial<TenantView>): TenantView {
@@ -26,6 +26,8 @@ function overview(tenants: TenantView[]): Overview {
 }
 
 let state: Overview;
+let jobs: Job[];
+let login: { api_url: string; user_email: string; authenticated_at: string } | null;
 let calls: { cmd: string; args: any }[];
 let failOn: { cmd: string; error: unknown } | null = null;
 
@@ -43,6 +45,8 @@ async function mount() {
 beforeEach(() => {
   calls = [];
   failOn = null;
+  jobs = [];
+  login = null;
   state = overview([
     tenant({ selected: true }),
     tenant({ id: "cloud-1", name: "prod", tenant_type: "cloud", region: "lhr", database_url: null, production: true }),
@@ -56,6 +60,20 @@ beforeEach(() => {
         case "recent_projects": return ["/work/project"];
         case "tray_available": return false;
         case "tenant_health": return null;
+        case "provisioning_jobs": return jobs;
+        case "health": return { dots: {}, database: "healthy" };
+        case "cloud_info": return { login, regions: [{ code: "iad", name: "US East (Virginia)" }, { code: "lhr", name: "Europe (London)" }] };
+        case "cloud_plans": return [{ id: "starter", name: "Starter", paddle_price_id: "p1", memory_mb_default: 512, volume_gb: 1 }, { id: "pro", name: "Pro", paddle_price_id: "p2", memory_mb_default: 2048, volume_gb: 10 }];
+        case "cloud_status": return { id: (args as any).id, name: "prod", status: "ready", phase: null, message: "Tenant ready", app_url: null, hostname: null, region: "lhr", subscription_status: "active", plan: null };
+        case "tenant_secrets": return [{ label: "Database password", present: true, last_set: "2026-11-28T10:00:00Z", last_action: "rotate credentials" }];
+        case "copy_connection_string": return 30;
+        case "activity": return [];
+        case "create_cloud_tenant": {
+          const a = args as any;
+          const job: Job = { id: 1, name: a.name, region: a.region, started_at: new Date().toISOString(), progress: [], state: "running", error: null, tenant_id: null };
+          jobs.push(job);
+          return job;
+        }
         case "tenant_details":
           return { tenant: state.tenants.tenants.find((t) => t.id === (args as any).id), profiles: state.profiles, session: null, session_state: "none" };
         case "select_tenant": {
@@ -171,5 +189,73 @@ describe("a large registry", () => {
     expect(screen.getAllByTestId("tenant-row").length).toBe(200);
     await fireEvent.input(screen.getByTestId("tenant-search"), { target: { value: "t-249" } });
     expect(screen.getAllByTestId("tenant-row").map((r) => r.querySelector(".name")?.textContent)).toEqual(["t-249"]);
+  });
+});
+
+describe("cloud, credentials, health and notices", () => {
+  it("asks to log in before a cloud tenant, then offers regions by full name and plans", async () => {
+    await mount();
+    await fireEvent.click(screen.getByTestId("new-tenant"));
+    await fireEvent.click(screen.getByTestId("kind-cloud"));
+    expect(screen.getByTestId("cloud-login-needed")).toBeTruthy();
+    expect((screen.getByTestId("new-tenant-create") as HTMLButtonElement).disabled).toBe(true);
+    cleanup();
+    login = { api_url: "http://127.0.0.1:9", user_email: "ada@example.com", authenticated_at: "2026-11-28T10:00:00Z" };
+    await mount();
+    await fireEvent.click(screen.getByTestId("new-tenant"));
+    await fireEvent.click(screen.getByTestId("kind-cloud"));
+    await waitFor(() => expect(screen.getByTestId("new-tenant-plan")).toBeTruthy());
+    const region = screen.getByTestId("new-tenant-region") as HTMLSelectElement;
+    expect([...region.options].map((o) => o.text)).toEqual(["US East (Virginia) — iad", "Europe (London) — lhr"]);
+    await fireEvent.input(screen.getByTestId("new-tenant-name"), { target: { value: "shop" } });
+    await fireEvent.change(region, { target: { value: "lhr" } });
+    await fireEvent.submit(screen.getByTestId("new-tenant-dialog"));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "create_cloud_tenant")).toBe(true));
+    expect(calls.find((c) => c.cmd === "create_cloud_tenant")?.args).toMatchObject({ name: "shop", region: "lhr", plan: "starter" });
+    await waitFor(() => expect(screen.getByTestId("job")).toBeTruthy());
+  });
+
+  it("shows each provisioning phase as it arrives, and a job already running when the window opens", async () => {
+    jobs = [{ id: 7, name: "shop", region: "lhr", started_at: new Date().toISOString(), state: "running", error: null, tenant_id: "t1",
+      progress: [{ kind: "phase", tenant_id: "t1", event_type: "subscription_created", message: "Subscription active", elapsed_ms: 120, latency_ms: 2 }] }];
+    await mount();
+    expect(screen.getAllByTestId("job-phase").map((p) => p.dataset.phase)).toEqual(["subscription_created"]);
+    const next: Job = { ...jobs[0], progress: [...jobs[0].progress, { kind: "phase", tenant_id: "t1", event_type: "database_created", message: "PostgreSQL database created", elapsed_ms: 900, latency_ms: 3 }] };
+    await emit("provisioning-changed", { job: next });
+    await waitFor(() => expect(screen.getAllByTestId("job-phase").map((p) => p.dataset.phase)).toEqual(["subscription_created", "database_created"]));
+    expect(screen.getByTestId("provisioning").textContent).toContain("0.9 s");
+    await emit("provisioning-changed", { job: { ...next, state: "failed", error: { code: "provisioning_failed", message: "Provisioning failed at vm_provisioned: boom", hint: "retry-provision", fix: null } } });
+    await waitFor(() => expect(screen.getByTestId("job-error").textContent).toContain("vm_provisioned"));
+    expect(screen.getByTestId("job-retry")).toBeTruthy();
+  });
+
+  it("lists secrets without values and copies the connection string only after confirming", async () => {
+    await mount();
+    await waitFor(() => expect(screen.getAllByTestId("secret-row").length).toBe(1));
+    expect(screen.getByTestId("credentials").textContent).toContain("Database password");
+    await fireEvent.click(screen.getByTestId("copy-connection"));
+    expect(calls.some((c) => c.cmd === "copy_connection_string")).toBe(false);
+    await fireEvent.click(screen.getByTestId("copy-confirm-action"));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "copy_connection_string")).toBe(true));
+    await waitFor(() => expect(screen.getByTestId("toast").textContent).toContain("cleared in 30 s"));
+  });
+
+  it("turns a tenant's dot red on a health change and shows notices as toasts", async () => {
+    await mount();
+    await emit("health-changed", { health: { dots: { local_1: "unhealthy" }, database: "stopped" } });
+    await waitFor(() => expect(screen.getByTestId("health-dot").dataset.health).toBe("unhealthy"));
+    await emit("notice", { level: "warning", title: "Tenant unhealthy", body: "my-project: its database is not reachable" });
+    await waitFor(() => expect(screen.getByTestId("toast").textContent).toContain("Tenant unhealthy"));
+  });
+
+  it("needs a cloud tenant's name typed to delete it", async () => {
+    await mount();
+    await fireEvent.click(screen.getAllByTestId("tenant-row")[1]);
+    await fireEvent.click(screen.getByTestId("delete-tenant"));
+    const confirm = screen.getByTestId("confirm-action") as HTMLButtonElement;
+    expect(screen.getByTestId("confirm-dialog").textContent).toContain("cancels its SystemPrompt Cloud subscription");
+    expect(confirm.disabled).toBe(true);
+    await fireEvent.input(screen.getByTestId("confirm-name"), { target: { value: "prod" } });
+    expect(confirm.disabled).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 // The window's state. It is pushed by the backend (the `overview-changed` event, and the fresh
 // overview every command returns), never polled.
-import { commands, events, type Overview, type TenantDetails, type UiError } from "./bindings";
+import { commands, events, type CloudInfo, type HealthMap, type Job, type Overview, type TenantDetails, type UiError } from "./bindings";
 
 type Result<T> = { status: "ok"; data: T } | { status: "error"; error: UiError };
 
@@ -15,6 +15,12 @@ export class Workspace {
   notice = $state<string | null>(null);
   searchRequests = $state(0);
   started = $state(false);
+  jobs = $state<Job[]>([]);
+  health = $state<HealthMap>({ dots: {}, database: null });
+  cloud = $state<CloudInfo | null>(null);
+  loginUrl = $state<string | null>(null);
+  /** Set to make the window switch view ("tenants", "docker", "activity"). */
+  view = $state<"tenants" | "docker" | "activity">("tenants");
 
   get tenants() {
     return this.overview?.tenants.tenants ?? [];
@@ -34,6 +40,13 @@ export class Workspace {
       this.error = e.payload.error ?? null;
     });
     await events.focusSearch.listen(() => this.searchRequests++);
+    await events.provisioningChanged.listen((e) => this.track(e.payload.job));
+    await events.healthChanged.listen((e) => (this.health = e.payload.health));
+    await events.loginUrl.listen((e) => (this.loginUrl = e.payload.url));
+    await events.notice.listen((e) => (this.notice = `${e.payload.title}: ${e.payload.body}`));
+    const [jobs, health] = await Promise.all([commands.provisioningJobs(), commands.health()]);
+    this.jobs = jobs ?? [];
+    this.health = health ?? { dots: {}, database: null };
     const [overview, recent, tray] = await Promise.all([
       commands.overview(),
       commands.recentProjects(),
@@ -49,6 +62,19 @@ export class Workspace {
   apply(overview: Overview) {
     this.overview = overview;
     void this.loadDetails();
+    void this.loadCloud();
+  }
+
+  async loadCloud() {
+    this.cloud = await commands.cloudInfo();
+  }
+
+  /** A provisioning job moved on: keep its latest state (jobs outlive the window). */
+  track(job: Job) {
+    const i = this.jobs.findIndex((j) => j.id === job.id);
+    if (i >= 0) this.jobs[i] = job;
+    else this.jobs.push(job);
+    if (job.state === "done" && job.tenant_id) this.focusedId = job.tenant_id;
   }
 
   async loadDetails() {
