@@ -11,7 +11,7 @@ as_root() {
 PACKAGES=(
   build-essential pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev libdbus-1-dev
   xvfb xauth dbus dbus-x11 webkit2gtk-driver gnome-keyring libsecret-tools
-  docker.io docker-registry
+  docker.io docker-registry postgresql-client
 )
 
 ensure_packages() {

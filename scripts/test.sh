@@ -21,5 +21,5 @@ start_registry
 export CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
 with_keychain cargo test --workspace --locked
 (cd ui && npx vitest run)
-cargo build --locked -p tenantdesk-app
+cargo build --locked -p tenantdesk-app -p tenantdesk-cloud-emulator
 bash tests/e2e/run.sh

@@ -12,6 +12,8 @@ import { Session, waitForDriver } from "./webdriver.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const app = process.env.TENANTDESK_APP ?? path.join(repo, "target/debug/tenantdesk-app");
+const emulatorBin = path.join(repo, "target/debug/tenantdesk-cloud-emulator");
+const withDocker = Boolean(process.env.TENANTDESK_POSTGRES_IMAGE);
 const artifacts = path.join(repo, "tests/artifacts");
 const fixtures = path.join(repo, "tests/fixtures");
 
@@ -39,6 +41,47 @@ let driver;
 let session;
 let project;
 let config;
+let emulator;
+let emulatorUrl = "http://127.0.0.1:9";
+let emulatorData;
+// The emulator's own PostgreSQL container (it runs one when given no server).
+const emulatorContainer = "tenantdesk-cloud-emulator-postgres";
+
+/** Starts the cloud emulator binary and waits for the URL it prints. */
+async function startEmulator() {
+  emulatorData = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-emulator-"));
+  emulator = spawn(emulatorBin, ["--port", "0", "--data", emulatorData, "--phase-delay-ms", "150"], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the emulator did not start: ${out}`)), 120_000);
+    emulator.stdout.on("data", (chunk) => {
+      out += chunk;
+      const url = out.match(/listening on (\S+)/)?.[1];
+      if (url && /API token: /.test(out)) {
+        clearTimeout(timer);
+        emulatorUrl = url;
+        resolve();
+      }
+    });
+    emulator.on("exit", (code) => reject(new Error(`the emulator exited (${code}): ${out}`)));
+  });
+}
+
+/** Records every IPC answer and event the window receives, for the leak check. */
+const RECORD_IPC = `
+  const t = window.__TAURI_INTERNALS__;
+  if (window.__ipcLog) return;
+  const log = (window.__ipcLog = []);
+  const invoke = t.invoke.bind(t);
+  t.invoke = async (cmd, args, options) => {
+    try { const r = await invoke(cmd, args, options); log.push(JSON.stringify({ cmd, r })); return r; }
+    catch (e) { log.push(JSON.stringify({ cmd, e })); throw e; }
+  };
+  for (const event of ["overview-changed", "provisioning-changed", "login-url", "health-changed", "docker-progress", "docker-log", "notice"]) {
+    const handler = t.transformCallback((payload) => log.push(JSON.stringify(payload)));
+    invoke("plugin:event|listen", { event, target: { kind: "Any" }, handler });
+  }
+`;
 // A shared container of this run's own, removed afterwards.
 const container = `td-e2e-${process.pid}`;
 
@@ -50,18 +93,23 @@ before(async () => {
   const port = await freePort();
   const native = await freePort();
   const pgPort = await freePort();
+  if (withDocker) await startEmulator();
   driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(native)], {
     env: {
       ...process.env,
       TENANTDESK_CONFIG_DIR: config,
       TENANTDESK_SHARED_CONTAINER: container,
       TENANTDESK_POSTGRES_PORT: String(pgPort),
+      TENANTDESK_CLOUD_URL: emulatorUrl,
+      TENANTDESK_NO_BROWSER: "1",
     },
     stdio: ["ignore", "inherit", "inherit"],
   });
   const base = `http://127.0.0.1:${port}`;
   await waitForDriver(base);
   session = await Session.start(base, app, [project]);
+  await session.waitFor('[data-testid="tenant-row"]', { timeout: 20_000 });
+  await session.execute(RECORD_IPC);
 });
 
 after(async () => {
@@ -70,6 +118,10 @@ after(async () => {
   driver?.kill("SIGTERM");
   spawnSync("docker", ["rm", "-f", "-v", container]);
   spawnSync("docker", ["volume", "rm", "-f", `${container}-data`]);
+  emulator?.kill("SIGTERM");
+  spawnSync("docker", ["rm", "-f", "-v", emulatorContainer]);
+  spawnSync("docker", ["volume", "rm", "-f", `${emulatorContainer}-data`]);
+  if (emulatorData) fs.rmSync(emulatorData, { recursive: true, force: true });
   fs.rmSync(project, { recursive: true, force: true });
   fs.rmSync(config, { recursive: true, force: true });
 });
@@ -77,6 +129,25 @@ after(async () => {
 async function shot(name) {
   await new Promise((r) => setTimeout(r, 500));
   fs.writeFileSync(path.join(artifacts, `${name}.png`), await session.screenshot());
+}
+
+/** Every Tenantdesk entry in the keychain: account → secret. (`search` prints secrets and
+ * attributes on different streams, so each account found is looked up on its own.) */
+function keychain() {
+  const found = spawnSync("secret-tool", ["search", "--all", "--unlock", "service", "tenantdesk"]);
+  const accounts = [...`${found.stdout}${found.stderr}`.matchAll(/^attribute\.username = (.+)$/gm)].map((m) => m[1]);
+  const entries = {};
+  for (const account of accounts) {
+    entries[account] = spawnSync("secret-tool", ["lookup", "service", "tenantdesk", "username", account]).stdout.toString().trim();
+  }
+  return entries;
+}
+
+/** Whether `password` lets the role of masked `url` into its database (psql, from this host). */
+function connects(url, password) {
+  const real = url.replace(":***@", `:${password}@`);
+  const r = spawnSync("psql", [real, "-tAc", "SELECT 1"], { env: { ...process.env, PGCONNECT_TIMEOUT: "5" } });
+  return r.status === 0 && r.stdout.toString().trim() === "1";
 }
 
 const sessionsFile = () => JSON.parse(fs.readFileSync(path.join(project, ".systemprompt/sessions/index.json"), "utf8"));
@@ -146,6 +217,10 @@ test("creates a local tenant in Docker by clicking, then rotates its credentials
   const role = spawnSync("docker", ["exec", container, "psql", "-U", "tenantdesk", "-d", "postgres", "-tAc", `SELECT rolpassword FROM pg_authid WHERE rolname = '${db}'`]);
   const before = role.stdout.toString().trim();
   assert.ok(before.startsWith("SCRAM-SHA-256"), before);
+  const passwordOf = () => Object.entries(keychain()).find(([account]) => account.includes(`${tenant.id}:database-password`))?.[1];
+  const oldPassword = passwordOf();
+  assert.ok(oldPassword, "the tenant's password is not in the keychain");
+  assert.ok(connects(tenant.database_url, oldPassword), "the keychain's password does not connect");
 
   await session.click(await session.find(`[data-tenant-id="${tenant.id}"]`));
   await session.waitFor('[data-testid="live-state"]', { text: "present", timeout: 20_000 });
@@ -157,15 +232,125 @@ test("creates a local tenant in Docker by clicking, then rotates its credentials
   await session.waitFor('[data-testid="toast"]', { text: "Rotated", timeout: 20_000 });
   const after = spawnSync("docker", ["exec", container, "psql", "-U", "tenantdesk", "-d", "postgres", "-tAc", `SELECT rolpassword FROM pg_authid WHERE rolname = '${db}'`]).stdout.toString().trim();
   assert.notEqual(after, before, "the role's password did not change");
+  const newPassword = passwordOf();
+  assert.notEqual(newPassword, oldPassword);
+  assert.ok(connects(tenant.database_url, newPassword), "the new password does not connect");
+  assert.ok(!connects(tenant.database_url, oldPassword), "the old password still connects");
+  await shot("credentials-after-rotation");
+
+  await session.click(await session.find('[data-testid="copy-connection"]'));
+  await session.waitFor('[data-testid="copy-confirm"]');
+  await shot("copy-connection-dialog");
+  await session.click(await session.find('[data-testid="copy-confirm-action"]'));
+  await session.waitFor('[data-testid="toast"]', { text: "clipboard", timeout: 10_000 });
 });
 
-test("the window never holds a secret", async () => {
-  const html = await session.source();
+test("stopping the container turns the local tenant unhealthy in the list", { skip: !withDocker && "needs Docker" }, async () => {
+  const id = JSON.parse(fs.readFileSync(path.join(project, ".systemprompt/tenants.json"), "utf8")).tenants.find((t) => t.name === "clicked").id;
+  await session.waitFor(`[data-tenant-id="${id}"] [data-health="healthy"]`, { timeout: 20_000 });
+  await session.click(await session.find('[data-testid="view-docker"]'));
+  await session.waitFor('[data-testid="docker-state"]', { text: "healthy", timeout: 20_000 });
+  await session.waitFor('[data-testid="docker-engine"]', { text: "Docker" });
+  await shot("docker-panel");
+  await session.click(await session.find('[data-testid="docker-stop"]'));
+  await session.waitFor('[data-testid="docker-state"]', { text: "stopped", timeout: 30_000 });
+  await session.click(await session.find('[data-testid="view-tenants"]'));
+  await session.waitFor(`[data-tenant-id="${id}"] [data-health="unhealthy"]`, { timeout: 20_000 });
+  await session.waitFor('[data-testid="toast"]', { text: "unhealthy", timeout: 10_000 });
+  await shot("tenant-unhealthy");
+  await session.click(await session.find('[data-testid="view-docker"]'));
+  const [start] = await session.waitFor('[data-testid="docker-start"]', { timeout: 20_000 });
+  await session.click(start);
+  await session.waitFor('[data-testid="docker-state"]', { text: "healthy", timeout: 60_000 });
+  await session.click(await session.find('[data-testid="view-tenants"]'));
+});
+
+/** Plays the browser of a login: the consent page, then "Allow" (which redirects to the app). */
+async function allowLogin(authorize) {
+  const page = await (await fetch(authorize)).text();
+  assert.match(page, /Sign in to SystemPrompt Cloud/);
+  const redirect = new URL(authorize).searchParams.get("redirect_uri");
+  const res = await fetch(new URL("/oauth/consent", authorize), {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ redirect_uri: redirect, email: "e2e@example.com", decision: "allow" }),
+  });
+  assert.ok(res.ok, `the callback answered ${res.status}`);
+}
+
+/** Secrets seen during the run that are gone from the keychain by the end (a deleted tenant's). */
+const retired = [];
+
+const PHASES = ["subscription_created", "tenant_created", "database_created", "secrets_stored", "vm_provisioning_started",
+  "vm_provisioning_progress", "vm_provisioning_progress", "vm_provisioning_progress", "vm_provisioned", "secrets_configured",
+  "infrastructure_ready", "tenant_ready"];
+
+test("logs in to the cloud emulator, creates a cloud tenant in lhr phase by phase, and deletes it by typing its name", { skip: !withDocker && "needs Docker" }, async () => {
+  await session.click(await session.find('[data-testid="new-tenant"]'));
+  await session.click(await session.find('[data-testid="kind-cloud"]'));
+  await session.click(await session.find('[data-testid="cloud-login"]'));
+  const [link] = await session.waitFor('[data-testid="login-url"]', { timeout: 10_000 });
+  await allowLogin(await session.text(link));
+  await session.waitFor('[data-testid="new-tenant-region"]', { timeout: 15_000 });
+  await session.waitFor('[data-testid="cloud-account"]', { text: "e2e@example.com" });
+  const regions = await session.textsOf('[data-testid="new-tenant-region"] option');
+  assert.ok(regions.includes("Europe (London) — lhr"), regions.join(", "));
+  await session.type(await session.find('[data-testid="new-tenant-name"]'), "e2e-cloud");
+  await session.click(await session.find('[data-testid="new-tenant-region"] option[value="lhr"]'));
+  await shot("new-cloud-tenant-dialog");
+  await session.click(await session.find('[data-testid="new-tenant-create"]'));
+  await session.waitFor('[data-testid="job"]');
+  await shot("provisioning-in-progress");
+  await session.waitFor('[data-testid="job"][data-state="done"]', { timeout: 90_000 });
+  const phases = [];
+  for (const el of await session.findAll('[data-testid="job-phase"]')) {
+    const p = await session.attribute(el, "data-phase");
+    if (PHASES.includes(p)) phases.push(p);
+  }
+  assert.deepEqual(phases, PHASES);
+  await shot("provisioning-done");
+
+  const registry = JSON.parse(fs.readFileSync(path.join(project, ".systemprompt/tenants.json"), "utf8"));
+  const tenant = registry.tenants.find((t) => t.name === "e2e-cloud");
+  assert.equal(tenant.tenant_type, "cloud");
+  assert.equal(tenant.region, "lhr");
+  assert.ok(fs.existsSync(path.join(project, ".systemprompt/profiles/e2e-cloud/profile.yaml")), "the tenant's profile");
+  await session.waitFor('[data-testid="banner-tenant"]', { text: "e2e-cloud", timeout: 10_000 });
+  await session.waitFor('[data-testid="cloud-status"]', { text: "ready", timeout: 10_000 });
+  await shot("cloud-tenant");
+
+  retired.push(...Object.entries(keychain()).filter(([account]) => account.includes(tenant.id)).map(([, secret]) => secret));
+  assert.ok(retired.length >= 1, "the cloud tenant's password is not in the keychain");
+  await session.click(await session.find('[data-testid="delete-tenant"]'));
+  await session.waitFor('[data-testid="confirm-name"]');
+  await shot("delete-cloud-tenant-dialog");
+  const confirm = await session.find('[data-testid="confirm-action"]');
+  assert.equal(await session.attribute(confirm, "disabled"), "true");
+  await session.type(await session.find('[data-testid="confirm-name"]'), "e2e-cloud");
+  await session.click(confirm);
+  await session.waitFor(`[data-tenant-id="${tenant.id}"]`, { count: 0, timeout: 20_000 });
+  const state = await (await fetch(`${emulatorUrl}/__emulator/tenants/${tenant.id}`)).json();
+  assert.equal(state.status, "deleted");
+});
+
+test("the activity timeline lists what was done and its hash chain verifies", async () => {
+  await session.click(await session.find('[data-testid="view-activity"]'));
+  await session.waitFor('[data-testid="activity-entry"]', { timeout: 10_000 });
+  await session.click(await session.find('[data-testid="activity-verify"]'));
+  await session.waitFor('[data-testid="activity-check"]', { text: "Intact" });
+  await shot("activity");
+  await session.click(await session.find('[data-testid="view-tenants"]'));
+});
+
+test("the window never holds a secret, in its DOM or in the IPC traffic", async () => {
+  const html = (await session.source()) + (await session.execute("return (window.__ipcLog || []).join('\\n')"));
+  const recorded = await session.execute("return (window.__ipcLog || []).length");
+  assert.ok(recorded > 10, `the IPC log recorded only ${recorded} messages`);
   // Every secret Tenantdesk keeps in the keychain (the tenant's and the superuser's passwords).
   const stored = spawnSync("secret-tool", ["search", "--all", "--unlock", "service", "tenantdesk"]);
   const kept = [...`${stored.stdout}${stored.stderr}`.matchAll(/^secret = (.+)$/gm)].map((m) => m[1]);
   if (process.env.TENANTDESK_POSTGRES_IMAGE) assert.ok(kept.length >= 2, `expected keychain entries, found ${kept.length}`);
-  for (const secret of ["localdev", "SECRET", "session-token", ...kept]) {
+  for (const secret of ["localdev", "SECRET", "session-token", ...kept, ...Object.values(keychain()), ...retired]) {
     assert.ok(!html.includes(secret), `a secret reached the DOM`);
   }
 });

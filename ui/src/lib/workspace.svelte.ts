@@ -12,7 +12,9 @@ export class Workspace {
   recent = $state<string[]>([]);
   trayAvailable = $state(true);
   busy = $state(false);
-  notice = $state<string | null>(null);
+  /** Toasts on screen, newest last; each goes after a few seconds. */
+  toasts = $state<{ id: number; text: string }[]>([]);
+  #toastId = 0;
   searchRequests = $state(0);
   started = $state(false);
   jobs = $state<Job[]>([]);
@@ -21,6 +23,21 @@ export class Workspace {
   loginUrl = $state<string | null>(null);
   /** Set to make the window switch view ("tenants", "docker", "activity"). */
   view = $state<"tenants" | "docker" | "activity">("tenants");
+
+  /** The latest toast; setting it adds one (null clears them all). */
+  get notice(): string | null {
+    return this.toasts.at(-1)?.text ?? null;
+  }
+
+  set notice(text: string | null) {
+    if (text === null) {
+      this.toasts = [];
+      return;
+    }
+    const id = ++this.#toastId;
+    this.toasts.push({ id, text });
+    setTimeout(() => (this.toasts = this.toasts.filter((t) => t.id !== id)), 6000);
+  }
 
   get tenants() {
     return this.overview?.tenants.tenants ?? [];
