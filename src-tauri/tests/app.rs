@@ -166,6 +166,35 @@ fn no_secret_crosses_ipc() {
 }
 
 #[test]
+fn cloud_commands_say_to_log_in_and_credentials_are_listed_without_values() {
+    let dir = seed_project();
+    let mut h = Harness::new(Some(dir.path()));
+    let info = h.ok("cloud_info", json!({}));
+    assert_eq!(info["login"], Value::Null);
+    assert_eq!(info["regions"][1], json!({ "code": "lhr", "name": "Europe (London)" }));
+    let e = h.err("create_cloud_tenant", json!({ "name": "shop", "region": "lhr", "plan": null }));
+    assert_eq!((e["code"].as_str(), e["fix"].as_str()), (Some("not_logged_in"), Some("log-in")), "{e}");
+    let e = h.err("create_cloud_tenant", json!({ "name": "shop", "region": "mars", "plan": null }));
+    assert_eq!(e["code"], "unknown_region");
+    assert!(e["hint"].as_str().is_some_and(|h| h.contains("lhr (Europe (London))")), "{e}");
+    let e = h.err("cloud_status", json!({ "id": "999bc654-9a64-49bc-98be-db976fc84e76" }));
+    assert_eq!(e["code"], "not_logged_in");
+    assert_eq!(h.ok("provisioning_jobs", json!({})), json!([]));
+
+    // A tenant with a password in the (in-memory) keychain: listed as stored, value never sent.
+    let url = "postgres://app:hunter2-SECRET@127.0.0.1:1/app";
+    let created = h.call("create_local_tenant", json!({ "name": "keyed", "databaseUrl": url }));
+    assert!(created.is_err(), "nothing listens on port 1");
+    let secrets = h.ok("tenant_secrets", json!({ "id": "local_19bff27604c" }));
+    assert_eq!(secrets[0]["label"], "Database password");
+    assert_eq!(secrets[0]["present"], false);
+    let e = h.err("cancel_subscription", json!({ "id": "local_19bff27604c", "confirmName": "my-project" }));
+    assert_eq!(e["code"], "wrong_tenant_type", "{e}");
+    let all = h.transcript.join("\n");
+    assert!(!all.contains("hunter2"), "a secret crossed IPC:\n{all}");
+}
+
+#[test]
 fn window_title_names_the_selected_tenant() {
     let dir = seed_project();
     let project = Project::open(dir.path()).expect("project");

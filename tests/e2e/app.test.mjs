@@ -4,11 +4,10 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Session, waitForDriver } from "./webdriver.mjs";
+import { freePort, launch } from "./webdriver.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const app = process.env.TENANTDESK_APP ?? path.join(repo, "target/debug/tenantdesk-app");
@@ -16,15 +15,6 @@ const emulatorBin = path.join(repo, "target/debug/tenantdesk-cloud-emulator");
 const withDocker = Boolean(process.env.TENANTDESK_POSTGRES_IMAGE);
 const artifacts = path.join(repo, "tests/artifacts");
 const fixtures = path.join(repo, "tests/fixtures");
-
-function freePort() {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function seedProject() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-e2e-"));
@@ -90,24 +80,15 @@ before(async () => {
   fs.mkdirSync(artifacts, { recursive: true });
   project = seedProject();
   config = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-config-"));
-  const port = await freePort();
-  const native = await freePort();
   const pgPort = await freePort();
   if (withDocker) await startEmulator();
-  driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(native)], {
-    env: {
-      ...process.env,
-      TENANTDESK_CONFIG_DIR: config,
-      TENANTDESK_SHARED_CONTAINER: container,
-      TENANTDESK_POSTGRES_PORT: String(pgPort),
-      TENANTDESK_CLOUD_URL: emulatorUrl,
-      TENANTDESK_NO_BROWSER: "1",
-    },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  await waitForDriver(base);
-  session = await Session.start(base, app, [project]);
+  ({ driver, session } = await launch(app, [project], {
+    TENANTDESK_CONFIG_DIR: config,
+    TENANTDESK_SHARED_CONTAINER: container,
+    TENANTDESK_POSTGRES_PORT: String(pgPort),
+    TENANTDESK_CLOUD_URL: emulatorUrl,
+    TENANTDESK_NO_BROWSER: "1",
+  }));
   await session.waitFor('[data-testid="tenant-row"]', { timeout: 20_000 });
   await session.execute(RECORD_IPC);
 });
@@ -116,6 +97,8 @@ after(async () => {
   await session?.end();
   // tauri-driver does not promptly stop its WebKitWebDriver child; stop the whole group.
   driver?.kill("SIGTERM");
+  // Nor does it always stop the app; a second app would then only focus this one (single instance).
+  spawnSync("pkill", ["-f", app]);
   spawnSync("docker", ["rm", "-f", "-v", container]);
   spawnSync("docker", ["volume", "rm", "-f", `${container}-data`]);
   emulator?.kill("SIGTERM");

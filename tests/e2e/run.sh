@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
-exec xvfb-run -a -s "-screen 0 1280x800x24" bash -c 'source scripts/lib.sh; with_keychain node --test tests/e2e/' 
+exec xvfb-run -a -s "-screen 0 1280x800x24" bash -c 'source scripts/lib.sh; with_keychain node --test --test-concurrency=1 tests/e2e/' 

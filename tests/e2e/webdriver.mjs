@@ -105,3 +105,28 @@ export async function waitForDriver(base, timeout = 20_000) {
   }
   throw new Error(`tauri-driver did not answer on ${base}`);
 }
+
+/** Starts tauri-driver on free ports with `env` and a session of `application` with `args`. */
+export async function launch(application, args, env) {
+  const { spawn } = await import("node:child_process");
+  const port = await freePort();
+  const native = await freePort();
+  const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(native)], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitForDriver(base);
+  const session = await Session.start(base, application, args);
+  return { driver, session };
+}
+
+export async function freePort() {
+  const net = await import("node:net");
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}

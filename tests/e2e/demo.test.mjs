@@ -1,0 +1,59 @@
+// "Try the demo" from the first-run screen: the real app with no project, a real Docker engine
+// and keychain; the app runs the cloud emulator itself and makes a local and a cloud tenant.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort, launch } from "./webdriver.mjs";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const app = process.env.TENANTDESK_APP ?? path.join(repo, "target/debug/tenantdesk-app");
+const artifacts = path.join(repo, "tests/artifacts");
+const container = `td-demo-${process.pid}`;
+const skip = !process.env.TENANTDESK_POSTGRES_IMAGE && "needs TENANTDESK_POSTGRES_IMAGE (scripts/test.sh sets it)";
+let driver;
+let session;
+let config;
+let demo;
+
+before(async () => {
+  if (skip) return;
+  config = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-config-"));
+  demo = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-demo-"));
+  const env = {
+    TENANTDESK_CONFIG_DIR: config,
+    TENANTDESK_DEMO_DIR: demo,
+    TENANTDESK_SHARED_CONTAINER: container,
+    TENANTDESK_POSTGRES_PORT: String(await freePort()),
+    TENANTDESK_NO_BROWSER: "1",
+    TENANTDESK_CLOUD_URL: "",
+  };
+  ({ driver, session } = await launch(app, [], env));
+});
+
+after(async () => {
+  await session?.end();
+  driver?.kill("SIGTERM");
+  // Nor does it always stop the app; a second app would then only focus this one (single instance).
+  spawnSync("pkill", ["-f", app]);
+  spawnSync("docker", ["rm", "-f", "-v", container]);
+  spawnSync("docker", ["volume", "rm", "-f", `${container}-data`]);
+  for (const dir of [config, demo]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("Try the demo shows a local and a cloud tenant without an account", { skip }, async () => {
+  const [button] = await session.waitFor('[data-testid="try-demo"]', { timeout: 20_000 });
+  await session.click(button);
+  await session.waitFor('[data-testid="tenant-row"] .name', { text: "demo-local", timeout: 120_000 });
+  await session.waitFor('[data-testid="job"][data-state="done"]', { timeout: 90_000 });
+  await session.waitFor('[data-testid="tenant-row"] .name', { text: "demo-cloud", timeout: 10_000 });
+  await session.waitFor('[data-testid="account"]', { text: "demo@tenantdesk.local" });
+  await session.waitFor('[data-testid="cloud-status"]', { text: "ready", timeout: 15_000 });
+  const registry = JSON.parse(fs.readFileSync(path.join(demo, "project/.systemprompt/tenants.json"), "utf8"));
+  assert.deepEqual(registry.tenants.map((t) => [t.name, t.tenant_type]).sort(), [["demo-cloud", "cloud"], ["demo-local", "local"]]);
+  await new Promise((r) => setTimeout(r, 500));
+  fs.writeFileSync(path.join(artifacts, "demo.png"), await session.screenshot());
+});
