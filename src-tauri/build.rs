@@ -33,6 +33,7 @@ fn main() {
         "docker_status",
         "docker_action",
         "docker_logs",
+        "port_check",
         "follow_docker_logs",
         "adopt_orphan",
         "drop_orphan",

@@ -59,6 +59,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::docker::docker_status,
             commands::docker::docker_action,
             commands::docker::docker_logs,
+            commands::docker::port_check,
             commands::docker::follow_docker_logs,
             commands::docker::adopt_orphan,
             commands::docker::drop_orphan,

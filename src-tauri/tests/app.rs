@@ -138,13 +138,13 @@ fn production_tenants_need_their_name_typed_over_ipc() {
 fn creating_a_local_tenant_over_ipc() {
     let dir = seed_project();
     let mut h = Harness::new(Some(dir.path()));
-    let e = h.err("create_local_tenant", json!({ "name": "bad name", "databaseUrl": "postgres://u:p@h/db" }));
+    let e = h.err("create_local_tenant", json!({ "name": "bad name", "databaseUrl": "postgres://u:p@h/db", "port": null }));
     assert_eq!(e["code"], "invalid_name");
-    let e = h.err("create_local_tenant", json!({ "name": "new-one", "databaseUrl": "http://x" }));
+    let e = h.err("create_local_tenant", json!({ "name": "new-one", "databaseUrl": "http://x", "port": null }));
     assert_eq!(e["code"], "invalid_database_url");
     // Nothing listens on port 1: the URL is verified before anything is written.
     let before = fs::read(dir.path().join(".systemprompt/tenants.json")).expect("read");
-    let e = h.err("create_local_tenant", json!({ "name": "new-one", "databaseUrl": "postgres://app:hunter2-SECRET@127.0.0.1:1/app" }));
+    let e = h.err("create_local_tenant", json!({ "name": "new-one", "databaseUrl": "postgres://app:hunter2-SECRET@127.0.0.1:1/app", "port": null }));
     assert_eq!(e["code"], "database_connection_failed", "{e}");
     assert!(e["hint"].as_str().is_some_and(|h| h.contains("db up")), "{e}");
     assert_eq!(before, fs::read(dir.path().join(".systemprompt/tenants.json")).expect("read"));
@@ -157,7 +157,7 @@ fn no_secret_crosses_ipc() {
     h.ok("overview", json!({}));
     h.ok("tenant_details", json!({ "id": "local_19bff27604c" }));
     h.ok("select_tenant", json!({ "id": "999bc654-9a64-49bc-98be-db976fc84e76" }));
-    h.err("create_local_tenant", json!({ "name": "leaky", "databaseUrl": "postgres://app:hunter2-SECRET@127.0.0.1:1/app" }));
+    h.err("create_local_tenant", json!({ "name": "leaky", "databaseUrl": "postgres://app:hunter2-SECRET@127.0.0.1:1/app", "port": null }));
     h.ok("tenant_details", json!({ "id": "999bc654-9a64-49bc-98be-db976fc84e76" }));
     let all = h.transcript.join("\n");
     for secret in ["localdev", "SECRET", "hunter2", "session-token"] {
@@ -183,7 +183,7 @@ fn cloud_commands_say_to_log_in_and_credentials_are_listed_without_values() {
 
     // A tenant with a password in the (in-memory) keychain: listed as stored, value never sent.
     let url = "postgres://app:hunter2-SECRET@127.0.0.1:1/app";
-    let created = h.call("create_local_tenant", json!({ "name": "keyed", "databaseUrl": url }));
+    let created = h.call("create_local_tenant", json!({ "name": "keyed", "databaseUrl": url, "port": null }));
     assert!(created.is_err(), "nothing listens on port 1");
     let secrets = h.ok("tenant_secrets", json!({ "id": "local_19bff27604c" }));
     assert_eq!(secrets[0]["label"], "Database password");

@@ -212,7 +212,7 @@ test("creates a local tenant in Docker by clicking, then rotates its credentials
   await session.waitFor('[data-testid="confirm-dialog"]');
   await shot("rotate-dialog");
   await session.click(await session.find('[data-testid="confirm-action"]'));
-  await session.waitFor('[data-testid="toast"]', { text: "Rotated", timeout: 20_000 });
+  await session.waitFor('[data-testid="toast"]', { text: "Credentials rotated", timeout: 20_000 });
   const after = spawnSync("docker", ["exec", container, "psql", "-U", "tenantdesk", "-d", "postgres", "-tAc", `SELECT rolpassword FROM pg_authid WHERE rolname = '${db}'`]).stdout.toString().trim();
   assert.notEqual(after, before, "the role's password did not change");
   const newPassword = passwordOf();

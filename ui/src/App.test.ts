@@ -67,6 +67,9 @@ beforeEach(() => {
         case "cloud_status": return { id: (args as any).id, name: "prod", status: "ready", phase: null, message: "Tenant ready", app_url: null, hostname: null, region: "lhr", subscription_status: "active", plan: null };
         case "tenant_secrets": return [{ label: "Database password", present: true, last_set: "2026-11-28T10:00:00Z", last_action: "rotate credentials" }];
         case "copy_connection_string": return 30;
+        case "port_check": return (args as any).port === 5432
+          ? { port: 5432, existing: false, free: false, message: "Port 5432 is taken by postgres (pid 77)", suggestion: 5433 }
+          : { port: (args as any).port ?? 5432, existing: false, free: true, message: null, suggestion: null };
         case "activity": return [];
         case "create_cloud_tenant": {
           const a = args as any;
@@ -257,5 +260,19 @@ describe("cloud, credentials, health and notices", () => {
     expect(confirm.disabled).toBe(true);
     await fireEvent.input(screen.getByTestId("confirm-name"), { target: { value: "prod" } });
     expect(confirm.disabled).toBe(false);
+  });
+});
+
+describe("the port pre-flight", () => {
+  it("says who holds a taken port and offers a free one", async () => {
+    await mount();
+    await fireEvent.click(screen.getByTestId("new-tenant"));
+    await fireEvent.input(screen.getByTestId("new-tenant-port"), { target: { value: "5432" } });
+    await waitFor(() => expect(screen.getByTestId("port-check").textContent).toContain("taken by postgres (pid 77)"));
+    await fireEvent.click(screen.getByTestId("use-free-port"));
+    await waitFor(() => expect(screen.getByTestId("port-check").textContent).toContain("Port 5433 is free"));
+    await fireEvent.input(screen.getByTestId("new-tenant-name"), { target: { value: "db2" } });
+    await fireEvent.submit(screen.getByTestId("new-tenant-dialog"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "create_local_tenant")?.args).toMatchObject({ name: "db2", port: 5433 }));
   });
 });

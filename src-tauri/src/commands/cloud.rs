@@ -202,7 +202,9 @@ pub async fn cloud_status(state: State<'_, AppState>, id: String) -> Result<Clou
 #[specta::specta]
 pub async fn rotate_sync_token(state: State<'_, AppState>, id: String, confirm_name: Option<String>) -> Result<SyncTokenRotated, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
-    Ok(cloud::rotate_sync_token(&project, &id, confirm_name.as_deref(), state.secrets().as_ref()).await?)
+    let rotated = cloud::rotate_sync_token(&project, &id, confirm_name.as_deref(), state.secrets().as_ref()).await?;
+    state.shell().notify(Notice { level: Level::Success, title: "Sync token rotated".into(), body: format!("{}: the new token is in the keychain; the old one is rejected", rotated.name) });
+    Ok(rotated)
 }
 
 #[tauri::command]

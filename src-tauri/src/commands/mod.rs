@@ -14,6 +14,7 @@ use tenantdesk_core::shared_container::SharedConfig;
 use tenantdesk_core::Project;
 
 use crate::error::UiError;
+use crate::events::{Level, Notice};
 use crate::state::AppState;
 
 pub mod cloud;
@@ -89,15 +90,16 @@ pub async fn tenant_details(state: State<'_, AppState>, id: String) -> Result<Te
 /// (and created) when needed. The password goes to the keychain, the registry keeps the masked URL.
 #[tauri::command]
 #[specta::specta]
-pub async fn create_local_tenant(state: State<'_, AppState>, name: String, database_url: Option<String>) -> Result<Overview, UiError> {
+pub async fn create_local_tenant(state: State<'_, AppState>, name: String, database_url: Option<String>, port: Option<u16>) -> Result<Overview, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
     let name = TenantName::parse(name.trim())?;
     let source = match database_url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()) {
         Some(url) => DatabaseSource::External { url, verify: true },
-        None => DatabaseSource::Shared { port: None },
+        None => DatabaseSource::Shared { port },
     };
     let secrets = state.secrets();
-    local::create_local_tenant(&project, &name, source, &SharedConfig::from_env(), secrets.as_ref(), &mut |_| {}).await?;
+    let shell = state.shell();
+    local::create_local_tenant(&project, &name, source, &SharedConfig::from_env(), secrets.as_ref(), &mut |p| shell.docker_progress(p)).await?;
     then_overview(&state, |_| Ok(())).await
 }
 
@@ -127,7 +129,12 @@ pub async fn tenant_health(state: State<'_, AppState>, id: String) -> Result<Opt
 pub async fn rotate_credentials(state: State<'_, AppState>, id: String, confirm_name: Option<String>) -> Result<Overview, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
     let secrets = state.secrets();
-    local::rotate_credentials(&project, &id, confirm_name.as_deref(), secrets.as_ref()).await?;
+    let rotated = local::rotate_credentials(&project, &id, confirm_name.as_deref(), secrets.as_ref()).await?;
+    state.shell().notify(Notice {
+        level: Level::Success,
+        title: "Credentials rotated".into(),
+        body: format!("{}: the role {} has a new password in the keychain; the old one no longer works", rotated.name, rotated.role),
+    });
     then_overview(&state, |_| Ok(())).await
 }
 

@@ -25,7 +25,7 @@ export const commands = {
 	 *  first); without one, on a new role and database in the shared container, which is started
 	 *  (and created) when needed. The password goes to the keychain, the registry keeps the masked URL.
 	 */
-	createLocalTenant: (name: string, databaseUrl: string | null) => typedError<Overview, UiError>(__TAURI_INVOKE("create_local_tenant", { name, databaseUrl })),
+	createLocalTenant: (name: string, databaseUrl: string | null, port: number | null) => typedError<Overview, UiError>(__TAURI_INVOKE("create_local_tenant", { name, databaseUrl, port })),
 	/**  Deletes a tenant, with its database when Tenantdesk made it. */
 	deleteTenant: (id: string, confirmName: string | null) => typedError<Overview, UiError>(__TAURI_INVOKE("delete_tenant", { id, confirmName })),
 	/**  Gives a local tenant's role a new password; production tenants need `confirm_name`. */
@@ -74,6 +74,7 @@ export const commands = {
 	dockerAction: (action: DockerAction, confirmName: string | null) => typedError<DbStatus, UiError>(__TAURI_INVOKE("docker_action", { action, confirmName })),
 	/**  The last `tail` lines of the shared container's log. */
 	dockerLogs: (tail: number) => typedError<string, UiError>(__TAURI_INVOKE("docker_logs", { tail })),
+	portCheck: (port: number | null) => typedError<PortCheck, UiError>(__TAURI_INVOKE("port_check", { port })),
 	/**  Follows the log (new lines arrive as `docker-log` events) until called with `follow: false`. */
 	followDockerLogs: (follow: boolean) => __TAURI_INVOKE<void>("follow_docker_logs", { follow }),
 	/**  Makes an orphan database a tenant of the open project again. */
@@ -310,6 +311,18 @@ export type PlanInfo = {
 	name: string,
 	memory_mb?: number | null,
 	volume_gb?: number | null,
+};
+
+/**  The pre-flight of the port a new shared container would bind, for the New tenant dialog. */
+export type PortCheck = {
+	port: number,
+	/**  The container exists already: its port is fixed and the one asked for does not matter. */
+	existing: boolean,
+	free: boolean,
+	/**  Who holds the port, when it is taken. */
+	message: string | null,
+	/**  A free port to use instead. */
+	suggestion: number | null,
 };
 
 /**  A profile as shown to the user; `problem` is set when its file does not load. */
