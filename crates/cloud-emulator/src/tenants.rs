@@ -149,7 +149,10 @@ pub async fn credentials(State(shared): State<Shared>, headers: HeaderMap, Path(
         return Err(ApiError::conflict("the tenant is not ready yet"));
     }
     let url = shared.pg.tenant_url(&t.db_role, &t.db_password, &t.db_name);
-    Ok(Json(json!({ "database_url": url, "internal_database_url": url, "app_url": format!("https://{}", t.hostname) })))
+    // The plan's bundled AI key, as the real bundle carries provider keys: derived from the
+    // tenant, so it is stable and distinct per tenant.
+    let anthropic = format!("sk-ant-emulated-{}", t.id.replace('-', ""));
+    Ok(Json(json!({ "database_url": url, "internal_database_url": url, "app_url": format!("https://{}", t.hostname), "anthropic_api_key": anthropic })))
 }
 
 /// `POST …/{id}/rotate-credentials`: a new password for the tenant's role, really set.

@@ -96,6 +96,13 @@ async fn a_tenant_in_every_region_shows_every_phase_in_order_and_its_database_co
     }
     let profile = std::fs::read_to_string(c.project.root().join(".systemprompt/profiles/app-lhr/profile.yaml")).expect("profile");
     assert!(profile.contains("target: cloud") && profile.contains("validation: strict"), "{profile}");
+    // The tenant's provider key went to the keychain; secrets.json only marks it.
+    let secrets_json = std::fs::read_to_string(c.project.root().join(".systemprompt/profiles/app-lhr/secrets.json")).expect("secrets.json");
+    assert!(secrets_json.contains("\"anthropic\": \"***\""), "{secrets_json}");
+    let lhr = parsed.tenants.iter().find(|t| t.name == "app-lhr").expect("app-lhr");
+    let listed = tenantdesk_core::ops::secrets::tenant_secrets(&c.project, lhr.id.as_str(), &c.keychain).await.expect("secrets");
+    assert!(listed.iter().any(|s| s.label == "anthropic (profile app-lhr)" && s.present), "{listed:?}");
+    assert!(listed.iter().any(|s| s.label == "Database password" && s.present && s.last_action.as_deref().is_some_and(|a| a.starts_with("create cloud tenant"))), "{listed:?}");
 }
 
 #[tokio::test]

@@ -412,6 +412,14 @@ async fn finish(project: &Project, client: &CloudClient, id: &str, secrets: &dyn
     let created = register_tenant(project, &tenant).inspect_err(|_| {
         let _ = secrets.delete(&key);
     })?;
+    // The provider keys the cloud holds for the tenant become its profile's secrets (the keychain
+    // gets the values, secrets.json marks them ***), under secrets.json's key names.
+    if let Some(profile) = &created.profile {
+        let keys = [("anthropic", &credentials.anthropic_api_key), ("openai", &credentials.openai_api_key), ("gemini", &credentials.gemini_api_key)];
+        for (key, value) in keys.iter().filter_map(|(k, v)| v.as_ref().map(|v| (*k, v))) {
+            super::secrets::set_profile_secret(project, profile, key, value, secrets)?;
+        }
+    }
     on_progress(CloudProgress::Finishing { step: "Running migrations".to_owned() });
     let database = Secret::new(url.to_string());
     let migrations = super::migrations::run(project, &database).await;
