@@ -6,10 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 trap stop_started EXIT
-start_docker
-export TENANTDESK_POSTGRES_IMAGE=${TENANTDESK_POSTGRES_IMAGE:-tenantdesk-test/postgres:15}
-bash tests/docker/postgres-image.sh "$TENANTDESK_POSTGRES_IMAGE"
-export CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
+prepare_postgres
 TENANTDESK_DATA_DIR=$(mktemp -d)
 export TENANTDESK_DATA_DIR
 cargo bench --locked -p tenantdesk-cloud-emulator --bench cloud

@@ -93,3 +93,12 @@ with_keychain() {
   HOME=$home XDG_DATA_HOME=$home/.local/share XDG_CONFIG_HOME=$home/.config \
     dbus-run-session -- bash -c 'printf "tenantdesk-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"' _ "$@"
 }
+
+# The PostgreSQL test image (built from Debian packages; no registry needed) in
+# TENANTDESK_POSTGRES_IMAGE, and the Rust toolchain's homes, for the tests and benchmarks.
+prepare_postgres() {
+  start_docker
+  export TENANTDESK_POSTGRES_IMAGE=${TENANTDESK_POSTGRES_IMAGE:-tenantdesk-test/postgres:15}
+  bash tests/docker/postgres-image.sh "$TENANTDESK_POSTGRES_IMAGE"
+  export CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
+}

@@ -12,13 +12,11 @@ trap stop_started EXIT
 ensure_packages
 ensure_tauri_driver
 build_ui
-start_docker
 export TENANTDESK_POSTGRES_IMAGE=tenantdesk-test/postgres:15
-bash tests/docker/postgres-image.sh "$TENANTDESK_POSTGRES_IMAGE"
+# Also sets CARGO_HOME/RUSTUP_HOME: Cargo's registry cache must survive the throwaway home of the
+# keychain session.
+prepare_postgres
 start_registry
-
-# Cargo's own HOME (its registry cache) must survive the throwaway home of the keychain session.
-export CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
 with_keychain cargo test --workspace --locked
 (cd ui && npx vitest run)
 cargo build --locked -p tenantdesk-app -p tenantdesk-cloud-emulator

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, launch } from "./webdriver.mjs";
+import { freePort, launch, quit, removeContainer } from "./webdriver.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const app = process.env.TENANTDESK_APP ?? path.join(repo, "target/debug/tenantdesk-app");
@@ -94,16 +94,10 @@ before(async () => {
 });
 
 after(async () => {
-  await session?.end();
-  // tauri-driver does not promptly stop its WebKitWebDriver child; stop the whole group.
-  driver?.kill("SIGTERM");
-  // Nor does it always stop the app; a second app would then only focus this one (single instance).
-  spawnSync("pkill", ["-f", app]);
-  spawnSync("docker", ["rm", "-f", "-v", container]);
-  spawnSync("docker", ["volume", "rm", "-f", `${container}-data`]);
+  await quit({ driver, session }, app);
+  await removeContainer(container);
   emulator?.kill("SIGTERM");
-  spawnSync("docker", ["rm", "-f", "-v", emulatorContainer]);
-  spawnSync("docker", ["volume", "rm", "-f", `${emulatorContainer}-data`]);
+  await removeContainer(emulatorContainer);
   if (emulatorData) fs.rmSync(emulatorData, { recursive: true, force: true });
   fs.rmSync(project, { recursive: true, force: true });
   fs.rmSync(config, { recursive: true, force: true });

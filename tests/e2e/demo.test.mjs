@@ -2,12 +2,11 @@
 // and keychain; the app runs the cloud emulator itself and makes a local and a cloud tenant.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, launch } from "./webdriver.mjs";
+import { freePort, launch, quit, removeContainer } from "./webdriver.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const app = process.env.TENANTDESK_APP ?? path.join(repo, "target/debug/tenantdesk-app");
@@ -35,12 +34,8 @@ before(async () => {
 });
 
 after(async () => {
-  await session?.end();
-  driver?.kill("SIGTERM");
-  // Nor does it always stop the app; a second app would then only focus this one (single instance).
-  spawnSync("pkill", ["-f", app]);
-  spawnSync("docker", ["rm", "-f", "-v", container]);
-  spawnSync("docker", ["volume", "rm", "-f", `${container}-data`]);
+  await quit({ driver, session }, app);
+  await removeContainer(container);
   for (const dir of [config, demo]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 

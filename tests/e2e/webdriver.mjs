@@ -130,3 +130,19 @@ export async function freePort() {
     });
   });
 }
+
+/** Ends a `launch`: the session, tauri-driver, and the app itself (tauri-driver does not always
+ * stop it, and a second app would then only focus this one: single instance). */
+export async function quit({ driver, session }, application) {
+  const { spawnSync } = await import("node:child_process");
+  await session?.end();
+  driver?.kill("SIGTERM");
+  spawnSync("pkill", ["-f", application]);
+}
+
+/** Removes a container made by a test and its volume. */
+export async function removeContainer(name) {
+  const { spawnSync } = await import("node:child_process");
+  spawnSync("docker", ["rm", "-f", "-v", name]);
+  spawnSync("docker", ["volume", "rm", "-f", `${name}-data`]);
+}
