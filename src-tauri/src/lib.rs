@@ -249,6 +249,17 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_notification::init())
         .invoke_handler(builder.invoke_handler())
+        // With a tray, closing the window hides it: the app (and any provisioning job) keeps
+        // running, and the tray's "Open Tenantdesk" or a second launch brings the window back.
+        // Without a tray there would be no way back, so closing quits as usual.
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event
+                && window.app_handle().try_state::<AppState>().is_some_and(|s| s.tray_available())
+            {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+        })
         .setup(move |app| {
             builder.mount_events(app);
             setup(app.handle())
