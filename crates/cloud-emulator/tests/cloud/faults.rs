@@ -122,3 +122,40 @@ async fn a_slow_api_times_out_with_a_message_and_unknown_tenants_are_not_found()
     let region = c.create("nowhere", "xyz").await.0;
     assert!(matches!(region, Err(Error::UnknownRegion { .. })), "{region:?}");
 }
+
+/// A keychain that refuses writes on demand, over the test keychain.
+struct Flaky<'a> {
+    inner: &'a dyn SecretStore,
+    refuse: std::sync::atomic::AtomicBool,
+}
+
+impl SecretStore for Flaky<'_> {
+    fn get(&self, key: &tenantdesk_core::keychain::SecretKey) -> tenantdesk_core::Result<Option<Secret>> {
+        self.inner.get(key)
+    }
+    fn set(&self, key: &tenantdesk_core::keychain::SecretKey, value: &Secret) -> tenantdesk_core::Result<()> {
+        if self.refuse.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Error::KeychainUnavailable { reason: "the keychain is locked".to_owned() });
+        }
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &tenantdesk_core::keychain::SecretKey) -> tenantdesk_core::Result<()> {
+        self.inner.delete(key)
+    }
+}
+
+#[tokio::test]
+async fn a_locked_keychain_during_rotation_leaves_the_files_as_they_were_and_a_retry_works() {
+    let c = Cloud::logged_in().await;
+    let id = c.create("locked", "gru").await.0.expect("create").created.tenant.id;
+    let flaky = Flaky { inner: &c.keychain, refuse: std::sync::atomic::AtomicBool::new(true) };
+    let registry = std::fs::read(c.project.tenants_file()).expect("registry");
+    let failed = local::rotate_credentials(&c.project, &id, None, &flaky).await;
+    let Err(e @ Error::KeychainUnavailable { .. }) = failed else { panic!("expected the keychain error, got {failed:?}") };
+    assert!(e.hint().expect("hint").contains("doctor"), "{e}");
+    assert_eq!(std::fs::read(c.project.tenants_file()).expect("registry"), registry, "tenants.json changed");
+    // The server did rotate, so the stored password is now stale; rotating again recovers.
+    flaky.refuse.store(false, std::sync::atomic::Ordering::Relaxed);
+    local::rotate_credentials(&c.project, &id, None, &flaky).await.expect("rotate again");
+    assert!(connects(&local::database_url(&c.project, &id, &c.keychain).expect("url")).await, "the stored password does not connect");
+}

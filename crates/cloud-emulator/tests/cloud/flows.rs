@@ -270,3 +270,26 @@ async fn the_binary_prints_its_url_and_a_working_demo_token_that_survives_a_rest
     let me = crate::fixture::http().get(format!("{url}/api/v1/auth/me")).bearer_auth(&again).send().await.expect("me");
     assert_eq!(me.status().as_u16(), 200);
 }
+
+/// An emulator stopped mid-provisioning resumes it on start, and the client picks the tenant up.
+#[tokio::test]
+async fn provisioning_cut_off_by_a_restart_resumes_and_can_be_picked_up() {
+    let mut c = Cloud::logged_in().await;
+    c.emulator().set_phase_delay(std::time::Duration::from_millis(250));
+    let client = tenantdesk_core::cloud::CloudClient::new(&c.url(), Secret::new(c.token()), Default::default()).expect("client");
+    let plan = client.plans().await.expect("plans").remove(0);
+    let request = tenantdesk_core::cloud::wire::CheckoutRequest { price_id: &plan.paddle_price_id, region: "sin", name: "interrupted" };
+    client.checkout(&request, "restart-test").await.expect("checkout");
+    tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+    let id = client.me().await.expect("me").tenants.remove(0).id;
+    assert_eq!(c.inspect(&id).await["status"], "provisioning");
+    c.restart().await;
+    cloud::login_with_token(&c.project, Some(&c.url()), Secret::new(c.token()), &c.keychain).await.expect("login again");
+    let listed = Registry::load(&c.project.tenants_file()).expect("registry");
+    assert!(listed.tenants.iter().all(|t| t.id.as_str() != id), "a tenant without credentials was registered by the sync");
+    let mut seen = Vec::new();
+    let done = cloud::retry_provision(&c.project, &id, &c.keychain, &mut |p| seen.push(p)).await.expect("picked up");
+    assert_eq!(done.created.tenant.name, "interrupted");
+    assert_eq!(phases(&seen).last().map(String::as_str), Some("tenant_ready"));
+    assert!(connects(&local::database_url(&c.project, &id, &c.keychain).expect("url")).await);
+}

@@ -167,7 +167,9 @@ fn merge(project: &Project, infos: &[TenantInfo]) -> Result<SyncReport> {
     let lock = store::lock(&path)?;
     let mut registry = Registry::load(&path)?;
     let mut report = SyncReport { added: Vec::new(), updated: Vec::new(), missing_in_cloud: Vec::new(), local_kept: 0, synced_at: String::new() };
-    for info in infos.iter().filter(|i| i.status.as_deref() != Some("deleted")) {
+    // Deleted tenants are not listed; nor are pending ones (provisioning, or failed), which have
+    // no credentials yet: they are registered when their provisioning finishes here.
+    for info in infos.iter().filter(|i| !matches!(i.status.as_deref(), Some("deleted" | "pending"))) {
         let Ok(id) = TenantId::parse(&info.id) else { continue };
         match registry.tenants.iter_mut().find(|t| t.id == id) {
             Some(existing) => {

@@ -381,7 +381,9 @@ fn register_tenant(project: &Project, tenant: &Tenant) -> Result<CreatedTenant> 
     {
         let lock = store::lock(&path)?;
         let mut registry = Registry::load(&path)?;
-        if let Some(existing) = registry.tenants.iter().find(|t| t.name == tenant.name) {
+        // The same id may already be there (a cloud tenant a sync listed before its provisioning
+        // finished here): that entry is completed, not refused.
+        if let Some(existing) = registry.tenants.iter().find(|t| t.name == tenant.name && t.id != tenant.id) {
             return Err(Error::TenantNameTaken { name: tenant.name.clone(), id: existing.id.to_string() });
         }
         registry.upsert(tenant.clone());
