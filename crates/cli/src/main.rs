@@ -478,7 +478,7 @@ async fn auth(project: &Project, cmd: AuthCommand, json: bool) -> Result<(), Cli
                 Provider::Google => "google",
             };
             let account = cloud::browser_login(project, api_url.as_deref(), provider, &keychain, |url| {
-                let opened = !no_browser && open_browser(url);
+                let opened = !no_browser && tenantdesk_core::cloud::login::open_browser(url);
                 if opened {
                     eprintln!("Opened your browser to sign in. Waiting for it (5 minutes at most)…");
                 } else {
@@ -497,17 +497,6 @@ async fn auth(project: &Project, cmd: AuthCommand, json: bool) -> Result<(), Cli
         }
         AuthCommand::Whoami => emit(json, &cloud::whoami(project, &keychain).await?, render::account),
     }
-}
-
-/// Opens `url` with the desktop's opener; false when there is none (a server, a container).
-fn open_browser(url: &str) -> bool {
-    let opener = if cfg!(target_os = "macos") { "open" } else if cfg!(windows) { "explorer" } else { "xdg-open" };
-    std::process::Command::new(opener)
-        .arg(url)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
 }
 
 fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliError> {
@@ -539,11 +528,7 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
             };
             let mut value = serde_json::to_value(&details).unwrap_or_default();
             if details.tenant.tenant_type == tenantdesk_core::tenant::TenantType::Cloud {
-                let live = if ops::cloud::logged_in(project) {
-                    runtime()?.block_on(cloud::status(project, &details.tenant.id, &keychain))
-                } else {
-                    Err(tenantdesk_core::Error::NotLoggedIn)
-                };
+                let live = runtime()?.block_on(cloud::status(project, &details.tenant.id, &keychain));
                 match &live {
                     Ok(s) => value["cloud"] = serde_json::to_value(s).unwrap_or_default(),
                     Err(e) => value["cloud_error"] = serde_json::json!({ "code": e.code(), "message": e.to_string(), "hint": e.hint() }),

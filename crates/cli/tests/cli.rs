@@ -22,6 +22,24 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .expect("run tenantdesk")
 }
 
+/// `run` with environment changes (`None` removes a variable) and `stdin` piped in.
+fn run_with(dir: &Path, args: &[&str], env: &[(&str, Option<&str>)], stdin: &str) -> Output {
+    use std::io::Write as _;
+    let mut command = Command::new(BIN);
+    command.args(args).current_dir(dir).env_remove("TENANTDESK_PROJECT").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    for (key, value) in env {
+        match value {
+            Some(v) => command.env(key, v),
+            None => command.env_remove(key),
+        };
+    }
+    let mut child = command.spawn().expect("spawn tenantdesk");
+    let mut pipe = child.stdin.take().expect("stdin");
+    pipe.write_all(stdin.as_bytes()).expect("write stdin");
+    drop(pipe);
+    child.wait_with_output().expect("wait")
+}
+
 /// stdout, then stderr and the exit code, with the temp folder replaced so snapshots are stable.
 fn transcript(dir: &Path, args: &[&str]) -> String {
     let out = run(dir, args);
@@ -247,29 +265,15 @@ fn processes_killed_mid_write_never_corrupt_the_registry() {
 fn without_a_keychain_secrets_are_refused_not_written_to_files() {
     let dir = init_project();
     let before = tree(dir.path());
-    let out = Command::new(BIN)
-        .args(["cloud", "tenant", "create", "--name", "x", "--database-url", "postgres://u:hunter2@h/db", "--no-verify"])
-        .current_dir(dir.path())
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
-        .env_remove("DISPLAY")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run");
+    let no_keychain = [("DBUS_SESSION_BUS_ADDRESS", Some("unix:path=/nonexistent/bus")), ("DISPLAY", None)];
+    let out = run_with(dir.path(), &["cloud", "tenant", "create", "--name", "x", "--database-url", "postgres://u:hunter2@h/db", "--no-verify"], &no_keychain, "");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("The OS keychain is not available"), "{stderr}");
     assert!(stderr.contains("never falls back to plaintext"), "{stderr}");
     assert_eq!(before, tree(dir.path()), "something was written without the keychain");
 
-    let out = Command::new(BIN)
-        .args(["doctor"])
-        .current_dir(dir.path())
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
-        .env("TENANTDESK_DOCKER_HOST", "unix:///nonexistent/docker.sock")
-        .env_remove("DISPLAY")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run");
+    let out = run_with(dir.path(), &["doctor"], &[no_keychain[0], no_keychain[1], ("TENANTDESK_DOCKER_HOST", Some("unix:///nonexistent/docker.sock"))], "");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout.contains("FAIL OS keychain: The OS keychain is not available"), "{stdout}");
@@ -282,13 +286,7 @@ fn without_a_keychain_secrets_are_refused_not_written_to_files() {
 fn docker_not_running_is_said_plainly_and_nothing_is_written() {
     let dir = init_project();
     let before = tree(dir.path());
-    let out = Command::new(BIN)
-        .args(["cloud", "tenant", "create", "--type", "local", "--name", "needs-docker"])
-        .current_dir(dir.path())
-        .env("TENANTDESK_DOCKER_HOST", "unix:///nonexistent/docker.sock")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run");
+    let out = run_with(dir.path(), &["cloud", "tenant", "create", "--type", "local", "--name", "needs-docker"], &[("TENANTDESK_DOCKER_HOST", Some("unix:///nonexistent/docker.sock"))], "");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.starts_with("Error: Docker is not running"), "{stderr}");
@@ -409,22 +407,10 @@ fn secrets_never_reach_files_logs_or_output_unless_asked() {
     let dir = init_project();
     let data = tempfile::tempdir().expect("tempdir");
     let outputs = std::cell::RefCell::new(String::new());
+    let data_dir = data.path().display().to_string();
     let tenantdesk = |args: &[&str], stdin: Option<&str>| {
-        use std::io::Write as _;
-        let mut child = Command::new(BIN)
-            .args(args)
-            .current_dir(dir.path())
-            .env("TENANTDESK_DATA_DIR", data.path())
-            .env("TENANTDESK_DOCKER_HOST", "unix:///nonexistent/docker.sock")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        let mut pipe = child.stdin.take().expect("stdin");
-        pipe.write_all(stdin.unwrap_or("").as_bytes()).expect("write stdin");
-        drop(pipe);
-        let out = child.wait_with_output().expect("wait");
+        let env = [("TENANTDESK_DATA_DIR", Some(data_dir.as_str())), ("TENANTDESK_DOCKER_HOST", Some("unix:///nonexistent/docker.sock"))];
+        let out = run_with(dir.path(), args, &env, stdin.unwrap_or(""));
         outputs.borrow_mut().push_str(&String::from_utf8_lossy(&out.stdout));
         outputs.borrow_mut().push_str(&String::from_utf8_lossy(&out.stderr));
         out
@@ -511,7 +497,6 @@ fn secrets_never_reach_files_logs_or_output_unless_asked() {
 /// the real keychain, and `tenantdesk` processes as a script would run them.
 #[test]
 fn cloud_login_create_show_rotate_cancel_and_delete_as_a_script_runs_them() {
-    use std::io::Write as _;
     let server = testing::TestServer::start("cli-cloud");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let data = tempfile::tempdir().expect("tempdir");
@@ -525,21 +510,9 @@ fn cloud_login_create_show_rotate_cancel_and_delete_as_a_script_runs_them() {
     let emulator = rt.block_on(tenantdesk_cloud_emulator::start(config)).expect("emulator");
     let dir = init_project();
     let audit = tempfile::tempdir().expect("tempdir");
+    let audit_dir = audit.path().display().to_string();
     let tenantdesk = |args: &[&str], stdin: &str| {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .current_dir(dir.path())
-            .env("TENANTDESK_CLOUD_URL", &emulator.url)
-            .env("TENANTDESK_DATA_DIR", audit.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        let mut pipe = child.stdin.take().expect("stdin");
-        pipe.write_all(stdin.as_bytes()).expect("stdin");
-        drop(pipe);
-        let out = child.wait_with_output().expect("wait");
+        let out = run_with(dir.path(), args, &[("TENANTDESK_CLOUD_URL", Some(emulator.url.as_str())), ("TENANTDESK_DATA_DIR", Some(audit_dir.as_str()))], stdin);
         (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
     };
 

@@ -13,3 +13,8 @@ pub(crate) fn now_rfc3339() -> String {
 pub(crate) fn parse_rfc3339(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &Rfc3339).ok()
 }
+
+/// Milliseconds since the Unix epoch (to compare with a server's send time).
+pub(crate) fn now_ms() -> i64 {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}

@@ -54,7 +54,7 @@ pub async fn connect(url: &Secret) -> Result<PgConnection> {
 }
 
 /// The server's own words, without anything that could carry the URL.
-fn describe(e: &sqlx::Error) -> String {
+pub(crate) fn describe(e: &sqlx::Error) -> String {
     match e {
         sqlx::Error::Database(db) => db.message().to_owned(),
         sqlx::Error::Io(io) => io.to_string(),

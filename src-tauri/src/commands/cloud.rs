@@ -43,16 +43,12 @@ pub async fn cloud_login(state: State<'_, AppState>, api_url: Option<String>) ->
     let account = cloud::browser_login(&project, api_url.as_deref(), "github", secrets.as_ref(), move |url| {
         shell.login_url(url);
         if std::env::var_os("TENANTDESK_NO_BROWSER").is_none() {
-            open_in_browser(url);
+            // Whether a browser opened or not, the address is in the dialog (the event above).
+            let _ = tenantdesk_core::cloud::login::open_browser(url);
         }
     })
     .await?;
     Ok(account)
-}
-
-fn open_in_browser(url: &str) {
-    let opener = if cfg!(target_os = "macos") { "open" } else if cfg!(windows) { "explorer" } else { "xdg-open" };
-    let _ = std::process::Command::new(opener).arg(url).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn();
 }
 
 #[tauri::command]

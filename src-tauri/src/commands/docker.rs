@@ -4,7 +4,7 @@
 use futures_util::StreamExt;
 use tauri::State;
 use tenantdesk_core::name::TenantName;
-use tenantdesk_core::ops::local::{self, DbStatus};
+use tenantdesk_core::ops::local::{self, DbStatus, PortCheck};
 use tenantdesk_core::ops::Overview;
 use tenantdesk_core::shared_container::{self, SharedConfig};
 use tenantdesk_core::engine;
@@ -47,8 +47,7 @@ pub async fn docker_action(state: State<'_, AppState>, action: DockerAction, con
             local::db_down(&cfg).await?;
         }
         DockerAction::Restart => {
-            local::db_down(&cfg).await?;
-            local::db_up(&cfg, secrets.as_ref(), &mut progress).await?;
+            local::db_restart(&cfg, secrets.as_ref(), &mut progress).await?;
         }
         DockerAction::Reset => {
             if confirm_name.as_deref() != Some(cfg.container.as_str()) {
@@ -63,39 +62,10 @@ pub async fn docker_action(state: State<'_, AppState>, action: DockerAction, con
 }
 
 /// The pre-flight of the port a new shared container would bind, for the New tenant dialog.
-#[derive(Debug, Clone, serde::Serialize, specta::Type)]
-pub struct PortCheck {
-    pub port: u16,
-    /// The container exists already: its port is fixed and the one asked for does not matter.
-    pub existing: bool,
-    pub free: bool,
-    /// Who holds the port, when it is taken.
-    pub message: Option<String>,
-    /// A free port to use instead.
-    pub suggestion: Option<u16>,
-}
-
 #[tauri::command]
 #[specta::specta]
 pub async fn port_check(port: Option<u16>) -> Result<PortCheck, UiError> {
-    let cfg = SharedConfig::from_env().on_port(port);
-    let engine = engine::connect(None).await?;
-    let status = shared_container::status(&engine, &cfg).await?;
-    if status.state != tenantdesk_core::shared_container::ContainerState::Missing {
-        let port = status.port.unwrap_or(cfg.port);
-        return Ok(PortCheck { port, existing: true, free: true, message: None, suggestion: None });
-    }
-    Ok(match tenantdesk_core::port::preflight(Some(&engine), cfg.port).await {
-        Ok(()) => PortCheck { port: cfg.port, existing: false, free: true, message: None, suggestion: None },
-        Err(e @ tenantdesk_core::Error::PortTaken { .. }) => {
-            let suggestion = match &e {
-                tenantdesk_core::Error::PortTaken { free, .. } => *free,
-                _ => None,
-            };
-            PortCheck { port: cfg.port, existing: false, free: false, message: Some(e.to_string()), suggestion }
-        }
-        Err(e) => return Err(e.into()),
-    })
+    Ok(local::port_check(&SharedConfig::from_env(), port).await?)
 }
 
 /// The last `tail` lines of the shared container's log.

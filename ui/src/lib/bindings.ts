@@ -74,6 +74,7 @@ export const commands = {
 	dockerAction: (action: DockerAction, confirmName: string | null) => typedError<DbStatus, UiError>(__TAURI_INVOKE("docker_action", { action, confirmName })),
 	/**  The last `tail` lines of the shared container's log. */
 	dockerLogs: (tail: number) => typedError<string, UiError>(__TAURI_INVOKE("docker_logs", { tail })),
+	/**  The pre-flight of the port a new shared container would bind, for the New tenant dialog. */
 	portCheck: (port: number | null) => typedError<PortCheck, UiError>(__TAURI_INVOKE("port_check", { port })),
 	/**  Follows the log (new lines arrive as `docker-log` events) until called with `follow: false`. */
 	followDockerLogs: (follow: boolean) => __TAURI_INVOKE<void>("follow_docker_logs", { follow }),
@@ -313,7 +314,7 @@ export type PlanInfo = {
 	volume_gb?: number | null,
 };
 
-/**  The pre-flight of the port a new shared container would bind, for the New tenant dialog. */
+/**  The pre-flight of the port a new shared container would bind. */
 export type PortCheck = {
 	port: number,
 	/**  The container exists already: its port is fixed and the one asked for does not matter. */

@@ -66,6 +66,11 @@ pub fn login_record(project: &Project) -> Option<CloudLogin> {
 
 /// A client logged in as the project's account.
 pub fn client(project: &Project, secrets: &dyn SecretStore) -> Result<CloudClient> {
+    // A project that never logged in is told so without a keychain round trip (and without a
+    // keychain at all).
+    if !logged_in(project) {
+        return Err(Error::NotLoggedIn);
+    }
     let token = secrets.get(&token_key(project))?.ok_or(Error::NotLoggedIn)?;
     CloudClient::new(&api_url(Some(project)), token, ClientOptions::from_env())
 }
@@ -340,7 +345,7 @@ async fn follow(
             }
             let Ok(e) = serde_json::from_str::<wire::ProvisioningEvent>(&event.data) else { continue };
             tenant_id = Some(e.tenant_id.clone());
-            let latency_ms = e.sent_at_ms.map(|sent| i32::try_from(now_ms() - sent).unwrap_or(i32::MAX));
+            let latency_ms = e.sent_at_ms.map(|sent| i32::try_from(crate::clock::now_ms() - sent).unwrap_or(i32::MAX));
             on_progress(CloudProgress::Phase { tenant_id: e.tenant_id.clone(), event_type: e.event_type.clone(), message: e.message.clone(), elapsed_ms: elapsed(), latency_ms });
             match e.event_type.as_str() {
                 "tenant_ready" => return Ok(e.tenant_id),
@@ -432,10 +437,6 @@ async fn credentials(client: &CloudClient, id: &str) -> Result<wire::Credentials
     let status = client.status(id).await?;
     let secrets_url = status.secrets_url.ok_or_else(|| Error::CloudApi { status: 200, code: "no_secrets_url".to_owned(), message: "Tenant is ready but secrets URL is missing".to_owned() })?;
     client.credentials(&secrets_url).await
-}
-
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 /// A 404 from the API about a tenant becomes the seed's "Tenant not found".

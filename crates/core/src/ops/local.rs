@@ -109,6 +109,43 @@ async fn reset(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut 
     shared_container::status_with_size(&engine, cfg).await
 }
 
+/// Stops and starts the shared container again (its data stays).
+pub async fn db_restart(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SharedStatus> {
+    db_down(cfg).await?;
+    db_up(cfg, secrets, on_progress).await
+}
+
+/// The pre-flight of the port a new shared container would bind.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PortCheck {
+    pub port: u16,
+    /// The container exists already: its port is fixed and the one asked for does not matter.
+    pub existing: bool,
+    pub free: bool,
+    /// Who holds the port, when it is taken.
+    pub message: Option<String>,
+    /// A free port to use instead.
+    pub suggestion: Option<u16>,
+}
+
+/// Checks the port a new tenant's shared container would bind (`port`, else the configured
+/// one): when the container exists its own port is what counts; when the port is taken, who
+/// holds it and a free one to use.
+pub async fn port_check(cfg: &SharedConfig, port: Option<u16>) -> Result<PortCheck> {
+    let cfg = cfg.on_port(port);
+    let engine = engine::connect(None).await?;
+    let status = shared_container::status(&engine, &cfg).await?;
+    if status.state != ContainerState::Missing {
+        return Ok(PortCheck { port: status.port.unwrap_or(cfg.port), existing: true, free: true, message: None, suggestion: None });
+    }
+    match crate::port::preflight(Some(&engine), cfg.port).await {
+        Ok(()) => Ok(PortCheck { port: cfg.port, existing: false, free: true, message: None, suggestion: None }),
+        Err(e @ Error::PortTaken { free, .. }) => Ok(PortCheck { port: cfg.port, existing: false, free: false, message: Some(e.to_string()), suggestion: free }),
+        Err(e) => Err(e),
+    }
+}
+
 /// One local tenant's real state.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

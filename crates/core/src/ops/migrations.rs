@@ -50,7 +50,7 @@ async fn apply(project: &Project, url: &Secret) -> Result<MigrationReport> {
         .acquire_timeout(std::time::Duration::from_secs(5))
         .connect(url.expose())
         .await
-        .map_err(|e| Error::DatabaseConnection { reason: e.to_string() })?;
+        .map_err(|e| Error::DatabaseConnection { reason: postgres::describe(&e) })?;
     let applied_before: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success").fetch_all(&pool).await.unwrap_or_default();
     let ran = migrator.run(&pool).await.map_err(|e| Error::Database { action: "apply the migrations", message: e.to_string() });
     pool.close().await;
