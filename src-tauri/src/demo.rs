@@ -48,7 +48,12 @@ pub async fn start(state: &AppState) -> Result<Overview, UiError> {
             None => {
                 let postgres = PgServer::new(admin).map_err(|e| UiError::internal(&format!("Starting the demo ({e})")))?;
                 let config = Config { data_dir: dir.join("cloud"), port: 0, postgres, settings: Settings::default() };
-                let running = tenantdesk_cloud_emulator::start(config).await.map_err(|e| UiError { code: "demo".into(), message: e.to_string(), hint: None, fix: None })?;
+                let running = tenantdesk_cloud_emulator::start(config).await.map_err(|e| UiError {
+                    code: "demo".into(),
+                    message: e.to_string(),
+                    hint: Some(format!("Check that {} is writable, then try the demo again", dir.display())),
+                    fix: None,
+                })?;
                 let pair = (running.url.clone(), running.demo_token.clone());
                 if let Ok(mut slot) = state.emulator.lock() {
                     *slot = Some(running);

@@ -43,7 +43,7 @@ pub async fn copy_connection_string(state: State<'_, AppState>, id: String) -> R
 }
 
 fn clipboard_error(e: arboard::Error) -> UiError {
-    UiError { code: "clipboard".to_owned(), message: format!("The clipboard is not available: {e}"), hint: None, fix: None }
+    UiError { code: "clipboard".to_owned(), message: format!("The clipboard is not available: {e}"), hint: Some("Run Tenantdesk inside a desktop session (X11 or Wayland), or use 'tenantdesk secrets export --cli-compatible' from a terminal".to_owned()), fix: None }
 }
 
 /// One audit entry for the timeline.
