@@ -121,14 +121,23 @@ export async function launch(application, args, env) {
   return { driver, session };
 }
 
+/** A free port outside the kernel's ephemeral range (32768–60999): a port found by listening on
+ * port 0 is an ephemeral one, and an outgoing connection's source port can take it before the
+ * container or driver binds it. */
+let nextPort = 20000 + ((process.pid * 97) % 12000);
 export async function freePort() {
   const net = await import("node:net");
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
+  for (let tries = 0; tries < 12000; tries++) {
+    const port = nextPort;
+    nextPort = 20000 + ((nextPort - 20000 + 13) % 12000);
+    const free = await new Promise((resolve) => {
+      const srv = net.createServer();
+      srv.once("error", () => resolve(false));
+      srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
+  throw new Error("no free port between 20000 and 32000");
 }
 
 /** Ends a `launch`: the session, tauri-driver, and the app itself (tauri-driver does not always

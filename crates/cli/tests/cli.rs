@@ -301,7 +301,7 @@ fn quick_start_status_and_delete_on_a_real_engine() {
     let image = std::env::var("TENANTDESK_POSTGRES_IMAGE").expect("TENANTDESK_POSTGRES_IMAGE (scripts/test.sh sets it)");
     let dir = init_project();
     let container = format!("td-cli-test-{}", std::process::id());
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let port = tenantdesk_core::testing::free_port();
     struct Cleanup(String);
     impl Drop for Cleanup {
         fn drop(&mut self) {

@@ -76,7 +76,10 @@ impl SecretStore for FileStore {
 async fn own_postgres(data: &Path) -> Result<Secret, Error> {
     let store = FileStore { path: data.join("server-secrets.json"), lock: Mutex::new(()) };
     let defaults = SharedConfig::from_env();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(55432);
+    // Below the kernel's ephemeral range, so no outgoing connection takes it before the container
+    // binds it; the next free one when something else already listens there.
+    const PORT: u16 = 25432;
+    let port = if tenantdesk_core::port::is_free(PORT) { PORT } else { tenantdesk_core::port::next_free(PORT).unwrap_or(PORT) };
     let cfg = SharedConfig::new("tenantdesk-cloud-emulator-postgres", &defaults.image, port);
     let engine = engine::connect(None).await?;
     eprintln!("Starting the emulator's PostgreSQL container ({})…", cfg.image);

@@ -16,13 +16,10 @@ use tenantdesk_core::keychain::{Keychain, SecretStore};
 use tenantdesk_core::name::TenantName;
 use tenantdesk_core::ops::local::{self, DatabaseSource};
 use tenantdesk_core::shared_container::{self, SharedConfig};
+use tenantdesk_core::testing::free_port;
 use tenantdesk_core::Project;
 
 const RUNS: usize = 3;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
 
 fn docker(args: &[&str]) -> std::process::Output {
     Command::new("docker").args(args).output().expect("docker")

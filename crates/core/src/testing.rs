@@ -48,6 +48,25 @@ pub fn tree(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out
 }
 
+/// A free port for a test container to publish, outside the kernel's ephemeral range
+/// (32768–60999 on Linux): a port picked by binding port 0 is an ephemeral one, and an outgoing
+/// connection's source port can take it between the check and the container binding it. Distinct
+/// within a process (a counter) and spread across processes (the pid).
+pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    for _ in 0..SPAN {
+        let step = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = u16::try_from(FIRST + (std::process::id().wrapping_mul(97).wrapping_add(step.wrapping_mul(13))) % SPAN).expect("below 32000");
+        if crate::port::is_free(port) {
+            return port;
+        }
+    }
+    panic!("no free port between {FIRST} and {}", FIRST + SPAN)
+}
+
 /// A PostgreSQL server in a container of its own, from `TENANTDESK_POSTGRES_IMAGE` (built by
 /// tests/docker/postgres-image.sh), removed with its volume on drop. Blocking: it may be started
 /// from inside or outside an async runtime.
@@ -67,11 +86,18 @@ impl TestServer {
         let admin = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             rt.block_on(async {
-                let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-                let cfg = crate::shared_container::SharedConfig::new(&name, &image, port);
                 let store = crate::keychain::MemoryStore::default();
                 let engine = crate::engine::connect(None).await.expect("a Docker engine");
-                crate::shared_container::up(&engine, &cfg, &store, &mut |_| {}).await.expect("start the test PostgreSQL");
+                // Another program may still take the port after the check: try the next one.
+                let mut attempts = 0;
+                let cfg = loop {
+                    let cfg = crate::shared_container::SharedConfig::new(&name, &image, free_port());
+                    match crate::shared_container::up(&engine, &cfg, &store, &mut |_| {}).await {
+                        Ok(_) => break cfg,
+                        Err(crate::Error::PortTaken { .. }) if attempts < 3 => attempts += 1,
+                        Err(e) => panic!("start the test PostgreSQL: {e:?}"),
+                    }
+                };
                 let password = store.get(&cfg.secret_key()).expect("store").expect("superuser password");
                 crate::shared_container::superuser_url(&cfg, &password, "postgres")
             })

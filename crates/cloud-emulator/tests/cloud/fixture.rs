@@ -11,6 +11,7 @@ use tenantdesk_core::keychain::{Keychain, SecretKey, SecretStore};
 use tenantdesk_core::ops::cloud::{self, CloudCreate, CloudProgress, CreatedCloudTenant};
 use tenantdesk_core::secret::Secret;
 use tenantdesk_core::testing::TestServer;
+pub use tenantdesk_core::testing::free_port;
 use tenantdesk_core::{name::TenantName, Project};
 
 /// The test server, shared by the tests running at the same time.
@@ -20,10 +21,6 @@ struct Shared {
 }
 
 static SERVER: Mutex<Shared> = Mutex::new(Shared { users: 0, server: None });
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
 
 fn acquire_server() -> Secret {
     let mut shared = SERVER.lock().unwrap_or_else(|p| p.into_inner());

@@ -12,6 +12,7 @@ use tenantdesk_core::ops::local::{self, DatabaseSource};
 use tenantdesk_core::registry::Registry;
 use tenantdesk_core::secret::Secret;
 use tenantdesk_core::shared_container::{self, ContainerState, Progress, SharedConfig};
+use tenantdesk_core::testing::free_port;
 use tenantdesk_core::{engine, port, Error, Project};
 
 use crate::keychain::TestKeychain;
@@ -20,10 +21,6 @@ fn image() -> String {
     std::env::var("TENANTDESK_POSTGRES_IMAGE").unwrap_or_else(|_| {
         panic!("set TENANTDESK_POSTGRES_IMAGE (built by tests/docker/postgres-image.sh); scripts/test.sh does it all")
     })
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }
 
 /// A shared container of the test's own, force-removed with its volume on drop.
