@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, launch, quit, removeContainer } from "./webdriver.mjs";
+import { freePort, launch, quit, removeContainer, watchNotifications } from "./webdriver.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const app = process.env.TENANTDESK_APP ?? path.join(repo, "target/debug/tenantdesk-app");
@@ -34,6 +34,7 @@ let config;
 let emulator;
 let emulatorUrl = "http://127.0.0.1:9";
 let emulatorData;
+let notifications;
 // The emulator's own PostgreSQL container (it runs one when given no server).
 const emulatorContainer = "tenantdesk-cloud-emulator-postgres";
 
@@ -82,6 +83,7 @@ before(async () => {
   config = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-config-"));
   const pgPort = await freePort();
   if (withDocker) await startEmulator();
+  notifications = await watchNotifications();
   ({ driver, session } = await launch(app, [project], {
     TENANTDESK_CONFIG_DIR: config,
     TENANTDESK_SHARED_CONTAINER: container,
@@ -95,6 +97,7 @@ before(async () => {
 
 after(async () => {
   await quit({ driver, session }, app);
+  notifications?.stop();
   await removeContainer(container);
   emulator?.kill("SIGTERM");
   await removeContainer(emulatorContainer);
@@ -102,6 +105,16 @@ after(async () => {
   fs.rmSync(project, { recursive: true, force: true });
   fs.rmSync(config, { recursive: true, force: true });
 });
+
+/** Waits for a native notification (a `Notify` call on the session bus) with `title` and `body`. */
+async function notified(title, body) {
+  for (let i = 0; i < 100; i++) {
+    const text = notifications.text();
+    if (text.includes(`string "${title}"`) && text.includes(body)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`no native notification "${title}" / "${body}"; the session bus saw:\n${notifications.text()}`);
+}
 
 async function shot(name) {
   await new Promise((r) => setTimeout(r, 500));
@@ -207,6 +220,7 @@ test("creates a local tenant in Docker by clicking, then rotates its credentials
   await shot("rotate-dialog");
   await session.click(await session.find('[data-testid="confirm-action"]'));
   await session.waitFor('[data-testid="toast"]', { text: "Credentials rotated", timeout: 20_000 });
+  await notified("Credentials rotated", "clicked: the role");
   const after = spawnSync("docker", ["exec", container, "psql", "-U", "tenantdesk", "-d", "postgres", "-tAc", `SELECT rolpassword FROM pg_authid WHERE rolname = '${db}'`]).stdout.toString().trim();
   assert.notEqual(after, before, "the role's password did not change");
   const newPassword = passwordOf();
@@ -234,6 +248,7 @@ test("stopping the container turns the local tenant unhealthy in the list", { sk
   await session.click(await session.find('[data-testid="view-tenants"]'));
   await session.waitFor(`[data-tenant-id="${id}"] [data-health="unhealthy"]`, { timeout: 20_000 });
   await session.waitFor('[data-testid="toast"]', { text: "unhealthy", timeout: 10_000 });
+  await notified("Tenant unhealthy", "clicked: its database is not reachable");
   await shot("tenant-unhealthy");
   await session.click(await session.find('[data-testid="view-docker"]'));
   const [start] = await session.waitFor('[data-testid="docker-start"]', { timeout: 20_000 });
@@ -285,6 +300,7 @@ test("logs in to the cloud emulator, creates a cloud tenant in lhr phase by phas
     if (PHASES.includes(p)) phases.push(p);
   }
   assert.deepEqual(phases, PHASES);
+  await notified("Provisioning finished", "e2e-cloud is ready and selected");
   await shot("provisioning-done");
 
   const registry = JSON.parse(fs.readFileSync(path.join(project, ".systemprompt/tenants.json"), "utf8"));
@@ -319,8 +335,9 @@ test("the activity timeline lists what was done and its hash chain verifies", as
   await session.click(await session.find('[data-testid="view-tenants"]'));
 });
 
-test("the window never holds a secret, in its DOM or in the IPC traffic", async () => {
-  const html = (await session.source()) + (await session.execute("return (window.__ipcLog || []).join('\\n')"));
+test("the window never holds a secret, in its DOM, the IPC traffic or the native notifications", async () => {
+  const html = (await session.source()) + (await session.execute("return (window.__ipcLog || []).join('\\n')")) + notifications.text();
+  fs.writeFileSync(path.join(artifacts, "notifications.log"), notifications.text());
   const recorded = await session.execute("return (window.__ipcLog || []).length");
   assert.ok(recorded > 10, `the IPC log recorded only ${recorded} messages`);
   // Every secret Tenantdesk keeps in the keychain (the tenant's and the superuser's passwords).
@@ -328,6 +345,6 @@ test("the window never holds a secret, in its DOM or in the IPC traffic", async 
   const kept = [...`${stored.stdout}${stored.stderr}`.matchAll(/^secret = (.+)$/gm)].map((m) => m[1]);
   if (process.env.TENANTDESK_POSTGRES_IMAGE) assert.ok(kept.length >= 2, `expected keychain entries, found ${kept.length}`);
   for (const secret of ["localdev", "SECRET", "session-token", ...kept, ...Object.values(keychain()), ...retired]) {
-    assert.ok(!html.includes(secret), `a secret reached the DOM`);
+    assert.ok(!html.includes(secret), `a secret reached the DOM, the IPC traffic or a notification`);
   }
 });

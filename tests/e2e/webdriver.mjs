@@ -140,6 +140,28 @@ export async function freePort() {
   throw new Error("no free port between 20000 and 32000");
 }
 
+/** Starts a real notification server (dunst, on the test's X display) and records every
+ * `Notify` call on the session bus (dbus-monitor), to check the app's native notifications:
+ * `text()` is what was recorded so far. */
+export async function watchNotifications() {
+  const { spawn } = await import("node:child_process");
+  const server = spawn("dunst", [], { stdio: "ignore" });
+  const monitor = spawn("dbus-monitor", ["--session", "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let recorded = "";
+  monitor.stdout.on("data", (chunk) => (recorded += chunk));
+  // dbus-monitor prints its own name acquisition first; after that it is listening.
+  for (let i = 0; i < 50 && !recorded; i++) await new Promise((r) => setTimeout(r, 100));
+  return {
+    text: () => recorded,
+    stop: () => {
+      monitor.kill("SIGTERM");
+      server.kill("SIGTERM");
+    },
+  };
+}
+
 /** Ends a `launch`: the session, tauri-driver, and the app itself (tauri-driver does not always
  * stop it, and a second app would then only focus this one: single instance). */
 export async function quit({ driver, session }, application) {
