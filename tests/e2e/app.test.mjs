@@ -3,6 +3,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -75,6 +76,25 @@ const RECORD_IPC = `
 `;
 // A shared container of this run's own, removed afterwards.
 const container = `td-e2e-${process.pid}`;
+let pullImage;
+
+/** With the test registry (scripts/test.sh starts one), an image only the registry has: the test
+ * image plus a layer of random bytes, so the app's first local tenant really downloads a layer and
+ * the create dialog shows its progress. */
+function registryImage() {
+  const registry = process.env.TENANTDESK_TEST_REGISTRY;
+  if (!registry || !withDocker) return undefined;
+  const tag = `${registry}/tenantdesk-test/postgres-e2e:${process.pid}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-image-"));
+  fs.writeFileSync(path.join(dir, "Dockerfile"), `FROM ${process.env.TENANTDESK_POSTGRES_IMAGE}\nCOPY layer /opt/e2e-layer\n`);
+  fs.writeFileSync(path.join(dir, "layer"), crypto.randomBytes(32 << 20));
+  for (const args of [["build", "-q", "-t", tag, dir], ["push", "-q", tag], ["rmi", "-f", tag]]) {
+    const r = spawnSync("docker", args);
+    assert.equal(r.status, 0, `docker ${args[0]}: ${r.stderr}`);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  return tag;
+}
 
 before(async () => {
   assert.ok(fs.existsSync(app), `build the app first: ${app} is missing`);
@@ -83,6 +103,7 @@ before(async () => {
   config = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-config-"));
   const pgPort = await freePort();
   if (withDocker) await startEmulator();
+  pullImage = registryImage();
   notifications = await watchNotifications();
   ({ driver, session } = await launch(app, [project], {
     TENANTDESK_CONFIG_DIR: config,
@@ -90,6 +111,7 @@ before(async () => {
     TENANTDESK_POSTGRES_PORT: String(pgPort),
     TENANTDESK_CLOUD_URL: emulatorUrl,
     TENANTDESK_NO_BROWSER: "1",
+    ...(pullImage && { TENANTDESK_POSTGRES_IMAGE: pullImage }),
   }));
   await session.waitFor('[data-testid="tenant-row"]', { timeout: 20_000 });
   await session.execute(RECORD_IPC);
@@ -99,6 +121,7 @@ after(async () => {
   await quit({ driver, session }, app);
   notifications?.stop();
   await removeContainer(container);
+  if (pullImage) spawnSync("docker", ["rmi", "-f", pullImage]);
   emulator?.kill("SIGTERM");
   await removeContainer(emulatorContainer);
   if (emulatorData) fs.rmSync(emulatorData, { recursive: true, force: true });
@@ -197,6 +220,11 @@ test("creates a local tenant in Docker by clicking, then rotates its credentials
   await shot("new-tenant-dialog");
   await session.type(await session.find('[data-testid="new-tenant-name"]'), "clicked");
   await session.click(await session.find('[data-testid="new-tenant-create"]'));
+  if (pullImage) {
+    // The image is pulled first: a row per layer, the downloaded one with its bytes.
+    await session.waitFor('[data-testid="pull-bytes"]', { timeout: 60_000 });
+    await shot("pulling-image");
+  }
   await session.waitFor('[data-testid="tenant-row"] .name', { text: "clicked", timeout: 90_000 });
   const registry = JSON.parse(fs.readFileSync(path.join(project, ".systemprompt/tenants.json"), "utf8"));
   const tenant = registry.tenants.find((t) => t.name === "clicked");

@@ -276,3 +276,38 @@ describe("the port pre-flight", () => {
     await waitFor(() => expect(calls.find((c) => c.cmd === "create_local_tenant")?.args).toMatchObject({ name: "db2", port: 5433 }));
   });
 });
+
+describe("bringing PostgreSQL up for a new local tenant", () => {
+  it("shows each step and every image layer's bytes while the create runs", async () => {
+    let finish: (value: unknown) => void = () => {};
+    await mount();
+    mockIPC(
+      (cmd) => {
+        calls.push({ cmd, args: null });
+        if (cmd === "create_local_tenant") return new Promise((resolve) => (finish = resolve)).then(() => state);
+        if (cmd === "port_check") return { port: 5432, existing: false, free: true, message: null, suggestion: null };
+        return null;
+      },
+      { shouldMockEvents: true },
+    );
+    await fireEvent.click(screen.getByTestId("new-tenant"));
+    await fireEvent.input(screen.getByTestId("new-tenant-name"), { target: { value: "db2" } });
+    await fireEvent.submit(screen.getByTestId("new-tenant-dialog"));
+    await waitFor(() => expect(screen.getByTestId("container-progress")).toBeTruthy());
+    await emit("docker-progress", { progress: { step: "pulling", layer: "sha256:aaaabbbbcccc0001", status: "Downloading", current: 2_500_000, total: 10_000_000 } });
+    await emit("docker-progress", { progress: { step: "pulling", layer: "sha256:aaaabbbbcccc0002", status: "Waiting", current: null, total: null } });
+    await waitFor(() => expect(screen.getAllByTestId("pull-layer")).toHaveLength(2));
+    const first = screen.getAllByTestId("pull-layer")[0];
+    expect(first.textContent).toContain("Downloading");
+    expect(within(first).getByTestId("pull-bytes").textContent).toBe("2.5 MB / 10.0 MB");
+    expect((first.querySelector("progress") as HTMLProgressElement).value).toBe(2_500_000);
+    expect(screen.getByTestId("container-step").textContent).toContain("Pulling the PostgreSQL image");
+    await emit("docker-progress", { progress: { step: "pulling", layer: "sha256:aaaabbbbcccc0001", status: "Pull complete", current: null, total: null } });
+    await waitFor(() => expect(screen.getAllByTestId("pull-layer")[0].textContent).toContain("Pull complete"));
+    expect(within(screen.getAllByTestId("pull-layer")[0]).getByTestId("pull-bytes").textContent).toBe("2.5 MB / 10.0 MB");
+    await emit("docker-progress", { progress: { step: "waiting_for_postgres" } });
+    await waitFor(() => expect(screen.getByTestId("container-step").textContent).toContain("Waiting for PostgreSQL"));
+    finish(null);
+    await waitFor(() => expect(screen.queryByTestId("new-tenant-dialog")).toBeNull());
+  });
+});

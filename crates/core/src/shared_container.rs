@@ -214,10 +214,16 @@ pub async fn ensure_image(engine: &Engine, image: &str, on_progress: &mut (dyn F
     let mut pull = engine.docker.create_image(Some(options), None, None);
     while let Some(item) = pull.next().await {
         let info = item.map_err(|e| Error::Docker { action: "pull the PostgreSQL image", message: format!("{e} (image {image})") })?;
+        // Only layers: the stream's other lines ("Pulling from <repo>" under the tag's name,
+        // "Digest: …", "Status: …") describe the pull as a whole.
+        let (Some(layer), Some(status)) = (info.id, info.status) else { continue };
+        if status.starts_with("Pulling from") {
+            continue;
+        }
         let detail = info.progress_detail.unwrap_or_default();
         on_progress(Progress::Pulling {
-            layer: info.id.unwrap_or_default(),
-            status: info.status.unwrap_or_default(),
+            layer,
+            status,
             current: detail.current.map(|c| c as f64),
             total: detail.total.map(|t| t as f64),
         });

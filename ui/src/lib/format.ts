@@ -25,3 +25,9 @@ export function when(value: string | null): string {
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? value : d.toLocaleString();
 }
+
+/** A byte count for people: MB below a gigabyte, GB above; "—" when unknown. */
+export function bytes(b: number | null): string {
+  if (b == null) return "—";
+  return b > 1e9 ? `${(b / 1e9).toFixed(1)} GB` : `${(b / 1e6).toFixed(1)} MB`;
+}

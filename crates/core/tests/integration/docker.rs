@@ -241,6 +241,8 @@ async fn a_missing_image_is_pulled_with_per_layer_progress() {
         })
         .collect();
     assert!(!layers.is_empty(), "no per-layer byte progress in {events:?}");
+    // Every event is a layer's: not the stream's "Pulling from", digest or summary lines.
+    assert!(events.iter().all(|e| matches!(e, Progress::Pulling { layer, status, .. } if !layer.is_empty() && !status.starts_with("Pulling from"))), "{events:?}");
     assert!(events.iter().any(|e| matches!(e, Progress::Pulling { status, .. } if status.contains("Pull complete") || status.contains("Download complete"))), "{events:?}");
     assert!(engine.docker.inspect_image(&remote).await.is_ok());
     let logs: Vec<_> = shared_container::logs(&engine, &SharedConfig::new("td-no-such-container", &remote, 1), false, 5).collect().await;
