@@ -229,6 +229,7 @@ fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), Box<dyn std::error::Error
         {
             notify(&handle, Notice { level: Level::Error, title: "The demo could not start".into(), body: format!("{}{}", e.message, e.hint.map(|h| format!(" — {h}")).unwrap_or_default()) });
         }
+        commands::cloud::resume_unfinished(&handle.state::<AppState>());
         loop {
             check_health(&handle).await;
             tokio::time::sleep(HEALTH_EVERY).await;

@@ -36,6 +36,7 @@ let emulator;
 let emulatorUrl = "http://127.0.0.1:9";
 let emulatorData;
 let notifications;
+let appEnv;
 // The emulator's own PostgreSQL container (it runs one when given no server).
 const emulatorContainer = "tenantdesk-cloud-emulator-postgres";
 
@@ -105,14 +106,15 @@ before(async () => {
   if (withDocker) await startEmulator();
   pullImage = registryImage();
   notifications = await watchNotifications();
-  ({ driver, session } = await launch(app, [project], {
+  appEnv = {
     TENANTDESK_CONFIG_DIR: config,
     TENANTDESK_SHARED_CONTAINER: container,
     TENANTDESK_POSTGRES_PORT: String(pgPort),
     TENANTDESK_CLOUD_URL: emulatorUrl,
     TENANTDESK_NO_BROWSER: "1",
     ...(pullImage && { TENANTDESK_POSTGRES_IMAGE: pullImage }),
-  }));
+  };
+  ({ driver, session } = await launch(app, [project], appEnv));
   await session.waitFor('[data-testid="tenant-row"]', { timeout: 20_000 });
   await session.execute(RECORD_IPC);
 });
@@ -375,4 +377,41 @@ test("the window never holds a secret, in its DOM, the IPC traffic or the native
   for (const secret of ["localdev", "SECRET", "session-token", ...kept, ...Object.values(keychain()), ...retired]) {
     assert.ok(!html.includes(secret), `a secret reached the DOM, the IPC traffic or a notification`);
   }
+});
+
+/** How long the emulator waits between provisioning phases. */
+async function phaseDelay(ms) {
+  const res = await fetch(`${emulatorUrl}/__emulator/settings`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ phase_delay_ms: ms }) });
+  assert.ok(res.ok, `emulator settings: ${res.status}`);
+}
+
+test("a cloud tenant still provisioning when the app quits is followed to the end after a restart", { skip: !withDocker && "needs Docker" }, async () => {
+  await phaseDelay(2000);
+  await session.click(await session.find('[data-testid="new-tenant"]'));
+  await session.click(await session.find('[data-testid="kind-cloud"]'));
+  await session.waitFor('[data-testid="new-tenant-region"]', { timeout: 15_000 });
+  await session.type(await session.find('[data-testid="new-tenant-name"]'), "resumed");
+  await session.click(await session.find('[data-testid="new-tenant-region"] option[value="syd"]'));
+  await session.click(await session.find('[data-testid="new-tenant-create"]'));
+  // Quit once the API has made the tenant (the earlier job's phases are on screen too).
+  await session.waitFor('[data-testid="job"][data-name="resumed"] [data-phase="tenant_created"]', { timeout: 30_000 });
+  await quit({ driver, session }, app);
+  await phaseDelay(150);
+
+  ({ driver, session } = await launch(app, [project], appEnv));
+  await session.waitFor('[data-testid="job"][data-name="resumed"]', { timeout: 30_000 });
+  await shot("provisioning-resumed");
+  await session.waitFor('[data-testid="job"][data-name="resumed"][data-state="done"]', { timeout: 90_000 });
+  await notified("Provisioning finished", "resumed is ready and selected");
+  const registry = JSON.parse(fs.readFileSync(path.join(project, ".systemprompt/tenants.json"), "utf8"));
+  const tenant = registry.tenants.find((t) => t.name === "resumed");
+  assert.ok(tenant, "the resumed tenant is not in tenants.json");
+  assert.equal(tenant.region, "syd");
+  assert.ok(fs.existsSync(path.join(project, ".systemprompt/profiles/resumed/profile.yaml")), "the resumed tenant's profile");
+  const password = Object.entries(keychain()).find(([account]) => account.includes(`${tenant.id}:database-password`))?.[1];
+  assert.ok(password, "the resumed tenant's password is not in the keychain");
+  assert.ok(connects(tenant.internal_database_url, password), "the resumed tenant's database does not connect");
+  const state = await (await fetch(`${emulatorUrl}/__emulator/tenants/${tenant.id}`)).json();
+  assert.equal(state.status, "ready");
+  assert.equal(registry.tenants.filter((t) => t.name === "resumed").length, 1);
 });

@@ -504,7 +504,19 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
         TenantCommand::List { offline } => {
             if !offline && ops::cloud::logged_in(project) {
                 match runtime()?.block_on(cloud::sync(project, &Keychain::new())) {
-                    Ok(report) if !json && !report.added.is_empty() => eprintln!("Added from SystemPrompt Cloud: {}", report.added.join(", ")),
+                    Ok(report) if !json => {
+                        if !report.added.is_empty() {
+                            eprintln!("Added from SystemPrompt Cloud: {}", report.added.join(", "));
+                        }
+                        for t in &report.unfinished {
+                            eprintln!(
+                                "Not finished: {} ({}) is still provisioning on SystemPrompt Cloud, or failed.\n  Hint: Run 'tenantdesk cloud tenant retry-provision {}' to follow it to the end and register it",
+                                t.name,
+                                t.region.as_deref().unwrap_or("no region"),
+                                t.id
+                            );
+                        }
+                    }
                     Ok(_) => {}
                     Err(e) => eprintln!("Warning: Failed to sync cloud tenants: {e}{}", e.hint().map(|h| format!("\n  Hint: {h}")).unwrap_or_default()),
                 }

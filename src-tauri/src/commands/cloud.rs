@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use tauri::State;
 use tenantdesk_core::cloud::{wire::Plan, Region, REGIONS};
+use tenantdesk_core::keychain::SecretStore;
 use tenantdesk_core::marks::CloudLogin;
 use tenantdesk_core::name::TenantName;
 use tenantdesk_core::ops::cloud::{self, Account, Cancelled, CloudCreate, CloudStatus, SyncTokenRotated};
@@ -48,6 +49,7 @@ pub async fn cloud_login(state: State<'_, AppState>, api_url: Option<String>) ->
         }
     })
     .await?;
+    resume_unfinished(&state);
     Ok(account)
 }
 
@@ -96,7 +98,7 @@ pub fn start_cloud_tenant(state: &AppState, name: String, region: String, plan: 
     let request = CloudCreate { name, region, plan };
     let secrets = state.secrets();
     let worker = project.clone();
-    let job_run = JobRun::new(state, project, job.id);
+    let job_run = JobRun::new(&Background::of(state), project, job.id);
     tauri::async_runtime::spawn(async move {
         let mut on_progress = job_run.reporter();
         let result = cloud::create_cloud_tenant(&worker, &request, secrets.as_ref(), &mut on_progress).await;
@@ -110,20 +112,84 @@ pub fn start_cloud_tenant(state: &AppState, name: String, region: String, plan: 
 #[specta::specta]
 pub fn retry_provision(state: State<'_, AppState>, id: String, name: String, region: String) -> Result<Job, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
-    let job = state.jobs.start(&name, &region);
-    let secrets = state.secrets();
+    Ok(start_retry(&Background::of(&state), project, id, &name, &region))
+}
+
+fn start_retry(app: &Background, project: tenantdesk_core::Project, id: String, name: &str, region: &str) -> Job {
+    let job = app.jobs.start(name, region);
+    let secrets = app.secrets.clone();
     let worker = project.clone();
-    let job_run = JobRun::new(&state, project, job.id);
+    let job_run = JobRun::new(app, project, job.id);
     tauri::async_runtime::spawn(async move {
         let mut on_progress = job_run.reporter();
         let result = cloud::retry_provision(&worker, &id, secrets.as_ref(), &mut on_progress).await;
         job_run.finish(result.map(|c| c.created.tenant.id));
     });
-    Ok(job)
+    job
 }
 
-/// Runs a provisioning job in the background: every step updates the job and is emitted; the
-/// end selects the new tenant and raises a notice either way.
+/// Picks up what a previous run left unfinished (the app quit while a tenant was provisioning):
+/// each tenant the account has and tenants.json does not becomes a job again — followed to the
+/// end when it is still provisioning, shown failed (with Retry) when it failed, since retrying is
+/// the user's call. Run in the background when a project opens and after a login; quietly does
+/// nothing offline.
+pub fn resume_unfinished(state: &AppState) {
+    let Some(project) = state.project() else { return };
+    if cloud::logged_in(&project) {
+        tauri::async_runtime::spawn(resume(Background::of(state), project));
+    }
+}
+
+async fn resume(app: Background, project: tenantdesk_core::Project) {
+    let secrets = app.secrets.clone();
+    let Ok(unfinished) = cloud::unfinished(&project, secrets.as_ref()).await else { return };
+    for tenant in unfinished {
+        // A job of this run already has it (or is about to: a create not yet told its id).
+        let tracked = app.jobs.all().iter().any(|j| {
+            j.state != JobState::Done && (j.tenant_id.as_deref() == Some(&tenant.id) || (j.tenant_id.is_none() && j.name == tenant.name))
+        });
+        if tracked {
+            continue;
+        }
+        let region = tenant.region.clone().unwrap_or_default();
+        match cloud::status(&project, &tenant.id, secrets.as_ref()).await {
+            Ok(status) if status.status == "failed" => {
+                let job = app.jobs.start(&tenant.name, &region);
+                let error = tenantdesk_core::Error::ProvisioningFailed {
+                    id: tenant.id.clone(),
+                    phase: status.phase.unwrap_or_else(|| "an unknown phase".to_owned()),
+                    message: status.message.unwrap_or_default(),
+                };
+                if let Some(job) = app.jobs.update(job.id, |j| {
+                    j.state = JobState::Failed;
+                    j.tenant_id = Some(tenant.id.clone());
+                    j.error = Some(error.into());
+                }) {
+                    app.shell.provisioning(job);
+                }
+            }
+            Ok(_) => {
+                let job = start_retry(&app, project.clone(), tenant.id, &tenant.name, &region);
+                app.shell.provisioning(job);
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+/// What work outside a command needs from the app, owned, so it can outlive the command.
+struct Background {
+    jobs: Arc<Jobs>,
+    shell: Arc<dyn Shell>,
+    secrets: Arc<dyn SecretStore>,
+}
+
+impl Background {
+    fn of(state: &AppState) -> Self {
+        Self { jobs: state.jobs.clone(), shell: state.shell(), secrets: state.secrets() }
+    }
+}
+
 /// A provisioning job running in the background: every step updates the job and is emitted;
 /// the end selects the new tenant and raises a notice either way.
 struct JobRun {
@@ -134,8 +200,8 @@ struct JobRun {
 }
 
 impl JobRun {
-    fn new(state: &AppState, project: tenantdesk_core::Project, id: u32) -> Self {
-        Self { jobs: state.jobs.clone(), shell: state.shell(), project, id }
+    fn new(app: &Background, project: tenantdesk_core::Project, id: u32) -> Self {
+        Self { jobs: app.jobs.clone(), shell: app.shell.clone(), project, id }
     }
 
     fn reporter(&self) -> impl FnMut(cloud::CloudProgress) + Send + use<> {

@@ -62,6 +62,7 @@ pub async fn open_project(state: State<'_, AppState>, path: String, create: bool
     .await
     .map_err(|_| UiError::internal("Opening the project"))??;
     state.set_project(project);
+    cloud::resume_unfinished(&state);
     Ok(overview)
 }
 

@@ -293,3 +293,38 @@ async fn provisioning_cut_off_by_a_restart_resumes_and_can_be_picked_up() {
     assert_eq!(phases(&seen).last().map(String::as_str), Some("tenant_ready"));
     assert!(connects(&local::database_url(&c.project, &id, &c.keychain).expect("url")).await);
 }
+
+/// A create stopped mid-way on this side (the app or the CLI quit) leaves a tenant the account
+/// has and tenants.json does not: sync and `unfinished` name it, and picking it up finishes that
+/// same tenant — no second one.
+#[tokio::test]
+async fn a_create_stopped_mid_way_here_is_named_unfinished_and_picked_up_without_a_duplicate() {
+    let c = Cloud::logged_in().await;
+    c.emulator().set_phase_delay(std::time::Duration::from_millis(200));
+    let mut seen = Vec::new();
+    let request = cloud::CloudCreate { name: tenantdesk_core::name::TenantName::parse("quitter").expect("name"), region: "fra".to_owned(), plan: None };
+    // The future is dropped once the tenant exists, as when the process ends.
+    let stopped = tokio::time::timeout(std::time::Duration::from_millis(700), cloud::create_cloud_tenant(&c.project, &request, &c.keychain, &mut |p| seen.push(p))).await;
+    assert!(stopped.is_err(), "the create finished before it was stopped: {seen:?}");
+    let id = seen.iter().find_map(|p| match p {
+        CloudProgress::Phase { tenant_id, .. } => Some(tenant_id.clone()),
+        _ => None,
+    });
+    let id = id.expect("the tenant was created before the stop");
+    assert!(Registry::load(&c.project.tenants_file()).expect("registry").tenants.iter().all(|t| t.id.as_str() != id));
+
+    let unfinished = cloud::unfinished(&c.project, &c.keychain).await.expect("unfinished");
+    assert_eq!(unfinished, vec![cloud::Unfinished { id: id.clone(), name: "quitter".to_owned(), region: Some("fra".to_owned()) }]);
+    let report = cloud::sync(&c.project, &c.keychain).await.expect("sync");
+    assert_eq!(report.unfinished, unfinished);
+    assert!(!report.added.contains(&"quitter".to_owned()), "sync registered a tenant without credentials");
+
+    let mut resumed = Vec::new();
+    let done = cloud::retry_provision(&c.project, &id, &c.keychain, &mut |p| resumed.push(p)).await.expect("picked up");
+    assert_eq!((done.created.tenant.id.as_str(), done.created.tenant.name.as_str()), (id.as_str(), "quitter"));
+    assert!(done.created.profile.is_some(), "no profile for the picked-up tenant");
+    assert!(connects(&local::database_url(&c.project, &id, &c.keychain).expect("url")).await);
+    assert!(cloud::unfinished(&c.project, &c.keychain).await.expect("unfinished").is_empty());
+    let account = tenantdesk_core::cloud::CloudClient::new(&c.url(), Secret::new(c.token()), Default::default()).expect("client").me().await.expect("me");
+    assert_eq!(account.tenants.iter().filter(|t| t.name == "quitter").count(), 1, "a second tenant was made");
+}

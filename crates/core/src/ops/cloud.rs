@@ -95,6 +95,33 @@ pub struct SyncReport {
     pub missing_in_cloud: Vec<String>,
     pub local_kept: u32,
     pub synced_at: String,
+    /// Tenants the account has whose provisioning has not finished here.
+    pub unfinished: Vec<Unfinished>,
+}
+
+/// A cloud tenant the account has and tenants.json does not, still provisioning or failed: a
+/// create that stopped before the end (the app or the CLI quit mid-way), or whose provisioning
+/// failed. `retry_provision` follows it to the end and registers it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Unfinished {
+    pub id: String,
+    pub name: String,
+    pub region: Option<String>,
+}
+
+fn unfinished_in(registry: &Registry, infos: &[TenantInfo]) -> Vec<Unfinished> {
+    infos
+        .iter()
+        .filter(|i| i.status.as_deref() == Some("pending") && !registry.tenants.iter().any(|t| t.id.as_str() == i.id))
+        .map(|i| Unfinished { id: i.id.clone(), name: i.name.clone(), region: i.region.clone() })
+        .collect()
+}
+
+/// The account's tenants whose provisioning has not finished here.
+pub async fn unfinished(project: &Project, secrets: &dyn SecretStore) -> Result<Vec<Unfinished>> {
+    let me = client(project, secrets)?.me().await?;
+    Ok(unfinished_in(&Registry::load(&project.tenants_file())?, &me.tenants))
 }
 
 /// Logs in with a token the user already has (stdin, CI): checks it with `/auth/me`, keeps it in
@@ -171,7 +198,7 @@ fn merge(project: &Project, infos: &[TenantInfo]) -> Result<SyncReport> {
     let path = project.tenants_file();
     let lock = store::lock(&path)?;
     let mut registry = Registry::load(&path)?;
-    let mut report = SyncReport { added: Vec::new(), updated: Vec::new(), missing_in_cloud: Vec::new(), local_kept: 0, synced_at: String::new() };
+    let mut report = SyncReport { added: Vec::new(), updated: Vec::new(), missing_in_cloud: Vec::new(), local_kept: 0, synced_at: String::new(), unfinished: Vec::new() };
     // Deleted tenants are not listed; nor are pending ones (provisioning, or failed), which have
     // no credentials yet: they are registered when their provisioning finishes here.
     for info in infos.iter().filter(|i| !matches!(i.status.as_deref(), Some("deleted" | "pending"))) {
@@ -209,6 +236,7 @@ fn merge(project: &Project, infos: &[TenantInfo]) -> Result<SyncReport> {
             TenantType::Cloud => {}
         }
     }
+    report.unfinished = unfinished_in(&registry, infos);
     let now = crate::clock::now_rfc3339();
     registry.synced_at = Some(now.clone());
     report.synced_at = now;
