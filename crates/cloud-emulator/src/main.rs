@@ -80,7 +80,8 @@ async fn own_postgres(data: &Path) -> Result<Secret, Error> {
     // binds it; the next free one when something else already listens there.
     const PORT: u16 = 25432;
     let port = if tenantdesk_core::port::is_free(PORT) { PORT } else { tenantdesk_core::port::next_free(PORT).unwrap_or(PORT) };
-    let cfg = SharedConfig::new("tenantdesk-cloud-emulator-postgres", &defaults.image, port);
+    // Its own role, so the Docker panel does not offer it as an orphan of the shared container.
+    let cfg = SharedConfig::new("tenantdesk-cloud-emulator-postgres", &defaults.image, port).with_role(shared_container::ROLE_EMULATOR);
     let engine = engine::connect(None).await?;
     eprintln!("Starting the emulator's PostgreSQL container ({})…", cfg.image);
     shared_container::up(&engine, &cfg, &store, &mut |_| {}).await?;

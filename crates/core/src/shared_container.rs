@@ -27,7 +27,10 @@ use crate::secret::Secret;
 
 pub const LABEL_MANAGED: &str = "io.tenantdesk.managed";
 pub const LABEL_ROLE: &str = "io.tenantdesk.role";
-const ROLE_SHARED: &str = "shared-postgres";
+/// The shared container of local tenants; other roles (the cloud emulator's own server) are
+/// Tenantdesk's too but are neither the shared container nor its orphans.
+pub const ROLE_SHARED: &str = "shared-postgres";
+pub const ROLE_EMULATOR: &str = "cloud-emulator-postgres";
 pub const SUPERUSER: &str = "tenantdesk";
 const PASSWORD_DIR: &str = "/tmp";
 const PASSWORD_FILE: &str = "tenantdesk-superuser-password";
@@ -44,11 +47,18 @@ pub struct SharedConfig {
     pub volume: String,
     pub image: String,
     pub port: u16,
+    /// The `io.tenantdesk.role` label of the container and its volume.
+    pub role: &'static str,
 }
 
 impl SharedConfig {
     pub fn new(container: &str, image: &str, port: u16) -> Self {
-        Self { container: container.to_owned(), volume: format!("{container}-data"), image: image.to_owned(), port }
+        Self { container: container.to_owned(), volume: format!("{container}-data"), image: image.to_owned(), port, role: ROLE_SHARED }
+    }
+
+    /// The same container under another role (see `ROLE_EMULATOR`).
+    pub fn with_role(self, role: &'static str) -> Self {
+        Self { role, ..self }
     }
 
     /// `TENANTDESK_POSTGRES_IMAGE`, `TENANTDESK_POSTGRES_PORT`, `TENANTDESK_SHARED_CONTAINER`.
@@ -125,8 +135,8 @@ pub struct Started {
     pub started: bool,
 }
 
-fn labels() -> HashMap<String, String> {
-    HashMap::from([(LABEL_MANAGED.to_owned(), "true".to_owned()), (LABEL_ROLE.to_owned(), ROLE_SHARED.to_owned())])
+fn labels(cfg: &SharedConfig) -> HashMap<String, String> {
+    HashMap::from([(LABEL_MANAGED.to_owned(), "true".to_owned()), (LABEL_ROLE.to_owned(), cfg.role.to_owned())])
 }
 
 fn is_not_found(e: &bollard::errors::Error) -> bool {
@@ -261,7 +271,7 @@ pub async fn up(engine: &Engine, cfg: &SharedConfig, secrets: &dyn SecretStore, 
             started.created_volume = match engine.docker.inspect_volume(&cfg.volume).await {
                 Ok(_) => false,
                 Err(e) if is_not_found(&e) => {
-                    let request = VolumeCreateRequest { name: Some(cfg.volume.clone()), labels: Some(labels()), ..Default::default() };
+                    let request = VolumeCreateRequest { name: Some(cfg.volume.clone()), labels: Some(labels(cfg)), ..Default::default() };
                     engine.docker.create_volume(request).await.map_err(failed("create the data volume"))?;
                     true
                 }
@@ -302,7 +312,7 @@ async fn create(engine: &Engine, cfg: &SharedConfig, password: &Secret) -> Resul
             "POSTGRES_DB=postgres".to_owned(),
             format!("POSTGRES_PASSWORD_FILE={PASSWORD_DIR}/{PASSWORD_FILE}"),
         ]),
-        labels: Some(labels()),
+        labels: Some(labels(cfg)),
         exposed_ports: Some(vec!["5432/tcp".to_owned()]),
         healthcheck: Some(HealthConfig {
             test: Some(vec!["CMD-SHELL".to_owned(), format!("pg_isready -U {SUPERUSER} -d postgres")]),

@@ -243,7 +243,11 @@ pub async fn tenant_health(project: &Project, id: &str, secrets: &dyn SecretStor
 }
 
 async fn managed_containers(engine: &Engine) -> Result<Vec<String>> {
-    let filters = HashMap::from([("label".to_owned(), vec![format!("{}=true", shared_container::LABEL_MANAGED)])]);
+    // Shared containers only (an older one, or another configuration's): not the emulator's server.
+    let filters = HashMap::from([(
+        "label".to_owned(),
+        vec![format!("{}=true", shared_container::LABEL_MANAGED), format!("{}={}", shared_container::LABEL_ROLE, shared_container::ROLE_SHARED)],
+    )]);
     let list = engine
         .docker
         .list_containers(Some(ListContainersOptionsBuilder::default().all(true).filters(&filters).build()))
@@ -539,7 +543,7 @@ async fn delete(project: &Project, id: &str, confirm_name: Option<&str>, secrets
     }
     if let Some(db) = snap.marks.databases.get(&tenant.id) {
         let cfg = SharedConfig::from_env();
-        let cfg = SharedConfig { container: db.container.clone(), volume: format!("{}-data", db.container), image: cfg.image, port: db.port };
+        let cfg = SharedConfig::new(&db.container, &cfg.image, db.port);
         engine::connect(None).await?;
         let mut admin = shared_container::admin(&cfg, secrets).await?;
         postgres::drop_tenant_database(&mut admin, &TenantDatabase { role: db.role.clone(), database: db.database.clone() }).await?;

@@ -182,6 +182,30 @@ async fn a_taken_port_is_named_and_nothing_is_created() {
     assert!(Registry::load(&f.project.tenants_file()).expect("registry").tenants.is_empty());
 }
 
+/// Reconcile names another shared container as an orphan, never the cloud emulator's server.
+#[tokio::test]
+async fn other_shared_containers_are_orphans_and_the_emulators_server_is_not() {
+    let f = Fixture::new("orphans");
+    let pid = std::process::id();
+    let made: Vec<String> = [(shared_container::ROLE_SHARED, "old-shared"), (shared_container::ROLE_EMULATOR, "emulator")]
+        .iter()
+        .map(|(role, what)| {
+            let name = format!("td-test-{what}-{pid}");
+            let labels = [format!("{}=true", shared_container::LABEL_MANAGED), format!("{}={role}", shared_container::LABEL_ROLE)];
+            let out = Command::new("docker").args(["create", "--name", &name, "--label", &labels[0], "--label", &labels[1], &image()]).output().expect("docker");
+            assert!(out.status.success(), "{out:?}");
+            name
+        })
+        .collect();
+    let status = local::db_status(Some(&f.project), &f.cfg, &f.chain.store).await;
+    for name in &made {
+        let _ = Command::new("docker").args(["rm", "-f", name]).output();
+    }
+    let orphans = status.expect("status").orphan_containers;
+    assert!(orphans.contains(&made[0]), "{orphans:?}");
+    assert!(!orphans.contains(&made[1]), "the emulator's server was offered as an orphan: {orphans:?}");
+}
+
 #[tokio::test]
 async fn a_container_that_never_becomes_ready_is_rolled_back() {
     let broken = format!("td-test/broken:{}", std::process::id());
