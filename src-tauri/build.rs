@@ -29,6 +29,7 @@ fn main() {
         "provisioning_jobs",
         "cloud_status",
         "rotate_sync_token",
+        "set_external_db_access",
         "cancel_subscription",
         "docker_status",
         "docker_action",

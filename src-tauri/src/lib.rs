@@ -55,6 +55,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::cloud::provisioning_jobs,
             commands::cloud::cloud_status,
             commands::cloud::rotate_sync_token,
+            commands::cloud::set_external_db_access,
             commands::cloud::cancel_subscription,
             commands::docker::docker_status,
             commands::docker::docker_action,

@@ -339,6 +339,12 @@ test("logs in to the cloud emulator, creates a cloud tenant in lhr phase by phas
   await session.waitFor('[data-testid="banner-tenant"]', { text: "e2e-cloud", timeout: 10_000 });
   await session.waitFor('[data-testid="cloud-status"]', { text: "ready", timeout: 10_000 });
   await shot("cloud-tenant");
+  await session.click(await session.find('[data-testid="external-access"]'));
+  await session.waitFor('[data-testid="toast"]', { text: "outside SystemPrompt Cloud", timeout: 10_000 });
+  const opened = JSON.parse(fs.readFileSync(path.join(project, ".systemprompt/tenants.json"), "utf8")).tenants.find((t) => t.id === tenant.id);
+  assert.equal(opened.external_db_access, true);
+  assert.match(opened.database_url, /:\*\*\*@/);
+  assert.equal(await session.attribute(await session.find('[data-testid="external-access"]'), "checked"), "true");
 
   retired.push(...Object.entries(keychain()).filter(([account]) => account.includes(tenant.id)).map(([, secret]) => secret));
   assert.ok(retired.length >= 1, "the cloud tenant's password is not in the keychain");

@@ -34,7 +34,8 @@ export class Session {
     while (Date.now() < until) {
       last = await this.findAll(css).catch(() => []);
       const okCount = count === undefined ? last.length > 0 : last.length === count;
-      if (okCount && (text === undefined || (await this.textsOf(css)).some((t) => t.includes(text)))) return last;
+      // An element re-rendered between the find and the read is stale: look again.
+      if (okCount && (text === undefined || (await this.textsOf(css).catch(() => [])).some((t) => t.includes(text)))) return last;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`timed out waiting for ${css} (count ${count ?? ">0"}, text ${text ?? "any"}); last saw ${last.length}`);

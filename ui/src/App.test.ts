@@ -311,3 +311,17 @@ describe("bringing PostgreSQL up for a new local tenant", () => {
     await waitFor(() => expect(screen.queryByTestId("new-tenant-dialog")).toBeNull());
   });
 });
+
+describe("external database access", () => {
+  it("is switched from the cloud tenant's live status and the result replaces the overview", async () => {
+    await mount();
+    await fireEvent.click(screen.getAllByTestId("tenant-row")[1]);
+    const box = (await waitFor(() => screen.getByTestId("external-access"))) as HTMLInputElement;
+    expect(box.checked).toBe(false);
+    state = overview([tenant({ selected: true }), tenant({ id: "cloud-1", name: "prod", tenant_type: "cloud", region: "lhr", database_url: "postgres://u:***@db.example:5432/prod", external_db_access: true, production: true })]);
+    await fireEvent.click(box);
+    await waitFor(() => expect(calls.find((c) => c.cmd === "set_external_db_access")?.args).toMatchObject({ id: "cloud-1", enabled: true }));
+    await waitFor(() => expect((screen.getByTestId("external-access") as HTMLInputElement).checked).toBe(true));
+    expect(screen.getByTestId("detail-url").textContent).toContain("db.example");
+  });
+});

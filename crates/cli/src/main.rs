@@ -239,6 +239,15 @@ enum TenantCommand {
         #[arg(long, value_name = "NAME")]
         confirm_name: Option<String>,
     },
+    /// Let a cloud tenant's database take connections from outside SystemPrompt Cloud
+    /// (`--enable`), or stop that (`--disable`); tenants.json's `database_url` follows.
+    ExternalDbAccess {
+        id: Option<String>,
+        #[arg(long, conflicts_with = "disable", required_unless_present = "disable")]
+        enable: bool,
+        #[arg(long)]
+        disable: bool,
+    },
     /// Cancel a cloud tenant's subscription (tenants.json is unchanged).
     Cancel {
         id: Option<String>,
@@ -622,6 +631,11 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
             prompt::confirm(yes, &format!("Rotate the sync token for '{}'? The old one stops working.", tenant.name), "tenant rotate-sync-token")?;
             let rotated = runtime()?.block_on(cloud::rotate_sync_token(project, &id, confirm_name.as_deref(), &Keychain::new()))?;
             emit(json, &rotated, |r| format!("Rotated the sync token of '{}' ({}); the new one is in the keychain", r.name, r.tenant_id))
+        }
+        TenantCommand::ExternalDbAccess { id, enable, disable: _ } => {
+            let id = prompt::tenant_id(project, id, "change external database access of")?;
+            let changed = runtime()?.block_on(cloud::set_external_db_access(project, &id, enable, &Keychain::new()))?;
+            emit(json, &changed, render::external_access)
         }
         TenantCommand::Cancel { id, yes } => {
             let id = prompt::tenant_id(project, id, "cancel")?;

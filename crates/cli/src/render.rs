@@ -7,6 +7,7 @@ use tenantdesk_core::ops::{
     CreatedTenant, DeletedTenant, ProfileDetails, ProfileView, Selection, SessionSwitch, SessionView,
     TenantDetails, TenantList, TenantView,
 };
+use tenantdesk_core::ops::cloud::ExternalAccessChanged;
 use tenantdesk_core::ops::local::{Check, DbStatus, LocalHealth, Rotated};
 use tenantdesk_core::session::SessionState;
 use tenantdesk_core::shared_container::{HealthEvent, SharedStatus};
@@ -318,6 +319,16 @@ pub fn rotated(r: &Rotated) -> String {
         "Rotated the database password of '{}' (role {})\n  The new password is in the keychain; the old one no longer connects.\n  Update any external system that used the old credentials.",
         r.name, r.role
     )
+}
+
+pub fn external_access(c: &ExternalAccessChanged) -> String {
+    match &c.database_url {
+        Some(url) if c.enabled => format!(
+            "External database access is on for '{}'\n  database_url: {url}\n  The password is the tenant's own, in the keychain; turn it off with --disable.",
+            c.name
+        ),
+        _ => format!("External database access is off for '{}': its database takes connections from SystemPrompt Cloud only.", c.name),
+    }
 }
 
 pub fn doctor(checks: &[Check]) -> String {

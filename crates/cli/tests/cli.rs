@@ -545,6 +545,15 @@ fn cloud_login_create_show_rotate_cancel_and_delete_as_a_script_runs_them() {
     assert!(ok, "{err}");
     let (ok, out, err) = tenantdesk(&["cloud", "tenant", "rotate-sync-token", &id, "-y"], "");
     assert!(ok && out.contains("keychain"), "{out}{err}");
+    let (ok, _, err) = tenantdesk(&["cloud", "tenant", "external-db-access", &id], "");
+    assert!(!ok && err.contains("--enable"), "{err}");
+    let (ok, out, err) = tenantdesk(&["cloud", "tenant", "external-db-access", &id, "--enable"], "");
+    assert!(ok && out.contains("External database access is on") && out.contains(":***@"), "{out}{err}");
+    let (_, list, _) = tenantdesk(&["--json", "cloud", "tenant", "list", "--offline"], "");
+    let entry = &serde_json::from_str::<Value>(&list).expect("json")["tenants"][0];
+    assert!(entry["external_db_access"] == true && entry["database_url"].as_str().is_some_and(|u| u.contains(":***@")), "{entry}");
+    let (ok, out, err) = tenantdesk(&["cloud", "tenant", "external-db-access", &id, "--disable"], "");
+    assert!(ok && out.contains("is off"), "{out}{err}");
     let (ok, _, err) = tenantdesk(&["cloud", "tenant", "cancel", &id], "");
     assert!(!ok && err.contains("--yes is required"), "{err}");
     let (ok, out, err) = tenantdesk(&["cloud", "tenant", "cancel", &id, "-y"], "");

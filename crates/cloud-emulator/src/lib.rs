@@ -253,6 +253,7 @@ async fn inspect_tenant(State(shared): State<Shared>, Path(id): Path<String>) ->
         "db_role": t.db_role,
         "db_name": t.db_name,
         "has_sync_token": t.sync_token.is_some(),
+        "external_db_access": t.external_db_access,
     })))
 }
 

@@ -269,6 +269,22 @@ pub async fn rotate_sync_token(state: State<'_, AppState>, id: String, confirm_n
     Ok(rotated)
 }
 
+/// Lets a cloud tenant's database take connections from outside SystemPrompt Cloud, or stops it;
+/// tenants.json's masked `database_url` follows.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_external_db_access(state: State<'_, AppState>, id: String, enabled: bool) -> Result<Overview, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    let changed = cloud::set_external_db_access(&project, &id, enabled, state.secrets().as_ref()).await?;
+    let body = if changed.enabled {
+        format!("{}: its database now takes connections from outside SystemPrompt Cloud, with the password in the keychain", changed.name)
+    } else {
+        format!("{}: its database takes connections from SystemPrompt Cloud only", changed.name)
+    };
+    state.shell().notify(Notice { level: Level::Success, title: "External database access".into(), body });
+    then_overview(&state, |_| Ok(())).await
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn cancel_subscription(state: State<'_, AppState>, id: String, confirm_name: String) -> Result<Cancelled, UiError> {

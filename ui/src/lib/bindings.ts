@@ -65,6 +65,11 @@ export const commands = {
 	provisioningJobs: () => __TAURI_INVOKE<Job[]>("provisioning_jobs"),
 	cloudStatus: (id: string) => typedError<CloudStatus, UiError>(__TAURI_INVOKE("cloud_status", { id })),
 	rotateSyncToken: (id: string, confirmName: string | null) => typedError<SyncTokenRotated, UiError>(__TAURI_INVOKE("rotate_sync_token", { id, confirmName })),
+	/**
+	 *  Lets a cloud tenant's database take connections from outside SystemPrompt Cloud, or stops it;
+	 *  tenants.json's masked `database_url` follows.
+	 */
+	setExternalDbAccess: (id: string, enabled: boolean) => typedError<Overview, UiError>(__TAURI_INVOKE("set_external_db_access", { id, enabled })),
 	cancelSubscription: (id: string, confirmName: string) => typedError<Cancelled, UiError>(__TAURI_INVOKE("cancel_subscription", { id, confirmName })),
 	dockerStatus: () => typedError<DbStatus, UiError>(__TAURI_INVOKE("docker_status")),
 	/**

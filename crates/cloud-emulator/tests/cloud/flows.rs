@@ -105,6 +105,44 @@ async fn a_tenant_in_every_region_shows_every_phase_in_order_and_its_database_co
     assert!(listed.iter().any(|s| s.label == "Database password" && s.present && s.last_action.as_deref().is_some_and(|a| a.starts_with("create cloud tenant"))), "{listed:?}");
 }
 
+/// External database access on: the API's external URL goes into tenants.json masked and
+/// connects with the keychain's password; off: it is taken out again. A local tenant is refused.
+#[tokio::test]
+async fn external_database_access_switches_the_registry_url_and_it_connects() {
+    let c = Cloud::logged_in().await;
+    let (created, _) = c.create("reachable", "iad").await;
+    let id = created.expect("create").created.tenant.id;
+    let entry = |c: &Cloud| Registry::load(&c.project.tenants_file()).expect("registry").tenants.into_iter().find(|t| t.id.as_str() == id).expect("entry");
+    assert!(!entry(&c).external_db_access && entry(&c).database_url.is_none());
+
+    let on = cloud::set_external_db_access(&c.project, &id, true, &c.keychain).await.expect("enable");
+    let url = on.database_url.clone().expect("the external URL");
+    assert!(on.enabled && url.contains(":***@"), "{on:?}");
+    assert_eq!((entry(&c).external_db_access, entry(&c).database_url), (true, Some(url)));
+    assert_eq!(c.inspect(&id).await["external_db_access"], true);
+    let full = local::database_url(&c.project, &id, &c.keychain).expect("url");
+    assert!(connects(&full).await, "the external URL does not connect with the keychain's password");
+    let password = url::Url::parse(full.expose()).expect("url").password().expect("password").to_owned();
+    assert!(!std::fs::read_to_string(c.project.tenants_file()).expect("registry").contains(&password), "the password reached tenants.json");
+
+    let off = cloud::set_external_db_access(&c.project, &id, false, &c.keychain).await.expect("disable");
+    assert_eq!((off.enabled, off.database_url), (false, None));
+    assert_eq!((entry(&c).external_db_access, entry(&c).database_url), (false, None));
+    assert_eq!(c.inspect(&id).await["external_db_access"], false);
+    // The tenant's id is unique, so the shared audit log's rows for it are this test's.
+    let audit: Vec<String> = tenantdesk_core::audit::list(Some(&id)).await.expect("audit").into_iter().map(|e| format!("{} {}", e.action, e.outcome)).collect();
+    assert!(audit.ends_with(&["enable external database access ok".to_owned(), "disable external database access ok".to_owned()]), "{audit:?}");
+
+    let mut registry = Registry::load(&c.project.tenants_file()).expect("registry");
+    let local_id = TenantId::new_local();
+    registry.tenants.push(tenantdesk_core::tenant::Tenant::new_local(local_id.clone(), "here".to_owned(), "postgres://u:***@localhost:5432/db".to_owned()));
+    let lock = tenantdesk_core::store::lock(&c.project.tenants_file()).expect("lock");
+    registry.save(&lock, &c.project.tenants_file()).expect("save");
+    drop(lock);
+    let refused = cloud::set_external_db_access(&c.project, local_id.as_str(), true, &c.keychain).await;
+    assert!(matches!(refused, Err(Error::WrongTenantType { .. })), "{refused:?}");
+}
+
 #[tokio::test]
 async fn rotation_changes_which_password_works_and_the_sync_token_the_emulator_accepts() {
     let c = Cloud::logged_in().await;

@@ -263,6 +263,12 @@ impl CloudClient {
         Ok(data.data)
     }
 
+    pub async fn set_external_db_access(&self, id: &str, enabled: bool) -> Result<wire::ExternalAccess> {
+        let body = Body::Json(serde_json::json!({ "enabled": enabled }));
+        let data: Data<wire::ExternalAccess> = self.json(Tier::Exchanged, Method::PUT, &format!("/api/v1/tenants/{id}/external-db-access"), body, None).await?;
+        Ok(data.data)
+    }
+
     pub async fn delete_tenant(&self, id: &str) -> Result<()> {
         self.send(Tier::Exchanged, Method::DELETE, &format!("/api/v1/tenants/{id}"), Body::None, None).await.map(drop)
     }

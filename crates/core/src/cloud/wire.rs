@@ -148,6 +148,15 @@ pub struct RotatedCredentials {
     pub external_database_url: Option<Secret>,
 }
 
+/// `PUT …/{id}/external-db-access {enabled}` → `{data: …}`; the external URL (with the
+/// tenant's password) only when enabled.
+#[derive(Deserialize)]
+pub struct ExternalAccess {
+    pub external_db_access: bool,
+    #[serde(default)]
+    pub database_url: Option<Secret>,
+}
+
 /// `POST …/{id}/rotate-sync-token` → `{data: …}`.
 #[derive(Deserialize)]
 pub struct SyncToken {

@@ -554,6 +554,51 @@ pub async fn rotate_credentials(project: &Project, id: &str, confirm_name: Optio
     Ok(Rotated { tenant_id: tenant.id.to_string(), name: tenant.name, role: internal.username().to_owned(), database_url: masked })
 }
 
+/// What switching external database access did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ExternalAccessChanged {
+    pub tenant_id: String,
+    pub name: String,
+    pub enabled: bool,
+    /// tenants.json's `database_url` now: the external URL, masked, when enabled.
+    pub database_url: Option<String>,
+}
+
+/// Lets a cloud tenant's database accept connections from outside SystemPrompt Cloud, or stops
+/// it. The API switches it, then tenants.json follows as the CLI keeps it: `external_db_access`,
+/// and `database_url` set to the external URL (masked) only while enabled. The URL's password is
+/// the tenant's own; the keychain gets it if it differs from the one it holds.
+pub async fn set_external_db_access(project: &Project, id: &str, enabled: bool, secrets: &dyn SecretStore) -> Result<ExternalAccessChanged> {
+    let result = async {
+        let (_, tenant) = cloud_tenant(project, id, "External database access")?;
+        let changed = client(project, secrets)?.set_external_db_access(tenant.id.as_str(), enabled).await.map_err(|e| not_found(project, id, e))?;
+        let external = match &changed.database_url {
+            Some(url) if changed.external_db_access => Some(parse_database_url(url.expose())?),
+            _ => None,
+        };
+        let (masked, password) = external.as_ref().map(split_password).unzip();
+        if let Some(password) = password.flatten() {
+            let key = password_key(project, &tenant.id);
+            if secrets.get(&key)?.as_ref().map(Secret::expose) != Some(password.expose()) {
+                secrets.set(&key, &password)?;
+            }
+        }
+        let path = project.tenants_file();
+        let lock = store::lock(&path)?;
+        let mut registry = Registry::load(&path)?;
+        let entry = registry.tenants.iter_mut().find(|t| t.id == tenant.id).ok_or_else(|| Error::TenantNotFound { id: id.to_owned(), registry: path.clone() })?;
+        entry.external_db_access = changed.external_db_access;
+        entry.database_url = masked.clone();
+        registry.save(&lock, &path)?;
+        Ok(ExternalAccessChanged { tenant_id: tenant.id.to_string(), name: tenant.name, enabled: changed.external_db_access, database_url: masked })
+    }
+    .await;
+    let action = if enabled { "enable external database access" } else { "disable external database access" };
+    audit::record_in(project, Some(id), action, &result);
+    result
+}
+
 /// What a sync-token rotation did (the token itself went to the keychain).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
