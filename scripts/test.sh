@@ -18,6 +18,7 @@ export TENANTDESK_POSTGRES_IMAGE=tenantdesk-test/postgres:15
 prepare_postgres
 start_registry
 with_keychain cargo test --workspace --locked
-(cd ui && npx vitest run)
+# The UI's types against the generated bindings (svelte-check), then its component tests.
+(cd ui && npm run --silent check && npx vitest run)
 cargo build --locked -p tenantdesk-app -p tenantdesk-cloud-emulator
 bash tests/e2e/run.sh

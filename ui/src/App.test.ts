@@ -325,3 +325,14 @@ describe("external database access", () => {
     expect(screen.getByTestId("detail-url").textContent).toContain("db.example");
   });
 });
+
+describe("an error whose fix is to log in", () => {
+  it("offers the login and opens the new-tenant dialog on its Cloud tab", async () => {
+    await mount();
+    workspace.error = { code: "not_logged_in", message: "Not logged in to SystemPrompt Cloud", hint: "Run 'tenantdesk cloud auth login'", fix: "log-in" };
+    const button = await waitFor(() => screen.getByTestId("error-fix"));
+    expect(button.textContent).toBe("Log in to SystemPrompt Cloud…");
+    await fireEvent.click(button);
+    await waitFor(() => expect(screen.getByTestId("cloud-login-needed")).toBeTruthy());
+  });
+});
