@@ -158,8 +158,26 @@ pub async fn check_health<R: Runtime>(app: &AppHandle<R>) {
     let _ = HealthChanged { health: now }.emit(app);
 }
 
-/// How often the health monitor looks.
-const HEALTH_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+/// How often the health monitor looks when the engine says nothing (its events wake it at once;
+/// this catches what they cannot, such as the engine itself going away).
+const HEALTH_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+/// How soon to follow the engine's events again after the engine went away.
+const ENGINE_RETRY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Wakes the health monitor on the engine's start, die and health events for Tenantdesk's
+/// containers, so a stopped or unhealthy database shows in the window and tray at once.
+async fn follow_engine_events(nudge: std::sync::Arc<tokio::sync::Notify>) {
+    use futures_util::StreamExt;
+    loop {
+        if let Ok(engine) = tenantdesk_core::engine::connect(None).await {
+            let mut events = std::pin::pin!(tenantdesk_core::shared_container::health_events(&engine));
+            while let Some(Ok(_)) = events.next().await {
+                nudge.notify_one();
+            }
+        }
+        tokio::time::sleep(ENGINE_RETRY).await;
+    }
+}
 
 fn on_tray_item<R: Runtime>(app: &AppHandle<R>, item: &str) {
     match item {
@@ -231,9 +249,14 @@ fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), Box<dyn std::error::Error
             notify(&handle, Notice { level: Level::Error, title: "The demo could not start".into(), body: format!("{}{}", e.message, e.hint.map(|h| format!(" — {h}")).unwrap_or_default()) });
         }
         commands::cloud::resume_unfinished(&handle.state::<AppState>());
+        let nudge = std::sync::Arc::new(tokio::sync::Notify::new());
+        tauri::async_runtime::spawn(follow_engine_events(nudge.clone()));
         loop {
             check_health(&handle).await;
-            tokio::time::sleep(HEALTH_EVERY).await;
+            tokio::select! {
+                () = tokio::time::sleep(HEALTH_EVERY) => {}
+                () = nudge.notified() => {}
+            }
         }
     });
     Ok(())
