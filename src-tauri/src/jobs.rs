@@ -29,6 +29,8 @@ pub struct Job {
     pub error: Option<UiError>,
     /// The tenant's id once the API has named it.
     pub tenant_id: Option<String>,
+    /// Picked up at start from what an earlier run of the app left unfinished.
+    pub resumed: bool,
 }
 
 #[derive(Default)]
@@ -37,7 +39,7 @@ pub struct Jobs {
 }
 
 impl Jobs {
-    pub fn start(&self, name: &str, region: &str) -> Job {
+    pub fn start(&self, name: &str, region: &str, resumed: bool) -> Job {
         let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
         let job = Job {
             id: jobs.len() as u32 + 1,
@@ -48,6 +50,7 @@ impl Jobs {
             state: JobState::Running,
             error: None,
             tenant_id: None,
+            resumed,
         };
         jobs.push(job.clone());
         job
@@ -82,7 +85,7 @@ mod tests {
     #[test]
     fn a_job_keeps_every_step_and_learns_its_tenant() {
         let jobs = Jobs::default();
-        let job = jobs.start("shop", "lhr");
+        let job = jobs.start("shop", "lhr", false);
         jobs.progress(job.id, CloudProgress::Checkout { url: "u".into(), needs_browser: false });
         let phase = CloudProgress::Phase { tenant_id: "t1".into(), event_type: "tenant_created".into(), message: None, elapsed_ms: 5, latency_ms: None };
         let now = jobs.progress(job.id, phase).expect("job");

@@ -403,7 +403,7 @@ test("a cloud tenant still provisioning when the app quits is followed to the en
 
   // Still 2 s a phase while the app starts again, so it finds the tenant mid-way; then quick.
   ({ driver, session } = await launch(app, [project], appEnv));
-  await session.waitFor('[data-testid="job"][data-name="resumed"]', { timeout: 30_000 });
+  await session.waitFor('[data-testid="job"][data-name="resumed"] [data-testid="job-resumed"]', { timeout: 30_000 });
   await shot("provisioning-resumed");
   await phaseDelay(150);
   await session.waitFor('[data-testid="job"][data-name="resumed"][data-state="done"]', { timeout: 90_000 });

@@ -73,7 +73,7 @@ beforeEach(() => {
         case "activity": return [];
         case "create_cloud_tenant": {
           const a = args as any;
-          const job: Job = { id: 1, name: a.name, region: a.region, started_at: new Date().toISOString(), progress: [], state: "running", error: null, tenant_id: null };
+          const job: Job = { id: 1, name: a.name, region: a.region, started_at: new Date().toISOString(), progress: [], state: "running", error: null, tenant_id: null, resumed: false };
           jobs.push(job);
           return job;
         }
@@ -219,10 +219,11 @@ describe("cloud, credentials, health and notices", () => {
   });
 
   it("shows each provisioning phase as it arrives, and a job already running when the window opens", async () => {
-    jobs = [{ id: 7, name: "shop", region: "lhr", started_at: new Date().toISOString(), state: "running", error: null, tenant_id: "t1",
+    jobs = [{ id: 7, name: "shop", region: "lhr", started_at: new Date().toISOString(), state: "running", error: null, tenant_id: "t1", resumed: true,
       progress: [{ kind: "phase", tenant_id: "t1", event_type: "subscription_created", message: "Subscription active", elapsed_ms: 120, latency_ms: 2 }] }];
     await mount();
     expect(screen.getAllByTestId("job-phase").map((p) => p.dataset.phase)).toEqual(["subscription_created"]);
+    expect(screen.getByTestId("job-resumed").textContent).toContain("picked up after a restart");
     const next: Job = { ...jobs[0], progress: [...jobs[0].progress, { kind: "phase", tenant_id: "t1", event_type: "database_created", message: "PostgreSQL database created", elapsed_ms: 900, latency_ms: 3 }] };
     await emit("provisioning-changed", { job: next });
     await waitFor(() => expect(screen.getAllByTestId("job-phase").map((p) => p.dataset.phase)).toEqual(["subscription_created", "database_created"]));

@@ -94,7 +94,7 @@ pub fn start_cloud_tenant(state: &AppState, name: String, region: String, plan: 
     if !cloud::logged_in(&project) {
         return Err(tenantdesk_core::Error::NotLoggedIn.into());
     }
-    let job = state.jobs.start(name.as_str(), &region);
+    let job = state.jobs.start(name.as_str(), &region, false);
     let request = CloudCreate { name, region, plan };
     let secrets = state.secrets();
     let worker = project.clone();
@@ -112,11 +112,11 @@ pub fn start_cloud_tenant(state: &AppState, name: String, region: String, plan: 
 #[specta::specta]
 pub fn retry_provision(state: State<'_, AppState>, id: String, name: String, region: String) -> Result<Job, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
-    Ok(start_retry(&Background::of(&state), project, id, &name, &region))
+    Ok(start_retry(&Background::of(&state), project, id, &name, &region, false))
 }
 
-fn start_retry(app: &Background, project: tenantdesk_core::Project, id: String, name: &str, region: &str) -> Job {
-    let job = app.jobs.start(name, region);
+fn start_retry(app: &Background, project: tenantdesk_core::Project, id: String, name: &str, region: &str, resumed: bool) -> Job {
+    let job = app.jobs.start(name, region, resumed);
     let secrets = app.secrets.clone();
     let worker = project.clone();
     let job_run = JobRun::new(app, project, job.id);
@@ -154,7 +154,7 @@ async fn resume(app: Background, project: tenantdesk_core::Project) {
         let region = tenant.region.clone().unwrap_or_default();
         match cloud::status(&project, &tenant.id, secrets.as_ref()).await {
             Ok(status) if status.status == "failed" => {
-                let job = app.jobs.start(&tenant.name, &region);
+                let job = app.jobs.start(&tenant.name, &region, true);
                 let error = tenantdesk_core::Error::ProvisioningFailed {
                     id: tenant.id.clone(),
                     phase: status.phase.unwrap_or_else(|| "an unknown phase".to_owned()),
@@ -169,7 +169,7 @@ async fn resume(app: Background, project: tenantdesk_core::Project) {
                 }
             }
             Ok(_) => {
-                let job = start_retry(&app, project.clone(), tenant.id, &tenant.name, &region);
+                let job = start_retry(&app, project.clone(), tenant.id, &tenant.name, &region, true);
                 app.shell.provisioning(job);
             }
             Err(_) => {}

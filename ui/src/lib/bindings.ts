@@ -254,6 +254,8 @@ export type Job = {
 	error: UiError | null,
 	/**  The tenant's id once the API has named it. */
 	tenant_id: string | null,
+	/**  Picked up at start from what an earlier run of the app left unfinished. */
+	resumed: boolean,
 };
 
 export type JobState = "running" | "done" | "failed";
