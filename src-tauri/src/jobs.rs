@@ -41,8 +41,14 @@ pub struct Jobs {
 impl Jobs {
     pub fn start(&self, name: &str, region: &str, resumed: bool) -> Job {
         let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
-        let job = Job {
-            id: jobs.len() as u32 + 1,
+        let job = Self::new_job(jobs.len(), name, region, resumed);
+        jobs.push(job.clone());
+        job
+    }
+
+    fn new_job(existing: usize, name: &str, region: &str, resumed: bool) -> Job {
+        Job {
+            id: existing as u32 + 1,
             name: name.to_owned(),
             region: region.to_owned(),
             started_at: time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
@@ -51,9 +57,23 @@ impl Jobs {
             error: None,
             tenant_id: None,
             resumed,
-        };
+        }
+    }
+
+    /// Starts a picked-up job for tenant `tenant_id` unless a job of this run already has it (or a
+    /// create of the same name has not learnt its id yet). One lock for the look and the start,
+    /// so two pick-ups at once cannot both start one.
+    pub fn start_for(&self, tenant_id: &str, name: &str, region: &str) -> Option<Job> {
+        let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        let tracked = jobs.iter().any(|j| {
+            j.state != JobState::Done && (j.tenant_id.as_deref() == Some(tenant_id) || (j.tenant_id.is_none() && j.name == name))
+        });
+        if tracked {
+            return None;
+        }
+        let job = Job { tenant_id: Some(tenant_id.to_owned()), ..Self::new_job(jobs.len(), name, region, true) };
         jobs.push(job.clone());
-        job
+        Some(job)
     }
 
     /// Applies `change` to job `id` and returns the job as it now is.
@@ -94,5 +114,17 @@ mod tests {
         assert_eq!(done.state, JobState::Done);
         assert_eq!(jobs.all().len(), 1);
         assert!(jobs.progress(99, CloudProgress::StreamLost { reason: String::new() }).is_none());
+    }
+
+    #[test]
+    fn a_tenant_is_picked_up_once_and_never_beside_a_create_of_its_name() {
+        let jobs = Jobs::default();
+        let picked = jobs.start_for("t1", "shop", "lhr").expect("first pick-up");
+        assert_eq!((picked.tenant_id.as_deref(), picked.resumed), (Some("t1"), true));
+        assert!(jobs.start_for("t1", "shop", "lhr").is_none(), "picked up twice");
+        jobs.start("blog", "iad", false);
+        assert!(jobs.start_for("t2", "blog", "iad").is_none(), "picked up beside the create that is making it");
+        jobs.update(picked.id, |j| j.state = JobState::Done);
+        assert!(jobs.start_for("t1", "shop", "lhr").is_some(), "a finished job does not hold the tenant");
     }
 }

@@ -112,20 +112,22 @@ pub fn start_cloud_tenant(state: &AppState, name: String, region: String, plan: 
 #[specta::specta]
 pub fn retry_provision(state: State<'_, AppState>, id: String, name: String, region: String) -> Result<Job, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
-    Ok(start_retry(&Background::of(&state), project, id, &name, &region, false))
+    let app = Background::of(&state);
+    let job = app.jobs.start(&name, &region, false);
+    follow_to_the_end(&app, project, id, job.id);
+    Ok(job)
 }
 
-fn start_retry(app: &Background, project: tenantdesk_core::Project, id: String, name: &str, region: &str, resumed: bool) -> Job {
-    let job = app.jobs.start(name, region, resumed);
+/// Runs `retry_provision` for tenant `id` as job `job`: follows it to the end and registers it.
+fn follow_to_the_end(app: &Background, project: tenantdesk_core::Project, id: String, job: u32) {
     let secrets = app.secrets.clone();
     let worker = project.clone();
-    let job_run = JobRun::new(app, project, job.id);
+    let job_run = JobRun::new(app, project, job);
     tauri::async_runtime::spawn(async move {
         let mut on_progress = job_run.reporter();
         let result = cloud::retry_provision(&worker, &id, secrets.as_ref(), &mut on_progress).await;
         job_run.finish(result.map(|c| c.created.tenant.id));
     });
-    job
 }
 
 /// Picks up what a previous run left unfinished (the app quit while a tenant was provisioning):
@@ -144,35 +146,25 @@ async fn resume(app: Background, project: tenantdesk_core::Project) {
     let secrets = app.secrets.clone();
     let Ok(unfinished) = cloud::unfinished(&project, secrets.as_ref()).await else { return };
     for tenant in unfinished {
-        // A job of this run already has it (or is about to: a create not yet told its id).
-        let tracked = app.jobs.all().iter().any(|j| {
-            j.state != JobState::Done && (j.tenant_id.as_deref() == Some(&tenant.id) || (j.tenant_id.is_none() && j.name == tenant.name))
-        });
-        if tracked {
-            continue;
-        }
         let region = tenant.region.clone().unwrap_or_default();
-        match cloud::status(&project, &tenant.id, secrets.as_ref()).await {
-            Ok(status) if status.status == "failed" => {
-                let job = app.jobs.start(&tenant.name, &region, true);
-                let error = tenantdesk_core::Error::ProvisioningFailed {
-                    id: tenant.id.clone(),
-                    phase: status.phase.unwrap_or_else(|| "an unknown phase".to_owned()),
-                    message: status.message.unwrap_or_default(),
-                };
-                if let Some(job) = app.jobs.update(job.id, |j| {
-                    j.state = JobState::Failed;
-                    j.tenant_id = Some(tenant.id.clone());
-                    j.error = Some(error.into());
-                }) {
-                    app.shell.provisioning(job);
-                }
-            }
-            Ok(_) => {
-                let job = start_retry(&app, project.clone(), tenant.id, &tenant.name, &region, true);
+        let Ok(status) = cloud::status(&project, &tenant.id, secrets.as_ref()).await else { continue };
+        // Another pick-up (a second project open, a login) or a create of this run may have it.
+        let Some(job) = app.jobs.start_for(&tenant.id, &tenant.name, &region) else { continue };
+        if status.status == "failed" {
+            let error = tenantdesk_core::Error::ProvisioningFailed {
+                id: tenant.id.clone(),
+                phase: status.phase.unwrap_or_else(|| "an unknown phase".to_owned()),
+                message: status.message.unwrap_or_default(),
+            };
+            if let Some(job) = app.jobs.update(job.id, |j| {
+                j.state = JobState::Failed;
+                j.error = Some(error.into());
+            }) {
                 app.shell.provisioning(job);
             }
-            Err(_) => {}
+        } else {
+            follow_to_the_end(&app, project.clone(), tenant.id, job.id);
+            app.shell.provisioning(job);
         }
     }
 }
