@@ -143,28 +143,24 @@ pub fn resume_unfinished(state: &AppState) {
 }
 
 async fn resume(app: Background, project: tenantdesk_core::Project) {
-    let secrets = app.secrets.clone();
-    let Ok(unfinished) = cloud::unfinished(&project, secrets.as_ref()).await else { return };
-    for tenant in unfinished {
+    let Ok(pick_ups) = cloud::pick_ups(&project, app.secrets.as_ref()).await else { return };
+    for cloud::PickUp { tenant, failed } in pick_ups {
         let region = tenant.region.clone().unwrap_or_default();
-        let Ok(status) = cloud::status(&project, &tenant.id, secrets.as_ref()).await else { continue };
         // Another pick-up (a second project open, a login) or a create of this run may have it.
         let Some(job) = app.jobs.start_for(&tenant.id, &tenant.name, &region) else { continue };
-        if status.status == "failed" {
-            let error = tenantdesk_core::Error::ProvisioningFailed {
-                id: tenant.id.clone(),
-                phase: status.phase.unwrap_or_else(|| "an unknown phase".to_owned()),
-                message: status.message.unwrap_or_default(),
-            };
-            if let Some(job) = app.jobs.update(job.id, |j| {
-                j.state = JobState::Failed;
-                j.error = Some(error.into());
-            }) {
+        match failed {
+            Some(error) => {
+                if let Some(job) = app.jobs.update(job.id, |j| {
+                    j.state = JobState::Failed;
+                    j.error = Some(error.into());
+                }) {
+                    app.shell.provisioning(job);
+                }
+            }
+            None => {
+                follow_to_the_end(&app, project.clone(), tenant.id, job.id);
                 app.shell.provisioning(job);
             }
-        } else {
-            follow_to_the_end(&app, project.clone(), tenant.id, job.id);
-            app.shell.provisioning(job);
         }
     }
 }

@@ -40,6 +40,9 @@ async fn a_provisioning_that_fails_part_way_registers_nothing_and_retry_finishes
     assert!(c.keychain.get(&key).expect("keychain").is_none(), "a password was stored");
     let status = cloud::status(&c.project, &id, &c.keychain).await.expect("show works for the failed tenant");
     assert_eq!((status.status.as_str(), status.phase.as_deref()), ("failed", Some("vm_provisioned")));
+    // After a restart the app would show it failed, at that phase, and leave the retry to the user.
+    let picked = cloud::pick_ups(&c.project, &c.keychain).await.expect("pick-ups");
+    assert!(matches!(picked.as_slice(), [cloud::PickUp { tenant, failed: Some(Error::ProvisioningFailed { phase, .. }) }] if tenant.id == id && phase == "vm_provisioned"), "{picked:?}");
 
     let mut resumed = Vec::new();
     let done = cloud::retry_provision(&c.project, &id, &c.keychain, &mut |p| resumed.push(p)).await.expect("retry");

@@ -362,6 +362,8 @@ async fn a_create_stopped_mid_way_here_is_named_unfinished_and_picked_up_without
     let report = cloud::sync(&c.project, &c.keychain).await.expect("sync");
     assert_eq!(report.unfinished, unfinished);
     assert!(!report.added.contains(&"quitter".to_owned()), "sync registered a tenant without credentials");
+    let picked = cloud::pick_ups(&c.project, &c.keychain).await.expect("pick-ups");
+    assert!(matches!(picked.as_slice(), [cloud::PickUp { tenant, failed: None }] if tenant.id == id), "still provisioning, to be followed: {picked:?}");
 
     let mut resumed = Vec::new();
     let done = cloud::retry_provision(&c.project, &id, &c.keychain, &mut |p| resumed.push(p)).await.expect("picked up");

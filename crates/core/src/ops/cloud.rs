@@ -124,6 +124,27 @@ pub async fn unfinished(project: &Project, secrets: &dyn SecretStore) -> Result<
     Ok(unfinished_in(&Registry::load(&project.tenants_file())?, &me.tenants))
 }
 
+/// An unfinished tenant and how it stands: still provisioning (follow it to the end), or failed
+/// with this error (retrying it is the user's call).
+#[derive(Debug)]
+pub struct PickUp {
+    pub tenant: Unfinished,
+    pub failed: Option<Error>,
+}
+
+/// `unfinished`, each with its state from the API, for picking them up after a restart; a tenant
+/// whose status cannot be read now is left for the next time.
+pub async fn pick_ups(project: &Project, secrets: &dyn SecretStore) -> Result<Vec<PickUp>> {
+    let client = client(project, secrets)?;
+    let mut out = Vec::new();
+    for tenant in unfinished(project, secrets).await? {
+        let Ok(status) = client.status(&tenant.id).await else { continue };
+        let failed = (status.status == "failed").then(|| failed_at(tenant.id.clone(), status));
+        out.push(PickUp { tenant, failed });
+    }
+    Ok(out)
+}
+
 /// Logs in with a token the user already has (stdin, CI): checks it with `/auth/me`, keeps it in
 /// the keychain, records the account, and merges the account's tenants into tenants.json.
 pub async fn login_with_token(project: &Project, api_url: Option<&str>, token: Secret, secrets: &dyn SecretStore) -> Result<Account> {
@@ -395,17 +416,16 @@ async fn follow(
         on_progress(CloudProgress::Polled { status: status.status.clone(), message: status.message.clone(), elapsed_ms: elapsed() });
         match status.status.as_str() {
             "ready" => return Ok(id),
-            "failed" => {
-                return Err(Error::ProvisioningFailed {
-                    id,
-                    phase: status.phase.unwrap_or_else(|| "an unknown phase".to_owned()),
-                    message: status.message.unwrap_or_default(),
-                });
-            }
+            "failed" => return Err(failed_at(id, status)),
             _ => tokio::time::sleep(POLL_INTERVAL).await,
         }
     }
     Err(Error::ProvisioningFailed { id, phase: "provisioning".to_owned(), message: "Provisioning timed out after 120 seconds".to_owned() })
+}
+
+/// "Provisioning failed" from a failed status: the phase it stopped at, and the API's message.
+fn failed_at(id: String, status: wire::Status) -> Error {
+    Error::ProvisioningFailed { id, phase: status.phase.unwrap_or_else(|| "an unknown phase".to_owned()), message: status.message.unwrap_or_default() }
 }
 
 /// The stream dropped before it named the tenant: find it on the account by name.
