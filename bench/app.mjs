@@ -3,11 +3,10 @@
 // with the same toolchain, measured in the same run. Run with `bash bench/app.sh`.
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Session, waitForDriver } from "../tests/e2e/webdriver.mjs";
+import { Session, freePort, waitForDriver } from "../tests/e2e/webdriver.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const profile = process.env.PROFILE ?? "debug";
@@ -29,14 +28,6 @@ function project() {
   fs.writeFileSync(path.join(state, "sessions/index.json"), JSON.stringify({ version: 1, sessions: {}, active_key: "tenant_local_1" }));
   return root;
 }
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const srv = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 
 /** Resident memory of a process and all its descendants (WebKit runs the page in child processes). */
 function treeRss(binary) {
