@@ -518,12 +518,7 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
                             eprintln!("Added from SystemPrompt Cloud: {}", report.added.join(", "));
                         }
                         for t in &report.unfinished {
-                            eprintln!(
-                                "Not finished: {} ({}) is still provisioning on SystemPrompt Cloud, or failed.\n  Hint: Run 'tenantdesk cloud tenant retry-provision {}' to follow it to the end and register it",
-                                t.name,
-                                t.region.as_deref().unwrap_or("no region"),
-                                t.id
-                            );
+                            eprintln!("{}", render::unfinished(t));
                         }
                     }
                     Ok(_) => {}

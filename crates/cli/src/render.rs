@@ -7,7 +7,7 @@ use tenantdesk_core::ops::{
     CreatedTenant, DeletedTenant, ProfileDetails, ProfileView, Selection, SessionSwitch, SessionView,
     TenantDetails, TenantList, TenantView,
 };
-use tenantdesk_core::ops::cloud::ExternalAccessChanged;
+use tenantdesk_core::ops::cloud::{ExternalAccessChanged, Unfinished};
 use tenantdesk_core::ops::local::{Check, DbStatus, LocalHealth, Rotated};
 use tenantdesk_core::session::SessionState;
 use tenantdesk_core::shared_container::{HealthEvent, SharedStatus};
@@ -318,6 +318,15 @@ pub fn rotated(r: &Rotated) -> String {
     format!(
         "Rotated the database password of '{}' (role {})\n  The new password is in the keychain; the old one no longer connects.\n  Update any external system that used the old credentials.",
         r.name, r.role
+    )
+}
+
+pub fn unfinished(t: &Unfinished) -> String {
+    format!(
+        "Not finished: {} ({}) is still provisioning on SystemPrompt Cloud, or failed.\n  Hint: Run 'tenantdesk cloud tenant retry-provision {}' to follow it to the end and register it",
+        t.name,
+        t.region.as_deref().unwrap_or("no region"),
+        t.id
     )
 }
 
