@@ -396,9 +396,14 @@ test("a cloud tenant still provisioning when the app quits is followed to the en
   await session.waitFor('[data-testid="new-tenant-region"]', { timeout: 15_000 });
   await session.type(await session.find('[data-testid="new-tenant-name"]'), "resumed");
   await session.click(await session.find('[data-testid="new-tenant-region"] option[value="syd"]'));
-  await session.click(await session.find('[data-testid="new-tenant-create"]'));
+  // Create stays disabled until the plans have loaded.
+  await session.click((await session.waitFor('[data-testid="new-tenant-create"]:not([disabled])', { timeout: 15_000 }))[0]);
   // Quit once the API has made the tenant (the earlier job's phases are on screen too).
-  await session.waitFor('[data-testid="job"][data-name="resumed"] [data-phase="tenant_created"]', { timeout: 30_000 });
+  await session.waitFor('[data-testid="job"][data-name="resumed"] [data-phase="tenant_created"]', { timeout: 30_000 }).catch(async (e) => {
+    await shot("resume-create-failed");
+    const banner = await session.textsOf('[data-testid="error-banner"]').catch(() => []);
+    throw new Error(`${e.message}; error banner: ${banner.join(" | ") || "none"}`);
+  });
   await quit({ driver, session }, app);
 
   // Still 2 s a phase while the app starts again, so it finds the tenant mid-way; then quick.
