@@ -219,7 +219,7 @@ test("creates a local tenant in Docker by clicking, then rotates its credentials
   await session.waitFor('[data-testid="new-tenant-dialog"]');
   await shot("new-tenant-dialog");
   await session.type(await session.find('[data-testid="new-tenant-name"]'), "clicked");
-  await session.click(await session.find('[data-testid="new-tenant-create"]'));
+  await session.click((await session.waitFor('[data-testid="new-tenant-create"]:not([disabled])'))[0]);
   if (pullImage) {
     // The image is pulled first: a row per layer, the downloaded one with its bytes.
     await session.waitFor('[data-testid="pull-bytes"]', { timeout: 60_000 });
@@ -318,7 +318,7 @@ test("logs in to the cloud emulator, creates a cloud tenant in lhr phase by phas
   await session.type(await session.find('[data-testid="new-tenant-name"]'), "e2e-cloud");
   await session.click(await session.find('[data-testid="new-tenant-region"] option[value="lhr"]'));
   await shot("new-cloud-tenant-dialog");
-  await session.click(await session.find('[data-testid="new-tenant-create"]'));
+  await session.click((await session.waitFor('[data-testid="new-tenant-create"]:not([disabled])'))[0]);
   await session.waitFor('[data-testid="job"]');
   await shot("provisioning-in-progress");
   await session.waitFor('[data-testid="job"][data-state="done"]', { timeout: 90_000 });
