@@ -40,6 +40,7 @@ fn main() {
         "drop_orphan",
         "tenant_secrets",
         "copy_connection_string",
+        "copy_text",
         "activity",
         "verify_activity",
     ]);

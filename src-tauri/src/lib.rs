@@ -66,6 +66,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::docker::drop_orphan,
             commands::credentials::tenant_secrets,
             commands::credentials::copy_connection_string,
+            commands::credentials::copy_text,
             commands::credentials::activity,
             commands::credentials::verify_activity,
         ])

@@ -165,6 +165,15 @@ function connects(url, password) {
   return r.status === 0 && r.stdout.toString().trim() === "1";
 }
 
+/** The X clipboard's text (xclip, on the test's X server), or "" when it holds none. */
+function clipboard() {
+  const r = spawnSync("xclip", ["-o", "-selection", "clipboard"], { timeout: 5_000 });
+  return r.status === 0 ? r.stdout.toString() : "";
+}
+
+/** When the connection string was copied, and the password it carried. */
+let copied = null;
+
 const sessionsFile = () => JSON.parse(fs.readFileSync(path.join(project, ".systemprompt/sessions/index.json"), "utf8"));
 const cloudId = "999bc654-9a64-49bc-98be-db976fc84e76";
 
@@ -262,6 +271,8 @@ test("creates a local tenant in Docker by clicking, then rotates its credentials
   await shot("copy-connection-dialog");
   await session.click(await session.find('[data-testid="copy-confirm-action"]'));
   await session.waitFor('[data-testid="toast"]', { text: "clipboard", timeout: 10_000 });
+  copied = { at: Date.now(), password: newPassword };
+  assert.equal(clipboard(), tenant.database_url.replace(":***@", `:${newPassword}@`), "the clipboard does not hold the connection string");
 });
 
 test("stopping the container turns the local tenant unhealthy in the list", { skip: !withDocker && "needs Docker" }, async () => {
@@ -282,6 +293,79 @@ test("stopping the container turns the local tenant unhealthy in the list", { sk
   const [start] = await session.waitFor('[data-testid="docker-start"]', { timeout: 20_000 });
   await session.click(start);
   await session.waitFor('[data-testid="docker-state"]', { text: "healthy", timeout: 60_000 });
+  await session.click(await session.find('[data-testid="view-tenants"]'));
+});
+
+test("the copied connection string leaves the clipboard 30 seconds later", { skip: !withDocker && "needs Docker" }, async () => {
+  assert.ok(copied, "the connection string was not copied");
+  await new Promise((r) => setTimeout(r, Math.max(0, copied.at + 30_000 - Date.now())));
+  for (let i = 0; i < 50 && clipboard().includes(copied.password); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(!clipboard().includes(copied.password), "the connection string is still on the clipboard");
+});
+
+test("the Docker panel searches, follows and copies the log, adopts one orphan database, drops another and resets the container, each by typing its name", { skip: !withDocker && "needs Docker" }, async () => {
+  const psql = (sql) => {
+    const r = spawnSync("docker", ["exec", container, "psql", "-U", "tenantdesk", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-tAc", sql]);
+    assert.equal(r.status, 0, `psql ${sql}: ${r.stderr}`);
+    return r.stdout.toString().trim();
+  };
+  const tag = crypto.randomBytes(4).toString("hex");
+  const kept = `td_kept_${tag}`;
+  const dropped = `td_dropped_${tag}`;
+  for (const db of [kept, dropped]) {
+    psql(`CREATE ROLE ${db} LOGIN PASSWORD 'orphan-${tag}'`);
+    psql(`CREATE DATABASE ${db} OWNER ${db}`);
+  }
+  const orphan = (db) => `[data-testid="orphan"][data-database="${db}"]`;
+  await session.click(await session.find('[data-testid="view-docker"]'));
+  await session.waitFor('[data-testid="docker-state"]', { text: "healthy", timeout: 30_000 });
+
+  // The log: followed live, searched, and the lines shown copied.
+  await session.waitFor('[data-testid="docker-logs"]', { text: "ready to accept connections", timeout: 10_000 });
+  await session.click(await session.find('[data-testid="logs-follow"]'));
+  await new Promise((r) => setTimeout(r, 500));
+  psql(`DO $$BEGIN RAISE LOG 'e2e-marker-${tag}'; END$$`);
+  await session.waitFor('[data-testid="docker-logs"]', { text: `e2e-marker-${tag}`, timeout: 10_000 });
+  await session.type(await session.find('[data-testid="logs-search"]'), `marker-${tag}`);
+  const shown = (await session.text(await session.find('[data-testid="docker-logs"]'))).split("\n").filter(Boolean);
+  assert.ok(shown.length >= 1 && shown.every((l) => l.includes(`marker-${tag}`)), `the search shows other lines:\n${shown.join("\n")}`);
+  await session.click(await session.find('[data-testid="logs-copy"]'));
+  await session.waitFor('[data-testid="toast"]', { text: `matching “marker-${tag}”` });
+  assert.deepEqual(clipboard().split("\n").filter(Boolean), shown);
+  await shot("docker-log-search");
+
+  // Orphans: one adopted as a tenant, one dropped after typing its name.
+  await session.waitFor(orphan(dropped), { timeout: 10_000 });
+  await session.type(await session.find(`${orphan(kept)} [data-testid="orphan-name"]`), "adopted");
+  await session.click(await session.find(`${orphan(kept)} [data-testid="orphan-adopt"]`));
+  await session.waitFor(orphan(kept), { count: 0, timeout: 20_000 });
+  const adopted = JSON.parse(fs.readFileSync(path.join(project, ".systemprompt/tenants.json"), "utf8")).tenants.find((t) => t.name === "adopted");
+  assert.ok(adopted?.database_url?.endsWith(`/${kept}`), `the adopted tenant: ${JSON.stringify(adopted)}`);
+  const adoptedPassword = Object.entries(keychain()).find(([account]) => account.includes(`${adopted.id}:database-password`))?.[1];
+  assert.ok(adoptedPassword && connects(adopted.database_url, adoptedPassword), "the adopted tenant's password from the keychain does not connect");
+  assert.ok(!connects(adopted.database_url, `orphan-${tag}`), "adopting left the orphan's old password working");
+
+  await session.click(await session.find(`${orphan(dropped)} [data-testid="orphan-drop"]`));
+  await session.waitFor('[data-testid="confirm-dialog"]');
+  const drop = await session.find('[data-testid="confirm-action"]');
+  assert.equal(await session.attribute(drop, "disabled"), "true");
+  await session.type(await session.find('[data-testid="confirm-name"]'), dropped);
+  await session.click(drop);
+  await session.waitFor(orphan(dropped), { count: 0, timeout: 20_000 });
+  assert.equal(psql(`SELECT count(*) FROM pg_database WHERE datname = '${dropped}'`), "0");
+
+  // Reset: only once the container's name is typed; afterwards every tenant database is gone.
+  await session.click(await session.find('[data-testid="docker-reset"]'));
+  await session.waitFor('[data-testid="confirm-dialog"]');
+  await shot("docker-reset-dialog");
+  const reset = await session.find('[data-testid="confirm-action"]');
+  assert.equal(await session.attribute(reset, "disabled"), "true");
+  await session.type(await session.find('[data-testid="confirm-name"]'), container);
+  await session.click(reset);
+  await session.waitFor('[data-testid="toast"]', { text: "Database reset", timeout: 90_000 });
+  await session.waitFor('[data-testid="docker-state"]', { text: "healthy", timeout: 30_000 });
+  await session.waitFor('[data-testid="docker-tenant"][data-name="clicked"][data-present="false"]', { timeout: 20_000 });
+  assert.equal(psql("SELECT count(*) FROM pg_database WHERE datname LIKE 'td\\_%'"), "0");
   await session.click(await session.find('[data-testid="view-tenants"]'));
 });
 
@@ -346,6 +430,22 @@ test("logs in to the cloud emulator, creates a cloud tenant in lhr phase by phas
   assert.match(opened.database_url, /:\*\*\*@/);
   assert.equal(await session.attribute(await session.find('[data-testid="external-access"]'), "checked"), "true");
 
+  // The sync token, rotated twice from the window: each new one works, the one before stops.
+  const syncToken = () => Object.entries(keychain()).find(([account]) => account.includes(`${tenant.id}:sync-token`))?.[1];
+  const verify = async (token) => (await fetch(`${emulatorUrl}/api/v1/sync/verify`, { headers: { authorization: `Bearer ${token}` } })).status;
+  const tokens = [];
+  for (let round = 0; round < 2; round++) {
+    await session.click(await session.find('[data-testid="rotate-sync-token"]'));
+    await session.waitFor('[data-testid="confirm-dialog"]');
+    await session.click(await session.find('[data-testid="confirm-action"]'));
+    await session.waitFor('[data-testid="toast"]', { text: "Rotated the sync token", timeout: 20_000 });
+    for (let i = 0; i < 50 && (!syncToken() || syncToken() === tokens.at(-1)); i++) await new Promise((r) => setTimeout(r, 100));
+    tokens.push(syncToken());
+    assert.ok(tokens.at(-1) && tokens.at(-1) !== tokens.at(-2), "no new sync token in the keychain");
+    assert.equal(await verify(tokens.at(-1)), 200, "the emulator rejects the new sync token");
+  }
+  assert.equal(await verify(tokens[0]), 401, "the rotated-out sync token is still accepted");
+
   retired.push(...Object.entries(keychain()).filter(([account]) => account.includes(tenant.id)).map(([, secret]) => secret));
   assert.ok(retired.length >= 1, "the cloud tenant's password is not in the keychain");
   await session.click(await session.find('[data-testid="delete-tenant"]'));
@@ -363,6 +463,15 @@ test("logs in to the cloud emulator, creates a cloud tenant in lhr phase by phas
 test("the activity timeline lists what was done and its hash chain verifies", async () => {
   await session.click(await session.find('[data-testid="view-activity"]'));
   await session.waitFor('[data-testid="activity-entry"]', { timeout: 10_000 });
+  const all = (await session.findAll('[data-testid="activity-entry"]')).length;
+  // The tenant selected earlier in the run (selecting is recorded).
+  await session.click(await session.find(`[data-testid="activity-tenant"] option[value="${cloudId}"]`));
+  const only = "my-project-prod";
+  for (let i = 0; i < 50 && (await session.findAll('[data-testid="activity-entry"]')).length === all; i++) await new Promise((r) => setTimeout(r, 100));
+  const shownFor = await session.textsOf('[data-testid="activity-entry"] .muted');
+  assert.ok(shownFor.length > 0 && shownFor.length < all && shownFor.every((t) => t === only), `filtered by ${only}: ${shownFor.join(", ")} (of ${all})`);
+  await session.click(await session.find('[data-testid="activity-tenant"] option[value=""]'));
+  await session.waitFor('[data-testid="activity-entry"]', { count: all });
   await session.click(await session.find('[data-testid="activity-verify"]'));
   await session.waitFor('[data-testid="activity-check"]', { text: "Intact" });
   await shot("activity");
@@ -404,6 +513,11 @@ test("a cloud tenant still provisioning when the app quits is followed to the en
     const banner = await session.textsOf('[data-testid="error-banner"]').catch(() => []);
     throw new Error(`${e.message}; error banner: ${banner.join(" | ") || "none"}`);
   });
+  // A fresh window (the page reloaded) picks the running job up where it is, earlier phases included.
+  await session.execute("window.__beforeReload = true; setTimeout(() => location.reload(), 0)");
+  for (let i = 0; i < 100 && (await session.execute("return window.__beforeReload === true").catch(() => true)); i++) await new Promise((r) => setTimeout(r, 100));
+  await session.waitFor('[data-testid="job"][data-name="resumed"][data-state="running"] [data-phase="tenant_created"]', { timeout: 15_000 });
+  await session.waitFor('[data-testid="job"][data-name="resumed"] [data-phase="subscription_created"]');
   await quit({ driver, session }, app);
 
   // Still 2 s a phase while the app starts again, so it finds the tenant mid-way; then quick.

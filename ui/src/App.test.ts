@@ -5,7 +5,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
-import type { Job, Overview, TenantView } from "./lib/bindings";
+import type { DbStatus, Job, Overview, TenantView } from "./lib/bindings";
 import { workspace } from "./lib/workspace.svelte";
 
 function tenant(over: Partial<TenantView>): TenantView {
@@ -26,6 +26,7 @@ function overview(tenants: TenantView[]): Overview {
 }
 
 let state: Overview;
+let dockerStatus: DbStatus;
 let jobs: Job[];
 let login: { api_url: string; user_email: string; authenticated_at: string } | null;
 let calls: { cmd: string; args: any }[];
@@ -47,6 +48,12 @@ beforeEach(() => {
   failOn = null;
   jobs = [];
   login = null;
+  dockerStatus = {
+    shared: { container: "systemprompt-postgres", state: "healthy", port: 5432, image: "postgres:18-alpine", volume: "systemprompt-pgdata", data_size: 48_000_000, engine_version: "26.1.5", endpoint: { uri: "unix:///var/run/docker.sock", source: "default" } },
+    tenants: [],
+    orphan_databases: ["td_old_0badcafe"],
+    orphan_containers: [],
+  } as unknown as DbStatus;
   state = overview([
     tenant({ selected: true }),
     tenant({ id: "cloud-1", name: "prod", tenant_type: "cloud", region: "lhr", database_url: null, production: true }),
@@ -71,6 +78,13 @@ beforeEach(() => {
           ? { port: 5432, existing: false, free: false, message: "Port 5432 is taken by postgres (pid 77)", suggestion: 5433 }
           : { port: (args as any).port ?? 5432, existing: false, free: true, message: null, suggestion: null };
         case "activity": return [];
+        case "docker_status": return dockerStatus;
+        case "docker_logs": return "LOG:  database system is ready to accept connections\nLOG:  checkpoint starting: time\nLOG:  database system is ready to accept connections\n";
+        case "drop_orphan": {
+          dockerStatus = { ...dockerStatus, orphan_databases: [] };
+          return dockerStatus;
+        }
+        case "copy_text": return null;
         case "create_cloud_tenant": {
           const a = args as any;
           const job: Job = { id: 1, name: a.name, region: a.region, started_at: new Date().toISOString(), progress: [], state: "running", error: null, tenant_id: null, resumed: false };
@@ -335,5 +349,39 @@ describe("an error whose fix is to log in", () => {
     expect(button.textContent).toBe("Log in to SystemPrompt Cloud…");
     await fireEvent.click(button);
     await waitFor(() => expect(screen.getByTestId("cloud-login-needed")).toBeTruthy());
+  });
+});
+
+describe("the Docker panel", () => {
+  it("asks for the name before dropping an orphan or resetting, and copies the log lines shown", async () => {
+    await mount();
+    await fireEvent.click(screen.getByTestId("view-docker"));
+    const orphan = await screen.findByTestId("orphan");
+    await fireEvent.click(within(orphan).getByTestId("orphan-drop"));
+    const confirm = screen.getByTestId("confirm-action") as HTMLButtonElement;
+    expect(confirm.disabled).toBe(true);
+    await fireEvent.input(screen.getByTestId("confirm-name"), { target: { value: "td_old" } });
+    expect(confirm.disabled).toBe(true);
+    expect(calls.some((c) => c.cmd === "drop_orphan")).toBe(false);
+    await fireEvent.input(screen.getByTestId("confirm-name"), { target: { value: "td_old_0badcafe" } });
+    await fireEvent.click(confirm);
+    await waitFor(() => expect(screen.queryByTestId("orphan")).toBeNull());
+    expect(calls.find((c) => c.cmd === "drop_orphan")?.args).toMatchObject({ database: "td_old_0badcafe", confirmName: "td_old_0badcafe" });
+
+    await fireEvent.click(screen.getByTestId("docker-reset"));
+    expect(screen.getByTestId("confirm-dialog").textContent).toContain("every local tenant's data");
+    expect((screen.getByTestId("confirm-action") as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.click(screen.getByText("Cancel"));
+    expect(calls.some((c) => c.cmd === "docker_action")).toBe(false);
+
+    await waitFor(() => expect(screen.getByTestId("docker-logs").textContent).toContain("checkpoint"));
+    await fireEvent.input(screen.getByTestId("logs-search"), { target: { value: "READY" } });
+    expect(screen.getByTestId("docker-logs").textContent).not.toContain("checkpoint");
+    await fireEvent.click(screen.getByTestId("logs-copy"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "copy_text")?.args.text.split("\n")).toEqual([
+      "LOG:  database system is ready to accept connections",
+      "LOG:  database system is ready to accept connections",
+    ]));
+    await waitFor(() => expect(screen.getAllByTestId("toast").at(-1)?.textContent).toBe("Copied 2 log lines matching “READY”"));
   });
 });

@@ -2,6 +2,7 @@
 //! connection string to the clipboard from Rust (so it never crosses into the window), and the
 //! audit log as a timeline.
 
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use tauri::State;
@@ -40,6 +41,20 @@ pub async fn copy_connection_string(state: State<'_, AppState>, id: String) -> R
         }
     });
     Ok(CLIPBOARD_SECONDS)
+}
+
+/// Puts text the window already shows (the Docker log, never a secret) on the clipboard. On X11
+/// the clipboard lives only as long as its owner, so one owner is kept for the app's lifetime.
+#[tauri::command]
+#[specta::specta]
+pub fn copy_text(text: String) -> Result<(), UiError> {
+    static OWNER: Mutex<Option<arboard::Clipboard>> = Mutex::new(None);
+    let mut owner = OWNER.lock().unwrap_or_else(PoisonError::into_inner);
+    let clipboard = match owner.as_mut() {
+        Some(c) => c,
+        None => owner.insert(arboard::Clipboard::new().map_err(clipboard_error)?),
+    };
+    clipboard.set_text(text).map_err(clipboard_error)
 }
 
 fn clipboard_error(e: arboard::Error) -> UiError {

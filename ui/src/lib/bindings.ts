@@ -93,6 +93,11 @@ export const commands = {
 	 *  [`CLIPBOARD_SECONDS`] unless something else was copied since. Returns the seconds.
 	 */
 	copyConnectionString: (id: string) => typedError<number, UiError>(__TAURI_INVOKE("copy_connection_string", { id })),
+	/**
+	 *  Puts text the window already shows (the Docker log, never a secret) on the clipboard. On X11
+	 *  the clipboard lives only as long as its owner, so one owner is kept for the app's lifetime.
+	 */
+	copyText: (text: string) => typedError<null, UiError>(__TAURI_INVOKE("copy_text", { text })),
 	activity: (tenant: string | null) => typedError<ActivityEntry[], UiError>(__TAURI_INVOKE("activity", { tenant })),
 	verifyActivity: () => typedError<ActivityCheck, UiError>(__TAURI_INVOKE("verify_activity")),
 };
