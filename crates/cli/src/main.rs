@@ -279,7 +279,8 @@ struct CreateTenant {
     /// Human-readable name, e.g. my-project.
     #[arg(long)]
     name: Option<String>,
-    /// An existing PostgreSQL database: postgres://user:password@host:port/db
+    /// An existing PostgreSQL database: postgres://user:password@host:port/db, or "-" to read it
+    /// from stdin (a hidden prompt at a terminal), which keeps the password out of `ps`.
     #[arg(long)]
     database_url: Option<String>,
     /// The shared container's port, when it is created (default 5432 or TENANTDESK_POSTGRES_PORT).
@@ -566,6 +567,7 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
             let name = TenantName::parse(&name)?;
             // `--name` alone is the seed's quick start: the shared container, no questions.
             let url = match args.database_url {
+                Some(url) if url == "-" => Some(prompt::secret("Database URL")?.expose().to_owned()),
                 Some(url) => Some(url),
                 None if !quick && prompt::interactive() => prompt::optional_text("Database URL (empty: a new database in Docker)")?,
                 None => None,

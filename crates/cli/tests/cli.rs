@@ -416,7 +416,8 @@ fn secrets_never_reach_files_logs_or_output_unless_asked() {
         out
     };
     let url = format!("postgres://app:{DB_PASSWORD}@localhost:5432/app");
-    let created = tenantdesk(&["--json", "cloud", "tenant", "create", "--name", "leaky", "--database-url", &url, "--no-verify"], None);
+    // The URL through stdin ("-"), so the password is not in argv either.
+    let created = tenantdesk(&["--json", "cloud", "tenant", "create", "--name", "leaky", "--database-url", "-", "--no-verify"], Some(&url));
     assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
     let id = serde_json::from_slice::<Value>(&created.stdout).expect("json")["tenant"]["id"].as_str().expect("id").to_owned();
     assert!(tenantdesk(&["cloud", "profile", "set-secret", "leaky", "ANTHROPIC_API_KEY"], Some(API_KEY)).status.success());
