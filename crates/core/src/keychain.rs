@@ -82,6 +82,11 @@ impl Keychain {
         Self { service: service.to_owned(), serial: Mutex::new(()) }
     }
 
+    /// One call at a time: concurrent calls on one Secret Service item can fail.
+    fn serial(&self) -> Result<std::sync::MutexGuard<'_, ()>> {
+        self.serial.lock().map_err(|_| Error::KeychainUnavailable { reason: "a previous keychain call panicked".to_owned() })
+    }
+
     fn entry(&self, key: &SecretKey) -> Result<keyring::Entry> {
         keyring::Entry::new(&self.service, &key.account()).map_err(unavailable)
     }
@@ -93,31 +98,47 @@ impl Default for Keychain {
     }
 }
 
+/// Runs one keychain call. A call can wait on the user (an unlock prompt) for as long as they
+/// take; inside a multi-threaded Tokio runtime (the app, the CLI) the worker hands its other tasks
+/// to the rest of the pool first, so a prompt never stalls unrelated async work.
+fn blocking<T>(call: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(call),
+        _ => call(),
+    }
+}
+
 fn unavailable(error: keyring::Error) -> Error {
     Error::KeychainUnavailable { reason: error.to_string() }
 }
 
 impl SecretStore for Keychain {
     fn get(&self, key: &SecretKey) -> Result<Option<Secret>> {
-        let _one_at_a_time = self.serial.lock().map_err(|_| Error::KeychainUnavailable { reason: "a previous keychain call panicked".to_owned() })?;
-        match self.entry(key)?.get_password() {
-            Ok(value) => Ok(Some(Secret::new(value))),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(unavailable(e)),
-        }
+        blocking(|| {
+            let _one_at_a_time = self.serial()?;
+            match self.entry(key)?.get_password() {
+                Ok(value) => Ok(Some(Secret::new(value))),
+                Err(keyring::Error::NoEntry) => Ok(None),
+                Err(e) => Err(unavailable(e)),
+            }
+        })
     }
 
     fn set(&self, key: &SecretKey, value: &Secret) -> Result<()> {
-        let _one_at_a_time = self.serial.lock().map_err(|_| Error::KeychainUnavailable { reason: "a previous keychain call panicked".to_owned() })?;
-        self.entry(key)?.set_password(value.expose()).map_err(unavailable)
+        blocking(|| {
+            let _one_at_a_time = self.serial()?;
+            self.entry(key)?.set_password(value.expose()).map_err(unavailable)
+        })
     }
 
     fn delete(&self, key: &SecretKey) -> Result<()> {
-        let _one_at_a_time = self.serial.lock().map_err(|_| Error::KeychainUnavailable { reason: "a previous keychain call panicked".to_owned() })?;
-        match self.entry(key)?.delete_credential() {
-            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(unavailable(e)),
-        }
+        blocking(|| {
+            let _one_at_a_time = self.serial()?;
+            match self.entry(key)?.delete_credential() {
+                Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+                Err(e) => Err(unavailable(e)),
+            }
+        })
     }
 }
 
@@ -166,4 +187,29 @@ pub fn generate_password() -> Result<Secret> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| Error::KeychainUnavailable { reason: format!("no secure random numbers: {e}") })?;
     Ok(Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// A keychain call that waits on the user (here: on a channel) while the runtime's only worker
+    /// would otherwise be stuck: the task that answers it must still run.
+    #[test]
+    fn a_call_waiting_on_the_user_leaves_the_runtime_free() {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).build().expect("runtime");
+        let answered = runtime.block_on(async {
+            let (answer, question) = mpsc::channel::<()>();
+            let (started, waiting) = tokio::sync::oneshot::channel();
+            let call = tokio::spawn(async move {
+                let _ = started.send(());
+                super::blocking(|| question.recv_timeout(Duration::from_secs(5)))
+            });
+            waiting.await.expect("the call started");
+            tokio::spawn(async move { answer.send(()) });
+            call.await.expect("the call")
+        });
+        assert!(answered.is_ok(), "the worker stayed blocked: the answering task never ran");
+    }
 }
