@@ -498,15 +498,59 @@ async function phaseDelay(ms) {
   assert.ok(res.ok, `emulator settings: ${res.status}`);
 }
 
-test("a cloud tenant still provisioning when the app quits is followed to the end after a restart", { skip: !withDocker && "needs Docker" }, async () => {
-  await phaseDelay(2000);
+/** The main window as a window manager sees it (tests/e2e/window.py): "close" it, or its "state". */
+function windowManager(command) {
+  const r = spawnSync("/usr/bin/python3", [path.join(repo, "tests/e2e/window.py"), command], { timeout: 10_000 });
+  assert.equal(r.status, 0, `window.py ${command}: ${r.stderr}`);
+  return r.stdout.toString().trim();
+}
+
+async function windowBecomes(state) {
+  for (let i = 0; i < 100 && windowManager("state") !== state; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(windowManager("state"), state);
+}
+
+/** Creates a cloud tenant from the new-tenant dialog (already logged in). */
+async function createCloud(name, region) {
   await session.click(await session.find('[data-testid="new-tenant"]'));
   await session.click(await session.find('[data-testid="kind-cloud"]'));
   await session.waitFor('[data-testid="new-tenant-region"]', { timeout: 15_000 });
-  await session.type(await session.find('[data-testid="new-tenant-name"]'), "resumed");
-  await session.click(await session.find('[data-testid="new-tenant-region"] option[value="syd"]'));
+  await session.type(await session.find('[data-testid="new-tenant-name"]'), name);
+  await session.click(await session.find(`[data-testid="new-tenant-region"] option[value="${region}"]`));
   // Create stays disabled until the plans have loaded.
   await session.click((await session.waitFor('[data-testid="new-tenant-create"]:not([disabled])', { timeout: 15_000 }))[0]);
+}
+
+test("closing the window keeps a provisioning going, and launching the app again shows it where it is", { skip: !withDocker && "needs Docker" }, async () => {
+  await phaseDelay(1000);
+  await createCloud("behind", "iad");
+  const job = '[data-testid="job"][data-name="behind"]';
+  await session.waitFor(`${job} [data-phase="subscription_created"]`, { timeout: 30_000 });
+  assert.equal(windowManager("state"), "shown");
+  // The close button: the window goes, the app (with its tray) stays.
+  windowManager("close");
+  await windowBecomes("hidden");
+  const atClose = (await session.findAll(`${job} [data-testid="job-phase"]`)).length;
+  await new Promise((r) => setTimeout(r, 3000));
+  // A second launch hands over to the running app, which shows its window again.
+  const second = spawnSync(app, [project], { env: { ...process.env, ...appEnv }, timeout: 30_000 });
+  assert.equal(second.status, 0, `the second launch: ${second.stderr}`);
+  await windowBecomes("shown");
+  assert.ok((await session.findAll(`${job} [data-testid="job-phase"]`)).length > atClose, "no phase arrived while the window was closed");
+  await phaseDelay(150);
+  await session.waitFor(`${job}[data-state="done"]`, { timeout: 60_000 });
+  const phases = [];
+  for (const el of await session.findAll(`${job} [data-testid="job-phase"]`)) {
+    const p = await session.attribute(el, "data-phase");
+    if (PHASES.includes(p)) phases.push(p);
+  }
+  assert.deepEqual(phases, PHASES);
+  await shot("provisioning-after-reopen");
+});
+
+test("a cloud tenant still provisioning when the app quits is followed to the end after a restart", { skip: !withDocker && "needs Docker" }, async () => {
+  await phaseDelay(2000);
+  await createCloud("resumed", "syd");
   // Quit once the API has made the tenant (the earlier job's phases are on screen too).
   await session.waitFor('[data-testid="job"][data-name="resumed"] [data-phase="tenant_created"]', { timeout: 30_000 }).catch(async (e) => {
     await shot("resume-create-failed");

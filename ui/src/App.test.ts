@@ -258,6 +258,15 @@ describe("cloud, credentials, health and notices", () => {
     await waitFor(() => expect(screen.getByTestId("toast").textContent).toContain("cleared in 30 s"));
   });
 
+  it("says when the keychain is locked, with the doctor's fix, instead of the secrets", async () => {
+    failOn = { cmd: "tenant_secrets", error: { code: "keychain_unavailable", message: "The OS keychain is not available: Cannot create an item in a locked collection", hint: "Start and unlock a Secret Service (gnome-keyring or KWallet) in your session; 'tenantdesk doctor' checks it.", fix: null } };
+    await mount();
+    const problem = await screen.findByTestId("credentials-problem");
+    expect(problem.textContent).toContain("locked collection");
+    expect(problem.textContent).toContain("unlock a Secret Service");
+    expect(screen.queryAllByTestId("secret-row")).toHaveLength(0);
+  });
+
   it("turns a tenant's dot red on a health change and shows notices as toasts", async () => {
     await mount();
     await emit("health-changed", { health: { dots: { local_1: "unhealthy" }, database: "stopped" } });
