@@ -33,6 +33,7 @@ fn main() {
         "cancel_subscription",
         "docker_status",
         "docker_action",
+        "docker_pull",
         "docker_logs",
         "port_check",
         "follow_docker_logs",

@@ -59,6 +59,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::cloud::cancel_subscription,
             commands::docker::docker_status,
             commands::docker::docker_action,
+            commands::docker::docker_pull,
             commands::docker::docker_logs,
             commands::docker::port_check,
             commands::docker::follow_docker_logs,

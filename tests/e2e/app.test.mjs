@@ -78,22 +78,33 @@ const RECORD_IPC = `
 // A shared container of this run's own, removed afterwards.
 const container = `td-e2e-${process.pid}`;
 let pullImage;
+/** The image a pull in the run replaced under `pullImage`, removed at the end. */
+let replacedImage;
 
-/** With the test registry (scripts/test.sh starts one), an image only the registry has: the test
- * image plus a layer of random bytes, so the app's first local tenant really downloads a layer and
- * the create dialog shows its progress. */
+/** Builds the test image plus a layer of random bytes as `tag` and pushes it to the test registry. */
+function pushImage(tag) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-image-"));
+  fs.writeFileSync(path.join(dir, "Dockerfile"), `FROM ${process.env.TENANTDESK_POSTGRES_IMAGE}\nCOPY layer /opt/e2e-layer\n`);
+  fs.writeFileSync(path.join(dir, "layer"), crypto.randomBytes(32 << 20));
+  docker("build", "-q", "-t", tag, dir);
+  docker("push", "-q", tag);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+function docker(...args) {
+  const r = spawnSync("docker", args);
+  assert.equal(r.status, 0, `docker ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout.toString().trim();
+}
+
+/** With the test registry (scripts/test.sh starts one), an image only the registry has, so the
+ * app's first local tenant really downloads a layer and the create dialog shows its progress. */
 function registryImage() {
   const registry = process.env.TENANTDESK_TEST_REGISTRY;
   if (!registry || !withDocker) return undefined;
   const tag = `${registry}/tenantdesk-test/postgres-e2e:${process.pid}`;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-image-"));
-  fs.writeFileSync(path.join(dir, "Dockerfile"), `FROM ${process.env.TENANTDESK_POSTGRES_IMAGE}\nCOPY layer /opt/e2e-layer\n`);
-  fs.writeFileSync(path.join(dir, "layer"), crypto.randomBytes(32 << 20));
-  for (const args of [["build", "-q", "-t", tag, dir], ["push", "-q", tag], ["rmi", "-f", tag]]) {
-    const r = spawnSync("docker", args);
-    assert.equal(r.status, 0, `docker ${args[0]}: ${r.stderr}`);
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
+  pushImage(tag);
+  docker("rmi", "-f", tag);
   return tag;
 }
 
@@ -123,7 +134,7 @@ after(async () => {
   await quit({ driver, session }, app);
   notifications?.stop();
   await removeContainer(container);
-  if (pullImage) spawnSync("docker", ["rmi", "-f", pullImage]);
+  for (const image of [pullImage, replacedImage]) if (image) spawnSync("docker", ["rmi", "-f", image]);
   emulator?.kill("SIGTERM");
   await removeContainer(emulatorContainer);
   if (emulatorData) fs.rmSync(emulatorData, { recursive: true, force: true });
@@ -354,6 +365,23 @@ test("the Docker panel searches, follows and copies the log, adopts one orphan d
   await session.waitFor(orphan(dropped), { count: 0, timeout: 20_000 });
   assert.equal(psql(`SELECT count(*) FROM pg_database WHERE datname = '${dropped}'`), "0");
 
+  // A newer build under the image's tag: Pull downloads it layer by layer and says the container
+  // still runs the old one until a reset.
+  let newer;
+  if (pullImage) {
+    const older = (replacedImage = docker("image", "inspect", "-f", "{{.Id}}", pullImage));
+    pushImage(pullImage);
+    newer = docker("image", "inspect", "-f", "{{.Id}}", pullImage);
+    // The engine keeps only the older image under the tag; the registry has the newer one.
+    docker("rmi", "-f", pullImage);
+    docker("tag", older, pullImage);
+    await session.click(await session.find('[data-testid="docker-pull"]'));
+    await session.waitFor('[data-testid="pull-bytes"]', { timeout: 60_000 });
+    await session.waitFor('[data-testid="pull-result"][data-outcome="updated"]', { text: "a reset recreates it", timeout: 60_000 });
+    await shot("docker-pull");
+    assert.equal(docker("image", "inspect", "-f", "{{.Id}}", pullImage), newer);
+  }
+
   // Reset: only once the container's name is typed; afterwards every tenant database is gone.
   await session.click(await session.find('[data-testid="docker-reset"]'));
   await session.waitFor('[data-testid="confirm-dialog"]');
@@ -366,6 +394,7 @@ test("the Docker panel searches, follows and copies the log, adopts one orphan d
   await session.waitFor('[data-testid="docker-state"]', { text: "healthy", timeout: 30_000 });
   await session.waitFor('[data-testid="docker-tenant"][data-name="clicked"][data-present="false"]', { timeout: 20_000 });
   assert.equal(psql("SELECT count(*) FROM pg_database WHERE datname LIKE 'td\\_%'"), "0");
+  if (newer) assert.equal(docker("inspect", "-f", "{{.Image}}", container), newer, "the reset container does not run the pulled image");
   await session.click(await session.find('[data-testid="view-tenants"]'));
 });
 

@@ -85,6 +85,7 @@ beforeEach(() => {
           return dockerStatus;
         }
         case "copy_text": return null;
+        case "docker_pull": return { image: "postgres:18-alpine", outcome: "updated", container_outdated: true, summary: "Pulled a newer postgres:18-alpine. The shared container still runs the image it was created from; a reset recreates it on the new one (deleting the local tenants' data in it)." };
         case "create_cloud_tenant": {
           const a = args as any;
           const job: Job = { id: 1, name: a.name, region: a.region, started_at: new Date().toISOString(), progress: [], state: "running", error: null, tenant_id: null, resumed: false };
@@ -362,7 +363,7 @@ describe("an error whose fix is to log in", () => {
 });
 
 describe("the Docker panel", () => {
-  it("asks for the name before dropping an orphan or resetting, and copies the log lines shown", async () => {
+  it("asks for the name before dropping an orphan or resetting, says what a pull changed, and copies the log lines shown", async () => {
     await mount();
     await fireEvent.click(screen.getByTestId("view-docker"));
     const orphan = await screen.findByTestId("orphan");
@@ -376,6 +377,11 @@ describe("the Docker panel", () => {
     await fireEvent.click(confirm);
     await waitFor(() => expect(screen.queryByTestId("orphan")).toBeNull());
     expect(calls.find((c) => c.cmd === "drop_orphan")?.args).toMatchObject({ database: "td_old_0badcafe", confirmName: "td_old_0badcafe" });
+
+    await fireEvent.click(screen.getByTestId("docker-pull"));
+    const pulled = await screen.findByTestId("pull-result");
+    expect(pulled.dataset.outcome).toBe("updated");
+    expect(pulled.textContent).toContain("a reset recreates it");
 
     await fireEvent.click(screen.getByTestId("docker-reset"));
     expect(screen.getByTestId("confirm-dialog").textContent).toContain("every local tenant's data");

@@ -111,6 +111,8 @@ enum DbCommand {
     Up,
     /// Stop the shared container; its data stays.
     Down,
+    /// Pull the container's image again, for a newer build under the same tag.
+    Pull,
     /// The container's state, port, image, volume and size, each local tenant's real state,
     /// and orphans.
     Status {
@@ -432,6 +434,12 @@ async fn db(project_arg: Option<&PathBuf>, cmd: DbCommand, json: bool) -> Result
             emit(json, &status?, render::shared_status)
         }
         DbCommand::Down => emit(json, &local::db_down(&cfg).await?, render::shared_status),
+        DbCommand::Pull => {
+            let mut bar = progress::Bar::new(json);
+            let pulled = local::db_pull(&cfg, &mut |p| bar.update(&p)).await;
+            bar.finish();
+            emit(json, &pulled?, |p| p.summary.clone())
+        }
         DbCommand::Status { watch } => {
             let project = project(project_arg).ok();
             emit(json, &local::db_status(project.as_ref(), &cfg, &keychain).await?, render::db_status)?;

@@ -332,6 +332,16 @@ fn quick_start_status_and_delete_on_a_real_engine() {
     assert!(status.contains(&format!("127.0.0.1:{port}")), "{status}");
     assert!(status.contains("quick") && status.contains("database present"), "{status}");
 
+    // The test image was built on this machine, so no registry has it: a pull says so and what
+    // to check, and the running container is left alone.
+    let out = tenantdesk(&["--json", "db", "pull"]);
+    assert!(!out.status.success());
+    let error: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(error["error"]["code"], "image_pull", "{error}");
+    assert!(error["error"]["hint"].as_str().is_some_and(|h| h.contains("registry is reachable")), "{error}");
+    let status = String::from_utf8_lossy(&tenantdesk(&["db", "status"]).stdout).into_owned();
+    assert!(status.contains("quick") && status.contains("database present"), "{status}");
+
     let out = tenantdesk(&["cloud", "tenant", "delete", &id, "-y"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let status = String::from_utf8_lossy(&tenantdesk(&["db", "status"]).stdout).into_owned();

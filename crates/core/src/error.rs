@@ -65,6 +65,9 @@ pub enum Error {
     #[error("Docker engine error while trying to {action}: {message}")]
     Docker { action: &'static str, message: String },
 
+    #[error("Could not pull the image {image}: {message}")]
+    ImagePull { image: String, message: String },
+
     #[error("Port {port} is taken by {holder}")]
     PortTaken { port: u16, holder: String, free: Option<u16> },
 
@@ -165,6 +168,9 @@ impl Error {
                 }
             }
             Error::Docker { .. } => "Check 'docker info' and the engine's log, then retry".to_owned(),
+            Error::ImagePull { .. } => {
+                "Check that the image's registry is reachable from the engine and the name is right (TENANTDESK_POSTGRES_IMAGE); an image built on this machine cannot be pulled".to_owned()
+            }
             Error::PortTaken { free: Some(free), .. } => format!("Use --port {free}, which is free"),
             Error::PortTaken { .. } => "Stop what holds the port, or choose another with --port".to_owned(),
             Error::DatabaseConnection { .. } => {
@@ -222,6 +228,7 @@ impl Error {
             Error::KeychainUnavailable { .. } => "keychain_unavailable",
             Error::DockerNotRunning { .. } => "docker_not_running",
             Error::Docker { .. } => "docker",
+            Error::ImagePull { .. } => "image_pull",
             Error::PortTaken { .. } => "port_taken",
             Error::DatabaseConnection { .. } => "database_connection_failed",
             Error::Database { .. } => "database",

@@ -215,15 +215,87 @@ fn superuser_password(cfg: &SharedConfig, secrets: &dyn SecretStore) -> Result<S
 
 /// Pulls `image` unless the engine has it, reporting each layer's progress.
 pub async fn ensure_image(engine: &Engine, image: &str, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<()> {
-    match engine.docker.inspect_image(image).await {
-        Ok(_) => return Ok(()),
-        Err(e) if is_not_found(&e) => {}
-        Err(e) => return Err(failed("inspect the PostgreSQL image")(e)),
+    if image_id(engine, image).await?.is_none() {
+        pull_layers(engine, image, on_progress).await?;
     }
+    Ok(())
+}
+
+/// How a pull changed what the tag names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum PullOutcome {
+    /// The engine did not have the image before.
+    Downloaded,
+    /// The registry had a newer image under the tag.
+    Updated,
+    UpToDate,
+}
+
+/// What `pull` did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Pulled {
+    pub image: String,
+    pub outcome: PullOutcome,
+    /// The shared container exists and runs another image than the tag now names: it keeps that
+    /// image until it is recreated (a reset).
+    pub container_outdated: bool,
+    /// The above in a sentence, with what to do next (the CLI and the window both show it).
+    pub summary: String,
+}
+
+impl Pulled {
+    fn new(image: &str, outcome: PullOutcome, container_outdated: bool) -> Self {
+        let what = match outcome {
+            PullOutcome::Downloaded => format!("Downloaded {image}."),
+            PullOutcome::Updated => format!("Pulled a newer {image}."),
+            PullOutcome::UpToDate => format!("{image} is up to date."),
+        };
+        let next = if container_outdated {
+            " The shared container still runs the image it was created from; a reset recreates it on the new one (deleting the local tenants' data in it)."
+        } else {
+            ""
+        };
+        Self { image: image.to_owned(), outcome, container_outdated, summary: format!("{what}{next}") }
+    }
+}
+
+/// Pulls the shared container's image from its registry even when the engine has it (a newer
+/// build under the same tag), reporting each layer's progress.
+pub async fn pull(engine: &Engine, cfg: &SharedConfig, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<Pulled> {
+    let before = image_id(engine, &cfg.image).await?;
+    pull_layers(engine, &cfg.image, on_progress).await?;
+    let after = image_id(engine, &cfg.image).await?;
+    let outcome = match (&before, &after) {
+        (None, _) => PullOutcome::Downloaded,
+        (Some(b), Some(a)) if b == a => PullOutcome::UpToDate,
+        _ => PullOutcome::Updated,
+    };
+    let running = match engine.docker.inspect_container(&cfg.container, None).await {
+        Ok(inspect) => inspect.image,
+        Err(e) if is_not_found(&e) => None,
+        Err(e) => return Err(failed("inspect the shared container")(e)),
+    };
+    let container_outdated = running.is_some_and(|id| Some(id) != after);
+    Ok(Pulled::new(&cfg.image, outcome, container_outdated))
+}
+
+/// The id of the image a tag names on this engine, if it has it.
+async fn image_id(engine: &Engine, image: &str) -> Result<Option<String>> {
+    match engine.docker.inspect_image(image).await {
+        Ok(inspect) => Ok(inspect.id),
+        Err(e) if is_not_found(&e) => Ok(None),
+        Err(e) => Err(failed("inspect the PostgreSQL image")(e)),
+    }
+}
+
+async fn pull_layers(engine: &Engine, image: &str, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<()> {
     let options = CreateImageOptionsBuilder::default().from_image(image).build();
     let mut pull = engine.docker.create_image(Some(options), None, None);
     while let Some(item) = pull.next().await {
-        let info = item.map_err(|e| Error::Docker { action: "pull the PostgreSQL image", message: format!("{e} (image {image})") })?;
+        let info = item.map_err(|e| Error::ImagePull { image: image.to_owned(), message: e.to_string() })?;
         // Only layers: the stream's other lines ("Pulling from <repo>" under the tag's name,
         // "Digest: …", "Status: …") describe the pull as a whole.
         let (Some(layer), Some(status)) = (info.id, info.status) else { continue };

@@ -6,7 +6,7 @@ use tauri::State;
 use tenantdesk_core::name::TenantName;
 use tenantdesk_core::ops::local::{self, DbStatus, PortCheck};
 use tenantdesk_core::ops::Overview;
-use tenantdesk_core::shared_container::{self, SharedConfig};
+use tenantdesk_core::shared_container::{self, Pulled, SharedConfig};
 use tenantdesk_core::engine;
 
 use super::then_overview;
@@ -59,6 +59,14 @@ pub async fn docker_action(state: State<'_, AppState>, action: DockerAction, con
     shell.check_health().await;
     let project = state.project();
     Ok(local::db_status(project.as_ref(), &cfg, secrets.as_ref()).await?)
+}
+
+/// Pulls the shared container's image again, with per-layer progress as `docker-progress` events.
+#[tauri::command]
+#[specta::specta]
+pub async fn docker_pull(state: State<'_, AppState>) -> Result<Pulled, UiError> {
+    let shell = state.shell();
+    Ok(local::db_pull(&SharedConfig::from_env(), &mut |p| shell.docker_progress(p)).await?)
 }
 
 /// The pre-flight of the port a new shared container would bind, for the New tenant dialog.

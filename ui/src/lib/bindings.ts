@@ -77,6 +77,8 @@ export const commands = {
 	 *  in it, so it needs the container's name typed.
 	 */
 	dockerAction: (action: DockerAction, confirmName: string | null) => typedError<DbStatus, UiError>(__TAURI_INVOKE("docker_action", { action, confirmName })),
+	/**  Pulls the shared container's image again, with per-layer progress as `docker-progress` events. */
+	dockerPull: () => typedError<Pulled, UiError>(__TAURI_INVOKE("docker_pull")),
 	/**  The last `tail` lines of the shared container's log. */
 	dockerLogs: (tail: number) => typedError<string, UiError>(__TAURI_INVOKE("docker_logs", { tail })),
 	/**  The pre-flight of the port a new shared container would bind, for the New tenant dialog. */
@@ -354,6 +356,26 @@ export type Progress = { step: "pulling"; layer: string; status: string; current
 /**  A cloud provisioning job moved on (a phase arrived, it finished or failed). */
 export type ProvisioningChanged = {
 	job: Job,
+};
+
+/**  How a pull changed what the tag names. */
+export type PullOutcome = 
+/**  The engine did not have the image before. */
+"downloaded" | 
+/**  The registry had a newer image under the tag. */
+"updated" | "up_to_date";
+
+/**  What `pull` did. */
+export type Pulled = {
+	image: string,
+	outcome: PullOutcome,
+	/**
+	 *  The shared container exists and runs another image than the tag now names: it keeps that
+	 *  image until it is recreated (a reset).
+	 */
+	container_outdated: boolean,
+	/**  The above in a sentence, with what to do next (the CLI and the window both show it). */
+	summary: string,
 };
 
 /**  A region tenants can be created in: the CLI's constant list, with full names. */

@@ -18,7 +18,7 @@ use crate::name::TenantName;
 use crate::postgres::{self, TenantDatabase};
 use crate::project::Project;
 use crate::secret::Secret;
-use crate::shared_container::{self, ContainerState, Progress, SharedConfig, SharedStatus};
+use crate::shared_container::{self, ContainerState, Progress, Pulled, SharedConfig, SharedStatus};
 use crate::store;
 use crate::tenant::{parse_database_url, Tenant, TenantId, TenantType};
 
@@ -92,6 +92,13 @@ async fn down(cfg: &SharedConfig) -> Result<SharedStatus> {
     let engine = engine::connect(None).await?;
     shared_container::down(&engine, cfg).await?;
     shared_container::status_with_size(&engine, cfg).await
+}
+
+/// Pulls the shared container's image again (a newer build under the same tag), with progress.
+pub async fn db_pull(cfg: &SharedConfig, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<Pulled> {
+    let result = async { shared_container::pull(&engine::connect(None).await?, cfg, on_progress).await }.await;
+    audit::record(&format!("container {}", cfg.container), None, &format!("db pull {}", cfg.image), &result);
+    result
 }
 
 /// Deletes the shared container and all its data, then brings up a fresh one. Local tenants

@@ -11,7 +11,7 @@ use tenantdesk_core::name::TenantName;
 use tenantdesk_core::ops::local::{self, DatabaseSource};
 use tenantdesk_core::registry::Registry;
 use tenantdesk_core::secret::Secret;
-use tenantdesk_core::shared_container::{self, ContainerState, Progress, SharedConfig};
+use tenantdesk_core::shared_container::{self, ContainerState, Progress, PullOutcome, SharedConfig};
 use tenantdesk_core::testing::free_port;
 use tenantdesk_core::{engine, port, Error, Project};
 
@@ -247,7 +247,7 @@ async fn docker_not_running_is_a_clear_error() {
 }
 
 #[tokio::test]
-async fn a_missing_image_is_pulled_with_per_layer_progress() {
+async fn a_missing_image_is_pulled_with_per_layer_progress_and_a_pull_says_what_changed() {
     let Ok(registry) = std::env::var("TENANTDESK_TEST_REGISTRY") else {
         panic!("set TENANTDESK_TEST_REGISTRY to a local registry holding the test image (scripts/test.sh does)");
     };
@@ -269,7 +269,15 @@ async fn a_missing_image_is_pulled_with_per_layer_progress() {
     assert!(events.iter().all(|e| matches!(e, Progress::Pulling { layer, status, .. } if !layer.is_empty() && !status.starts_with("Pulling from"))), "{events:?}");
     assert!(events.iter().any(|e| matches!(e, Progress::Pulling { status, .. } if status.contains("Pull complete") || status.contains("Download complete"))), "{events:?}");
     assert!(engine.docker.inspect_image(&remote).await.is_ok());
-    let logs: Vec<_> = shared_container::logs(&engine, &SharedConfig::new("td-no-such-container", &remote, 1), false, 5).collect().await;
+    // Pulling again on purpose finds nothing newer; with no container, none is outdated.
+    let probe = SharedConfig::new("td-no-such-container", &remote, 1);
+    let again = shared_container::pull(&engine, &probe, &mut |_| {}).await.expect("pull again");
+    assert_eq!((again.outcome, again.container_outdated), (PullOutcome::UpToDate, false), "{again:?}");
+    assert!(again.summary.contains("is up to date"), "{}", again.summary);
+    let _ = Command::new("docker").args(["rmi", "-f", &remote]).output();
+    let fresh = shared_container::pull(&engine, &probe, &mut |_| {}).await.expect("pull a missing image");
+    assert_eq!(fresh.outcome, PullOutcome::Downloaded, "{fresh:?}");
+    let logs: Vec<_> = shared_container::logs(&engine, &probe, false, 5).collect().await;
     assert!(logs.iter().all(Result::is_err), "logs of a missing container should fail");
 }
 
