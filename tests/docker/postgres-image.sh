@@ -6,7 +6,8 @@
 # Usage: tests/docker/postgres-image.sh [TAG]   (default tenantdesk-test/postgres:15)
 set -euo pipefail
 tag=${1:-tenantdesk-test/postgres:15}
-if docker image inspect "$tag" >/dev/null 2>&1; then
+# Built before it declared PG_MAJOR (which recreating the container checks): built again.
+if docker image inspect -f '{{.Config.Env}}' "$tag" 2>/dev/null | grep -q 'PG_MAJOR=15'; then
   echo "$tag is already built"
   exit 0
 fi
@@ -52,7 +53,7 @@ chown -R 999:999 "$root/var/lib/postgresql" "$root/var/run/postgresql"
 tar -C "$root" -c . | docker import \
   --change 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' \
   --change 'CMD ["postgres"]' \
-  --change 'ENV PATH=/usr/lib/postgresql/15/bin:/bin PGDATA=/var/lib/postgresql/data TZ=UTC' \
+  --change 'ENV PATH=/usr/lib/postgresql/15/bin:/bin PGDATA=/var/lib/postgresql/data PG_MAJOR=15 TZ=UTC' \
   --change 'EXPOSE 5432' \
   - "$tag" >/dev/null
 echo "built $tag"

@@ -314,7 +314,7 @@ test("the copied connection string leaves the clipboard 30 seconds later", { ski
   assert.ok(!clipboard().includes(copied.password), "the connection string is still on the clipboard");
 });
 
-test("the Docker panel searches, follows and copies the log, adopts one orphan database, drops another and resets the container, each by typing its name", { skip: !withDocker && "needs Docker" }, async () => {
+test("the Docker panel searches, follows and copies the log, adopts one orphan database and drops another, pulls a newer image and recreates the container on it with its data, and resets it", { skip: !withDocker && "needs Docker" }, async () => {
   const psql = (sql) => {
     const r = spawnSync("docker", ["exec", container, "psql", "-U", "tenantdesk", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-tAc", sql]);
     assert.equal(r.status, 0, `psql ${sql}: ${r.stderr}`);
@@ -377,9 +377,20 @@ test("the Docker panel searches, follows and copies the log, adopts one orphan d
     docker("tag", older, pullImage);
     await session.click(await session.find('[data-testid="docker-pull"]'));
     await session.waitFor('[data-testid="pull-bytes"]', { timeout: 60_000 });
-    await session.waitFor('[data-testid="pull-result"][data-outcome="updated"]', { text: "a reset recreates it", timeout: 60_000 });
+    await session.waitFor('[data-testid="pull-result"][data-outcome="updated"]', { text: "keeps its data", timeout: 60_000 });
     await shot("docker-pull");
     assert.equal(docker("image", "inspect", "-f", "{{.Id}}", pullImage), newer);
+
+    // Recreate moves the container onto it; the tenants' data stays.
+    await session.click(await session.find('[data-testid="docker-recreate"]'));
+    await session.waitFor('[data-testid="confirm-dialog"]');
+    await session.click(await session.find('[data-testid="confirm-action"]'));
+    await session.waitFor('[data-testid="toast"]', { text: "recreated on the new image", timeout: 90_000 });
+    assert.equal(docker("inspect", "-f", "{{.Image}}", container), newer, "the recreated container does not run the pulled image");
+    await session.waitFor('[data-testid="newer-image"]', { count: 0 });
+    const clicked = JSON.parse(fs.readFileSync(path.join(project, ".systemprompt/tenants.json"), "utf8")).tenants.find((t) => t.name === "clicked");
+    const password = Object.entries(keychain()).find(([account]) => account.includes(`${clicked.id}:database-password`))?.[1];
+    assert.ok(connects(clicked.database_url, password), "the tenant's database did not survive the recreate");
   }
 
   // Reset: only once the container's name is typed; afterwards every tenant database is gone.

@@ -85,7 +85,8 @@ beforeEach(() => {
           return dockerStatus;
         }
         case "copy_text": return null;
-        case "docker_pull": return { image: "postgres:18-alpine", outcome: "updated", container_outdated: true, summary: "Pulled a newer postgres:18-alpine. The shared container still runs the image it was created from; a reset recreates it on the new one (deleting the local tenants' data in it)." };
+        case "docker_action": return dockerStatus;
+        case "docker_pull": return { image: "postgres:18-alpine", outcome: "updated", container_outdated: true, summary: "Pulled a newer postgres:18-alpine. The shared container still runs the image it was created from; Recreate ('tenantdesk db recreate') moves it onto the new one and keeps its data." };
         case "create_cloud_tenant": {
           const a = args as any;
           const job: Job = { id: 1, name: a.name, region: a.region, started_at: new Date().toISOString(), progress: [], state: "running", error: null, tenant_id: null, resumed: false };
@@ -363,7 +364,7 @@ describe("an error whose fix is to log in", () => {
 });
 
 describe("the Docker panel", () => {
-  it("asks for the name before dropping an orphan or resetting, says what a pull changed, and copies the log lines shown", async () => {
+  it("asks for the name before dropping an orphan or resetting, says what a pull changed and recreates on it, and copies the log lines shown", async () => {
     await mount();
     await fireEvent.click(screen.getByTestId("view-docker"));
     const orphan = await screen.findByTestId("orphan");
@@ -381,13 +382,18 @@ describe("the Docker panel", () => {
     await fireEvent.click(screen.getByTestId("docker-pull"));
     const pulled = await screen.findByTestId("pull-result");
     expect(pulled.dataset.outcome).toBe("updated");
-    expect(pulled.textContent).toContain("a reset recreates it");
+    expect(pulled.textContent).toContain("keeps its data");
+    await fireEvent.click(screen.getByTestId("docker-recreate"));
+    expect(calls.some((c) => c.cmd === "docker_action")).toBe(false);
+    await fireEvent.click(screen.getByTestId("confirm-action"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "docker_action")?.args).toMatchObject({ action: "recreate" }));
+    await waitFor(() => expect(screen.queryByTestId("newer-image")).toBeNull());
 
     await fireEvent.click(screen.getByTestId("docker-reset"));
     expect(screen.getByTestId("confirm-dialog").textContent).toContain("every local tenant's data");
     expect((screen.getByTestId("confirm-action") as HTMLButtonElement).disabled).toBe(true);
     await fireEvent.click(screen.getByText("Cancel"));
-    expect(calls.some((c) => c.cmd === "docker_action")).toBe(false);
+    expect(calls.some((c) => c.cmd === "docker_action" && c.args.action === "reset")).toBe(false);
 
     await waitFor(() => expect(screen.getByTestId("docker-logs").textContent).toContain("checkpoint"));
     await fireEvent.input(screen.getByTestId("logs-search"), { target: { value: "READY" } });

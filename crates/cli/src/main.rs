@@ -113,6 +113,8 @@ enum DbCommand {
     Down,
     /// Pull the container's image again, for a newer build under the same tag.
     Pull,
+    /// Move the container onto the image its tag names now (after a pull), keeping all data.
+    Recreate,
     /// The container's state, port, image, volume and size, each local tenant's real state,
     /// and orphans.
     Status {
@@ -439,6 +441,12 @@ async fn db(project_arg: Option<&PathBuf>, cmd: DbCommand, json: bool) -> Result
             let pulled = local::db_pull(&cfg, &mut |p| bar.update(&p)).await;
             bar.finish();
             emit(json, &pulled?, |p| p.summary.clone())
+        }
+        DbCommand::Recreate => {
+            let mut bar = progress::Bar::new(json);
+            let status = local::db_recreate(&cfg, &keychain, &mut |p| bar.update(&p)).await;
+            bar.finish();
+            emit(json, &status?, render::shared_status)
         }
         DbCommand::Status { watch } => {
             let project = project(project_arg).ok();

@@ -275,7 +275,11 @@ pub fn shared_status(s: &SharedStatus) -> String {
     let mut out = format!("Shared PostgreSQL container: {}\n", s.container);
     field(&mut out, "State", s.state);
     field(&mut out, "Port", s.port.map_or_else(|| "-".to_owned(), |p| format!("127.0.0.1:{p}")));
-    field(&mut out, "Image", &s.image);
+    if s.newer_image {
+        field(&mut out, "Image", format!("{} (a newer build is pulled: 'tenantdesk db recreate' moves the container onto it, keeping its data)", s.image));
+    } else {
+        field(&mut out, "Image", &s.image);
+    }
     field(&mut out, "Volume", &s.volume);
     field(&mut out, "Data size", size(s.data_size));
     field(&mut out, "Engine", format!("Docker {} at {} ({})", s.engine_version, s.endpoint.uri, s.endpoint.source));

@@ -68,6 +68,12 @@ pub enum Error {
     #[error("Could not pull the image {image}: {message}")]
     ImagePull { image: String, message: String },
 
+    #[error("{image} cannot take over the shared container's data: {reason}")]
+    IncompatibleImage { image: String, reason: String },
+
+    #[error("The shared container could not be moved onto {image}: {reason}")]
+    RecreateFailed { image: String, reason: String, restored: bool },
+
     #[error("Port {port} is taken by {holder}")]
     PortTaken { port: u16, holder: String, free: Option<u16> },
 
@@ -168,6 +174,15 @@ impl Error {
                 }
             }
             Error::Docker { .. } => "Check 'docker info' and the engine's log, then retry".to_owned(),
+            Error::IncompatibleImage { .. } => {
+                "Nothing was changed. Keep the image the container runs (set TENANTDESK_POSTGRES_IMAGE back), or move the data yourself (pg_dump, pg_upgrade); 'tenantdesk db reset' starts afresh on the new image and deletes the data".to_owned()
+            }
+            Error::RecreateFailed { restored: true, .. } => {
+                "The container is back on its previous image with all its data; 'tenantdesk db logs' shows why the new image did not start".to_owned()
+            }
+            Error::RecreateFailed { restored: false, .. } => {
+                "Neither image started; the data volume is untouched. Run 'tenantdesk doctor', then 'tenantdesk db up'".to_owned()
+            }
             Error::ImagePull { .. } => {
                 "Check that the image's registry is reachable from the engine and the name is right (TENANTDESK_POSTGRES_IMAGE); an image built on this machine cannot be pulled".to_owned()
             }
@@ -229,6 +244,8 @@ impl Error {
             Error::DockerNotRunning { .. } => "docker_not_running",
             Error::Docker { .. } => "docker",
             Error::ImagePull { .. } => "image_pull",
+            Error::IncompatibleImage { .. } => "incompatible_image",
+            Error::RecreateFailed { .. } => "recreate_failed",
             Error::PortTaken { .. } => "port_taken",
             Error::DatabaseConnection { .. } => "database_connection_failed",
             Error::Database { .. } => "database",

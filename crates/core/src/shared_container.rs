@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use bollard::models::{ContainerCreateBody, HealthConfig, HostConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest};
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, EventsOptionsBuilder, LogsOptionsBuilder,
+    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, DownloadFromContainerOptionsBuilder, EventsOptionsBuilder, LogsOptionsBuilder,
     RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
 };
-use futures_util::{Stream, StreamExt};
+use futures_util::{Stream, StreamExt, TryStreamExt};
 use serde::Serialize;
 use sqlx::PgConnection;
 
@@ -113,6 +113,9 @@ pub struct SharedStatus {
     pub data_size: Option<f64>,
     pub endpoint: Endpoint,
     pub engine_version: String,
+    /// The image's tag names a newer image than the container runs (pulled since it was
+    /// created): `recreate` moves the container onto it. Only filled in by `status_with_size`.
+    pub newer_image: bool,
 }
 
 /// One step of bringing the container up, for a progress bar or a progress event.
@@ -153,6 +156,7 @@ pub async fn status(engine: &Engine, cfg: &SharedConfig) -> Result<SharedStatus>
         data_size: None,
         endpoint: engine.endpoint.clone(),
         engine_version: engine.version.clone(),
+        newer_image: false,
     };
     let inspect = match engine.docker.inspect_container(&cfg.container, None).await {
         Ok(i) => i,
@@ -186,6 +190,8 @@ pub async fn status_with_size(engine: &Engine, cfg: &SharedConfig) -> Result<Sha
     let mut status = status(engine, cfg).await?;
     if status.state != ContainerState::Missing {
         status.data_size = volume_size(engine, &cfg.volume).await;
+        let running = engine.docker.inspect_container(&cfg.container, None).await.ok().and_then(|i| i.image);
+        status.newer_image = running.is_some() && image_id(engine, &cfg.image).await.ok().flatten().is_some_and(|tag| Some(tag) != running);
     }
     Ok(status)
 }
@@ -240,7 +246,7 @@ pub struct Pulled {
     pub image: String,
     pub outcome: PullOutcome,
     /// The shared container exists and runs another image than the tag now names: it keeps that
-    /// image until it is recreated (a reset).
+    /// image until it is recreated (`recreate`).
     pub container_outdated: bool,
     /// The above in a sentence, with what to do next (the CLI and the window both show it).
     pub summary: String,
@@ -254,7 +260,7 @@ impl Pulled {
             PullOutcome::UpToDate => format!("{image} is up to date."),
         };
         let next = if container_outdated {
-            " The shared container still runs the image it was created from; a reset recreates it on the new one (deleting the local tenants' data in it)."
+            " The shared container still runs the image it was created from; Recreate ('tenantdesk db recreate') moves it onto the new one and keeps its data."
         } else {
             ""
         };
@@ -373,6 +379,95 @@ pub async fn up(engine: &Engine, cfg: &SharedConfig, secrets: &dyn SecretStore, 
     }
     started.started = true;
     Ok(started)
+}
+
+/// Moves the shared container onto the image its tag names now (after a pull), keeping the volume
+/// and so every tenant's data. Refused, before anything changes, when the new image runs another
+/// PostgreSQL major version or keeps its data elsewhere: that data needs an upgrade, not a new
+/// container. When the new container does not come up, one on the previous image is put back.
+pub async fn recreate(engine: &Engine, cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<()> {
+    let inspect = match engine.docker.inspect_container(&cfg.container, None).await {
+        Ok(i) => i,
+        // Nothing to move: the container is made on the new image.
+        Err(e) if is_not_found(&e) => return up(engine, cfg, secrets, on_progress).await.map(|_| ()),
+        Err(e) => return Err(failed("inspect the shared container")(e)),
+    };
+    ensure_image(engine, &cfg.image, on_progress).await?;
+    let previous = inspect.image.clone().unwrap_or_default();
+    if image_id(engine, &cfg.image).await?.as_deref() == Some(previous.as_str()) {
+        return up(engine, cfg, secrets, on_progress).await.map(|_| ());
+    }
+    let env = inspect.config.and_then(|c| c.env).unwrap_or_default();
+    let data = data_layout(engine, &cfg.container, &env).await?;
+    let wanted = image_layout(engine, &cfg.image).await?;
+    if let Some(reason) = data.mismatch(&wanted) {
+        return Err(Error::IncompatibleImage { image: cfg.image.clone(), reason });
+    }
+    let port = status(engine, cfg).await?.port;
+    let cfg = cfg.on_port(port);
+    engine
+        .docker
+        .remove_container(&cfg.container, Some(RemoveContainerOptionsBuilder::default().force(true).build()))
+        .await
+        .map_err(failed("remove the shared container (its volume stays)"))?;
+    match up(engine, &cfg, secrets, on_progress).await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let back = SharedConfig { image: previous, ..cfg.clone() };
+            let restored = up(engine, &back, secrets, &mut |_| {}).await.is_ok();
+            Err(Error::RecreateFailed { image: cfg.image, reason: e.to_string(), restored })
+        }
+    }
+}
+
+/// Where PostgreSQL keeps its data and which major version wrote (or would write) it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DataLayout {
+    pgdata: String,
+    major: Option<String>,
+}
+
+impl DataLayout {
+    /// Why data laid out as `self` cannot be served by an image laid out as `image`.
+    fn mismatch(&self, image: &DataLayout) -> Option<String> {
+        match (&self.major, &image.major) {
+            (_, None) => Some("the image does not say which PostgreSQL version it runs (no PG_MAJOR)".to_owned()),
+            (Some(data), Some(new)) if data != new => Some(format!("it runs PostgreSQL {new}, and the data was written by PostgreSQL {data}")),
+            _ if self.pgdata != image.pgdata => Some(format!("it keeps its data in {}, and the data is in {}", image.pgdata, self.pgdata)),
+            _ => None,
+        }
+    }
+}
+
+fn env_value(env: &[String], key: &str) -> Option<String> {
+    env.iter().find_map(|e| e.strip_prefix(key)?.strip_prefix('=').map(str::to_owned))
+}
+
+/// Official images keep PGDATA here unless they say otherwise.
+const DEFAULT_PGDATA: &str = "/var/lib/postgresql/data";
+
+/// The data's own version: PG_VERSION in the container's PGDATA, read through the engine (so a
+/// stopped container works too).
+async fn data_layout(engine: &Engine, container: &str, env: &[String]) -> Result<DataLayout> {
+    let pgdata = env_value(env, "PGDATA").unwrap_or_else(|| DEFAULT_PGDATA.to_owned());
+    let options = DownloadFromContainerOptionsBuilder::default().path(&format!("{pgdata}/PG_VERSION")).build();
+    let chunks: Vec<bytes::Bytes> =
+        engine.docker.download_from_container(container, Some(options)).try_collect().await.map_err(failed("read the data's PostgreSQL version"))?;
+    let unreadable = |e: std::io::Error| Error::Docker { action: "read the data's PostgreSQL version", message: e.to_string() };
+    let archive = chunks.concat();
+    let mut archive = tar::Archive::new(archive.as_slice());
+    let mut major = String::new();
+    if let Some(entry) = archive.entries().map_err(unreadable)?.next() {
+        std::io::Read::read_to_string(&mut entry.map_err(unreadable)?, &mut major).map_err(unreadable)?;
+    }
+    Ok(DataLayout { pgdata, major: Some(major.trim().to_owned()).filter(|m| !m.is_empty()) })
+}
+
+/// What an image declares: PG_MAJOR and PGDATA in its environment, as the official images do.
+async fn image_layout(engine: &Engine, image: &str) -> Result<DataLayout> {
+    let inspect = engine.docker.inspect_image(image).await.map_err(failed("inspect the PostgreSQL image"))?;
+    let env = inspect.config.and_then(|c| c.env).unwrap_or_default();
+    Ok(DataLayout { pgdata: env_value(&env, "PGDATA").unwrap_or_else(|| DEFAULT_PGDATA.to_owned()), major: env_value(&env, "PG_MAJOR") })
 }
 
 async fn create(engine: &Engine, cfg: &SharedConfig, password: &Secret) -> Result<()> {

@@ -19,6 +19,8 @@ pub enum DockerAction {
     Start,
     Stop,
     Restart,
+    /// Onto the image the tag names now, keeping the data.
+    Recreate,
     Reset,
 }
 
@@ -48,6 +50,9 @@ pub async fn docker_action(state: State<'_, AppState>, action: DockerAction, con
         }
         DockerAction::Restart => {
             local::db_restart(&cfg, secrets.as_ref(), &mut progress).await?;
+        }
+        DockerAction::Recreate => {
+            local::db_recreate(&cfg, secrets.as_ref(), &mut progress).await?;
         }
         DockerAction::Reset => {
             if confirm_name.as_deref() != Some(cfg.container.as_str()) {

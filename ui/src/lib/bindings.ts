@@ -201,7 +201,9 @@ export type DbStatus = {
 	orphan_containers: string[],
 };
 
-export type DockerAction = "start" | "stop" | "restart" | "reset";
+export type DockerAction = "start" | "stop" | "restart" | 
+/**  Onto the image the tag names now, keeping the data. */
+"recreate" | "reset";
 
 /**  Lines of the shared container's log, while following it. */
 export type DockerLog = {
@@ -371,7 +373,7 @@ export type Pulled = {
 	outcome: PullOutcome,
 	/**
 	 *  The shared container exists and runs another image than the tag now names: it keeps that
-	 *  image until it is recreated (a reset).
+	 *  image until it is recreated (`recreate`).
 	 */
 	container_outdated: boolean,
 	/**  The above in a sentence, with what to do next (the CLI and the window both show it). */
@@ -430,6 +432,11 @@ export type SharedStatus = {
 	data_size: number | null,
 	endpoint: Endpoint,
 	engine_version: string,
+	/**
+	 *  The image's tag names a newer image than the container runs (pulled since it was
+	 *  created): `recreate` moves the container onto it. Only filled in by `status_with_size`.
+	 */
+	newer_image: boolean,
 };
 
 /**  What a sync-token rotation did (the token itself went to the keychain). */

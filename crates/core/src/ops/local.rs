@@ -101,6 +101,18 @@ pub async fn db_pull(cfg: &SharedConfig, on_progress: &mut (dyn FnMut(Progress) 
     result
 }
 
+/// Moves the shared container onto the image its tag names now, keeping every tenant's data.
+pub async fn db_recreate(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SharedStatus> {
+    let result = async {
+        let engine = engine::connect(None).await?;
+        shared_container::recreate(&engine, cfg, secrets, on_progress).await?;
+        shared_container::status_with_size(&engine, cfg).await
+    }
+    .await;
+    audit::record(&format!("container {}", cfg.container), None, &format!("db recreate on {}", cfg.image), &result);
+    result
+}
+
 /// Deletes the shared container and all its data, then brings up a fresh one. Local tenants
 /// that had databases there lose them; their registry entries stay and show as missing.
 pub async fn db_reset(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SharedStatus> {

@@ -373,3 +373,74 @@ async fn rotation_retires_the_old_password_and_rolls_back_when_the_keychain_fail
     assert!(matches!(err, Error::ConfirmationRequired { .. }), "{err:?}");
     local::rotate_credentials(&f.project, &id, Some("rotating"), &f.chain.store).await.expect("rotate with the name");
 }
+
+/// Builds `FROM` the test image with `lines` added, tagged `tag`; removed on drop.
+struct BuiltImage(String);
+
+impl BuiltImage {
+    fn new(tag: &str, lines: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("Dockerfile"), format!("FROM {}\n{lines}\n", image())).expect("Dockerfile");
+        let out = Command::new("docker").args(["build", "-q", "-t", tag]).arg(dir.path()).output().expect("docker build");
+        assert!(out.status.success(), "docker build: {}", String::from_utf8_lossy(&out.stderr));
+        Self(tag.to_owned())
+    }
+
+    fn id(&self) -> String {
+        let out = Command::new("docker").args(["image", "inspect", "-f", "{{.Id}}", &self.0]).output().expect("inspect");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+}
+
+impl Drop for BuiltImage {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").args(["rmi", "-f", &self.0]).output();
+    }
+}
+
+fn running_image(container: &str) -> String {
+    let out = Command::new("docker").args(["inspect", "-f", "{{.Image}}", container]).output().expect("inspect");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[tokio::test]
+async fn recreate_moves_the_container_onto_a_newer_image_with_its_data_and_refuses_or_undoes_what_cannot_serve_it() {
+    let mut f = Fixture::new("recreate");
+    let id = f.create("kept").await.expect("create");
+    let url = f.url(&id);
+    sqlx::raw_sql("CREATE TABLE notes (body text); INSERT INTO notes VALUES ('still here')")
+        .execute(&mut PgConnection::connect(url.expose()).await.expect("connect"))
+        .await
+        .expect("write");
+    let engine = engine::connect(None).await.expect("engine");
+    let pid = std::process::id();
+    let newer = BuiltImage::new(&format!("tenantdesk-test/recreate-newer:{pid}"), "LABEL build=newer");
+    let major = BuiltImage::new(&format!("tenantdesk-test/recreate-major:{pid}"), "ENV PG_MAJOR=99");
+    let broken = BuiltImage::new(&format!("tenantdesk-test/recreate-broken:{pid}"), "ENTRYPOINT [\"/bin/sh\", \"-c\", \"exit 3\"]");
+    let old = running_image(&f.cfg.container);
+
+    // The tag named a newer image: the container moves onto it, and the tenant's data with it.
+    f.cfg.image = newer.0.clone();
+    let status = shared_container::status_with_size(&engine, &f.cfg).await.expect("status");
+    assert!(status.newer_image, "a newer image under the tag should be reported: {status:?}");
+    shared_container::recreate(&engine, &f.cfg, &f.chain.store, &mut |_| {}).await.expect("recreate");
+    assert_eq!(running_image(&f.cfg.container), newer.id());
+    assert_ne!(newer.id(), old);
+    assert_eq!(rows(&url, "SELECT body FROM notes").await.expect("read after recreate"), ["still here"]);
+    assert!(!shared_container::status_with_size(&engine, &f.cfg).await.expect("status").newer_image);
+
+    // Another major version cannot serve the data: refused before anything changes.
+    f.cfg.image = major.0.clone();
+    let err = shared_container::recreate(&engine, &f.cfg, &f.chain.store, &mut |_| {}).await.expect_err("another major version");
+    assert!(matches!(err, Error::IncompatibleImage { .. }), "{err:?}");
+    assert!(err.to_string().contains("PostgreSQL 99") && err.to_string().contains("PostgreSQL 15"), "{err}");
+    assert!(err.hint().is_some_and(|h| h.starts_with("Nothing was changed")));
+    assert_eq!(running_image(&f.cfg.container), newer.id());
+
+    // An image that does not start: the container goes back onto the one before, data and all.
+    f.cfg.image = broken.0.clone();
+    let err = shared_container::recreate(&engine, &f.cfg, &f.chain.store, &mut |_| {}).await.expect_err("a broken image");
+    assert!(matches!(err, Error::RecreateFailed { restored: true, .. }), "{err:?}");
+    assert_eq!(running_image(&f.cfg.container), newer.id());
+    assert_eq!(rows(&url, "SELECT body FROM notes").await.expect("read after the undo"), ["still here"]);
+}
