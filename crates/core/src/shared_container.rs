@@ -190,8 +190,12 @@ pub async fn status_with_size(engine: &Engine, cfg: &SharedConfig) -> Result<Sha
     let mut status = status(engine, cfg).await?;
     if status.state != ContainerState::Missing {
         status.data_size = volume_size(engine, &cfg.volume).await;
+        // Only for the same tag: a container made from another image than the configured one is
+        // not "behind", it is something else.
         let running = engine.docker.inspect_container(&cfg.container, None).await.ok().and_then(|i| i.image);
-        status.newer_image = running.is_some() && image_id(engine, &cfg.image).await.ok().flatten().is_some_and(|tag| Some(tag) != running);
+        status.newer_image = status.image == cfg.image
+            && running.is_some()
+            && image_id(engine, &cfg.image).await.ok().flatten().is_some_and(|tag| Some(tag) != running);
     }
     Ok(status)
 }

@@ -406,6 +406,11 @@ fn running_image(container: &str) -> String {
 #[tokio::test]
 async fn recreate_moves_the_container_onto_a_newer_image_with_its_data_and_refuses_or_undoes_what_cannot_serve_it() {
     let mut f = Fixture::new("recreate");
+    let pid = std::process::id();
+    // The container's image under a tag of this test's own, so a newer build can take the tag.
+    let tag = format!("tenantdesk-test/recreate:{pid}");
+    let _first = BuiltImage::new(&tag, "");
+    f.cfg.image = tag.clone();
     let id = f.create("kept").await.expect("create");
     let url = f.url(&id);
     sqlx::raw_sql("CREATE TABLE notes (body text); INSERT INTO notes VALUES ('still here')")
@@ -413,14 +418,12 @@ async fn recreate_moves_the_container_onto_a_newer_image_with_its_data_and_refus
         .await
         .expect("write");
     let engine = engine::connect(None).await.expect("engine");
-    let pid = std::process::id();
-    let newer = BuiltImage::new(&format!("tenantdesk-test/recreate-newer:{pid}"), "LABEL build=newer");
+    let newer = BuiltImage::new(&tag, "LABEL build=newer");
     let major = BuiltImage::new(&format!("tenantdesk-test/recreate-major:{pid}"), "ENV PG_MAJOR=99");
     let broken = BuiltImage::new(&format!("tenantdesk-test/recreate-broken:{pid}"), "ENTRYPOINT [\"/bin/sh\", \"-c\", \"exit 3\"]");
     let old = running_image(&f.cfg.container);
 
-    // The tag named a newer image: the container moves onto it, and the tenant's data with it.
-    f.cfg.image = newer.0.clone();
+    // The tag names a newer build now: the container moves onto it, and the tenant's data with it.
     let status = shared_container::status_with_size(&engine, &f.cfg).await.expect("status");
     assert!(status.newer_image, "a newer image under the tag should be reported: {status:?}");
     shared_container::recreate(&engine, &f.cfg, &f.chain.store, &mut |_| {}).await.expect("recreate");
@@ -436,6 +439,8 @@ async fn recreate_moves_the_container_onto_a_newer_image_with_its_data_and_refus
     assert!(err.to_string().contains("PostgreSQL 99") && err.to_string().contains("PostgreSQL 15"), "{err}");
     assert!(err.hint().is_some_and(|h| h.starts_with("Nothing was changed")));
     assert_eq!(running_image(&f.cfg.container), newer.id());
+    let status = shared_container::status_with_size(&engine, &f.cfg).await.expect("status");
+    assert!(!status.newer_image, "another tag is not a newer build of the container's: {status:?}");
 
     // An image that does not start: the container goes back onto the one before, data and all.
     f.cfg.image = broken.0.clone();
