@@ -64,6 +64,9 @@ pub struct Inner {
     events: broadcast::Sender<store::EventRow>,
     settings: Mutex<Settings>,
     base_url: String,
+    /// The provisioning tasks under way; stopping the emulator stops them, so a restarted one
+    /// (which resumes them) never runs a tenant's phases twice at once.
+    tasks: Mutex<Vec<tokio::task::AbortHandle>>,
 }
 
 pub type Shared = Arc<Inner>;
@@ -71,6 +74,13 @@ pub type Shared = Arc<Inner>;
 impl Inner {
     fn settings(&self) -> Settings {
         self.settings.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    fn track(&self, task: tokio::task::AbortHandle) {
+        if let Ok(mut tasks) = self.tasks.lock() {
+            tasks.retain(|t| !t.is_finished());
+            tasks.push(task);
+        }
     }
 
     fn remember_exchanged(&self, token: &str, account: &str, ttl_secs: u64) {
@@ -119,6 +129,9 @@ impl Drop for Running {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        if let Ok(mut tasks) = self.shared.tasks.lock() {
+            tasks.drain(..).for_each(|t| t.abort());
+        }
     }
 }
 
@@ -153,6 +166,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         events: broadcast::channel(1024).0,
         settings: Mutex::new(config.settings),
         base_url: base_url.clone(),
+        tasks: Mutex::new(Vec::new()),
     });
     for t in store::provisioning(&shared.pool).await.map_err(StartError::Storage)? {
         provision::start(shared.clone(), t.id);

@@ -24,9 +24,11 @@ pub const PHASES: [&str; 10] = [
 
 pub const FAILED: &str = "provisioning_failed";
 
-/// Runs (or resumes) the tenant's provisioning in the background.
+/// Runs (or resumes) the tenant's provisioning in the background, until it ends or the
+/// emulator stops.
 pub fn start(shared: Shared, id: String) {
-    tokio::spawn(async move {
+    let owner = shared.clone();
+    let task = tokio::spawn(async move {
         if let Err(e) = run(&shared, &id).await {
             let message = format!("emulator error: {e}");
             let _ = store::set_status(&shared.pool, &id, "failed", None, Some(&message)).await;
@@ -35,6 +37,7 @@ pub fn start(shared: Shared, id: String) {
             }
         }
     });
+    owner.track(task.abort_handle());
 }
 
 async fn emit(shared: &Shared, id: &str, event_type: &str, status: &str, message: &str) -> Result<(), sqlx::Error> {

@@ -272,17 +272,20 @@ pub async fn started_ms(pool: &SqlitePool, id: &str) -> DbResult<Option<i64>> {
 }
 
 pub async fn append_event(pool: &SqlitePool, tenant: &str, event_type: &str, status: &str, message: Option<&str>) -> DbResult<EventRow> {
-    let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE tenant_id = ?").bind(tenant).fetch_one(pool).await?;
     let sent_at_ms = crate::now_ms();
-    sqlx::query("INSERT INTO events (tenant_id, seq, event_type, status, message, sent_at_ms) VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(tenant)
-        .bind(seq)
-        .bind(event_type)
-        .bind(status)
-        .bind(message)
-        .bind(sent_at_ms)
-        .execute(pool)
-        .await?;
+    // One statement, so the next number is taken atomically even with two writers.
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO events (tenant_id, seq, event_type, status, message, sent_at_ms) \
+         SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ? FROM events WHERE tenant_id = ? RETURNING seq",
+    )
+    .bind(tenant)
+    .bind(event_type)
+    .bind(status)
+    .bind(message)
+    .bind(sent_at_ms)
+    .bind(tenant)
+    .fetch_one(pool)
+    .await?;
     Ok(EventRow { tenant_id: tenant.to_owned(), seq, event_type: event_type.to_owned(), status: status.to_owned(), message: message.map(str::to_owned), sent_at_ms })
 }
 

@@ -115,10 +115,15 @@ impl Cloud {
         self.emulator().faults(faults);
     }
 
+    /// Stops the emulator (its server and its provisioning tasks).
+    pub fn stop(&mut self) {
+        drop(self.emulator.take());
+    }
+
     /// Stops the emulator and starts it again on the same data folder (a different port), with
     /// `phase_delay` between the phases of the provisionings it resumes.
     pub async fn restart(&mut self, phase_delay: Duration) {
-        drop(self.emulator.take());
+        self.stop();
         tokio::time::sleep(Duration::from_millis(100)).await;
         self.emulator = Some(launch(&self.admin, &self.data, phase_delay).await);
     }

@@ -309,6 +309,26 @@ async fn the_binary_prints_its_url_and_a_working_demo_token_that_survives_a_rest
     assert_eq!(me.status().as_u16(), 200);
 }
 
+/// A stopped emulator writes nothing more: its provisioning tasks stop with it, so the one that
+/// resumes them after a restart is the only writer (two wrote the same event numbers before).
+#[tokio::test]
+async fn a_stopped_emulator_stops_provisioning() {
+    let mut c = Cloud::logged_in().await;
+    c.emulator().set_phase_delay(std::time::Duration::from_millis(100));
+    let client = tenantdesk_core::cloud::CloudClient::new(&c.url(), Secret::new(c.token()), Default::default()).expect("client");
+    let plan = client.plans().await.expect("plans").remove(0);
+    let request = tenantdesk_core::cloud::wire::CheckoutRequest { price_id: &plan.paddle_price_id, region: "ams", name: "stopped" };
+    client.checkout(&request, "stop-test").await.expect("checkout");
+    tokio::time::sleep(std::time::Duration::from_millis(350)).await;
+    c.stop();
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", c.data.path().join("emulator.db").display())).await.expect("state");
+    let events = || async { sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM events").fetch_one(&db).await.expect("count") };
+    let at_stop = events().await;
+    assert!(at_stop >= 1, "the provisioning had not started");
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(events().await, at_stop, "provisioning went on after the emulator stopped");
+}
+
 /// An emulator stopped mid-provisioning resumes it on start, and the client picks the tenant up.
 #[tokio::test]
 async fn provisioning_cut_off_by_a_restart_resumes_and_can_be_picked_up() {
