@@ -3,7 +3,10 @@
 //!   until the first successful connection;
 //! - warm (container healthy): `psql -c 'CREATE DATABASE …'` on the same server;
 //! - the `systemprompt` CLI's documented approach: a container with its compose healthcheck
-//!   (interval 5 s), polled every 2 s until Docker calls it healthy.
+//!   (interval 5 s), polled every 2 s until Docker calls it healthy;
+//! - recreate (the container moved onto a newer build of its image, data kept): `docker stop`,
+//!   `rm` and `run` of a container holding as many databases on the same volume, polled until
+//!   the first connection.
 //!
 //! Needs a Docker engine, `psql`, a keychain session and TENANTDESK_POSTGRES_IMAGE; run with
 //! `bash bench/local.sh`. Figures go in bench/README.md.
@@ -49,16 +52,44 @@ async fn until_connects(url: &str) {
 async fn main() {
     let image = std::env::var("TENANTDESK_POSTGRES_IMAGE").expect("TENANTDESK_POSTGRES_IMAGE");
     let keychain = Keychain::with_service("tenantdesk-bench");
+    let engine = tenantdesk_core::engine::connect(None).await.expect("engine");
+    // The shared container's image under a tag of the benchmark's own, and a newer build of it
+    // (a label more) for the tag to move to before each recreate.
+    let tag = "tenantdesk-bench/postgres:recreate";
+    let newer = "tenantdesk-bench/postgres:newer";
+    let context = tempfile::tempdir().expect("tempdir");
+    std::fs::write(context.path().join("Dockerfile"), format!("FROM {image}\nLABEL bench=newer\n")).expect("Dockerfile");
+    assert!(Command::new("docker").args(["build", "-q", "-t", newer]).arg(context.path()).output().expect("build").status.success());
     let (mut cold, mut raw, mut compose, mut warm, mut psql) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut recreate, mut raw_recreate) = (vec![], vec![]);
     for run in 0..RUNS {
         // Baseline: raw docker run, then poll until the first connection.
         let name = format!("td-bench-raw-{run}");
         let port = free_port();
+        let run_raw = || {
+            let out = docker(&[
+                "run", "-d", "--name", &name, "-e", "POSTGRES_PASSWORD=bench", "-p", &format!("127.0.0.1:{port}:5432"),
+                "-v", &format!("{name}-data:/var/lib/postgresql"), &image,
+            ]);
+            assert!(out.status.success(), "{out:?}");
+        };
+        let raw_url = format!("postgres://postgres:bench@127.0.0.1:{port}/postgres");
         let t = Instant::now();
-        let out = docker(&["run", "-d", "--name", &name, "-e", "POSTGRES_PASSWORD=bench", "-p", &format!("127.0.0.1:{port}:5432"), &image]);
-        assert!(out.status.success(), "{out:?}");
-        until_connects(&format!("postgres://postgres:bench@127.0.0.1:{port}/postgres")).await;
+        run_raw();
+        until_connects(&raw_url).await;
         raw.push(t.elapsed());
+        // Baseline of a recreate: the same databases as the shared container holds by then, then a
+        // clean stop, and a new container on the same volume until the first connection.
+        for db in ["cold", "warm", "psql"] {
+            let out = docker(&["exec", &name, "psql", "-U", "postgres", "-c", &format!("CREATE DATABASE {db}")]);
+            assert!(out.status.success(), "{out:?}");
+        }
+        let t = Instant::now();
+        docker(&["stop", &name]);
+        docker(&["rm", &name]);
+        run_raw();
+        until_connects(&raw_url).await;
+        raw_recreate.push(t.elapsed());
         remove(&name);
 
         // The CLI's way: compose's healthcheck (5 s interval), `docker ps` polled every 2 s.
@@ -83,7 +114,8 @@ async fn main() {
         // Tenantdesk, cold: nothing running, image present.
         let dir = tempfile::tempdir().expect("tempdir");
         let project = Project::init(dir.path()).expect("init");
-        let cfg = SharedConfig::new(&format!("td-bench-shared-{run}"), &image, free_port());
+        docker(&["tag", &image, tag]);
+        let cfg = SharedConfig::new(&format!("td-bench-shared-{run}"), tag, free_port());
         let t = Instant::now();
         let created = local::create_local_tenant(&project, &TenantName::parse("cold").expect("name"), DatabaseSource::Shared { port: None }, &cfg, &keychain, &mut |_| {})
             .await
@@ -105,6 +137,12 @@ async fn main() {
         psql.push(t.elapsed());
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
+        // Recreate: the tag names a newer build; the container moves onto it with its data.
+        docker(&["tag", newer, tag]);
+        let t = Instant::now();
+        shared_container::recreate(&engine, &cfg, &keychain, &mut |_| {}).await.expect("recreate");
+        recreate.push(t.elapsed());
+
         assert!(local::database_url(&project, &created.tenant.id, &keychain).is_ok());
         remove(&cfg.container);
         for id in ops_ids(&project) {
@@ -112,12 +150,20 @@ async fn main() {
         }
         let _ = keychain.delete(&cfg.secret_key());
     }
+    docker(&["rmi", tag, newer]);
     let (cold, raw, compose, warm, psql) = (median(cold), median(raw), median(compose), median(warm), median(psql));
+    let (recreate, raw_recreate) = (median(recreate), median(raw_recreate));
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!("runs: {RUNS} (medians), image {image}");
     println!("cold create: tenantdesk {:.0} ms, docker run + first connection {:.0} ms, ratio {:.2}x", ms(cold), ms(raw), ms(cold) / ms(raw));
     println!("cold, the CLI's compose healthcheck polled every 2 s: {:.0} ms ({:.2}x tenantdesk's time)", ms(compose), ms(compose) / ms(cold));
     println!("warm create: tenantdesk {:.0} ms, psql CREATE DATABASE {:.0} ms, ratio {:.2}x", ms(warm), ms(psql), ms(warm) / ms(psql));
+    println!(
+        "recreate on a newer image: tenantdesk {:.0} ms, docker stop + rm + run on the volume + first connection {:.0} ms, ratio {:.2}x",
+        ms(recreate),
+        ms(raw_recreate),
+        ms(recreate) / ms(raw_recreate)
+    );
 }
 
 fn ops_ids(project: &Project) -> Vec<tenantdesk_core::tenant::TenantId> {

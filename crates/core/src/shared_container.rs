@@ -409,6 +409,9 @@ pub async fn recreate(engine: &Engine, cfg: &SharedConfig, secrets: &dyn SecretS
     }
     let port = status(engine, cfg).await?.port;
     let cfg = cfg.on_port(port);
+    // A clean shutdown first: PostgreSQL writes a checkpoint, so the new container starts without
+    // replaying the WAL (a killed server would).
+    down(engine, &cfg).await?;
     engine
         .docker
         .remove_container(&cfg.container, Some(RemoveContainerOptionsBuilder::default().force(true).build()))
