@@ -309,16 +309,23 @@ async fn the_binary_prints_its_url_and_a_working_demo_token_that_survives_a_rest
     assert_eq!(me.status().as_u16(), 200);
 }
 
+/// Starts provisioning a tenant straight through the API (no client-side follow-up), on the
+/// account's first plan; the client it used, for the test's own calls.
+async fn checkout(c: &Cloud, name: &str, region: &str) -> tenantdesk_core::cloud::CloudClient {
+    let client = tenantdesk_core::cloud::CloudClient::new(&c.url(), Secret::new(c.token()), Default::default()).expect("client");
+    let plan = client.plans().await.expect("plans").remove(0);
+    let request = tenantdesk_core::cloud::wire::CheckoutRequest { price_id: &plan.paddle_price_id, region, name };
+    client.checkout(&request, &format!("{name}-test")).await.expect("checkout");
+    client
+}
+
 /// A stopped emulator writes nothing more: its provisioning tasks stop with it, so the one that
 /// resumes them after a restart is the only writer (two wrote the same event numbers before).
 #[tokio::test]
 async fn a_stopped_emulator_stops_provisioning() {
     let mut c = Cloud::logged_in().await;
     c.emulator().set_phase_delay(std::time::Duration::from_millis(100));
-    let client = tenantdesk_core::cloud::CloudClient::new(&c.url(), Secret::new(c.token()), Default::default()).expect("client");
-    let plan = client.plans().await.expect("plans").remove(0);
-    let request = tenantdesk_core::cloud::wire::CheckoutRequest { price_id: &plan.paddle_price_id, region: "ams", name: "stopped" };
-    client.checkout(&request, "stop-test").await.expect("checkout");
+    checkout(&c, "stopped", "ams").await;
     tokio::time::sleep(std::time::Duration::from_millis(350)).await;
     c.stop();
     let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", c.data.path().join("emulator.db").display())).await.expect("state");
@@ -334,10 +341,7 @@ async fn a_stopped_emulator_stops_provisioning() {
 async fn provisioning_cut_off_by_a_restart_resumes_and_can_be_picked_up() {
     let mut c = Cloud::logged_in().await;
     c.emulator().set_phase_delay(std::time::Duration::from_millis(250));
-    let client = tenantdesk_core::cloud::CloudClient::new(&c.url(), Secret::new(c.token()), Default::default()).expect("client");
-    let plan = client.plans().await.expect("plans").remove(0);
-    let request = tenantdesk_core::cloud::wire::CheckoutRequest { price_id: &plan.paddle_price_id, region: "sin", name: "interrupted" };
-    client.checkout(&request, "restart-test").await.expect("checkout");
+    let client = checkout(&c, "interrupted", "sin").await;
     tokio::time::sleep(std::time::Duration::from_millis(900)).await;
     let id = client.me().await.expect("me").tenants.remove(0).id;
     assert_eq!(c.inspect(&id).await["status"], "provisioning");
