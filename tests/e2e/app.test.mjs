@@ -429,6 +429,17 @@ const PHASES = ["subscription_created", "tenant_created", "database_created", "s
   "vm_provisioning_progress", "vm_provisioning_progress", "vm_provisioning_progress", "vm_provisioned", "secrets_configured",
   "infrastructure_ready", "tenant_ready"];
 
+/** The provisioning phases the rows matching `css` show, in order (other rows, such as the
+ * checkout, left out). */
+async function phasesShown(css) {
+  const phases = [];
+  for (const el of await session.findAll(css)) {
+    const p = await session.attribute(el, "data-phase");
+    if (PHASES.includes(p)) phases.push(p);
+  }
+  return phases;
+}
+
 test("logs in to the cloud emulator, creates a cloud tenant in lhr phase by phase, and deletes it by typing its name", { skip: !withDocker && "needs Docker" }, async () => {
   await session.click(await session.find('[data-testid="new-tenant"]'));
   await session.click(await session.find('[data-testid="kind-cloud"]'));
@@ -446,12 +457,7 @@ test("logs in to the cloud emulator, creates a cloud tenant in lhr phase by phas
   await session.waitFor('[data-testid="job"]');
   await shot("provisioning-in-progress");
   await session.waitFor('[data-testid="job"][data-state="done"]', { timeout: 90_000 });
-  const phases = [];
-  for (const el of await session.findAll('[data-testid="job-phase"]')) {
-    const p = await session.attribute(el, "data-phase");
-    if (PHASES.includes(p)) phases.push(p);
-  }
-  assert.deepEqual(phases, PHASES);
+  assert.deepEqual(await phasesShown('[data-testid="job-phase"]'), PHASES);
   await notified("Provisioning finished", "e2e-cloud is ready and selected");
   await shot("provisioning-done");
 
@@ -579,12 +585,7 @@ test("closing the window keeps a provisioning going, and launching the app again
   assert.ok((await session.findAll(`${job} [data-testid="job-phase"]`)).length > atClose, "no phase arrived while the window was closed");
   await phaseDelay(150);
   await session.waitFor(`${job}[data-state="done"]`, { timeout: 60_000 });
-  const phases = [];
-  for (const el of await session.findAll(`${job} [data-testid="job-phase"]`)) {
-    const p = await session.attribute(el, "data-phase");
-    if (PHASES.includes(p)) phases.push(p);
-  }
-  assert.deepEqual(phases, PHASES);
+  assert.deepEqual(await phasesShown(`${job} [data-testid="job-phase"]`), PHASES);
   await shot("provisioning-after-reopen");
 });
 

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use bollard::models::{ContainerCreateBody, HealthConfig, HostConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest};
+use bollard::models::{ContainerCreateBody, ContainerInspectResponse, HealthConfig, HostConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, CreateImageOptionsBuilder, DownloadFromContainerOptionsBuilder, EventsOptionsBuilder, LogsOptionsBuilder,
     RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
@@ -166,12 +166,7 @@ pub async fn status(engine: &Engine, cfg: &SharedConfig) -> Result<SharedStatus>
     if let Some(image) = inspect.config.as_ref().and_then(|c| c.image.clone()) {
         status.image = image;
     }
-    status.port = inspect
-        .host_config
-        .as_ref()
-        .and_then(|h| h.port_bindings.as_ref())
-        .and_then(|p| p.get("5432/tcp").cloned().flatten())
-        .and_then(|b| b.first().and_then(|b| b.host_port.as_deref().and_then(|p| p.parse().ok())));
+    status.port = bound_port(&inspect);
     let state = inspect.state.unwrap_or_default();
     let health = state.health.and_then(|h| h.status).map(|s| s.to_string());
     status.state = match (state.running.unwrap_or(false), state.status.map(|s| s.to_string()).as_deref(), health.as_deref()) {
@@ -184,18 +179,38 @@ pub async fn status(engine: &Engine, cfg: &SharedConfig) -> Result<SharedStatus>
     Ok(status)
 }
 
+/// The host port the container publishes PostgreSQL on.
+fn bound_port(inspect: &ContainerInspectResponse) -> Option<u16> {
+    inspect
+        .host_config
+        .as_ref()
+        .and_then(|h| h.port_bindings.as_ref())
+        .and_then(|p| p.get("5432/tcp").cloned().flatten())
+        .and_then(|b| b.first().and_then(|b| b.host_port.as_deref().and_then(|p| p.parse().ok())))
+}
+
+/// Whether the tag the container was made from now names another image than the one it runs (a
+/// newer build pulled since). False without a container, and for a container made from another
+/// tag than the configured one: that one is not "behind", it is something else.
+async fn behind_its_tag(engine: &Engine, cfg: &SharedConfig) -> Result<bool> {
+    let inspect = match engine.docker.inspect_container(&cfg.container, None).await {
+        Ok(i) => i,
+        Err(e) if is_not_found(&e) => return Ok(false),
+        Err(e) => return Err(failed("inspect the shared container")(e)),
+    };
+    if inspect.config.as_ref().and_then(|c| c.image.as_deref()) != Some(cfg.image.as_str()) {
+        return Ok(false);
+    }
+    Ok(image_id(engine, &cfg.image).await?.is_some_and(|tag| Some(tag) != inspect.image))
+}
+
 /// `status` plus the volume's size, which asks the engine to measure its disk usage (slow: only
 /// for reports, never on the way to creating something).
 pub async fn status_with_size(engine: &Engine, cfg: &SharedConfig) -> Result<SharedStatus> {
     let mut status = status(engine, cfg).await?;
     if status.state != ContainerState::Missing {
         status.data_size = volume_size(engine, &cfg.volume).await;
-        // Only for the same tag: a container made from another image than the configured one is
-        // not "behind", it is something else.
-        let running = engine.docker.inspect_container(&cfg.container, None).await.ok().and_then(|i| i.image);
-        status.newer_image = status.image == cfg.image
-            && running.is_some()
-            && image_id(engine, &cfg.image).await.ok().flatten().is_some_and(|tag| Some(tag) != running);
+        status.newer_image = behind_its_tag(engine, cfg).await.unwrap_or(false);
     }
     Ok(status)
 }
@@ -283,13 +298,7 @@ pub async fn pull(engine: &Engine, cfg: &SharedConfig, on_progress: &mut (dyn Fn
         (Some(b), Some(a)) if b == a => PullOutcome::UpToDate,
         _ => PullOutcome::Updated,
     };
-    let running = match engine.docker.inspect_container(&cfg.container, None).await {
-        Ok(inspect) => inspect.image,
-        Err(e) if is_not_found(&e) => None,
-        Err(e) => return Err(failed("inspect the shared container")(e)),
-    };
-    let container_outdated = running.is_some_and(|id| Some(id) != after);
-    Ok(Pulled::new(&cfg.image, outcome, container_outdated))
+    Ok(Pulled::new(&cfg.image, outcome, behind_its_tag(engine, cfg).await?))
 }
 
 /// The id of the image a tag names on this engine, if it has it.
@@ -401,14 +410,13 @@ pub async fn recreate(engine: &Engine, cfg: &SharedConfig, secrets: &dyn SecretS
     if image_id(engine, &cfg.image).await?.as_deref() == Some(previous.as_str()) {
         return up(engine, cfg, secrets, on_progress).await.map(|_| ());
     }
-    let env = inspect.config.and_then(|c| c.env).unwrap_or_default();
+    let env = inspect.config.as_ref().and_then(|c| c.env.clone()).unwrap_or_default();
     let data = data_layout(engine, &cfg.container, &env).await?;
     let wanted = image_layout(engine, &cfg.image).await?;
     if let Some(reason) = data.mismatch(&wanted) {
         return Err(Error::IncompatibleImage { image: cfg.image.clone(), reason });
     }
-    let port = status(engine, cfg).await?.port;
-    let cfg = cfg.on_port(port);
+    let cfg = cfg.on_port(bound_port(&inspect));
     // A clean shutdown first: PostgreSQL writes a checkpoint, so the new container starts without
     // replaying the WAL (a killed server would).
     down(engine, &cfg).await?;
