@@ -44,6 +44,49 @@ pub fn quote_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
+/// `PASSWORD '…'` for CREATE/ALTER ROLE, carrying the password's SCRAM-SHA-256 verifier rather
+/// than the password: PostgreSQL logs a failed statement in full (the container's log, which
+/// `db logs` and the Docker panel show), and a verifier there gives nothing away.
+pub fn password_clause(password: &Secret) -> Result<String> {
+    Ok(format!("PASSWORD {}", quote_literal(&scram_verifier(password)?)))
+}
+
+/// `ALTER ROLE <role> PASSWORD <verifier>`.
+pub fn alter_role_password(role: &str, password: &Secret) -> Result<String> {
+    Ok(format!("ALTER ROLE {} {}", quote_ident(role), password_clause(password)?))
+}
+
+/// PostgreSQL's stored form of a SCRAM-SHA-256 password (RFC 5802/7677, as `CREATE ROLE`
+/// computes it): `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`.
+fn scram_verifier(password: &Secret) -> Result<String> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| Error::KeychainUnavailable { reason: format!("no secure random numbers: {e}") })?;
+    Ok(scram_verifier_salted(password, &salt))
+}
+
+fn scram_verifier_salted(password: &Secret, salt: &[u8]) -> String {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    use hmac::{Hmac, Mac};
+    use sha2::{Digest, Sha256};
+    const ITERATIONS: u32 = 4096;
+    let mac = |key: &[u8], parts: &[&[u8]]| {
+        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes a key of any length");
+        parts.iter().for_each(|p| m.update(p));
+        m.finalize().into_bytes()
+    };
+    // PBKDF2-HMAC-SHA256 for one block: U1 = HMAC(p, salt ‖ 1), Un = HMAC(p, Un-1), XORed.
+    let key = password.expose().as_bytes();
+    let mut u = mac(key, &[salt, &1u32.to_be_bytes()]);
+    let mut salted = u;
+    for _ in 1..ITERATIONS {
+        u = mac(key, &[&u]);
+        salted.iter_mut().zip(u.iter()).for_each(|(s, x)| *s ^= x);
+    }
+    let stored_key = Sha256::digest(mac(&salted, &[b"Client Key"]));
+    let server_key = mac(&salted, &[b"Server Key"]);
+    format!("SCRAM-SHA-256${ITERATIONS}:{}${}:{}", STANDARD.encode(salt), STANDARD.encode(stored_key), STANDARD.encode(server_key))
+}
+
 /// Opens one connection, with the seed's "Database connection failed" and the reason.
 pub async fn connect(url: &Secret) -> Result<PgConnection> {
     match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect(url.expose())).await {
@@ -82,7 +125,7 @@ pub async fn create_tenant_database(admin: &mut PgConnection, db: &TenantDatabas
     let role = quote_ident(&db.role);
     let database = quote_ident(&db.database);
     admin
-        .execute(format!("CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}", quote_literal(password.expose())).as_str())
+        .execute(format!("CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE {}", password_clause(password)?).as_str())
         .await
         .map_err(db_error("create the tenant's role"))?;
     let created = async {
@@ -131,5 +174,17 @@ mod tests {
         assert!(hostile.database.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{}", hostile.database);
         assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
         assert_eq!(quote_literal("it's"), "'it''s'");
+    }
+
+    #[test]
+    fn a_password_reaches_sql_only_as_its_scram_verifier() {
+        // Expected from Python's hashlib (PBKDF2-HMAC-SHA256, 4096 rounds) for the same input.
+        assert_eq!(
+            scram_verifier_salted(&Secret::new("pencil"), &(0u8..16).collect::<Vec<_>>()),
+            "SCRAM-SHA-256$4096:AAECAwQFBgcICQoLDA0ODw==$zHCdol2044/ZyWzPLi7oxApCkamKw9Z+E4U/QApd/5Y=:dd5peBOitVnLNFu7VmwP+HiDaaw4OUCv396eVCWhYiE="
+        );
+        let sql = alter_role_password("td_shop_1c9a4e11", &Secret::new("hunter2-secret")).expect("sql");
+        assert!(sql.starts_with("ALTER ROLE \"td_shop_1c9a4e11\" PASSWORD 'SCRAM-SHA-256$4096:"), "{sql}");
+        assert!(!sql.contains("hunter2"), "{sql}");
     }
 }

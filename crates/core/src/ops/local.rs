@@ -353,7 +353,7 @@ async fn rotate(project: &Project, id: &str, confirm_name: Option<&str>, secrets
         let role = role.clone();
         async move {
             let mut conn = postgres::connect(&url).await?;
-            let sql = format!("ALTER ROLE {} PASSWORD {}", postgres::quote_ident(&role), postgres::quote_literal(password.expose()));
+            let sql = postgres::alter_role_password(&role, &password)?;
             let result = sqlx::Executor::execute(&mut conn, sql.as_str()).await;
             let _ = conn.close().await;
             result.map(drop).map_err(|e| Error::Database { action: "set the new password", message: e.to_string() })
@@ -417,12 +417,9 @@ async fn adopt(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore,
         action: "adopt an orphan database",
         message: format!("'{database}' has no role of its own; drop it with 'tenantdesk db drop-orphan {database} -y'"),
     })?;
+    let sql = postgres::alter_role_password(&role, &password)?;
     secrets.set(&key, &password)?;
-    let altered = sqlx::Executor::execute(
-        &mut admin,
-        format!("ALTER ROLE {} PASSWORD {}", postgres::quote_ident(&role), postgres::quote_literal(password.expose())).as_str(),
-    )
-    .await;
+    let altered = sqlx::Executor::execute(&mut admin, sql.as_str()).await;
     if let Err(e) = altered {
         let _ = secrets.delete(&key);
         return Err(Error::Database { action: "set the adopted role's password", message: e.to_string() });
