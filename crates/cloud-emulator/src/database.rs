@@ -3,7 +3,7 @@
 //! which password works.
 
 use sqlx::{Connection, Executor};
-use tenantdesk_core::postgres::{self, quote_ident, quote_literal, TenantDatabase};
+use tenantdesk_core::postgres::{self, TenantDatabase};
 use tenantdesk_core::secret::Secret;
 
 /// A server the emulator administers, reached with a superuser URL.
@@ -32,7 +32,8 @@ impl PgServer {
     }
 
     /// Creates the role and database; one that already exists (a retried phase) is kept, with
-    /// the password set again.
+    /// the password set again. A role left without its database (a provisioning stopped between
+    /// the two, by an emulator restart) is this tenant's own half-made one: it is made again.
     pub async fn create(&self, role: &str, database: &str, password: &str) -> Result<(), String> {
         let mut admin = self.admin().await?;
         let exists: Option<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname = $1")
@@ -44,7 +45,10 @@ impl PgServer {
             set_password(&mut admin, role, password).await
         } else {
             let db = TenantDatabase { role: role.to_owned(), database: database.to_owned() };
-            postgres::create_tenant_database(&mut admin, &db, &Secret::new(password)).await.map_err(|e| e.to_string())
+            match admin.execute(format!("DROP ROLE IF EXISTS {}", postgres::quote_ident(role)).as_str()).await {
+                Ok(_) => postgres::create_tenant_database(&mut admin, &db, &Secret::new(password)).await.map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            }
         };
         let _ = admin.close().await;
         result
@@ -68,7 +72,7 @@ impl PgServer {
 
 async fn set_password(admin: &mut sqlx::PgConnection, role: &str, password: &str) -> Result<(), String> {
     admin
-        .execute(format!("ALTER ROLE {} PASSWORD {}", quote_ident(role), quote_literal(password)).as_str())
+        .execute(postgres::alter_role_password(role, &Secret::new(password)).map_err(|e| e.to_string())?.as_str())
         .await
         .map(drop)
         .map_err(|e| e.to_string())
