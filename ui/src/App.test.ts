@@ -31,6 +31,7 @@ let jobs: Job[];
 let login: { api_url: string; user_email: string; authenticated_at: string } | null;
 let calls: { cmd: string; args: any }[];
 let failOn: { cmd: string; error: unknown } | null = null;
+let activity: () => unknown;
 
 async function mount() {
   // The window's store is a module singleton; every test starts it from nothing.
@@ -48,6 +49,7 @@ beforeEach(() => {
   failOn = null;
   jobs = [];
   login = null;
+  activity = () => [];
   dockerStatus = {
     shared: { container: "systemprompt-postgres", state: "healthy", port: 5432, image: "postgres:18-alpine", volume: "systemprompt-pgdata", data_size: 48_000_000, engine_version: "26.1.5", endpoint: { uri: "unix:///var/run/docker.sock", source: "default" } },
     tenants: [],
@@ -77,7 +79,7 @@ beforeEach(() => {
         case "port_check": return (args as any).port === 5432
           ? { port: 5432, existing: false, free: false, message: "Port 5432 is taken by postgres (pid 77)", suggestion: 5433 }
           : { port: (args as any).port ?? 5432, existing: false, free: true, message: null, suggestion: null };
-        case "activity": return [];
+        case "activity": return activity();
         case "docker_status": return dockerStatus;
         case "docker_logs": return "LOG:  database system is ready to accept connections\nLOG:  checkpoint starting: time\nLOG:  database system is ready to accept connections\n";
         case "drop_orphan": {
@@ -404,5 +406,24 @@ describe("the Docker panel", () => {
       "LOG:  database system is ready to accept connections",
     ]));
     await waitFor(() => expect(screen.getAllByTestId("toast").at(-1)?.textContent).toBe("Copied 2 log lines matching “READY”"));
+  });
+});
+
+describe("the activity timeline", () => {
+  it("shows the newest read when an older one answers last", async () => {
+    const entry = (seq: number, action: string) => ({ seq, at: "2026-11-28T10:00:00Z", project: "/work/project", tenant: "local_1", action, outcome: "ok", prev: "", hash: "" });
+    let answerFirst: (v: unknown) => void = () => {};
+    activity = () => new Promise((resolve) => { answerFirst = resolve; });
+    await mount();
+    await fireEvent.click(screen.getByTestId("view-activity"));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "activity")).toHaveLength(1));
+    // The workspace changes (the action being recorded) while the first read is still out.
+    activity = () => [entry(1, "create tenant"), entry(2, "delete tenant")];
+    state = overview(state.tenants.tenants.slice(0, 1));
+    await emit("overview-changed", { overview: state, error: null });
+    await waitFor(() => expect(screen.getAllByTestId("activity-entry")).toHaveLength(2));
+    answerFirst([entry(1, "create tenant")]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen.getAllByTestId("activity-entry")).toHaveLength(2);
   });
 });
