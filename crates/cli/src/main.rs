@@ -66,6 +66,7 @@ enum Command {
 
 #[derive(Subcommand)]
 enum InfraCommand {
+    /// A tenant's database: its migrations.
     #[command(subcommand)]
     Db(InfraDbCommand),
 }
@@ -154,8 +155,10 @@ enum CloudCommand {
     /// Log in to SystemPrompt Cloud (the token is kept in the OS keychain).
     #[command(subcommand)]
     Auth(AuthCommand),
+    /// Local and cloud tenants: create, list, select, show, rotate, delete.
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// Profiles, each linked to one tenant, and their secrets.
     #[command(subcommand)]
     Profile(ProfileCommand),
 }
@@ -191,6 +194,7 @@ enum Provider {
 
 #[derive(Subcommand)]
 enum AdminCommand {
+    /// CLI sessions, one per tenant: list, show, switch profile.
     #[command(subcommand)]
     Session(SessionCommand),
 }

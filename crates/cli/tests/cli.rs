@@ -584,3 +584,31 @@ fn cloud_login_create_show_rotate_cancel_and_delete_as_a_script_runs_them() {
     assert!(!files.contains(&emulator.demo_token), "the API token reached a file");
     drop(emulator);
 }
+
+/// Every command in the tree says what it does in `--help`, at every level.
+#[test]
+fn every_command_explains_itself_in_help() {
+    fn walk(dir: &Path, path: Vec<String>, bare: &mut Vec<String>) {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let out = String::from_utf8(run(dir, &args).stdout).expect("utf-8");
+        let commands = out.split("Commands:\n").nth(1).map(|rest| rest.split("\n\n").next().unwrap_or_default()).unwrap_or_default();
+        for line in commands.lines().filter(|l| l.starts_with("  ") && !l.starts_with("   ")) {
+            let mut words = line.split_whitespace();
+            let name = words.next().expect("a command name").to_owned();
+            if name == "help" {
+                continue;
+            }
+            let mut sub = path.clone();
+            sub.push(name);
+            if words.next().is_none() {
+                bare.push(sub.join(" "));
+            }
+            walk(dir, sub, bare);
+        }
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bare = Vec::new();
+    walk(dir.path(), Vec::new(), &mut bare);
+    assert!(bare.is_empty(), "commands without a description: {bare:?}");
+}
