@@ -351,6 +351,19 @@ describe("external database access", () => {
     await waitFor(() => expect(calls.find((c) => c.cmd === "set_external_db_access")?.args).toMatchObject({ id: "cloud-1", enabled: true }));
     await waitFor(() => expect((screen.getByTestId("external-access") as HTMLInputElement).checked).toBe(true));
     expect(screen.getByTestId("detail-url").textContent).toContain("db.example");
+    expect(screen.queryByTestId("external-url-missing")).toBeNull();
+  });
+
+  it("switched on elsewhere, offers to fetch the external URL the sync could not bring", async () => {
+    const prod = (url: string | null) => tenant({ id: "cloud-1", name: "prod", tenant_type: "cloud", region: "lhr", database_url: url, external_db_access: true, production: true });
+    state = overview([tenant({ selected: true }), prod(null)]);
+    await mount();
+    await fireEvent.click(screen.getAllByTestId("tenant-row")[1]);
+    await waitFor(() => expect((screen.getByTestId("external-access") as HTMLInputElement).checked).toBe(true));
+    state = overview([tenant({ selected: true }), prod("postgres://u:***@db.example:5432/prod")]);
+    await fireEvent.click(screen.getByTestId("external-url-fetch"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "set_external_db_access")?.args).toMatchObject({ id: "cloud-1", enabled: true }));
+    await waitFor(() => expect(screen.queryByTestId("external-url-missing")).toBeNull());
   });
 });
 

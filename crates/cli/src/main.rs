@@ -541,6 +541,9 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
                         for t in &report.unfinished {
                             eprintln!("{}", render::unfinished(t));
                         }
+                        for t in &report.external_url_missing {
+                            eprintln!("{}", render::external_url_missing(t));
+                        }
                     }
                     Ok(_) => {}
                     Err(e) => eprintln!("Warning: Failed to sync cloud tenants: {e}{}", e.hint().map(|h| format!("\n  Hint: {h}")).unwrap_or_default()),

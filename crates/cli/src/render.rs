@@ -7,7 +7,7 @@ use tenantdesk_core::ops::{
     CreatedTenant, DeletedTenant, ProfileDetails, ProfileView, Selection, SessionSwitch, SessionView,
     TenantDetails, TenantList, TenantView,
 };
-use tenantdesk_core::ops::cloud::{ExternalAccessChanged, Unfinished};
+use tenantdesk_core::ops::cloud::{ExternalAccessChanged, ExternalUrlMissing, Unfinished};
 use tenantdesk_core::ops::local::{Check, DbStatus, LocalHealth, Rotated};
 use tenantdesk_core::session::SessionState;
 use tenantdesk_core::shared_container::{HealthEvent, SharedStatus};
@@ -331,6 +331,13 @@ pub fn unfinished(t: &Unfinished) -> String {
         t.name,
         t.region.as_deref().unwrap_or("no region"),
         t.id
+    )
+}
+
+pub fn external_url_missing(t: &ExternalUrlMissing) -> String {
+    format!(
+        "External database access for '{}' was switched on outside this project; tenants.json has no external URL for it yet.\n  Hint: Run 'tenantdesk cloud tenant external-db-access {} --enable' to fetch it",
+        t.name, t.id
     )
 }
 

@@ -143,6 +143,43 @@ async fn external_database_access_switches_the_registry_url_and_it_connects() {
     assert!(matches!(refused, Err(Error::WrongTenantType { .. })), "{refused:?}");
 }
 
+/// External access switched elsewhere (another machine's project; here, tenants.json put back
+/// as it was before the switch): a sync takes a stale external URL out, and names a tenant
+/// switched on whose URL the account's list cannot bring, until switching it on here fetches it.
+#[tokio::test]
+async fn external_access_switched_elsewhere_is_followed_by_a_sync() {
+    let c = Cloud::logged_in().await;
+    let (created, _) = c.create("switched", "iad").await;
+    let id = created.expect("create").created.tenant.id;
+    let file = c.project.tenants_file();
+    let entry = || Registry::load(&file).expect("registry").tenants.into_iter().find(|t| t.id.as_str() == id).expect("entry");
+    let elsewhere = |enabled: bool| {
+        let project = &c.project;
+        let (id, keychain, file) = (id.clone(), &c.keychain, file.clone());
+        async move {
+            let here = std::fs::read(&file).expect("tenants.json");
+            cloud::set_external_db_access(project, &id, enabled, keychain).await.expect("switch");
+            std::fs::write(&file, here).expect("put back");
+        }
+    };
+
+    cloud::set_external_db_access(&c.project, &id, true, &c.keychain).await.expect("enable");
+    elsewhere(false).await;
+    assert!(entry().database_url.is_some());
+    let report = cloud::sync(&c.project, &c.keychain).await.expect("sync");
+    assert_eq!((entry().external_db_access, entry().database_url), (false, None));
+    assert!(report.external_url_missing.is_empty(), "{report:?}");
+
+    elsewhere(true).await;
+    let report = cloud::sync(&c.project, &c.keychain).await.expect("sync");
+    assert_eq!((entry().external_db_access, entry().database_url), (true, None));
+    assert_eq!(report.external_url_missing, vec![cloud::ExternalUrlMissing { id: id.clone(), name: "switched".to_owned() }]);
+    let fetched = cloud::set_external_db_access(&c.project, &id, true, &c.keychain).await.expect("fetch the URL");
+    assert_eq!(entry().database_url, fetched.database_url.clone());
+    assert!(connects(&local::database_url(&c.project, &id, &c.keychain).expect("url")).await);
+    assert!(cloud::sync(&c.project, &c.keychain).await.expect("sync").external_url_missing.is_empty());
+}
+
 #[tokio::test]
 async fn rotation_changes_which_password_works_and_the_sync_token_the_emulator_accepts() {
     let c = Cloud::logged_in().await;

@@ -97,6 +97,16 @@ pub struct SyncReport {
     pub synced_at: String,
     /// Tenants the account has whose provisioning has not finished here.
     pub unfinished: Vec<Unfinished>,
+    /// Cloud tenants whose external database access was switched on elsewhere: the account's
+    /// list carries the flag but not the external URL, which switching it on here fetches.
+    pub external_url_missing: Vec<ExternalUrlMissing>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ExternalUrlMissing {
+    pub id: String,
+    pub name: String,
 }
 
 /// A cloud tenant the account has and tenants.json does not, still provisioning or failed: a
@@ -209,7 +219,9 @@ pub async fn whoami(project: &Project, secrets: &dyn SecretStore) -> Result<Acco
 
 /// `tenant list` against the cloud: merges the account's tenants into tenants.json (the CLI's
 /// rules: matched ids get name, app id, hostname, region and the external-access flag; new ones
-/// are appended; nothing is removed) and sets `synced_at`.
+/// are appended; nothing is removed) and sets `synced_at`. A cloud tenant's `database_url` is
+/// its external URL only while external access is on, so access switched off elsewhere takes
+/// the URL out too; switched on elsewhere, the report names it (the list has no external URL).
 pub async fn sync(project: &Project, secrets: &dyn SecretStore) -> Result<SyncReport> {
     let me = client(project, secrets)?.me().await?;
     merge(project, &me.tenants)
@@ -219,7 +231,15 @@ fn merge(project: &Project, infos: &[TenantInfo]) -> Result<SyncReport> {
     let path = project.tenants_file();
     let lock = store::lock(&path)?;
     let mut registry = Registry::load(&path)?;
-    let mut report = SyncReport { added: Vec::new(), updated: Vec::new(), missing_in_cloud: Vec::new(), local_kept: 0, synced_at: String::new(), unfinished: Vec::new() };
+    let mut report = SyncReport {
+        added: Vec::new(),
+        updated: Vec::new(),
+        missing_in_cloud: Vec::new(),
+        local_kept: 0,
+        synced_at: String::new(),
+        unfinished: Vec::new(),
+        external_url_missing: Vec::new(),
+    };
     // Deleted tenants are not listed; nor are pending ones (provisioning, or failed), which have
     // no credentials yet: they are registered when their provisioning finishes here.
     for info in infos.iter().filter(|i| !matches!(i.status.as_deref(), Some("deleted" | "pending"))) {
@@ -232,6 +252,9 @@ fn merge(project: &Project, infos: &[TenantInfo]) -> Result<SyncReport> {
                 existing.hostname = info.hostname.clone().or(existing.hostname.take());
                 existing.region = info.region.clone().or(existing.region.take());
                 existing.external_db_access = info.external_db_access;
+                if !info.external_db_access {
+                    existing.database_url = None;
+                }
                 if *existing != before {
                     report.updated.push(info.name.clone());
                 }
@@ -251,6 +274,9 @@ fn merge(project: &Project, infos: &[TenantInfo]) -> Result<SyncReport> {
         }
     }
     for t in &registry.tenants {
+        if t.tenant_type == TenantType::Cloud && t.external_db_access && t.database_url.is_none() {
+            report.external_url_missing.push(ExternalUrlMissing { id: t.id.to_string(), name: t.name.clone() });
+        }
         match t.tenant_type {
             TenantType::Local => report.local_kept += 1,
             TenantType::Cloud if !infos.iter().any(|i| i.id == t.id.as_str()) => report.missing_in_cloud.push(t.name.clone()),
