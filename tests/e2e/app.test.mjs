@@ -484,7 +484,7 @@ test("logs in to the cloud emulator, creates a cloud tenant in lhr phase by phas
     await session.click(await session.find('[data-testid="rotate-sync-token"]'));
     await session.waitFor('[data-testid="confirm-dialog"]');
     await session.click(await session.find('[data-testid="confirm-action"]'));
-    await session.waitFor('[data-testid="toast"]', { text: "Rotated the sync token", timeout: 20_000 });
+    await session.waitFor('[data-testid="toast"]', { text: "Sync token rotated", timeout: 20_000 });
     for (let i = 0; i < 50 && (!syncToken() || syncToken() === tokens.at(-1)); i++) await new Promise((r) => setTimeout(r, 100));
     tokens.push(syncToken());
     assert.ok(tokens.at(-1) && tokens.at(-1) !== tokens.at(-2), "no new sync token in the keychain");

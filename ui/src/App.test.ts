@@ -37,7 +37,7 @@ async function mount() {
   // The window's store is a module singleton; every test starts it from nothing.
   Object.assign(workspace, {
     overview: null, error: null, focusedId: null, details: null, recent: [], trayAvailable: true,
-    busy: false, notice: null, searchRequests: 0, started: false,
+    busy: false, notice: null, searchRequests: 0, started: false, view: "tenants",
   });
   const view = render(App);
   await workspace.start();
@@ -438,5 +438,22 @@ describe("the activity timeline", () => {
     answerFirst([entry(1, "create tenant")]);
     await new Promise((r) => setTimeout(r, 50));
     expect(screen.getAllByTestId("activity-entry")).toHaveLength(2);
+  });
+});
+
+describe("rotating a cloud tenant's sync token", () => {
+  it("asks first, then says once that it is done", async () => {
+    await mount();
+    await fireEvent.click((await screen.findAllByTestId("tenant-row"))[1]);
+    await fireEvent.click(await screen.findByTestId("rotate-sync-token"));
+    expect(calls.some((c) => c.cmd === "rotate_sync_token")).toBe(false);
+    await fireEvent.input(screen.getByTestId("confirm-name"), { target: { value: "prod" } });
+    await fireEvent.click(screen.getByTestId("confirm-action"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "rotate_sync_token")?.args).toMatchObject({ id: "cloud-1", confirmName: "prod" }));
+    // The backend's notice, as the real command sends it.
+    await emit("notice", { level: "success", title: "Sync token rotated", body: "prod: the new token is in the keychain; the old one is rejected" });
+    await waitFor(() => expect(screen.getAllByTestId("toast").map((t) => t.textContent)).toContain("Sync token rotated: prod: the new token is in the keychain; the old one is rejected"));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen.getAllByTestId("toast").filter((t) => t.textContent?.includes("sync token") || t.textContent?.includes("Sync token"))).toHaveLength(1);
   });
 });
