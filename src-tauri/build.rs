@@ -27,6 +27,7 @@ fn main() {
         "create_cloud_tenant",
         "retry_provision",
         "provisioning_jobs",
+        "dismiss_job",
         "cloud_status",
         "rotate_sync_token",
         "set_external_db_access",

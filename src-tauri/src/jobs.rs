@@ -35,20 +35,22 @@ pub struct Job {
 
 #[derive(Default)]
 pub struct Jobs {
-    jobs: Mutex<Vec<Job>>,
+    book: Mutex<Book>,
 }
 
-impl Jobs {
-    pub fn start(&self, name: &str, region: &str, resumed: bool) -> Job {
-        let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
-        let job = Self::new_job(jobs.len(), name, region, resumed);
-        jobs.push(job.clone());
-        job
-    }
+/// The jobs, and the last id handed out: ids are never reused, since a dismissed job leaves the
+/// list and a window may still hold it.
+#[derive(Default)]
+struct Book {
+    last_id: u32,
+    jobs: Vec<Job>,
+}
 
-    fn new_job(existing: usize, name: &str, region: &str, resumed: bool) -> Job {
+impl Book {
+    fn new_job(&mut self, name: &str, region: &str, resumed: bool) -> Job {
+        self.last_id += 1;
         Job {
-            id: existing as u32 + 1,
+            id: self.last_id,
             name: name.to_owned(),
             region: region.to_owned(),
             started_at: time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
@@ -59,27 +61,40 @@ impl Jobs {
             resumed,
         }
     }
+}
+
+impl Jobs {
+    fn book(&self) -> std::sync::MutexGuard<'_, Book> {
+        self.book.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn start(&self, name: &str, region: &str, resumed: bool) -> Job {
+        let mut book = self.book();
+        let job = book.new_job(name, region, resumed);
+        book.jobs.push(job.clone());
+        job
+    }
 
     /// Starts a picked-up job for tenant `tenant_id` unless a job of this run already has it (or a
     /// create of the same name has not learnt its id yet). One lock for the look and the start,
     /// so two pick-ups at once cannot both start one.
     pub fn start_for(&self, tenant_id: &str, name: &str, region: &str) -> Option<Job> {
-        let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
-        let tracked = jobs.iter().any(|j| {
+        let mut book = self.book();
+        let tracked = book.jobs.iter().any(|j| {
             j.state != JobState::Done && (j.tenant_id.as_deref() == Some(tenant_id) || (j.tenant_id.is_none() && j.name == name))
         });
         if tracked {
             return None;
         }
-        let job = Job { tenant_id: Some(tenant_id.to_owned()), ..Self::new_job(jobs.len(), name, region, true) };
-        jobs.push(job.clone());
+        let job = Job { tenant_id: Some(tenant_id.to_owned()), ..book.new_job(name, region, true) };
+        book.jobs.push(job.clone());
         Some(job)
     }
 
     /// Applies `change` to job `id` and returns the job as it now is.
     pub fn update(&self, id: u32, change: impl FnOnce(&mut Job)) -> Option<Job> {
-        let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
-        let job = jobs.iter_mut().find(|j| j.id == id)?;
+        let mut book = self.book();
+        let job = book.jobs.iter_mut().find(|j| j.id == id)?;
         change(job);
         Some(job.clone())
     }
@@ -94,7 +109,14 @@ impl Jobs {
     }
 
     pub fn all(&self) -> Vec<Job> {
-        self.jobs.lock().map(|j| j.clone()).unwrap_or_default()
+        self.book().jobs.clone()
+    }
+
+    /// Takes a finished or failed job off the list; a running one stays (it is still working).
+    pub fn dismiss(&self, id: u32) -> Vec<Job> {
+        let mut book = self.book();
+        book.jobs.retain(|j| j.id != id || j.state == JobState::Running);
+        book.jobs.clone()
     }
 }
 
@@ -126,5 +148,17 @@ mod tests {
         assert!(jobs.start_for("t2", "blog", "iad").is_none(), "picked up beside the create that is making it");
         jobs.update(picked.id, |j| j.state = JobState::Done);
         assert!(jobs.start_for("t1", "shop", "lhr").is_some(), "a finished job does not hold the tenant");
+    }
+
+    #[test]
+    fn only_finished_jobs_are_dismissed_and_ids_are_never_reused() {
+        let jobs = Jobs::default();
+        let (done, running) = (jobs.start("shop", "lhr", false), jobs.start("blog", "iad", false));
+        jobs.update(done.id, |j| j.state = JobState::Done);
+        assert_eq!(jobs.dismiss(running.id).len(), 2, "a running job was dismissed");
+        let left = jobs.dismiss(done.id);
+        assert_eq!(left.iter().map(|j| j.id).collect::<Vec<_>>(), vec![running.id]);
+        let next = jobs.start("wiki", "syd", false);
+        assert!(next.id > running.id, "id {} handed out again", next.id);
     }
 }

@@ -53,6 +53,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::cloud::create_cloud_tenant,
             commands::cloud::retry_provision,
             commands::cloud::provisioning_jobs,
+            commands::cloud::dismiss_job,
             commands::cloud::cloud_status,
             commands::cloud::rotate_sync_token,
             commands::cloud::set_external_db_access,

@@ -459,7 +459,13 @@ test("logs in to the cloud emulator, creates a cloud tenant in lhr phase by phas
   await session.waitFor('[data-testid="job"][data-state="done"]', { timeout: 90_000 });
   assert.deepEqual(await phasesShown('[data-testid="job-phase"]'), PHASES);
   await notified("Provisioning finished", "e2e-cloud is ready and selected");
+  await session.click(await session.find('[data-testid="job"][data-name="e2e-cloud"] [data-testid="job-fold"]'));
   await shot("provisioning-done");
+  // Done, it folds to one line and can be dismissed (for a reloaded window too).
+  await session.click(await session.find('[data-testid="job"][data-name="e2e-cloud"] [data-testid="job-dismiss"]'));
+  await session.waitFor('[data-testid="job"][data-name="e2e-cloud"]', { count: 0 });
+  const jobsLeft = await session.executeAsync("window.__TAURI_INTERNALS__.invoke('provisioning_jobs').then(arguments[arguments.length - 1])");
+  assert.ok(!jobsLeft.some((j) => j.name === "e2e-cloud"), "the dismissed job is still listed by the backend");
 
   const registry = JSON.parse(fs.readFileSync(path.join(project, ".systemprompt/tenants.json"), "utf8"));
   const tenant = registry.tenants.find((t) => t.name === "e2e-cloud");

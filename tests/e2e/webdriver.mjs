@@ -72,6 +72,11 @@ export class Session {
     return this.cmd("POST", "/execute/sync", { script, args });
   }
 
+  /** Runs `script`, which calls its last argument with the result (a promise's, say). */
+  executeAsync(script, args = []) {
+    return this.cmd("POST", "/execute/async", { script, args });
+  }
+
   async screenshot() {
     return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
   }

@@ -70,6 +70,7 @@ beforeEach(() => {
         case "tray_available": return false;
         case "tenant_health": return null;
         case "provisioning_jobs": return jobs;
+        case "dismiss_job": return (jobs = jobs.filter((j) => j.id !== (args as any).id));
         case "health": return { dots: {}, database: "healthy" };
         case "cloud_info": return { login, regions: [{ code: "iad", name: "US East (Virginia)" }, { code: "lhr", name: "Europe (London)" }] };
         case "cloud_plans": return [{ id: "starter", name: "Starter", paddle_price_id: "p1", memory_mb_default: 512, volume_gb: 1 }, { id: "pro", name: "Pro", paddle_price_id: "p2", memory_mb_default: 2048, volume_gb: 10 }];
@@ -251,6 +252,23 @@ describe("cloud, credentials, health and notices", () => {
     expect(screen.getByTestId("job-retry")).toBeTruthy();
   });
 
+  it("folds a finished job to one line, unfolds it on demand, and dismisses it through the backend", async () => {
+    const phase = (event_type: string) => ({ kind: "phase" as const, tenant_id: "t1", event_type, message: null, elapsed_ms: 100, latency_ms: 1 });
+    jobs = [
+      { id: 3, name: "shop", region: "lhr", started_at: new Date().toISOString(), state: "done", error: null, tenant_id: "t1", resumed: false, progress: [phase("tenant_created"), phase("tenant_ready")] },
+      { id: 4, name: "blog", region: "iad", started_at: new Date().toISOString(), state: "running", error: null, tenant_id: "t2", resumed: false, progress: [] },
+    ];
+    await mount();
+    const [done, running] = screen.getAllByTestId("job");
+    expect((done.querySelector("ol") as HTMLElement).hidden).toBe(true);
+    await fireEvent.click(within(done).getByTestId("job-fold"));
+    expect((done.querySelector("ol") as HTMLElement).hidden).toBe(false);
+    expect(within(running).queryByTestId("job-dismiss")).toBeNull();
+    await fireEvent.click(within(done).getByTestId("job-dismiss"));
+    await waitFor(() => expect(screen.getAllByTestId("job").map((j) => j.dataset.name)).toEqual(["blog"]));
+    expect(calls.find((c) => c.cmd === "dismiss_job")?.args).toMatchObject({ id: 3 });
+  });
+
   it("lists secrets without values and copies the connection string only after confirming", async () => {
     await mount();
     await waitFor(() => expect(screen.getAllByTestId("secret-row").length).toBe(1));
@@ -423,6 +441,20 @@ describe("the Docker panel", () => {
 });
 
 describe("the activity timeline", () => {
+  it("names tenants by their name, and a removed one by the start of its id", async () => {
+    const gone = "5d9c3f11-5e6c-4b32-aef1-b1cc9580f0b6";
+    activity = () => [
+      { seq: 1, at: "2026-11-28T10:00:00Z", project: "/work/project", tenant: "local_1", action: "select", outcome: "ok", prev: "", hash: "" },
+      { seq: 2, at: "2026-11-28T10:01:00Z", project: "/work/project", tenant: gone, action: "delete tenant", outcome: "ok", prev: "", hash: "" },
+    ];
+    await mount();
+    await fireEvent.click(screen.getByTestId("view-activity"));
+    await waitFor(() => expect(screen.getAllByTestId("activity-entry")).toHaveLength(2));
+    const shown = screen.getAllByTestId("activity-entry").map((e) => e.querySelector(".muted") as HTMLElement);
+    expect(shown.map((e) => e.textContent)).toEqual(expect.arrayContaining(["my-project", "5d9c3f11… (removed)"]));
+    expect(shown.find((e) => e.textContent?.includes("removed"))?.title).toBe(gone);
+  });
+
   it("shows the newest read when an older one answers last", async () => {
     const entry = (seq: number, action: string) => ({ seq, at: "2026-11-28T10:00:00Z", project: "/work/project", tenant: "local_1", action, outcome: "ok", prev: "", hash: "" });
     let answerFirst: (v: unknown) => void = () => {};

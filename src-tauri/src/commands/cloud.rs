@@ -241,6 +241,13 @@ pub fn provisioning_jobs(state: State<'_, AppState>) -> Vec<Job> {
     state.jobs.all()
 }
 
+/// Takes a finished or failed job off the list (for every window); returns the jobs left.
+#[tauri::command]
+#[specta::specta]
+pub fn dismiss_job(state: State<'_, AppState>, id: u32) -> Vec<Job> {
+    state.jobs.dismiss(id)
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn cloud_status(state: State<'_, AppState>, id: String) -> Result<CloudStatus, UiError> {

@@ -63,6 +63,8 @@ export const commands = {
 	retryProvision: (id: string, name: string, region: string) => typedError<Job, UiError>(__TAURI_INVOKE("retry_provision", { id, name, region })),
 	/**  Every provisioning job since the app started, so a reopened window resumes showing them. */
 	provisioningJobs: () => __TAURI_INVOKE<Job[]>("provisioning_jobs"),
+	/**  Takes a finished or failed job off the list (for every window); returns the jobs left. */
+	dismissJob: (id: number) => __TAURI_INVOKE<Job[]>("dismiss_job", { id }),
 	cloudStatus: (id: string) => typedError<CloudStatus, UiError>(__TAURI_INVOKE("cloud_status", { id })),
 	rotateSyncToken: (id: string, confirmName: string | null) => typedError<SyncTokenRotated, UiError>(__TAURI_INVOKE("rotate_sync_token", { id, confirmName })),
 	/**

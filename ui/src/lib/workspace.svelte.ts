@@ -94,6 +94,11 @@ export class Workspace {
     if (job.state === "done" && job.tenant_id) this.focusedId = job.tenant_id;
   }
 
+  /** Takes a finished or failed job off the panel; the backend keeps the list for every window. */
+  async dismiss(id: number) {
+    this.jobs = await commands.dismissJob(id);
+  }
+
   async loadDetails() {
     const id = this.focused?.id;
     if (!id) {
