@@ -163,8 +163,11 @@ pub async fn status(engine: &Engine, cfg: &SharedConfig) -> Result<SharedStatus>
         Err(e) if is_not_found(&e) => return Ok(status),
         Err(e) => return Err(failed("inspect the shared container")(e)),
     };
-    if let Some(image) = inspect.config.as_ref().and_then(|c| c.image.clone()) {
-        status.image = image;
+    if let Some(image) = inspect.config.as_ref().and_then(|c| c.image.as_deref()) {
+        status.image = match made_from(engine, image).await {
+            MadeFrom::Tag(tag) => tag,
+            MadeFrom::Untagged(id) => format!("{} (an earlier build, {})", cfg.image, short_id(&id)),
+        };
     }
     status.port = bound_port(&inspect);
     let state = inspect.state.unwrap_or_default();
@@ -189,17 +192,48 @@ fn bound_port(inspect: &ContainerInspectResponse) -> Option<u16> {
         .and_then(|b| b.first().and_then(|b| b.host_port.as_deref().and_then(|p| p.parse().ok())))
 }
 
-/// Whether the tag the container was made from now names another image than the one it runs (a
-/// newer build pulled since). False without a container, and for a container made from another
-/// tag than the configured one: that one is not "behind", it is something else.
+/// What a container's image is to the user.
+enum MadeFrom {
+    /// A tag (or any other reference the container was made from).
+    Tag(String),
+    /// An image id no tag names any more: the container put back on the build it ran before a
+    /// recreate that failed, since the configured tag names the new build by then.
+    Untagged(String),
+}
+
+/// The container's image as the user knows it: the reference it was made from, or for one made
+/// from an image id, a tag that still names that image.
+async fn made_from(engine: &Engine, image: &str) -> MadeFrom {
+    if !image.starts_with("sha256:") {
+        return MadeFrom::Tag(image.to_owned());
+    }
+    let tags = engine.docker.inspect_image(image).await.ok().and_then(|i| i.repo_tags).unwrap_or_default();
+    match tags.into_iter().next() {
+        Some(tag) => MadeFrom::Tag(tag),
+        None => MadeFrom::Untagged(image.to_owned()),
+    }
+}
+
+fn short_id(id: &str) -> &str {
+    let hex = id.strip_prefix("sha256:").unwrap_or(id);
+    &hex[..hex.len().min(12)]
+}
+
+/// Whether the configured tag now names another image than the one the container runs (a newer
+/// build pulled since). False without a container, and for a container made from another tag
+/// than the configured one: that one is not "behind", it is something else. A container on an
+/// untagged earlier build (put back after a failed recreate) is behind.
 async fn behind_its_tag(engine: &Engine, cfg: &SharedConfig) -> Result<bool> {
     let inspect = match engine.docker.inspect_container(&cfg.container, None).await {
         Ok(i) => i,
         Err(e) if is_not_found(&e) => return Ok(false),
         Err(e) => return Err(failed("inspect the shared container")(e)),
     };
-    if inspect.config.as_ref().and_then(|c| c.image.as_deref()) != Some(cfg.image.as_str()) {
-        return Ok(false);
+    let Some(image) = inspect.config.as_ref().and_then(|c| c.image.as_deref()) else { return Ok(false) };
+    if let MadeFrom::Tag(tag) = made_from(engine, image).await {
+        if tag != cfg.image {
+            return Ok(false);
+        }
     }
     Ok(image_id(engine, &cfg.image).await?.is_some_and(|tag| Some(tag) != inspect.image))
 }

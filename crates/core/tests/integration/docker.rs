@@ -448,4 +448,20 @@ async fn recreate_moves_the_container_onto_a_newer_image_with_its_data_and_refus
     assert!(matches!(err, Error::RecreateFailed { restored: true, .. }), "{err:?}");
     assert_eq!(running_image(&f.cfg.container), newer.id());
     assert_eq!(rows(&url, "SELECT body FROM notes").await.expect("read after the undo"), ["still here"]);
+    // Put back by id, it is still shown by the tag that names that image.
+    let status = shared_container::status_with_size(&engine, &f.cfg).await.expect("status");
+    assert_eq!((status.image.as_str(), status.newer_image), (tag.as_str(), false), "{status:?}");
+
+    // Once no tag names the build it runs (a newer one took the tag), it is that tag's earlier
+    // build: behind it, and recreate moves it on.
+    f.cfg.image = tag.clone();
+    let newest = BuiltImage::new(&tag, "LABEL build=newest");
+    let status = shared_container::status_with_size(&engine, &f.cfg).await.expect("status");
+    assert!(status.image.starts_with(&format!("{tag} (an earlier build, ")), "{status:?}");
+    assert!(status.newer_image, "{status:?}");
+    shared_container::recreate(&engine, &f.cfg, &f.chain.store, &mut |_| {}).await.expect("recreate onto the newest");
+    assert_eq!(running_image(&f.cfg.container), newest.id());
+    assert_eq!(shared_container::status_with_size(&engine, &f.cfg).await.expect("status").image, tag);
+    assert_eq!(rows(&url, "SELECT body FROM notes").await.expect("read after the second recreate"), ["still here"]);
+    let _ = Command::new("docker").args(["rmi", &newer.id()]).output();
 }
