@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 trap stop_started EXIT
 prepare_postgres
+start_registry
 with_keychain cargo bench --locked -p tenantdesk-core --bench local

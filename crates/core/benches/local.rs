@@ -6,7 +6,9 @@
 //!   (interval 5 s), polled every 2 s until Docker calls it healthy;
 //! - recreate (the container moved onto a newer build of its image, data kept): `docker stop`,
 //!   `rm` and `run` of a container holding as many databases on the same volume, polled until
-//!   the first connection.
+//!   the first connection;
+//! - pull (Pull image / `db pull`, from the local registry `TENANTDESK_TEST_REGISTRY`): `docker
+//!   pull` of the same image, removed before each, and again when it is up to date.
 //!
 //! Needs a Docker engine, `psql`, a keychain session and TENANTDESK_POSTGRES_IMAGE; run with
 //! `bash bench/local.sh`. Figures go in bench/README.md.
@@ -151,6 +153,10 @@ async fn main() {
         let _ = keychain.delete(&cfg.secret_key());
     }
     docker(&["rmi", tag, newer]);
+    let pulls = match std::env::var("TENANTDESK_TEST_REGISTRY") {
+        Ok(registry) => Some(pulls(&engine, &registry).await),
+        Err(_) => None,
+    };
     let (cold, raw, compose, warm, psql) = (median(cold), median(raw), median(compose), median(warm), median(psql));
     let (recreate, raw_recreate) = (median(recreate), median(raw_recreate));
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
@@ -164,6 +170,37 @@ async fn main() {
         ms(raw_recreate),
         ms(recreate) / ms(raw_recreate)
     );
+    if let Some([(fresh, raw_fresh), (same, raw_same)]) = pulls {
+        println!("pull, not present (8 MiB layer): tenantdesk {:.0} ms, docker pull {:.0} ms, ratio {:.2}x", ms(fresh), ms(raw_fresh), ms(fresh) / ms(raw_fresh));
+        println!("pull, up to date: tenantdesk {:.0} ms, docker pull {:.0} ms, ratio {:.2}x", ms(same), ms(raw_same), ms(same) / ms(raw_same));
+    }
+}
+
+/// Medians of (tenantdesk, `docker pull`) for an image not present, then one already up to date:
+/// the registry's pull probe, an image with a layer of random bytes found nowhere else.
+async fn pulls(engine: &tenantdesk_core::engine::Engine, registry: &str) -> [(Duration, Duration); 2] {
+    let image = format!("{registry}/tenantdesk-test/pull-probe:1");
+    let cfg = SharedConfig::new("td-bench-pull", &image, free_port());
+    let (mut fresh, mut raw_fresh, mut same, mut raw_same) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..RUNS {
+        docker(&["rmi", "-f", &image]);
+        let t = Instant::now();
+        assert!(docker(&["pull", "-q", &image]).status.success());
+        raw_fresh.push(t.elapsed());
+        let t = Instant::now();
+        assert!(docker(&["pull", "-q", &image]).status.success());
+        raw_same.push(t.elapsed());
+
+        docker(&["rmi", "-f", &image]);
+        let t = Instant::now();
+        shared_container::pull(engine, &cfg, &mut |_| {}).await.expect("pull");
+        fresh.push(t.elapsed());
+        let t = Instant::now();
+        shared_container::pull(engine, &cfg, &mut |_| {}).await.expect("pull again");
+        same.push(t.elapsed());
+    }
+    docker(&["rmi", "-f", &image]);
+    [(median(fresh), median(raw_fresh)), (median(same), median(raw_same))]
 }
 
 fn ops_ids(project: &Project) -> Vec<tenantdesk_core::tenant::TenantId> {
