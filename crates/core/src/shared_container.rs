@@ -230,10 +230,10 @@ async fn behind_its_tag(engine: &Engine, cfg: &SharedConfig) -> Result<bool> {
         Err(e) => return Err(failed("inspect the shared container")(e)),
     };
     let Some(image) = inspect.config.as_ref().and_then(|c| c.image.as_deref()) else { return Ok(false) };
-    if let MadeFrom::Tag(tag) = made_from(engine, image).await {
-        if tag != cfg.image {
-            return Ok(false);
-        }
+    if let MadeFrom::Tag(tag) = made_from(engine, image).await
+        && tag != cfg.image
+    {
+        return Ok(false);
     }
     Ok(image_id(engine, &cfg.image).await?.is_some_and(|tag| Some(tag) != inspect.image))
 }
