@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use tauri::test::{mock_builder, mock_context, noop_assets};
 use tenantdesk_app::tray;
-use tenantdesk_core::{ops, Project};
+use tenantdesk_core::{Project, ops};
 
 fn median(mut f: impl FnMut(usize)) -> Duration {
     let mut times: Vec<Duration> = (0..31)

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use tenantdesk_cloud_emulator::{Config, PgServer, Settings};
 use tenantdesk_core::name::TenantName;
 use tenantdesk_core::ops::local::{self, DatabaseSource};
-use tenantdesk_core::ops::{self, cloud, Overview};
+use tenantdesk_core::ops::{self, Overview, cloud};
 use tenantdesk_core::secret::Secret;
 use tenantdesk_core::shared_container::{self, SharedConfig};
 use tenantdesk_core::{Error, Project};

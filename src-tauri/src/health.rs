@@ -46,11 +46,7 @@ impl HealthMap {
 
     /// Tenants that were healthy in `before` and are unhealthy now.
     pub fn turned_unhealthy(&self, before: &HealthMap) -> Vec<String> {
-        self.dots
-            .iter()
-            .filter(|(id, dot)| **dot == Dot::Unhealthy && before.dots.get(*id) == Some(&Dot::Healthy))
-            .map(|(id, _)| id.clone())
-            .collect()
+        self.dots.iter().filter(|(id, dot)| **dot == Dot::Unhealthy && before.dots.get(*id) == Some(&Dot::Healthy)).map(|(id, _)| id.clone()).collect()
     }
 }
 

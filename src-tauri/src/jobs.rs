@@ -80,9 +80,7 @@ impl Jobs {
     /// so two pick-ups at once cannot both start one.
     pub fn start_for(&self, tenant_id: &str, name: &str, region: &str) -> Option<Job> {
         let mut book = self.book();
-        let tracked = book.jobs.iter().any(|j| {
-            j.state != JobState::Done && (j.tenant_id.as_deref() == Some(tenant_id) || (j.tenant_id.is_none() && j.name == name))
-        });
+        let tracked = book.jobs.iter().any(|j| j.state != JobState::Done && (j.tenant_id.as_deref() == Some(tenant_id) || (j.tenant_id.is_none() && j.name == name)));
         if tracked {
             return None;
         }

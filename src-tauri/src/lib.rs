@@ -16,10 +16,10 @@ pub mod watch;
 use std::path::PathBuf;
 
 use tauri::{AppHandle, Manager, Runtime};
-use tauri_specta::{collect_commands, collect_events, Event};
+use tauri_specta::{Event, collect_commands, collect_events};
 use tenantdesk_core::ops::Overview;
 use tenantdesk_core::tenant::TenantType;
-use tenantdesk_core::{ops, Project};
+use tenantdesk_core::{Project, ops};
 
 use crate::events::{DockerLog, DockerProgress, FocusSearch, HealthChanged, Level, LoginUrl, Notice, OverviewChanged, ProvisioningChanged};
 use crate::health::HealthMap;
@@ -81,9 +81,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
 pub const BINDINGS: &str = "../ui/src/lib/bindings.ts";
 
 pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
-    specta_builder::<tauri::Wry>()
-        .export(specta_typescript::Typescript::default(), path)
-        .map_err(|e| e.to_string())
+    specta_builder::<tauri::Wry>().export(specta_typescript::Typescript::default(), path).map_err(|e| e.to_string())
 }
 
 /// The window title always names the selected tenant, and says when it is production.
@@ -156,7 +154,10 @@ pub async fn check_health<R: Runtime>(app: &AppHandle<R>) {
     update_tray(app, overview.as_ref());
     for id in now.turned_unhealthy(&before) {
         let name = overview.as_ref().and_then(|o| o.tenants.tenants.iter().find(|t| t.id == id)).map_or(id.clone(), |t| t.name.clone());
-        notify(app, Notice { level: Level::Warning, title: "Tenant unhealthy".into(), body: format!("{name}: its database is not reachable; start it from the tray or the Docker panel") });
+        notify(
+            app,
+            Notice { level: Level::Warning, title: "Tenant unhealthy".into(), body: format!("{name}: its database is not reachable; start it from the tray or the Docker panel") },
+        );
     }
     let _ = HealthChanged { health: now }.emit(app);
 }
@@ -223,11 +224,7 @@ fn initial_project(state: &AppState) -> Option<Project> {
     if let Some(dir) = arg {
         return Project::discover(&PathBuf::from(dir)).ok();
     }
-    state
-        .recent()
-        .iter()
-        .find_map(|r| Project::open(std::path::Path::new(r)).ok())
-        .or_else(|| std::env::current_dir().ok().and_then(|d| Project::discover(&d).ok()))
+    state.recent().iter().find_map(|r| Project::open(std::path::Path::new(r)).ok()).or_else(|| std::env::current_dir().ok().and_then(|d| Project::discover(&d).ok()))
 }
 
 fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), Box<dyn std::error::Error>> {
@@ -249,7 +246,10 @@ fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), Box<dyn std::error::Error
         if wants_demo()
             && let Err(e) = demo::start(&handle.state::<AppState>()).await
         {
-            notify(&handle, Notice { level: Level::Error, title: "The demo could not start".into(), body: format!("{}{}", e.message, e.hint.map(|h| format!(" — {h}")).unwrap_or_default()) });
+            notify(
+                &handle,
+                Notice { level: Level::Error, title: "The demo could not start".into(), body: format!("{}{}", e.message, e.hint.map(|h| format!(" — {h}")).unwrap_or_default()) },
+            );
         }
         commands::cloud::resume_unfinished(&handle.state::<AppState>());
         let nudge = std::sync::Arc::new(tokio::sync::Notify::new());

@@ -1,13 +1,13 @@
 //! What the app holds between commands: the open project, the recent projects, and the channel
 //! that tells the file watcher which folder to follow.
 
+use crate::watch::WatchHandle;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use crate::watch::WatchHandle;
 use std::sync::{Arc, Mutex};
 
-use tenantdesk_core::keychain::SecretStore;
 use tenantdesk_core::Project;
+use tenantdesk_core::keychain::SecretStore;
 
 const MAX_RECENT: usize = 10;
 
@@ -79,10 +79,7 @@ impl AppState {
     }
 
     pub fn recent(&self) -> Vec<String> {
-        std::fs::read(&self.recents_file)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Vec<String>>(&b).ok())
-            .unwrap_or_default()
+        std::fs::read(&self.recents_file).ok().and_then(|b| serde_json::from_slice::<Vec<String>>(&b).ok()).unwrap_or_default()
     }
 
     fn remember(&self, root: &Path) {

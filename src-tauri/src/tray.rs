@@ -156,11 +156,7 @@ mod tests {
 
     #[test]
     fn groups_local_then_cloud_and_checks_the_selected_tenant() {
-        let l = list(vec![
-            tenant("c1", TenantType::Cloud, true),
-            tenant("l1", TenantType::Local, false),
-            tenant("l2", TenantType::Local, false),
-        ]);
+        let l = list(vec![tenant("c1", TenantType::Cloud, true), tenant("l1", TenantType::Local, false), tenant("l2", TenantType::Local, false)]);
         let model = menu_model(Some(&l), &HealthMap::default(), SCREENFUL);
         assert_eq!(model.tint, Tint::Cloud);
         assert_eq!(
@@ -206,10 +202,7 @@ mod tests {
     fn says_what_is_missing_and_always_offers_open_and_quit() {
         for (input, note) in [(None, "No project open"), (Some(list(vec![])), "No tenants yet")] {
             let model = menu_model(input.as_ref(), &HealthMap::default(), SCREENFUL);
-            assert_eq!(
-                model.entries,
-                vec![Entry::Note(note.into()), Entry::Separator, Entry::Note("Docker is not running".into()), Entry::Separator, Entry::Open, Entry::Quit]
-            );
+            assert_eq!(model.entries, vec![Entry::Note(note.into()), Entry::Separator, Entry::Note("Docker is not running".into()), Entry::Separator, Entry::Open, Entry::Quit]);
             assert_eq!(model.tint, Tint::None);
         }
         assert_eq!(tenant_of("tenant:local_1"), Some("local_1"));
@@ -239,7 +232,7 @@ pub mod adapter {
     use tauri::tray::TrayIconBuilder;
     use tauri::{AppHandle, Manager, Runtime};
 
-    use super::{Entry, MenuModel, Tint, MORE_ID, OPEN_ID, QUIT_ID, START_DB_ID, STOP_DB_ID};
+    use super::{Entry, MORE_ID, MenuModel, OPEN_ID, QUIT_ID, START_DB_ID, STOP_DB_ID, Tint};
 
     pub const TRAY_ID: &str = "main";
 
@@ -279,10 +272,7 @@ pub mod adapter {
 
     /// Creates the tray icon. Returns false when the desktop has none: some Linux desktops lack
     /// the appindicator library, and Tauri panics instead of failing there.
-    pub fn install<R: Runtime>(
-        app: &AppHandle<R>,
-        on_item: impl Fn(&AppHandle<R>, &str) + Send + Sync + 'static,
-    ) -> bool {
+    pub fn install<R: Runtime>(app: &AppHandle<R>, on_item: impl Fn(&AppHandle<R>, &str) + Send + Sync + 'static) -> bool {
         let build = || -> tauri::Result<()> {
             let model = super::menu_model(None, &crate::health::HealthMap::default(), super::SCREENFUL);
             TrayIconBuilder::with_id(TRAY_ID)

@@ -102,7 +102,7 @@ mod tests {
     use std::sync::mpsc;
     use std::time::Duration;
 
-    use tenantdesk_core::{ops, Project};
+    use tenantdesk_core::{Project, ops};
 
     #[test]
     fn outside_edits_trigger_one_refresh_each() {
@@ -117,11 +117,7 @@ mod tests {
         let first = rx.recv_timeout(Duration::from_secs(5)).expect("initial refresh");
         assert_eq!(first.expect("list"), 0);
         // An edit by another program: the seed's registry copied in by hand.
-        std::fs::write(
-            project.tenants_file(),
-            r#"{"tenants":[{"id":"local_1","name":"a"},{"id":"local_2","name":"b"}],"synced_at":"2026-01-30T10:00:00Z"}"#,
-        )
-        .expect("write");
+        std::fs::write(project.tenants_file(), r#"{"tenants":[{"id":"local_1","name":"a"},{"id":"local_2","name":"b"}],"synced_at":"2026-01-30T10:00:00Z"}"#).expect("write");
         let after = rx.recv_timeout(Duration::from_secs(5)).expect("refresh after the edit");
         assert_eq!(after.expect("list"), 2);
         // Reads do not feed back into refreshes.

@@ -4,9 +4,9 @@
 use std::fs;
 use std::path::Path;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets};
 use tauri::webview::InvokeRequest;
 use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
 use tenantdesk_app::state::AppState;
@@ -217,8 +217,5 @@ fn bindings_are_fresh() {
     tenantdesk_app::export_bindings(&fresh).expect("export");
     let fresh = fs::read_to_string(fresh).expect("read");
     let current = fs::read_to_string(&committed).unwrap_or_default();
-    assert!(
-        fresh == current,
-        "ui/src/lib/bindings.ts is stale; regenerate it with: UPDATE_BINDINGS=1 cargo test -p tenantdesk-app --test app bindings"
-    );
+    assert!(fresh == current, "ui/src/lib/bindings.ts is stale; regenerate it with: UPDATE_BINDINGS=1 cargo test -p tenantdesk-app --test app bindings");
 }

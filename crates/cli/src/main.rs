@@ -12,15 +12,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use serde::Serialize;
-use tenantdesk_core::name::{ProfileName, TenantName};
 use futures_util::StreamExt;
+use serde::Serialize;
 use tenantdesk_core::keychain::Keychain;
+use tenantdesk_core::name::{ProfileName, TenantName};
 use tenantdesk_core::ops::cloud;
 use tenantdesk_core::ops::local::{self, DatabaseSource};
 use tenantdesk_core::profile::CloudPaths;
 use tenantdesk_core::shared_container::{self, SharedConfig};
-use tenantdesk_core::{engine, ops, Project};
+use tenantdesk_core::{Project, engine, ops};
 
 use crate::error::CliError;
 
@@ -613,7 +613,11 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
             let confirm_name = match confirm_name {
                 // The seed: deleting a cloud tenant cancels its subscription, so its name is typed.
                 None if cloud && !yes && prompt::interactive() => {
-                    let typed = prompt::text(None, &format!("Delete cloud tenant '{}'? This will cancel your subscription and delete all data. Type its name to confirm", tenant.name), "--confirm-name")?;
+                    let typed = prompt::text(
+                        None,
+                        &format!("Delete cloud tenant '{}'? This will cancel your subscription and delete all data. Type its name to confirm", tenant.name),
+                        "--confirm-name",
+                    )?;
                     if typed != tenant.name {
                         return Err(CliError::NameMismatch);
                     }
@@ -679,9 +683,7 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
             let done = runtime()?.block_on(cloud::retry_provision(project, &id, &Keychain::new(), &mut |p| phases.show(&p)));
             emit(json, &done?, render::created_cloud_tenant)
         }
-        TenantCommand::Production { id, off } => {
-            emit(json, &ops::set_production(project, &id, !off)?, render::production)
-        }
+        TenantCommand::Production { id, off } => emit(json, &ops::set_production(project, &id, !off)?, render::production),
     }
 }
 

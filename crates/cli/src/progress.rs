@@ -39,10 +39,7 @@ impl Bar {
                 let (done, all) = self.layers.values().fold((0.0, 0.0), |(d, a), (c, t)| (d + c, a + t));
                 if self.bar.is_none() && !self.quiet && std::io::stderr().is_terminal() {
                     let bar = ProgressBar::new(0);
-                    bar.set_style(
-                        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {bytes}/{total_bytes}")
-                            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-                    );
+                    bar.set_style(ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {bytes}/{total_bytes}").unwrap_or_else(|_| ProgressStyle::default_bar()));
                     self.bar = Some(bar);
                 }
                 match &self.bar {

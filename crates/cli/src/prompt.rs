@@ -7,7 +7,7 @@ use std::io::Read;
 
 use dialoguer::{Confirm, Input, Password, Select};
 use tenantdesk_core::secret::Secret;
-use tenantdesk_core::{ops, Project};
+use tenantdesk_core::{Project, ops};
 
 use crate::error::CliError;
 
@@ -91,10 +91,8 @@ pub fn plan(plans: &[tenantdesk_core::cloud::wire::Plan]) -> Result<Option<Strin
     if plans.len() < 2 {
         return Ok(None);
     }
-    let items: Vec<String> = plans
-        .iter()
-        .map(|p| format!("{} ({} MB memory, {} GB volume)", p.name, p.memory_mb_default.unwrap_or_default(), p.volume_gb.unwrap_or_default()))
-        .collect();
+    let items: Vec<String> =
+        plans.iter().map(|p| format!("{} ({} MB memory, {} GB volume)", p.name, p.memory_mb_default.unwrap_or_default(), p.volume_gb.unwrap_or_default())).collect();
     let pick = Select::new().with_prompt("Plan").items(&items).default(0).interact()?;
     Ok(Some(plans[pick].id.clone()))
 }

@@ -3,12 +3,9 @@
 
 use std::fmt::Write;
 
-use tenantdesk_core::ops::{
-    CreatedTenant, DeletedTenant, ProfileDetails, ProfileView, Selection, SessionSwitch, SessionView,
-    TenantDetails, TenantList, TenantView,
-};
 use tenantdesk_core::ops::cloud::{ExternalAccessChanged, ExternalUrlMissing, Unfinished};
 use tenantdesk_core::ops::local::{Check, DbStatus, LocalHealth, Rotated};
+use tenantdesk_core::ops::{CreatedTenant, DeletedTenant, ProfileDetails, ProfileView, Selection, SessionSwitch, SessionView, TenantDetails, TenantList, TenantView};
 use tenantdesk_core::session::SessionState;
 use tenantdesk_core::shared_container::{HealthEvent, SharedStatus};
 use tenantdesk_core::tenant::{TenantId, TenantType};
@@ -155,11 +152,7 @@ pub fn created_tenant(c: &CreatedTenant) -> String {
 }
 
 pub fn production(t: &TenantView) -> String {
-    if t.production {
-        format!("'{}' is marked production: deleting it now needs its name typed", t.name)
-    } else {
-        format!("'{}' is no longer marked production", t.name)
-    }
+    if t.production { format!("'{}' is marked production: deleting it now needs its name typed", t.name) } else { format!("'{}' is no longer marked production", t.name) }
 }
 
 pub fn deleted_tenant(d: &DeletedTenant) -> String {
@@ -211,12 +204,7 @@ pub fn profile_details(d: &ProfileDetails) -> String {
 }
 
 pub fn created_profile(p: &ProfileView) -> String {
-    format!(
-        "Created profile '{}' for tenant {}\n  Next: tenantdesk admin session switch {}",
-        p.name,
-        p.tenant_id.as_deref().unwrap_or("-"),
-        p.name
-    )
+    format!("Created profile '{}' for tenant {}\n  Next: tenantdesk admin session switch {}", p.name, p.tenant_id.as_deref().unwrap_or("-"), p.name)
 }
 
 pub fn deleted_profile(p: &ProfileView) -> String {
@@ -343,10 +331,9 @@ pub fn external_url_missing(t: &ExternalUrlMissing) -> String {
 
 pub fn external_access(c: &ExternalAccessChanged) -> String {
     match &c.database_url {
-        Some(url) if c.enabled => format!(
-            "External database access is on for '{}'\n  database_url: {url}\n  The password is the tenant's own, in the keychain; turn it off with --disable.",
-            c.name
-        ),
+        Some(url) if c.enabled => {
+            format!("External database access is on for '{}'\n  database_url: {url}\n  The password is the tenant's own, in the keychain; turn it off with --disable.", c.name)
+        }
         _ => format!("External database access is off for '{}': its database takes connections from SystemPrompt Cloud only.", c.name),
     }
 }
@@ -410,13 +397,7 @@ pub fn secrets_report(r: &tenantdesk_core::ops::secrets::SecretsReport) -> Strin
 }
 
 pub fn account(a: &tenantdesk_core::ops::cloud::Account) -> String {
-    format!(
-        "Logged in to {} as {}{}\n  Cloud tenants: {}",
-        a.api_url,
-        a.email,
-        a.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default(),
-        a.cloud_tenants
-    )
+    format!("Logged in to {} as {}{}\n  Cloud tenants: {}", a.api_url, a.email, a.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default(), a.cloud_tenants)
 }
 
 pub fn migrations(r: &tenantdesk_core::ops::migrations::MigrationReport) -> String {

@@ -13,13 +13,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_tenantdesk");
 use tenantdesk_core::testing::{self, seed_project, tree};
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .env_remove("TENANTDESK_PROJECT")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run tenantdesk")
+    Command::new(BIN).args(args).current_dir(dir).env_remove("TENANTDESK_PROJECT").stdin(Stdio::null()).output().expect("run tenantdesk")
 }
 
 /// `run` with environment changes (`None` removes a variable) and `stdin` piped in.
@@ -44,18 +38,8 @@ fn run_with(dir: &Path, args: &[&str], env: &[(&str, Option<&str>)], stdin: &str
 fn transcript(dir: &Path, args: &[&str]) -> String {
     let out = run(dir, args);
     let root = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
-    let clean = |bytes: &[u8]| {
-        String::from_utf8_lossy(bytes)
-            .replace(&root.display().to_string(), "[PROJECT]")
-            .replace(&dir.display().to_string(), "[PROJECT]")
-    };
-    format!(
-        "$ tenantdesk {}\n{}\n--- stderr (exit {}) ---\n{}",
-        args.join(" "),
-        clean(&out.stdout),
-        out.status.code().unwrap_or(-1),
-        clean(&out.stderr)
-    )
+    let clean = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace(&root.display().to_string(), "[PROJECT]").replace(&dir.display().to_string(), "[PROJECT]");
+    format!("$ tenantdesk {}\n{}\n--- stderr (exit {}) ---\n{}", args.join(" "), clean(&out.stdout), out.status.code().unwrap_or(-1), clean(&out.stderr))
 }
 
 // ---- output snapshots ------------------------------------------------------------------------
@@ -65,10 +49,7 @@ fn tenant_list_and_show_look_like_the_seed() {
     let dir = seed_project();
     insta::assert_snapshot!("tenant_list", transcript(dir.path(), &["cloud", "tenant", "list"]));
     insta::assert_snapshot!("tenant_show_selected", transcript(dir.path(), &["cloud", "tenant", "show"]));
-    insta::assert_snapshot!(
-        "tenant_show_cloud",
-        transcript(dir.path(), &["cloud", "tenant", "show", "999bc654-9a64-49bc-98be-db976fc84e76"])
-    );
+    insta::assert_snapshot!("tenant_show_cloud", transcript(dir.path(), &["cloud", "tenant", "show", "999bc654-9a64-49bc-98be-db976fc84e76"]));
     insta::assert_snapshot!("tenant_list_json", transcript(dir.path(), &["--json", "cloud", "tenant", "list"]));
     insta::assert_snapshot!("profile_list", transcript(dir.path(), &["cloud", "profile", "list"]));
     insta::assert_snapshot!("session_list", transcript(dir.path(), &["admin", "session", "list"]));
@@ -78,16 +59,10 @@ fn tenant_list_and_show_look_like_the_seed() {
 fn errors_use_the_seed_troubleshooting_words() {
     let dir = seed_project();
     insta::assert_snapshot!("error_tenant_not_found", transcript(dir.path(), &["cloud", "tenant", "select", "nope"]));
-    insta::assert_snapshot!(
-        "error_tenant_not_found_json",
-        transcript(dir.path(), &["--json", "cloud", "tenant", "show", "nope"])
-    );
+    insta::assert_snapshot!("error_tenant_not_found_json", transcript(dir.path(), &["--json", "cloud", "tenant", "show", "nope"]));
     fs::remove_file(dir.path().join(".systemprompt/sessions/index.json")).expect("rm");
     insta::assert_snapshot!("error_no_tenant_configured", transcript(dir.path(), &["cloud", "tenant", "show"]));
-    insta::assert_snapshot!(
-        "error_delete_needs_yes",
-        transcript(dir.path(), &["cloud", "tenant", "delete", "local_19bff27604c"])
-    );
+    insta::assert_snapshot!("error_delete_needs_yes", transcript(dir.path(), &["cloud", "tenant", "delete", "local_19bff27604c"]));
     insta::assert_snapshot!("error_select_needs_id", transcript(dir.path(), &["cloud", "tenant", "select"]));
     let empty = tempfile::tempdir().expect("tempdir");
     insta::assert_snapshot!("error_no_project", transcript(empty.path(), &["cloud", "tenant", "list"]));
@@ -142,11 +117,9 @@ fn a_malformed_registry_is_reported_with_line_and_column_and_kept() {
     let path = dir.path().join(".systemprompt/tenants.json");
     fs::write(&path, "{\"tenants\": [\n  {\"id\": \"local_1\",, \"name\": \"x\"}\n]}").expect("write");
     let before = tree(dir.path());
-    for args in [
-        &["cloud", "tenant", "list"][..],
-        &["cloud", "tenant", "delete", "local_1", "-y"],
-        &["cloud", "tenant", "create", "--name", "n", "--database-url", "postgres://u:p@h/db"],
-    ] {
+    for args in
+        [&["cloud", "tenant", "list"][..], &["cloud", "tenant", "delete", "local_1", "-y"], &["cloud", "tenant", "create", "--name", "n", "--database-url", "postgres://u:p@h/db"]]
+    {
         let out = run(dir.path(), args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success());
@@ -251,11 +224,7 @@ fn processes_killed_mid_write_never_corrupt_the_registry() {
     assert!(acknowledged.len() > 10, "too few writers finished ({}) to mean anything", acknowledged.len());
     // The next writer sweeps temp files a killed writer left behind.
     assert!(run(&root, &["cloud", "tenant", "create", "--name", "after", "--database-url", "postgres://u@h/db", "--no-verify"]).status.success());
-    let leftovers: Vec<_> = fs::read_dir(root.join(".systemprompt"))
-        .expect("dir")
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
-        .collect();
+    let leftovers: Vec<_> = fs::read_dir(root.join(".systemprompt")).expect("dir").flatten().filter(|e| e.file_name().to_string_lossy().contains(".tmp-")).collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
@@ -286,7 +255,12 @@ fn without_a_keychain_secrets_are_refused_not_written_to_files() {
 fn docker_not_running_is_said_plainly_and_nothing_is_written() {
     let dir = init_project();
     let before = tree(dir.path());
-    let out = run_with(dir.path(), &["cloud", "tenant", "create", "--type", "local", "--name", "needs-docker"], &[("TENANTDESK_DOCKER_HOST", Some("unix:///nonexistent/docker.sock"))], "");
+    let out = run_with(
+        dir.path(),
+        &["cloud", "tenant", "create", "--type", "local", "--name", "needs-docker"],
+        &[("TENANTDESK_DOCKER_HOST", Some("unix:///nonexistent/docker.sock"))],
+        "",
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.starts_with("Error: Docker is not running"), "{stderr}");
@@ -354,9 +328,7 @@ fn quick_start_status_and_delete_on_a_real_engine() {
 fn every_change_is_audited_without_secrets_and_tampering_is_detected() {
     let dir = init_project();
     let data = tempfile::tempdir().expect("tempdir");
-    let tenantdesk = |args: &[&str]| {
-        Command::new(BIN).args(args).current_dir(dir.path()).env("TENANTDESK_DATA_DIR", data.path()).stdin(Stdio::null()).output().expect("run")
-    };
+    let tenantdesk = |args: &[&str]| Command::new(BIN).args(args).current_dir(dir.path()).env("TENANTDESK_DATA_DIR", data.path()).stdin(Stdio::null()).output().expect("run");
     let out = tenantdesk(&["--json", "cloud", "tenant", "create", "--name", "audited", "--database-url", "postgres://app:hunter2-SECRET@localhost/app", "--no-verify"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let id = serde_json::from_slice::<Value>(&out.stdout).expect("json")["tenant"]["id"].as_str().expect("id").to_owned();

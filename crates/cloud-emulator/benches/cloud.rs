@@ -8,14 +8,14 @@
 
 use std::time::{Duration, Instant};
 
-use tenantdesk_cloud_emulator::{start, Config, PgServer, Settings};
+use tenantdesk_cloud_emulator::{Config, PgServer, Settings, start};
+use tenantdesk_core::Project;
 use tenantdesk_core::keychain::MemoryStore;
 use tenantdesk_core::name::TenantName;
 use tenantdesk_core::ops::cloud::{self, CloudCreate, CloudProgress};
 use tenantdesk_core::ops::local;
 use tenantdesk_core::secret::Secret;
 use tenantdesk_core::testing::TestServer;
-use tenantdesk_core::Project;
 
 const RUNS: usize = 12;
 

@@ -1,12 +1,12 @@
 //! The API's error envelope and its two auth tiers: the operator's API token for account
 //! endpoints, and a short-lived exchanged token (RFC 8693, `client_id=sp_web`) for tenant ones.
 
+use axum::Json;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 
-use crate::store::{self, Account, TenantRow};
 use crate::Shared;
+use crate::store::{self, Account, TenantRow};
 
 /// `{"error": {"code", "message"}}` with a status, as the real API answers.
 #[derive(Debug)]

@@ -1,16 +1,16 @@
 //! Browser login (authorize URL → consent page → redirect to the client's loopback callback with
 //! a new API token), the account endpoints, and the token exchange.
 
+use axum::Json;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::api::{self, operator, ApiError, ApiResult};
+use crate::api::{self, ApiError, ApiResult, operator};
 use crate::store::{self, TenantRow};
-use crate::{Shared, DEMO_EMAIL};
+use crate::{DEMO_EMAIL, Shared};
 
 #[derive(Deserialize)]
 pub struct LoginQuery {
@@ -91,10 +91,8 @@ pub async fn me(State(shared): State<Shared>, headers: HeaderMap) -> ApiResult<J
 pub async fn tenants(State(shared): State<Shared>, headers: HeaderMap) -> ApiResult<Json<Value>> {
     let account = operator(&shared, &headers).await?;
     let tenants = store::tenants_of(&shared.pool, &account.id).await?;
-    let data: Vec<Value> = tenants
-        .iter()
-        .map(|t| json!({ "id": t.id, "name": t.name, "fly_app_name": t.app_id, "fly_hostname": format!("{}.fly.dev", t.app_id), "hostname": t.hostname }))
-        .collect();
+    let data: Vec<Value> =
+        tenants.iter().map(|t| json!({ "id": t.id, "name": t.name, "fly_app_name": t.app_id, "fly_hostname": format!("{}.fly.dev", t.app_id), "hostname": t.hostname })).collect();
     Ok(Json(json!({ "data": data })))
 }
 

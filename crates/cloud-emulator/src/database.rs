@@ -36,11 +36,8 @@ impl PgServer {
     /// the two, by an emulator restart) is this tenant's own half-made one: it is made again.
     pub async fn create(&self, role: &str, database: &str, password: &str) -> Result<(), String> {
         let mut admin = self.admin().await?;
-        let exists: Option<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname = $1")
-            .bind(database)
-            .fetch_optional(&mut admin)
-            .await
-            .map_err(|e| e.to_string())?;
+        let exists: Option<String> =
+            sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname = $1").bind(database).fetch_optional(&mut admin).await.map_err(|e| e.to_string())?;
         let result = if exists.is_some() {
             set_password(&mut admin, role, password).await
         } else {
@@ -71,9 +68,5 @@ impl PgServer {
 }
 
 async fn set_password(admin: &mut sqlx::PgConnection, role: &str, password: &str) -> Result<(), String> {
-    admin
-        .execute(postgres::alter_role_password(role, &Secret::new(password)).map_err(|e| e.to_string())?.as_str())
-        .await
-        .map(drop)
-        .map_err(|e| e.to_string())
+    admin.execute(postgres::alter_role_password(role, &Secret::new(password)).map_err(|e| e.to_string())?.as_str()).await.map(drop).map_err(|e| e.to_string())
 }

@@ -4,39 +4,29 @@
 
 use std::convert::Infallible;
 
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, Sse};
-use axum::Extension;
 use futures_util::Stream;
 use serde_json::json;
 use tokio::sync::{broadcast, mpsc};
 
-use crate::api::{operator, owned_tenant, ApiError, ApiResult};
+use crate::Shared;
+use crate::api::{ApiError, ApiResult, operator, owned_tenant};
 use crate::faults::Injected;
 use crate::provision::FAILED;
 use crate::store::{self, EventRow, TenantRow};
-use crate::Shared;
 
 type EventStream = Sse<std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>>>;
 
-pub async fn tenant_events(
-    State(shared): State<Shared>,
-    Extension(injected): Extension<Injected>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> ApiResult<EventStream> {
+pub async fn tenant_events(State(shared): State<Shared>, Extension(injected): Extension<Injected>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult<EventStream> {
     let account = operator(&shared, &headers).await?;
     let tenant = owned_tenant(&shared, &account, &id).await?;
     Ok(stream(shared, tenant, last_event_id(&headers), injected.drop_stream_after, false))
 }
 
-pub async fn checkout_events(
-    State(shared): State<Shared>,
-    Extension(injected): Extension<Injected>,
-    headers: HeaderMap,
-    Path(session): Path<String>,
-) -> ApiResult<EventStream> {
+pub async fn checkout_events(State(shared): State<Shared>, Extension(injected): Extension<Injected>, headers: HeaderMap, Path(session): Path<String>) -> ApiResult<EventStream> {
     let account = operator(&shared, &headers).await?;
     let tenant = store::tenant_by_checkout(&shared.pool, &session)
         .await?

@@ -12,8 +12,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::api::ApiError;
 use crate::Shared;
+use crate::api::ApiError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -128,9 +128,5 @@ fn injected_status(status: u16) -> Response {
         return ApiError::unauthorized().into_response();
     }
     let body = serde_json::json!({ "error": { "code": "injected_fault", "message": format!("injected {}", status.as_u16()) } });
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap_or_else(|_| status.into_response())
+    Response::builder().status(status).header("content-type", "application/json").body(Body::from(body.to_string())).unwrap_or_else(|_| status.into_response())
 }

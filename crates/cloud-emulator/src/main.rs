@@ -10,11 +10,11 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use clap::Parser;
-use tenantdesk_cloud_emulator::{start, Config, PgServer, Settings};
+use tenantdesk_cloud_emulator::{Config, PgServer, Settings, start};
 use tenantdesk_core::keychain::{SecretKey, SecretStore};
 use tenantdesk_core::secret::Secret;
 use tenantdesk_core::shared_container::{self, SharedConfig};
-use tenantdesk_core::{engine, Error};
+use tenantdesk_core::{Error, engine};
 
 #[derive(Parser)]
 #[command(name = "tenantdesk-cloud-emulator", about = "The SystemPrompt Cloud API, emulated on 127.0.0.1")]

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use crate::store::{self, TenantRow};
 use crate::Shared;
+use crate::store::{self, TenantRow};
 
 /// The event types of a successful provisioning, in order (`provisioning_failed` ends a failed one).
 pub const PHASES: [&str; 10] = [

@@ -148,13 +148,7 @@ pub async fn ensure_account(pool: &SqlitePool, email: &str) -> DbResult<Account>
 }
 
 pub async fn add_token(pool: &SqlitePool, token: &str, account: &Account) -> DbResult<()> {
-    sqlx::query("INSERT INTO tokens (token, account_id, created_at) VALUES (?, ?, ?)")
-        .bind(token)
-        .bind(&account.id)
-        .bind(crate::now_rfc3339())
-        .execute(pool)
-        .await
-        .map(drop)
+    sqlx::query("INSERT INTO tokens (token, account_id, created_at) VALUES (?, ?, ?)").bind(token).bind(&account.id).bind(crate::now_rfc3339()).execute(pool).await.map(drop)
 }
 
 /// The oldest token of an account: the one the emulator prints at start.
@@ -163,10 +157,7 @@ pub async fn first_token(pool: &SqlitePool, account: &Account) -> DbResult<Optio
 }
 
 pub async fn account_by_token(pool: &SqlitePool, token: &str) -> DbResult<Option<Account>> {
-    let row = sqlx::query("SELECT a.id, a.email, a.name FROM tokens t JOIN accounts a ON a.id = t.account_id WHERE t.token = ?")
-        .bind(token)
-        .fetch_optional(pool)
-        .await?;
+    let row = sqlx::query("SELECT a.id, a.email, a.name FROM tokens t JOIN accounts a ON a.id = t.account_id WHERE t.token = ?").bind(token).fetch_optional(pool).await?;
     row.map(|r| Ok(Account { id: r.try_get("id")?, email: r.try_get("email")?, name: r.try_get("name")? })).transpose()
 }
 
@@ -217,11 +208,7 @@ pub async fn tenant(pool: &SqlitePool, id: &str) -> DbResult<Option<TenantRow>> 
 }
 
 pub async fn tenant_by_idempotency_key(pool: &SqlitePool, account: &str, key: &str) -> DbResult<Option<TenantRow>> {
-    let row = sqlx::query(&format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE account_id = ? AND idempotency_key = ?"))
-        .bind(account)
-        .bind(key)
-        .fetch_optional(pool)
-        .await?;
+    let row = sqlx::query(&format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE account_id = ? AND idempotency_key = ?")).bind(account).bind(key).fetch_optional(pool).await?;
     row.as_ref().map(TenantRow::from_row).transpose()
 }
 
@@ -232,10 +219,8 @@ pub async fn tenant_by_checkout(pool: &SqlitePool, session: &str) -> DbResult<Op
 
 /// The account's tenants that are not deleted, oldest first.
 pub async fn tenants_of(pool: &SqlitePool, account: &str) -> DbResult<Vec<TenantRow>> {
-    let rows = sqlx::query(&format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE account_id = ? AND status != 'deleted' ORDER BY created_at, id"))
-        .bind(account)
-        .fetch_all(pool)
-        .await?;
+    let rows =
+        sqlx::query(&format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE account_id = ? AND status != 'deleted' ORDER BY created_at, id")).bind(account).fetch_all(pool).await?;
     rows.iter().map(TenantRow::from_row).collect()
 }
 

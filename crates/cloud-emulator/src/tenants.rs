@@ -7,12 +7,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Html;
 use axum::{Extension, Json};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::api::{self, exchanged, operator, owned_tenant, ApiError, ApiResult};
+use crate::api::{self, ApiError, ApiResult, exchanged, operator, owned_tenant};
 use crate::faults::Injected;
 use crate::store::{self, TenantRow};
-use crate::{provision, Shared};
+use crate::{Shared, provision};
 
 pub struct Plan {
     pub id: &'static str,
@@ -59,12 +59,7 @@ pub struct CheckoutRequest {
 /// `POST /api/v1/checkout`: the emulator needs no payment, so the subscription starts and
 /// provisioning begins at once. An `Idempotency-Key` seen before returns the same checkout
 /// instead of a second tenant.
-pub async fn checkout(
-    State(shared): State<Shared>,
-    Extension(injected): Extension<Injected>,
-    headers: HeaderMap,
-    Json(req): Json<CheckoutRequest>,
-) -> ApiResult<Json<Value>> {
+pub async fn checkout(State(shared): State<Shared>, Extension(injected): Extension<Injected>, headers: HeaderMap, Json(req): Json<CheckoutRequest>) -> ApiResult<Json<Value>> {
     let account = operator(&shared, &headers).await?;
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
     if let Some(key) = &key
@@ -254,12 +249,7 @@ pub async fn cancel(State(shared): State<Shared>, headers: HeaderMap, Path(id): 
 
 /// `POST …/{id}/retry-provision` → bare `{status}`: resumes a failed provisioning at the phase
 /// that failed.
-pub async fn retry_provision(
-    State(shared): State<Shared>,
-    Extension(injected): Extension<Injected>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+pub async fn retry_provision(State(shared): State<Shared>, Extension(injected): Extension<Injected>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let account = exchanged(&shared, &headers).await?;
     let t = owned_tenant(&shared, &account, &id).await?;
     match t.status.as_str() {

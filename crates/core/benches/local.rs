@@ -17,12 +17,12 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use sqlx::Connection;
+use tenantdesk_core::Project;
 use tenantdesk_core::keychain::{Keychain, SecretStore};
 use tenantdesk_core::name::TenantName;
 use tenantdesk_core::ops::local::{self, DatabaseSource};
 use tenantdesk_core::shared_container::{self, SharedConfig};
 use tenantdesk_core::testing::free_port;
-use tenantdesk_core::Project;
 
 const RUNS: usize = 3;
 
@@ -70,8 +70,17 @@ async fn main() {
         let port = free_port();
         let run_raw = || {
             let out = docker(&[
-                "run", "-d", "--name", &name, "-e", "POSTGRES_PASSWORD=bench", "-p", &format!("127.0.0.1:{port}:5432"),
-                "-v", &format!("{name}-data:/var/lib/postgresql"), &image,
+                "run",
+                "-d",
+                "--name",
+                &name,
+                "-e",
+                "POSTGRES_PASSWORD=bench",
+                "-p",
+                &format!("127.0.0.1:{port}:5432"),
+                "-v",
+                &format!("{name}-data:/var/lib/postgresql"),
+                &image,
             ]);
             assert!(out.status.success(), "{out:?}");
         };
@@ -99,8 +108,23 @@ async fn main() {
         let port = free_port();
         let t = Instant::now();
         let out = docker(&[
-            "run", "-d", "--name", &name, "-e", "POSTGRES_PASSWORD=bench", "-p", &format!("{port}:5432"),
-            "--health-cmd", "pg_isready -U postgres", "--health-interval", "5s", "--health-timeout", "5s", "--health-retries", "5", &image,
+            "run",
+            "-d",
+            "--name",
+            &name,
+            "-e",
+            "POSTGRES_PASSWORD=bench",
+            "-p",
+            &format!("{port}:5432"),
+            "--health-cmd",
+            "pg_isready -U postgres",
+            "--health-interval",
+            "5s",
+            "--health-timeout",
+            "5s",
+            "--health-retries",
+            "5",
+            &image,
         ]);
         assert!(out.status.success(), "{out:?}");
         loop {

@@ -6,7 +6,7 @@ use std::fs;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use tenantdesk_core::{ops, Project};
+use tenantdesk_core::{Project, ops};
 
 fn registry_json(n: usize) -> String {
     let tenants: Vec<serde_json::Value> = (0..n)
@@ -34,8 +34,7 @@ fn registry_json(n: usize) -> String {
             }
         })
         .collect();
-    serde_json::to_string_pretty(&serde_json::json!({ "tenants": tenants, "synced_at": "2026-01-30T10:00:00Z" }))
-        .expect("json")
+    serde_json::to_string_pretty(&serde_json::json!({ "tenants": tenants, "synced_at": "2026-01-30T10:00:00Z" })).expect("json")
 }
 
 /// Median wall time of `f` over enough runs to fill about half a second.

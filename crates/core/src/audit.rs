@@ -89,10 +89,8 @@ async fn append(project: &str, tenant: Option<&str>, action: &str, outcome: &str
     let mut conn = open().await?;
     // IMMEDIATE takes the write lock before reading the head, so concurrent writers chain in turn.
     sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await.map_err(fault("write the audit log"))?;
-    let last: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1")
-        .fetch_optional(&mut conn)
-        .await
-        .map_err(fault("read the audit log"))?;
+    let last: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetch_optional(&mut conn).await.map_err(fault("read the audit log"))?;
     let (seq, prev) = last.map_or((1, GENESIS.to_owned()), |(s, h)| (s + 1, h));
     let at = clock::now_rfc3339();
     let hash = digest(&prev, seq, &at, project, tenant, action, outcome);

@@ -48,9 +48,7 @@ fn context_host(config_dir: &Path, name: &str) -> Option<String> {
     let entries = std::fs::read_dir(config_dir.join("contexts/meta")).ok()?;
     entries.flatten().find_map(|entry| {
         let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(entry.path().join("meta.json")).ok()?).ok()?;
-        (meta["Name"].as_str() == Some(name))
-            .then(|| meta["Endpoints"]["docker"]["Host"].as_str().map(str::to_owned))
-            .flatten()
+        (meta["Name"].as_str() == Some(name)).then(|| meta["Endpoints"]["docker"]["Host"].as_str().map(str::to_owned)).flatten()
     })
 }
 
@@ -129,12 +127,7 @@ pub async fn connect(setting: Option<&str>) -> Result<Engine> {
         let Some(docker) = client(&endpoint.uri) else { continue };
         let Ok(Ok(docker)) = tokio::time::timeout(PING_TIMEOUT, docker.negotiate_version()).await else { continue };
         let Ok(Ok(version)) = tokio::time::timeout(PING_TIMEOUT, docker.version()).await else { continue };
-        return Ok(Engine {
-            docker,
-            endpoint: endpoint.clone(),
-            version: version.version.unwrap_or_default(),
-            api_version: version.api_version.unwrap_or_default(),
-        });
+        return Ok(Engine { docker, endpoint: endpoint.clone(), version: version.version.unwrap_or_default(), api_version: version.api_version.unwrap_or_default() });
     }
     let tried = candidates.iter().map(|e| e.uri.as_str()).collect::<Vec<_>>().join(", ");
     Err(Error::DockerNotRunning { tried })
@@ -157,17 +150,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let meta = dir.path().join("contexts/meta/abc123");
         std::fs::create_dir_all(&meta).expect("mkdir");
-        std::fs::write(
-            meta.join("meta.json"),
-            r#"{"Name":"desktop-linux","Endpoints":{"docker":{"Host":"unix:///home/u/.docker/desktop/docker.sock"}}}"#,
-        )
-        .expect("write");
+        std::fs::write(meta.join("meta.json"), r#"{"Name":"desktop-linux","Endpoints":{"docker":{"Host":"unix:///home/u/.docker/desktop/docker.sock"}}}"#).expect("write");
         std::fs::write(dir.path().join("config.json"), r#"{"currentContext":"desktop-linux"}"#).expect("write");
         assert_eq!(super::current_context(dir.path()).as_deref(), Some("desktop-linux"));
-        assert_eq!(
-            super::context_host(dir.path(), "desktop-linux").as_deref(),
-            Some("unix:///home/u/.docker/desktop/docker.sock")
-        );
+        assert_eq!(super::context_host(dir.path(), "desktop-linux").as_deref(), Some("unix:///home/u/.docker/desktop/docker.sock"));
         assert_eq!(super::context_host(dir.path(), "other"), None);
     }
 

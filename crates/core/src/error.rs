@@ -267,13 +267,7 @@ impl Error {
     pub(crate) fn json(path: &std::path::Path, e: &serde_json::Error) -> Error {
         let message = e.to_string();
         let suffix = format!(" at line {} column {}", e.line(), e.column());
-        Error::Corrupt {
-            path: path.to_owned(),
-            format: "JSON",
-            line: e.line(),
-            column: e.column(),
-            message: message.strip_suffix(&suffix).unwrap_or(&message).to_owned(),
-        }
+        Error::Corrupt { path: path.to_owned(), format: "JSON", line: e.line(), column: e.column(), message: message.strip_suffix(&suffix).unwrap_or(&message).to_owned() }
     }
 
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {

@@ -8,15 +8,16 @@
 //! through [`store`], which makes it atomic and serialises writers with an advisory lock.
 
 pub mod audit;
+mod clock;
 pub mod cloud;
 pub mod engine;
 pub mod error;
 pub mod keychain;
 pub mod marks;
 pub mod name;
+pub mod ops;
 pub mod port;
 pub mod postgres;
-pub mod ops;
 pub mod profile;
 pub mod project;
 pub mod registry;
@@ -27,7 +28,6 @@ pub mod store;
 pub mod tenant;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod clock;
 
 pub use error::{Error, Result};
 pub use project::Project;

@@ -70,9 +70,7 @@ fn process_holding(port: u16) -> Option<String> {
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
         let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else { continue };
-        let holds = fds.flatten().any(|fd| {
-            std::fs::read_link(fd.path()).is_ok_and(|target| inodes.iter().any(|i| target.to_string_lossy() == *i))
-        });
+        let holds = fds.flatten().any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| inodes.iter().any(|i| target.to_string_lossy() == *i)));
         if holds {
             let comm = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
             names.insert(pid, comm.trim().to_owned());

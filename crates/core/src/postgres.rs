@@ -25,11 +25,7 @@ pub struct TenantDatabase {
 impl TenantDatabase {
     /// `td_<name>_<8 hex of the id>`: readable, unique per tenant, and always a plain identifier.
     pub fn for_tenant(name: &str, id: &TenantId) -> Self {
-        let clean: String = name
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
-            .take(40)
-            .collect();
+        let clean: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).take(40).collect();
         let suffix: String = id.as_str().chars().filter(char::is_ascii_hexdigit).rev().take(8).collect::<Vec<_>>().into_iter().rev().collect();
         let name = format!("td_{clean}_{suffix}");
         Self { role: name.clone(), database: name }
@@ -65,7 +61,7 @@ fn scram_verifier(password: &Secret) -> Result<String> {
 }
 
 fn scram_verifier_salted(password: &Secret, salt: &[u8]) -> String {
-    use base64::{engine::general_purpose::STANDARD, Engine};
+    use base64::{Engine, engine::general_purpose::STANDARD};
     use hmac::{Hmac, Mac};
     use sha2::{Digest, Sha256};
     const ITERATIONS: u32 = 4096;
@@ -143,23 +139,14 @@ pub async fn create_tenant_database(admin: &mut PgConnection, db: &TenantDatabas
 
 /// Drops the tenant's database (closing its connections) and role. Missing ones are fine.
 pub async fn drop_tenant_database(admin: &mut PgConnection, db: &TenantDatabase) -> Result<()> {
-    admin
-        .execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&db.database)).as_str())
-        .await
-        .map_err(db_error("drop the tenant's database"))?;
-    admin
-        .execute(format!("DROP ROLE IF EXISTS {}", quote_ident(&db.role)).as_str())
-        .await
-        .map_err(db_error("drop the tenant's role"))?;
+    admin.execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&db.database)).as_str()).await.map_err(db_error("drop the tenant's database"))?;
+    admin.execute(format!("DROP ROLE IF EXISTS {}", quote_ident(&db.role)).as_str()).await.map_err(db_error("drop the tenant's role"))?;
     Ok(())
 }
 
 /// The databases on the server that Tenantdesk created (`td_…`).
 pub async fn tenant_databases(admin: &mut PgConnection) -> Result<Vec<String>> {
-    sqlx::query_scalar::<_, String>("SELECT datname FROM pg_database WHERE datname LIKE 'td\\_%' ORDER BY datname")
-        .fetch_all(admin)
-        .await
-        .map_err(db_error("list databases"))
+    sqlx::query_scalar::<_, String>("SELECT datname FROM pg_database WHERE datname LIKE 'td\\_%' ORDER BY datname").fetch_all(admin).await.map_err(db_error("list databases"))
 }
 
 #[cfg(test)]

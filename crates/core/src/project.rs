@@ -20,11 +20,7 @@ impl Project {
     /// The nearest folder at or above `start` that holds `.systemprompt/`.
     pub fn discover(start: &Path) -> Result<Self> {
         let start = absolute(start);
-        start
-            .ancestors()
-            .find(|dir| dir.join(STATE_DIR).is_dir())
-            .map(|root| Self { root: root.to_owned() })
-            .ok_or(Error::ProjectNotFound { start })
+        start.ancestors().find(|dir| dir.join(STATE_DIR).is_dir()).map(|root| Self { root: root.to_owned() }).ok_or(Error::ProjectNotFound { start })
     }
 
     /// Exactly `dir`, which must hold `.systemprompt/` (what `--project DIR` means).

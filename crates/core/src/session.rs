@@ -40,14 +40,7 @@ pub struct SessionIndex {
 
 impl Default for SessionIndex {
     fn default() -> Self {
-        Self {
-            version: 1,
-            sessions: Map::new(),
-            active_key: None,
-            active_profile_name: None,
-            updated_at: None,
-            extra: Map::new(),
-        }
+        Self { version: 1, sessions: Map::new(), active_key: None, active_profile_name: None, updated_at: None, extra: Map::new() }
     }
 }
 
@@ -135,11 +128,7 @@ impl Session {
     /// Usable means a token that has not expired; an unreadable expiry counts as expired, as it
     /// would fail the CLI's own check.
     pub fn state_at(&self, now: OffsetDateTime) -> SessionState {
-        let unexpired = self
-            .expires_at
-            .as_deref()
-            .and_then(clock::parse_rfc3339)
-            .is_some_and(|at| at > now);
+        let unexpired = self.expires_at.as_deref().and_then(clock::parse_rfc3339).is_some_and(|at| at > now);
         if unexpired && !self.token.is_empty() { SessionState::Active } else { SessionState::Expired }
     }
 

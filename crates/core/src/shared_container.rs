@@ -11,16 +11,16 @@ use std::time::{Duration, Instant};
 
 use bollard::models::{ContainerCreateBody, ContainerInspectResponse, HealthConfig, HostConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest};
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, DownloadFromContainerOptionsBuilder, EventsOptionsBuilder, LogsOptionsBuilder,
-    RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
+    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, DownloadFromContainerOptionsBuilder, EventsOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
+    RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
 };
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use serde::Serialize;
 use sqlx::PgConnection;
 
-use crate::engine::{failed, Endpoint, Engine};
+use crate::engine::{Endpoint, Engine, failed};
 use crate::error::{Error, Result};
-use crate::keychain::{generate_password, SecretKey, SecretKind, SecretStore};
+use crate::keychain::{SecretKey, SecretKind, SecretStore, generate_password};
 use crate::port;
 use crate::postgres;
 use crate::secret::Secret;
@@ -356,12 +356,7 @@ async fn pull_layers(engine: &Engine, image: &str, on_progress: &mut (dyn FnMut(
             continue;
         }
         let detail = info.progress_detail.unwrap_or_default();
-        on_progress(Progress::Pulling {
-            layer,
-            status,
-            current: detail.current.map(|c| c as f64),
-            total: detail.total.map(|t| t as f64),
-        });
+        on_progress(Progress::Pulling { layer, status, current: detail.current.map(|c| c as f64), total: detail.total.map(|t| t as f64) });
     }
     Ok(())
 }
@@ -500,8 +495,7 @@ const DEFAULT_PGDATA: &str = "/var/lib/postgresql/data";
 async fn data_layout(engine: &Engine, container: &str, env: &[String]) -> Result<DataLayout> {
     let pgdata = env_value(env, "PGDATA").unwrap_or_else(|| DEFAULT_PGDATA.to_owned());
     let options = DownloadFromContainerOptionsBuilder::default().path(&format!("{pgdata}/PG_VERSION")).build();
-    let chunks: Vec<bytes::Bytes> =
-        engine.docker.download_from_container(container, Some(options)).try_collect().await.map_err(failed("read the data's PostgreSQL version"))?;
+    let chunks: Vec<bytes::Bytes> = engine.docker.download_from_container(container, Some(options)).try_collect().await.map_err(failed("read the data's PostgreSQL version"))?;
     let unreadable = |e: std::io::Error| Error::Docker { action: "read the data's PostgreSQL version", message: e.to_string() };
     let archive = chunks.concat();
     let mut archive = tar::Archive::new(archive.as_slice());
@@ -523,11 +517,7 @@ async fn create(engine: &Engine, cfg: &SharedConfig, password: &Secret) -> Resul
     let seconds = |s: i64| s * 1_000_000_000;
     let body = ContainerCreateBody {
         image: Some(cfg.image.clone()),
-        env: Some(vec![
-            format!("POSTGRES_USER={SUPERUSER}"),
-            "POSTGRES_DB=postgres".to_owned(),
-            format!("POSTGRES_PASSWORD_FILE={PASSWORD_DIR}/{PASSWORD_FILE}"),
-        ]),
+        env: Some(vec![format!("POSTGRES_USER={SUPERUSER}"), "POSTGRES_DB=postgres".to_owned(), format!("POSTGRES_PASSWORD_FILE={PASSWORD_DIR}/{PASSWORD_FILE}")]),
         labels: Some(labels(cfg)),
         exposed_ports: Some(vec!["5432/tcp".to_owned()]),
         healthcheck: Some(HealthConfig {
@@ -539,10 +529,7 @@ async fn create(engine: &Engine, cfg: &SharedConfig, password: &Secret) -> Resul
             start_interval: None,
         }),
         host_config: Some(HostConfig {
-            port_bindings: Some(HashMap::from([(
-                "5432/tcp".to_owned(),
-                Some(vec![PortBinding { host_ip: Some("127.0.0.1".to_owned()), host_port: Some(cfg.port.to_string()) }]),
-            )])),
+            port_bindings: Some(HashMap::from([("5432/tcp".to_owned(), Some(vec![PortBinding { host_ip: Some("127.0.0.1".to_owned()), host_port: Some(cfg.port.to_string()) }]))])),
             binds: Some(vec![format!("{}:{DATA_PATH}", cfg.volume)]),
             restart_policy: Some(RestartPolicy { name: Some(RestartPolicyNameEnum::UNLESS_STOPPED), maximum_retry_count: None }),
             ..Default::default()
@@ -623,9 +610,9 @@ async fn tail_logs(engine: &Engine, cfg: &SharedConfig) -> String {
 
 /// A superuser connection to the running shared container.
 pub async fn admin(cfg: &SharedConfig, secrets: &dyn SecretStore) -> Result<PgConnection> {
-    let password = secrets.get(&cfg.secret_key())?.ok_or_else(|| Error::DatabaseConnection {
-        reason: "the shared container's superuser password is not in the keychain; run 'tenantdesk db up'".to_owned(),
-    })?;
+    let password = secrets
+        .get(&cfg.secret_key())?
+        .ok_or_else(|| Error::DatabaseConnection { reason: "the shared container's superuser password is not in the keychain; run 'tenantdesk db up'".to_owned() })?;
     postgres::connect(&superuser_url(cfg, &password, "postgres")).await
 }
 
@@ -672,10 +659,7 @@ pub struct HealthEvent {
 /// Follows the engine's events for Tenantdesk's containers, for callers that turn health
 /// changes into tray state and notifications.
 pub fn health_events(engine: &Engine) -> impl Stream<Item = Result<HealthEvent>> + '_ {
-    let filters = HashMap::from([
-        ("type".to_owned(), vec!["container".to_owned()]),
-        ("label".to_owned(), vec![format!("{LABEL_MANAGED}=true")]),
-    ]);
+    let filters = HashMap::from([("type".to_owned(), vec!["container".to_owned()]), ("label".to_owned(), vec![format!("{LABEL_MANAGED}=true")])]);
     let options = EventsOptionsBuilder::default().filters(&filters).build();
     engine.docker.events(Some(options)).filter_map(|item| async move {
         match item {

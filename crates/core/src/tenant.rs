@@ -22,11 +22,7 @@ impl TenantId {
     pub fn parse(value: &str) -> Result<Self> {
         let value = value.trim();
         if value.is_empty() || value.chars().any(|c| c.is_whitespace() || c == '/' || c == '\\') {
-            return Err(Error::InvalidName {
-                kind: "tenant id",
-                value: value.to_owned(),
-                reason: "a tenant id has no spaces or slashes",
-            });
+            return Err(Error::InvalidName { kind: "tenant id", value: value.to_owned(), reason: "a tenant id has no spaces or slashes" });
         }
         Ok(Self(value.to_owned()))
     }
@@ -47,11 +43,7 @@ impl TenantId {
     /// The id shortened for tables: long ids keep their first 13 characters, as the seed's
     /// `tenant list` output shows (`999bc654-9a64...`).
     pub fn short(&self) -> String {
-        if self.0.len() > 20 {
-            format!("{}...", &self.0[..self.0.char_indices().nth(13).map_or(self.0.len(), |(i, _)| i)])
-        } else {
-            self.0.clone()
-        }
+        if self.0.len() > 20 { format!("{}...", &self.0[..self.0.char_indices().nth(13).map_or(self.0.len(), |(i, _)| i)]) } else { self.0.clone() }
     }
 }
 
@@ -135,9 +127,7 @@ impl Tenant {
     pub fn effective_database_url(&self) -> Option<&str> {
         let url = match self.tenant_type {
             TenantType::Local => self.database_url.as_deref(),
-            TenantType::Cloud if self.external_db_access => {
-                self.database_url.as_deref().or(self.internal_database_url.as_deref())
-            }
+            TenantType::Cloud if self.external_db_access => self.database_url.as_deref().or(self.internal_database_url.as_deref()),
             TenantType::Cloud => self.internal_database_url.as_deref(),
         };
         url.filter(|u| !u.is_empty())
@@ -186,10 +176,7 @@ mod tests {
 
     #[test]
     fn masks_passwords_and_keeps_the_rest() {
-        assert_eq!(
-            mask_database_url("postgres://systemprompt:s3cret@localhost:5432/systemprompt"),
-            "postgres://systemprompt:***@localhost:5432/systemprompt"
-        );
+        assert_eq!(mask_database_url("postgres://systemprompt:s3cret@localhost:5432/systemprompt"), "postgres://systemprompt:***@localhost:5432/systemprompt");
         assert_eq!(mask_database_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(mask_database_url("not a url with s3cret"), "***");
     }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use tauri::State;
-use tenantdesk_core::cloud::{wire::Plan, Region, REGIONS};
+use tenantdesk_core::cloud::{REGIONS, Region, wire::Plan};
 use tenantdesk_core::keychain::SecretStore;
 use tenantdesk_core::marks::CloudLogin;
 use tenantdesk_core::name::TenantName;
@@ -260,7 +260,11 @@ pub async fn cloud_status(state: State<'_, AppState>, id: String) -> Result<Clou
 pub async fn rotate_sync_token(state: State<'_, AppState>, id: String, confirm_name: Option<String>) -> Result<SyncTokenRotated, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
     let rotated = cloud::rotate_sync_token(&project, &id, confirm_name.as_deref(), state.secrets().as_ref()).await?;
-    state.shell().notify(Notice { level: Level::Success, title: "Sync token rotated".into(), body: format!("{}: the new token is in the keychain; the old one is rejected", rotated.name) });
+    state.shell().notify(Notice {
+        level: Level::Success,
+        title: "Sync token rotated".into(),
+        body: format!("{}: the new token is in the keychain; the old one is rejected", rotated.name),
+    });
     Ok(rotated)
 }
 

@@ -58,7 +58,12 @@ pub fn copy_text(text: String) -> Result<(), UiError> {
 }
 
 fn clipboard_error(e: arboard::Error) -> UiError {
-    UiError { code: "clipboard".to_owned(), message: format!("The clipboard is not available: {e}"), hint: Some("Run Tenantdesk inside a desktop session (X11 or Wayland), or use 'tenantdesk secrets export --cli-compatible' from a terminal".to_owned()), fix: None }
+    UiError {
+        code: "clipboard".to_owned(),
+        message: format!("The clipboard is not available: {e}"),
+        hint: Some("Run Tenantdesk inside a desktop session (X11 or Wayland), or use 'tenantdesk secrets export --cli-compatible' from a terminal".to_owned()),
+        fix: None,
+    }
 }
 
 /// One audit entry for the timeline.

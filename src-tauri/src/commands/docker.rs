@@ -3,11 +3,11 @@
 
 use futures_util::StreamExt;
 use tauri::State;
-use tenantdesk_core::name::TenantName;
-use tenantdesk_core::ops::local::{self, DbStatus, PortCheck};
-use tenantdesk_core::ops::Overview;
-use tenantdesk_core::shared_container::{self, Pulled, SharedConfig};
 use tenantdesk_core::engine;
+use tenantdesk_core::name::TenantName;
+use tenantdesk_core::ops::Overview;
+use tenantdesk_core::ops::local::{self, DbStatus, PortCheck};
+use tenantdesk_core::shared_container::{self, Pulled, SharedConfig};
 
 use super::then_overview;
 use crate::error::UiError;

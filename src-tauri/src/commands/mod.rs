@@ -6,12 +6,12 @@
 use std::path::PathBuf;
 
 use tauri::State;
+use tenantdesk_core::Project;
 use tenantdesk_core::name::{ProfileName, TenantName};
-use tenantdesk_core::ops::{self, Overview, Selection, TenantDetails};
 use tenantdesk_core::ops::local::{self, DatabaseSource, LocalHealth};
+use tenantdesk_core::ops::{self, Overview, Selection, TenantDetails};
 use tenantdesk_core::profile::CloudPaths;
 use tenantdesk_core::shared_container::SharedConfig;
-use tenantdesk_core::Project;
 
 use crate::error::UiError;
 use crate::events::{Level, Notice};
@@ -22,20 +22,12 @@ pub mod credentials;
 pub mod docker;
 
 /// Runs blocking file work on the blocking pool, with the open project.
-pub(crate) async fn with_project<T: Send + 'static>(
-    state: &AppState,
-    work: impl FnOnce(&Project) -> Result<T, UiError> + Send + 'static,
-) -> Result<T, UiError> {
+pub(crate) async fn with_project<T: Send + 'static>(state: &AppState, work: impl FnOnce(&Project) -> Result<T, UiError> + Send + 'static) -> Result<T, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
-    tauri::async_runtime::spawn_blocking(move || work(&project))
-        .await
-        .map_err(|_| UiError::internal("The operation"))?
+    tauri::async_runtime::spawn_blocking(move || work(&project)).await.map_err(|_| UiError::internal("The operation"))?
 }
 
-pub(crate) async fn then_overview(
-    state: &AppState,
-    work: impl FnOnce(&Project) -> Result<(), UiError> + Send + 'static,
-) -> Result<Overview, UiError> {
+pub(crate) async fn then_overview(state: &AppState, work: impl FnOnce(&Project) -> Result<(), UiError> + Send + 'static) -> Result<Overview, UiError> {
     with_project(state, move |p| {
         work(p)?;
         Ok(ops::overview(p)?)

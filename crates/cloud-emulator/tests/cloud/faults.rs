@@ -4,15 +4,15 @@
 use std::time::Duration;
 
 use tenantdesk_cloud_emulator::{Fault, FaultKind};
+use tenantdesk_core::Error;
 use tenantdesk_core::cloud::{ClientOptions, CloudClient};
 use tenantdesk_core::keychain::SecretStore;
 use tenantdesk_core::ops::cloud::{self, CloudProgress};
 use tenantdesk_core::ops::local;
 use tenantdesk_core::registry::Registry;
 use tenantdesk_core::secret::Secret;
-use tenantdesk_core::Error;
 
-use crate::fixture::{connects, phases, Cloud};
+use crate::fixture::{Cloud, connects, phases};
 
 fn fault(kind: FaultKind, path: &str, method: Option<&str>, count: u32) -> Fault {
     Fault { kind, path: Some(path.to_owned()), method: method.map(str::to_owned), count }
@@ -42,7 +42,10 @@ async fn a_provisioning_that_fails_part_way_registers_nothing_and_retry_finishes
     assert_eq!((status.status.as_str(), status.phase.as_deref()), ("failed", Some("vm_provisioned")));
     // After a restart the app would show it failed, at that phase, and leave the retry to the user.
     let picked = cloud::pick_ups(&c.project, &c.keychain).await.expect("pick-ups");
-    assert!(matches!(picked.as_slice(), [cloud::PickUp { tenant, failed: Some(Error::ProvisioningFailed { phase, .. }) }] if tenant.id == id && phase == "vm_provisioned"), "{picked:?}");
+    assert!(
+        matches!(picked.as_slice(), [cloud::PickUp { tenant, failed: Some(Error::ProvisioningFailed { phase, .. }) }] if tenant.id == id && phase == "vm_provisioned"),
+        "{picked:?}"
+    );
 
     let mut resumed = Vec::new();
     let done = cloud::retry_provision(&c.project, &id, &c.keychain, &mut |p| resumed.push(p)).await.expect("retry");

@@ -6,13 +6,13 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use tenantdesk_cloud_emulator::{start, Config, Fault, PgServer, Running, Settings};
+use tenantdesk_cloud_emulator::{Config, Fault, PgServer, Running, Settings, start};
 use tenantdesk_core::keychain::{Keychain, SecretKey, SecretStore};
 use tenantdesk_core::ops::cloud::{self, CloudCreate, CloudProgress, CreatedCloudTenant};
 use tenantdesk_core::secret::Secret;
 use tenantdesk_core::testing::TestServer;
 pub use tenantdesk_core::testing::free_port;
-use tenantdesk_core::{name::TenantName, Project};
+use tenantdesk_core::{Project, name::TenantName};
 
 /// The test server, shared by the tests running at the same time.
 struct Shared {

@@ -2,6 +2,7 @@
 //! migrations, and state that survives an emulator restart.
 
 use tenantdesk_cloud_emulator::provision::PHASES;
+use tenantdesk_core::Error;
 use tenantdesk_core::cloud::REGIONS;
 use tenantdesk_core::keychain::SecretStore;
 use tenantdesk_core::ops::cloud::{self, CloudProgress};
@@ -9,9 +10,8 @@ use tenantdesk_core::ops::{self, local};
 use tenantdesk_core::registry::Registry;
 use tenantdesk_core::secret::Secret;
 use tenantdesk_core::tenant::{TenantId, TenantType};
-use tenantdesk_core::Error;
 
-use crate::fixture::{connects, phases, Cloud};
+use crate::fixture::{Cloud, connects, phases};
 
 /// The phases a successful provisioning shows, with the machine's three progress events.
 fn expected_phases() -> Vec<String> {
@@ -31,12 +31,7 @@ async fn browser(authorize: String, decision: &'static str) {
     let consent = url::Url::parse(&authorize).expect("url");
     let redirect = consent.query_pairs().find(|(k, _)| k == "redirect_uri").map(|(_, v)| v.into_owned()).expect("redirect_uri");
     let action = consent.join("/oauth/consent").expect("action");
-    let response = http
-        .post(action)
-        .form(&[("redirect_uri", redirect.as_str()), ("email", "ada@example.com"), ("decision", decision)])
-        .send()
-        .await
-        .expect("consent");
+    let response = http.post(action).form(&[("redirect_uri", redirect.as_str()), ("email", "ada@example.com"), ("decision", decision)]).send().await.expect("consent");
     let landing = response.text().await.expect("callback page");
     assert!(landing.contains("Tenantdesk") || landing.contains("closed"), "{landing}");
 }

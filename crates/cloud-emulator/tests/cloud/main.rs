@@ -2,6 +2,6 @@
 //! with real PostgreSQL (a container of the Docker work, `TENANTDESK_POSTGRES_IMAGE`) behind every
 //! tenant and the real OS keychain. One binary: the emulator's own API tests live here too.
 
+mod faults;
 mod fixture;
 mod flows;
-mod faults;

@@ -298,7 +298,11 @@ async fn check(response: reqwest::Response) -> Result<reqwest::Response> {
 
 async fn read_json<T: DeserializeOwned>(response: reqwest::Response, url: &url::Url) -> Result<T> {
     let bytes = response.bytes().await.map_err(|e| Error::CloudUnreachable { url: strip_query(url), reason: root_cause(&e) })?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::CloudApi { status: 200, code: "unexpected_body".to_owned(), message: format!("{} answered with an unexpected body: {e}", url.path()) })
+    serde_json::from_slice(&bytes).map_err(|e| Error::CloudApi {
+        status: 200,
+        code: "unexpected_body".to_owned(),
+        message: format!("{} answered with an unexpected body: {e}", url.path()),
+    })
 }
 
 fn strip_query(url: &url::Url) -> String {

@@ -29,9 +29,9 @@ impl Callback {
 
     /// Waits for the browser's redirect; other requests (a favicon) get a 404 and are ignored.
     pub async fn wait(self, limit: Duration) -> Result<Secret> {
-        tokio::time::timeout(limit, self.accept()).await.unwrap_or_else(|_| {
-            Err(Error::LoginFailed { reason: format!("Authentication timed out after {} seconds", limit.as_secs()) })
-        })
+        tokio::time::timeout(limit, self.accept())
+            .await
+            .unwrap_or_else(|_| Err(Error::LoginFailed { reason: format!("Authentication timed out after {} seconds", limit.as_secs()) }))
     }
 
     async fn accept(self) -> Result<Secret> {
@@ -72,11 +72,12 @@ impl Callback {
 
 /// Opens `url` with the desktop's opener; false when there is none (a server, a container).
 pub fn open_browser(url: &str) -> bool {
-    let opener = if cfg!(target_os = "macos") { "open" } else if cfg!(windows) { "explorer" } else { "xdg-open" };
-    std::process::Command::new(opener)
-        .arg(url)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(opener).arg(url).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).status().is_ok_and(|s| s.success())
 }

@@ -6,7 +6,7 @@ pub mod login;
 pub mod sse;
 pub mod wire;
 
-pub use client::{install_crypto_provider, ClientOptions, CloudClient};
+pub use client::{ClientOptions, CloudClient, install_crypto_provider};
 
 /// The public API; `TENANTDESK_CLOUD_URL` or the project's login setting override it.
 pub const DEFAULT_API_URL: &str = "https://api.systemprompt.io";

@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::local::{password_key, split_password, update_marks, Rotated};
-use super::{check_name_free, register_tenant, CreatedTenant, DeletedTenant, Snapshot};
+use super::local::{Rotated, password_key, split_password, update_marks};
+use super::{CreatedTenant, DeletedTenant, Snapshot, check_name_free, register_tenant};
 use crate::audit;
 use crate::cloud::sse::StreamEnd;
 use crate::cloud::wire::{self, TenantInfo};
-use crate::cloud::{self, login::Callback, ClientOptions, CloudClient, DEFAULT_API_URL};
+use crate::cloud::{self, ClientOptions, CloudClient, DEFAULT_API_URL, login::Callback};
 use crate::error::{Error, Result};
 use crate::keychain::{SecretKey, SecretKind, SecretStore};
 use crate::marks::{CloudLogin, TenantMarks};
@@ -23,7 +23,7 @@ use crate::project::Project;
 use crate::registry::Registry;
 use crate::secret::Secret;
 use crate::store;
-use crate::tenant::{parse_database_url, Tenant, TenantId, TenantType};
+use crate::tenant::{Tenant, TenantId, TenantType, parse_database_url};
 
 /// How long a provisioning may take when followed by polling (the CLI's 60 × 2 s).
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -48,10 +48,7 @@ pub fn api_url(project: Option<&Project>) -> String {
     if let Some(url) = std::env::var("TENANTDESK_CLOUD_URL").ok().filter(|u| !u.trim().is_empty()) {
         return url.trim().trim_end_matches('/').to_owned();
     }
-    project
-        .and_then(|p| TenantMarks::load(&p.marks_file()).ok())
-        .and_then(|m| m.cloud)
-        .map_or_else(|| DEFAULT_API_URL.to_owned(), |c| c.api_url)
+    project.and_then(|p| TenantMarks::load(&p.marks_file()).ok()).and_then(|m| m.cloud).map_or_else(|| DEFAULT_API_URL.to_owned(), |c| c.api_url)
 }
 
 /// Whether the project has logged in (from its record; the keychain is not asked).
@@ -343,7 +340,12 @@ pub async fn plans(project: &Project, secrets: &dyn SecretStore) -> Result<Vec<w
 /// needs the browser), then the provisioning events until `tenant_ready` — or, when the stream
 /// drops, the status every 2 s — then the credentials into the keychain, the tenant into
 /// tenants.json with a profile, and the project's migrations against its database.
-pub async fn create_cloud_tenant(project: &Project, request: &CloudCreate, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(CloudProgress) + Send)) -> Result<CreatedCloudTenant> {
+pub async fn create_cloud_tenant(
+    project: &Project,
+    request: &CloudCreate,
+    secrets: &dyn SecretStore,
+    on_progress: &mut (dyn FnMut(CloudProgress) + Send),
+) -> Result<CreatedCloudTenant> {
     let result = create(project, request, secrets, on_progress).await;
     let tenant = result.as_ref().ok().map(|c| c.created.tenant.id.clone());
     audit::record_in(project, tenant.as_deref(), &format!("create cloud tenant {} in {}", request.name, request.region), &result);
@@ -472,7 +474,11 @@ async fn finish(project: &Project, client: &CloudClient, id: &str, secrets: &dyn
     // Independent requests, in parallel: the account's view and the status → credentials chain.
     let (credentials, me) = tokio::join!(credentials(client, id), client.me());
     let (credentials, me) = (credentials?, me?);
-    let info = me.tenants.into_iter().find(|t| t.id == id).ok_or_else(|| Error::CloudApi { status: 404, code: "tenant_not_found".to_owned(), message: "New tenant not found after checkout".to_owned() })?;
+    let info = me.tenants.into_iter().find(|t| t.id == id).ok_or_else(|| Error::CloudApi {
+        status: 404,
+        code: "tenant_not_found".to_owned(),
+        message: "New tenant not found after checkout".to_owned(),
+    })?;
     let tenant_id = TenantId::parse(id)?;
     let url = parse_database_url(credentials.database_url.expose())?;
     let (masked, password) = split_password(&url);
@@ -509,7 +515,8 @@ async fn finish(project: &Project, client: &CloudClient, id: &str, secrets: &dyn
 
 async fn credentials(client: &CloudClient, id: &str) -> Result<wire::Credentials> {
     let status = client.status(id).await?;
-    let secrets_url = status.secrets_url.ok_or_else(|| Error::CloudApi { status: 200, code: "no_secrets_url".to_owned(), message: "Tenant is ready but secrets URL is missing".to_owned() })?;
+    let secrets_url =
+        status.secrets_url.ok_or_else(|| Error::CloudApi { status: 200, code: "no_secrets_url".to_owned(), message: "Tenant is ready but secrets URL is missing".to_owned() })?;
     client.credentials(&secrets_url).await
 }
 

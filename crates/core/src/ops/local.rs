@@ -8,11 +8,11 @@ use bollard::query_parameters::{ListContainersOptionsBuilder, ListVolumesOptions
 use serde::Serialize;
 use sqlx::Connection;
 
-use super::{check_name_free, register_tenant, CreatedTenant, DeletedTenant, Snapshot};
+use super::{CreatedTenant, DeletedTenant, Snapshot, check_name_free, register_tenant};
 use crate::audit;
-use crate::engine::{self, failed, Engine};
+use crate::engine::{self, Engine, failed};
 use crate::error::{Error, Result};
-use crate::keychain::{generate_password, SecretKey, SecretKind, SecretStore};
+use crate::keychain::{SecretKey, SecretKind, SecretStore, generate_password};
 use crate::marks::{SharedDatabase, TenantMarks};
 use crate::name::TenantName;
 use crate::postgres::{self, TenantDatabase};
@@ -20,7 +20,7 @@ use crate::project::Project;
 use crate::secret::Secret;
 use crate::shared_container::{self, ContainerState, Progress, Pulled, SharedConfig, SharedStatus};
 use crate::store;
-use crate::tenant::{parse_database_url, Tenant, TenantId, TenantType};
+use crate::tenant::{Tenant, TenantId, TenantType, parse_database_url};
 
 /// Where a new local tenant's database comes from.
 #[derive(Debug, Clone)]
@@ -41,14 +41,12 @@ pub fn password_key(project: &Project, id: &TenantId) -> SecretKey {
 pub fn database_url(project: &Project, id: &str, secrets: &dyn SecretStore) -> Result<Secret> {
     let snap = Snapshot::load(project)?;
     let tenant = snap.find(project, id)?;
-    let url = tenant.effective_database_url().ok_or_else(|| Error::DatabaseConnection {
-        reason: format!("tenant '{}' has no database URL", tenant.name),
-    })?;
+    let url = tenant.effective_database_url().ok_or_else(|| Error::DatabaseConnection { reason: format!("tenant '{}' has no database URL", tenant.name) })?;
     let mut parsed = parse_database_url(url)?;
     if parsed.password() == Some("***") {
-        let password = secrets.get(&password_key(project, &tenant.id))?.ok_or_else(|| Error::KeychainUnavailable {
-            reason: format!("no password for tenant '{}' in the keychain", tenant.name),
-        })?;
+        let password = secrets
+            .get(&password_key(project, &tenant.id))?
+            .ok_or_else(|| Error::KeychainUnavailable { reason: format!("no password for tenant '{}' in the keychain", tenant.name) })?;
         let _ = parsed.set_password(Some(password.expose()));
     }
     Ok(Secret::new(parsed.to_string()))
@@ -56,9 +54,7 @@ pub fn database_url(project: &Project, id: &str, secrets: &dyn SecretStore) -> R
 
 /// Splits a URL the user typed into the masked form for files and the password for the keychain.
 pub(super) fn split_password(url: &url::Url) -> (String, Option<Secret>) {
-    let password = url.password().filter(|p| !p.is_empty() && *p != "***").map(|p| {
-        Secret::new(percent_decode(p))
-    });
+    let password = url.password().filter(|p| !p.is_empty() && *p != "***").map(|p| Secret::new(percent_decode(p)));
     let mut masked = url.clone();
     if password.is_some() {
         let _ = masked.set_password(Some("***"));
@@ -200,11 +196,7 @@ pub async fn db_status(project: Option<&Project>, cfg: &SharedConfig, secrets: &
     if running && let Ok(mut admin) = shared_container::admin(&port_cfg, secrets).await {
         present = postgres::tenant_databases(&mut admin).await.ok();
         if shared.data_size.is_none() {
-            shared.data_size = sqlx::query_scalar::<_, i64>("SELECT sum(pg_database_size(datname))::bigint FROM pg_database")
-                .fetch_one(&mut admin)
-                .await
-                .ok()
-                .map(|s| s as f64);
+            shared.data_size = sqlx::query_scalar::<_, i64>("SELECT sum(pg_database_size(datname))::bigint FROM pg_database").fetch_one(&mut admin).await.ok().map(|s| s as f64);
         }
         let _ = admin.close().await;
     }
@@ -267,22 +259,14 @@ async fn managed_containers(engine: &Engine) -> Result<Vec<String>> {
         "label".to_owned(),
         vec![format!("{}=true", shared_container::LABEL_MANAGED), format!("{}={}", shared_container::LABEL_ROLE, shared_container::ROLE_SHARED)],
     )]);
-    let list = engine
-        .docker
-        .list_containers(Some(ListContainersOptionsBuilder::default().all(true).filters(&filters).build()))
-        .await
-        .map_err(failed("list containers"))?;
+    let list = engine.docker.list_containers(Some(ListContainersOptionsBuilder::default().all(true).filters(&filters).build())).await.map_err(failed("list containers"))?;
     Ok(list.into_iter().filter_map(|c| c.names.and_then(|n| n.first().map(|n| n.trim_start_matches('/').to_owned()))).collect())
 }
 
 /// The state of each compose project's postgres container (the CLI's per-tenant databases).
 async fn compose_states(engine: &Engine) -> Result<HashMap<String, ContainerState>> {
     let filters = HashMap::from([("label".to_owned(), vec!["com.docker.compose.project".to_owned()])]);
-    let list = engine
-        .docker
-        .list_containers(Some(ListContainersOptionsBuilder::default().all(true).filters(&filters).build()))
-        .await
-        .map_err(failed("list containers"))?;
+    let list = engine.docker.list_containers(Some(ListContainersOptionsBuilder::default().all(true).filters(&filters).build())).await.map_err(failed("list containers"))?;
     Ok(list
         .into_iter()
         .filter_map(|c| {
@@ -380,12 +364,7 @@ async fn rotate(project: &Project, id: &str, confirm_name: Option<&str>, secrets
         set_password(new, old_password).await?;
         return Err(e);
     }
-    Ok(Rotated {
-        tenant_id: tenant.id.to_string(),
-        name: tenant.name.clone(),
-        role,
-        database_url: tenant.effective_database_url().unwrap_or_default().to_owned(),
-    })
+    Ok(Rotated { tenant_id: tenant.id.to_string(), name: tenant.name.clone(), role, database_url: tenant.effective_database_url().unwrap_or_default().to_owned() })
 }
 
 /// Takes an orphan database (see `db_status`) back as a tenant of this project: its role gets a
@@ -595,17 +574,9 @@ async fn remove_compose_project(project: &str) -> Result<()> {
                 .map_err(failed("remove the compose project's container"))?;
         }
     }
-    let volumes = engine
-        .docker
-        .list_volumes(Some(ListVolumesOptionsBuilder::default().filters(&filters).build()))
-        .await
-        .map_err(failed("list the compose project's volumes"))?;
+    let volumes = engine.docker.list_volumes(Some(ListVolumesOptionsBuilder::default().filters(&filters).build())).await.map_err(failed("list the compose project's volumes"))?;
     for v in volumes.volumes.unwrap_or_default() {
-        engine
-            .docker
-            .remove_volume(&v.name, None::<bollard::query_parameters::RemoveVolumeOptions>)
-            .await
-            .map_err(failed("remove the compose project's volume"))?;
+        engine.docker.remove_volume(&v.name, None::<bollard::query_parameters::RemoveVolumeOptions>).await.map_err(failed("remove the compose project's volume"))?;
     }
     Ok(())
 }

@@ -15,9 +15,9 @@ use crate::name::{ProfileName, TenantName};
 use crate::profile::{CloudPaths, Profile};
 use crate::project::Project;
 use crate::registry::Registry;
-use crate::session::{Session, SessionIndex, SessionState, LOCAL_KEY};
+use crate::session::{LOCAL_KEY, Session, SessionIndex, SessionState};
 use crate::store;
-use crate::tenant::{mask_database_url, Tenant, TenantId, TenantType};
+use crate::tenant::{Tenant, TenantId, TenantType, mask_database_url};
 
 pub mod cloud;
 pub mod local;
@@ -203,12 +203,7 @@ impl Snapshot {
         let key = self.sessions.active_key.as_deref()?;
         match key.strip_prefix("tenant_") {
             Some(id) => TenantId::parse(id).ok(),
-            None if key == LOCAL_KEY => self
-                .sessions
-                .active_profile_name
-                .as_deref()
-                .and_then(|name| self.profile(name))
-                .and_then(Profile::tenant_id),
+            None if key == LOCAL_KEY => self.sessions.active_profile_name.as_deref().and_then(|name| self.profile(name)).and_then(Profile::tenant_id),
             None => None,
         }
     }
@@ -230,10 +225,7 @@ impl Snapshot {
     }
 
     fn find(&self, project: &Project, needle: &str) -> Result<&Tenant> {
-        self.registry.find(needle.trim()).ok_or_else(|| Error::TenantNotFound {
-            id: needle.to_owned(),
-            registry: project.tenants_file(),
-        })
+        self.registry.find(needle.trim()).ok_or_else(|| Error::TenantNotFound { id: needle.to_owned(), registry: project.tenants_file() })
     }
 
     fn profile_views(&self) -> Vec<ProfileView> {
@@ -249,14 +241,7 @@ impl Snapshot {
                     active: active == Some(p.name.as_str()),
                     problem: None,
                 },
-                Err(e) => ProfileView {
-                    name: profile_name_of_error(e),
-                    display_name: None,
-                    target: None,
-                    tenant_id: None,
-                    active: false,
-                    problem: Some(e.to_string()),
-                },
+                Err(e) => ProfileView { name: profile_name_of_error(e), display_name: None, target: None, tenant_id: None, active: false, problem: Some(e.to_string()) },
             })
             .collect()
     }
@@ -280,11 +265,7 @@ fn load_profiles(project: &Project) -> Result<Vec<Result<Profile>>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(Error::io("read", &dir)(e)),
     };
-    let mut dirs: Vec<_> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| Profile::file(p).is_file())
-        .collect();
+    let mut dirs: Vec<_> = entries.flatten().map(|e| e.path()).filter(|p| Profile::file(p).is_file()).collect();
     dirs.sort();
     Ok(dirs.iter().map(|d| Profile::load(d)).collect())
 }
@@ -305,11 +286,7 @@ pub fn overview(project: &Project) -> Result<Overview> {
     let active = snap.sessions.active_key.as_deref();
     Ok(Overview {
         root: project.root().display().to_string(),
-        tenants: TenantList {
-            tenants,
-            selected: selected.map(|id| id.to_string()),
-            synced_at: snap.registry.synced_at.clone(),
-        },
+        tenants: TenantList { tenants, selected: selected.map(|id| id.to_string()), synced_at: snap.registry.synced_at.clone() },
         profiles: snap.profile_views(),
         sessions: snap.sessions.entries().map(|s| SessionView::new(&s, active)).collect(),
     })
@@ -336,11 +313,7 @@ pub fn show_tenant(project: &Project, id: Option<&str>) -> Result<TenantDetails>
         }
     };
     let view = snap.tenant_view(tenant);
-    let profiles = snap
-        .profile_views()
-        .into_iter()
-        .filter(|p| p.tenant_id.as_deref() == Some(tenant.id.as_str()))
-        .collect();
+    let profiles = snap.profile_views().into_iter().filter(|p| p.tenant_id.as_deref() == Some(tenant.id.as_str())).collect();
     let active_key = snap.sessions.active_key.as_deref();
     let session = snap.sessions.entry(&tenant.id.session_key()).map(|s| SessionView::new(&s, active_key));
     let session_state = session.as_ref().map_or(SessionState::None, |s| s.state);
@@ -365,9 +338,7 @@ fn select(project: &Project, id: &str) -> Result<Selection> {
     let mut sessions = SessionIndex::load(&path)?;
     let linked = |name: &str| snap.profile(name).and_then(Profile::tenant_id).as_ref() == Some(&tenant.id);
     let from_session = sessions.entry(&key).and_then(|s| s.profile_name).filter(|n| linked(n));
-    let profile = from_session.or_else(|| {
-        snap.profiles.iter().flatten().find(|p| p.tenant_id().as_ref() == Some(&tenant.id)).map(|p| p.name.clone())
-    });
+    let profile = from_session.or_else(|| snap.profiles.iter().flatten().find(|p| p.tenant_id().as_ref() == Some(&tenant.id)).map(|p| p.name.clone()));
     sessions.activate(key.clone(), profile.clone());
     sessions.save(&lock, &path)?;
     let session_state = sessions.entry(&key).map_or(SessionState::None, |s| s.state());
@@ -432,14 +403,8 @@ pub fn delete_tenant(project: &Project, id: &str, confirm_name: Option<&str>) ->
     let tenant = {
         let lock = store::lock(&path)?;
         let mut registry = Registry::load(&path)?;
-        let found = registry.find(id.trim()).map(|t| t.id.clone()).ok_or_else(|| Error::TenantNotFound {
-            id: id.to_owned(),
-            registry: path.clone(),
-        })?;
-        let tenant = registry.remove(&found).ok_or_else(|| Error::TenantNotFound {
-            id: id.to_owned(),
-            registry: path.clone(),
-        })?;
+        let found = registry.find(id.trim()).map(|t| t.id.clone()).ok_or_else(|| Error::TenantNotFound { id: id.to_owned(), registry: path.clone() })?;
+        let tenant = registry.remove(&found).ok_or_else(|| Error::TenantNotFound { id: id.to_owned(), registry: path.clone() })?;
         marks.confirm(&tenant.id, &tenant.name, confirm_name)?;
         registry.save(&lock, &path)?;
         tenant
@@ -513,18 +478,10 @@ pub fn show_profile(project: &Project, name: &str) -> Result<ProfileDetails> {
     let name = ProfileName::parse(name)?;
     let dir = project.profile_dir(&name);
     let profile = Profile::load(&dir)?;
-    let view = snap
-        .profile_views()
-        .into_iter()
-        .find(|p| p.name == profile.name)
-        .ok_or_else(|| Error::ProfileNotFound { name: name.to_string() })?;
+    let view = snap.profile_views().into_iter().find(|p| p.name == profile.name).ok_or_else(|| Error::ProfileNotFound { name: name.to_string() })?;
     let tenant = profile.tenant_id().and_then(|id| snap.registry.get(&id).map(|t| snap.tenant_view(t)));
     let active_key = snap.sessions.active_key.as_deref();
-    let session = snap
-        .sessions
-        .entry(&profile.session_key())
-        .filter(|s| s.profile_name.as_deref() == Some(profile.name.as_str()))
-        .map(|s| SessionView::new(&s, active_key));
+    let session = snap.sessions.entry(&profile.session_key()).filter(|s| s.profile_name.as_deref() == Some(profile.name.as_str())).map(|s| SessionView::new(&s, active_key));
     Ok(ProfileDetails { profile: view, path: Profile::file(&dir).display().to_string(), tenant, session })
 }
 
@@ -652,9 +609,6 @@ fn switch(project: &Project, profile: &str) -> Result<SessionSwitch> {
     let mut sessions = SessionIndex::load(&path)?;
     sessions.activate(key.clone(), Some(profile.name.clone()));
     sessions.save(&lock, &path)?;
-    let session_state = sessions
-        .entry(&key)
-        .filter(|s| s.profile_name.as_deref() == Some(profile.name.as_str()))
-        .map_or(SessionState::None, |s| s.state());
+    let session_state = sessions.entry(&key).filter(|s| s.profile_name.as_deref() == Some(profile.name.as_str())).map_or(SessionState::None, |s| s.state());
     Ok(SessionSwitch { profile: profile.name, key, session_state })
 }

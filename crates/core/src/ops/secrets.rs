@@ -70,11 +70,8 @@ fn backup(path: &Path, report: &mut SecretsReport) -> Result<()> {
 
 fn profile_secret_files(project: &Project) -> Vec<(String, PathBuf)> {
     let Ok(entries) = fs::read_dir(project.profiles_dir()) else { return Vec::new() };
-    let mut out: Vec<(String, PathBuf)> = entries
-        .flatten()
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path().join("secrets.json")))
-        .filter(|(_, p)| p.is_file())
-        .collect();
+    let mut out: Vec<(String, PathBuf)> =
+        entries.flatten().map(|e| (e.file_name().to_string_lossy().into_owned(), e.path().join("secrets.json"))).filter(|(_, p)| p.is_file()).collect();
     out.sort();
     out
 }
@@ -226,7 +223,9 @@ fn export_all(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsRep
         }
     }
     let credentials = project.state_dir().join("credentials.json");
-    if credentials.is_file() && let Some(token) = secrets.get(&super::cloud::token_key(project))? {
+    if credentials.is_file()
+        && let Some(token) = secrets.get(&super::cloud::token_key(project))?
+    {
         let mut map = read_json(&credentials)?;
         map.insert("api_token".to_owned(), Value::String(token.expose().to_owned()));
         write_json(&credentials, &map)?;
@@ -297,9 +296,12 @@ pub async fn tenant_secrets(project: &Project, id: &str, secrets: &dyn SecretSto
         out.push(SecretInfo { label, present, last_set, last_action });
         Ok(())
     };
-    push("Database password".to_owned(), password_key(project, &tenant.id), &|a| {
-        a == "rotate credentials" || a.starts_with("create ") || a.starts_with("adopt ") || a.starts_with("retry provisioning")
-    }, true)?;
+    push(
+        "Database password".to_owned(),
+        password_key(project, &tenant.id),
+        &|a| a == "rotate credentials" || a.starts_with("create ") || a.starts_with("adopt ") || a.starts_with("retry provisioning"),
+        true,
+    )?;
     if tenant.tenant_type == crate::tenant::TenantType::Cloud {
         push("Sync token".to_owned(), super::cloud::sync_token_key(project, &tenant.id), &|a| a == "rotate sync token", true)?;
     }

@@ -13,14 +13,12 @@ use tenantdesk_core::registry::Registry;
 use tenantdesk_core::secret::Secret;
 use tenantdesk_core::shared_container::{self, ContainerState, Progress, PullOutcome, SharedConfig};
 use tenantdesk_core::testing::free_port;
-use tenantdesk_core::{engine, port, Error, Project};
+use tenantdesk_core::{Error, Project, engine, port};
 
 use crate::keychain::TestKeychain;
 
 fn image() -> String {
-    std::env::var("TENANTDESK_POSTGRES_IMAGE").unwrap_or_else(|_| {
-        panic!("set TENANTDESK_POSTGRES_IMAGE (built by tests/docker/postgres-image.sh); scripts/test.sh does it all")
-    })
+    std::env::var("TENANTDESK_POSTGRES_IMAGE").unwrap_or_else(|_| panic!("set TENANTDESK_POSTGRES_IMAGE (built by tests/docker/postgres-image.sh); scripts/test.sh does it all"))
 }
 
 /// A shared container of the test's own, force-removed with its volume on drop.
@@ -42,15 +40,8 @@ impl Fixture {
     }
 
     async fn create(&self, name: &str) -> Result<String, Error> {
-        let created = local::create_local_tenant(
-            &self.project,
-            &TenantName::parse(name)?,
-            DatabaseSource::Shared { port: None },
-            &self.cfg,
-            &self.chain.store,
-            &mut |_| {},
-        )
-        .await?;
+        let created =
+            local::create_local_tenant(&self.project, &TenantName::parse(name)?, DatabaseSource::Shared { port: None }, &self.cfg, &self.chain.store, &mut |_| {}).await?;
         self.chain.track(local::password_key(&self.project, &tenantdesk_core::tenant::TenantId::parse(&created.tenant.id).expect("id")));
         Ok(created.tenant.id)
     }

@@ -9,7 +9,7 @@ use tenantdesk_core::name::ProfileName;
 use tenantdesk_core::profile::{CloudPaths, Profile};
 use tenantdesk_core::registry::Registry;
 use tenantdesk_core::session::{SessionIndex, SessionState};
-use tenantdesk_core::{ops, store, testing, Error, Project};
+use tenantdesk_core::{Error, Project, ops, store, testing};
 
 fn read_fixture(rel: &str) -> String {
     fs::read_to_string(testing::fixtures().join(rel)).expect("fixture")
@@ -54,10 +54,7 @@ fn the_seed_registry_keeps_every_field_and_gains_the_cli_order() {
     after["tenants"][1].as_object_mut().expect("obj").remove("external_db_access");
     assert_eq!(before, after);
     let cloud = &rewritten[rewritten.find("999bc654").expect("cloud entry")..];
-    let order: Vec<usize> = ["\"name\"", "\"app_id\"", "\"hostname\"", "\"region\"", "\"tenant_type\""]
-        .iter()
-        .map(|k| cloud.find(k).expect(k))
-        .collect();
+    let order: Vec<usize> = ["\"name\"", "\"app_id\"", "\"hostname\"", "\"region\"", "\"tenant_type\""].iter().map(|k| cloud.find(k).expect(k)).collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "keys not in the CLI's order: {order:?}");
 }
 
@@ -235,10 +232,12 @@ fn deleting_a_tenant_unlinks_its_profiles_and_drops_its_session() {
 fn created_profiles_leave_out_the_seed_default_paths() {
     let (_dir, project) = project();
     let name = ProfileName::parse("local-test").expect("name");
-    ops::create_profile(&project, &name, None, &CloudPaths {
-        credentials_path: Some("../../credentials.json".to_owned()),
-        tenants_path: Some("../../elsewhere/tenants.json".to_owned()),
-    })
+    ops::create_profile(
+        &project,
+        &name,
+        None,
+        &CloudPaths { credentials_path: Some("../../credentials.json".to_owned()), tenants_path: Some("../../elsewhere/tenants.json".to_owned()) },
+    )
     .expect("create");
     let profile = Profile::load(&project.profile_dir(&name)).expect("load");
     assert_eq!(profile.tenant_id().map(|i| i.to_string()).as_deref(), Some("local_19bff27604c"));

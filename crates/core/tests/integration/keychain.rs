@@ -1,10 +1,10 @@
 //! The real OS keychain (a Secret Service: gnome-keyring in `dbus-run-session` in CI).
 
+use tenantdesk_core::Project;
 use tenantdesk_core::keychain::{Keychain, SecretKey, SecretKind, SecretStore};
 use tenantdesk_core::ops::local::password_key;
 use tenantdesk_core::secret::Secret;
 use tenantdesk_core::tenant::TenantId;
-use tenantdesk_core::Project;
 
 /// A keychain under a service of its own, emptied of this test's entries when dropped.
 pub struct TestKeychain {
