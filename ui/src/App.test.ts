@@ -70,6 +70,10 @@ beforeEach(() => {
         case "tray_available": return false;
         case "tenant_health": return null;
         case "provisioning_jobs": return jobs;
+        case "cloud_sync": {
+          state = overview([...state.tenants.tenants, tenant({ id: "cloud-2", name: "shop", tenant_type: "cloud", region: "iad", database_url: null })]);
+          return { overview: state, summary: "Synced with SystemPrompt Cloud: added shop." };
+        }
         case "dismiss_job": return (jobs = jobs.filter((j) => j.id !== (args as any).id));
         case "health": return { dots: {}, database: "healthy" };
         case "cloud_info": return { login, regions: [{ code: "iad", name: "US East (Virginia)" }, { code: "lhr", name: "Europe (London)" }] };
@@ -487,5 +491,15 @@ describe("rotating a cloud tenant's sync token", () => {
     await waitFor(() => expect(screen.getAllByTestId("toast").map((t) => t.textContent)).toContain("Sync token rotated: prod: the new token is in the keychain; the old one is rejected"));
     await new Promise((r) => setTimeout(r, 50));
     expect(screen.getAllByTestId("toast").filter((t) => t.textContent?.includes("sync token") || t.textContent?.includes("Sync token"))).toHaveLength(1);
+  });
+});
+
+describe("syncing with SystemPrompt Cloud", () => {
+  it("lists what the sync added and says what it changed", async () => {
+    login = { api_url: "http://127.0.0.1:1", user_email: "me@example.com", authenticated_at: "2026-11-28T10:00:00Z" };
+    await mount();
+    await fireEvent.click(await screen.findByTestId("cloud-sync"));
+    await waitFor(() => expect(screen.getAllByTestId("tenant-row").map((r) => r.textContent)).toEqual(expect.arrayContaining([expect.stringContaining("shop")])));
+    await waitFor(() => expect(screen.getAllByTestId("toast").at(-1)?.textContent).toBe("Synced with SystemPrompt Cloud: added shop."));
   });
 });

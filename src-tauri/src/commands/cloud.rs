@@ -67,13 +67,24 @@ pub async fn cloud_plans(state: State<'_, AppState>) -> Result<Vec<Plan>, UiErro
     Ok(cloud::plans(&project, state.secrets().as_ref()).await?)
 }
 
-/// Merges the account's tenants into tenants.json (local tenants are never dropped).
+/// A sync's result: the project as it now is, and what the sync changed and found.
+#[derive(serde::Serialize, specta::Type)]
+pub struct Synced {
+    pub overview: Overview,
+    pub summary: String,
+}
+
+/// Merges the account's tenants into tenants.json (local tenants are never dropped). Tenants whose
+/// provisioning has not finished here are followed from then on, as at start.
 #[tauri::command]
 #[specta::specta]
-pub async fn cloud_sync(state: State<'_, AppState>) -> Result<Overview, UiError> {
+pub async fn cloud_sync(state: State<'_, AppState>) -> Result<Synced, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
-    cloud::sync(&project, state.secrets().as_ref()).await?;
-    then_overview(&state, |_| Ok(())).await
+    let report = cloud::sync(&project, state.secrets().as_ref()).await?;
+    if !report.unfinished.is_empty() {
+        resume_unfinished(&state);
+    }
+    Ok(Synced { overview: then_overview(&state, |_| Ok(())).await?, summary: report.summary() })
 }
 
 /// Starts creating a cloud tenant and returns its job at once; phases follow as

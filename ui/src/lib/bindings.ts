@@ -52,8 +52,11 @@ export const commands = {
 	cloudLogin: (apiUrl: string | null) => typedError<Account, UiError>(__TAURI_INVOKE("cloud_login", { apiUrl })),
 	cloudLogout: () => typedError<Overview, UiError>(__TAURI_INVOKE("cloud_logout")),
 	cloudPlans: () => typedError<Plan[], UiError>(__TAURI_INVOKE("cloud_plans")),
-	/**  Merges the account's tenants into tenants.json (local tenants are never dropped). */
-	cloudSync: () => typedError<Overview, UiError>(__TAURI_INVOKE("cloud_sync")),
+	/**
+	 *  Merges the account's tenants into tenants.json (local tenants are never dropped). Tenants whose
+	 *  provisioning has not finished here are followed from then on, as at start.
+	 */
+	cloudSync: () => typedError<Synced, UiError>(__TAURI_INVOKE("cloud_sync")),
 	/**
 	 *  Starts creating a cloud tenant and returns its job at once; phases follow as
 	 *  `provisioning-changed` events. On success the new tenant is selected.
@@ -445,6 +448,12 @@ export type SharedStatus = {
 export type SyncTokenRotated = {
 	tenant_id: string,
 	name: string,
+};
+
+/**  A sync's result: the project as it now is, and what the sync changed and found. */
+export type Synced = {
+	overview: Overview,
+	summary: string,
 };
 
 export type TenantDetails = {

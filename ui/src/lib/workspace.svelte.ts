@@ -94,6 +94,23 @@ export class Workspace {
     if (job.state === "done" && job.tenant_id) this.focusedId = job.tenant_id;
   }
 
+  /** Merges the account's tenants in; the toast says what changed. */
+  async sync() {
+    this.busy = true;
+    try {
+      const res = await commands.cloudSync();
+      if (res.status === "error") {
+        this.error = res.error;
+        return;
+      }
+      this.error = null;
+      this.apply(res.data.overview);
+      this.notice = res.data.summary;
+    } finally {
+      this.busy = false;
+    }
+  }
+
   /** Takes a finished or failed job off the panel; the backend keeps the list for every window. */
   async dismiss(id: number) {
     this.jobs = await commands.dismissJob(id);

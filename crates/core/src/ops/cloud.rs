@@ -106,6 +106,33 @@ pub struct ExternalUrlMissing {
     pub name: String,
 }
 
+impl SyncReport {
+    /// What the sync changed and found, in a few sentences (the window's toast after Sync).
+    pub fn summary(&self) -> String {
+        let names = |tenants: &[String]| tenants.join(", ");
+        let mut changes = Vec::new();
+        if !self.added.is_empty() {
+            changes.push(format!("added {}", names(&self.added)));
+        }
+        if !self.updated.is_empty() {
+            changes.push(format!("updated {}", names(&self.updated)));
+        }
+        let mut out = format!("Synced with SystemPrompt Cloud: {}.", if changes.is_empty() { "no changes".to_owned() } else { changes.join("; ") });
+        if !self.missing_in_cloud.is_empty() {
+            out += &format!(" No longer on the account, kept here: {}.", names(&self.missing_in_cloud));
+        }
+        if !self.unfinished.is_empty() {
+            let unfinished: Vec<String> = self.unfinished.iter().map(|t| t.name.clone()).collect();
+            out += &format!(" Provisioning not finished: {}.", names(&unfinished));
+        }
+        if !self.external_url_missing.is_empty() {
+            let switched: Vec<String> = self.external_url_missing.iter().map(|t| t.name.clone()).collect();
+            out += &format!(" External database access was switched on elsewhere for {}; its URL is not fetched yet.", names(&switched));
+        }
+        out
+    }
+}
+
 /// A cloud tenant the account has and tenants.json does not, still provisioning or failed: a
 /// create that stopped before the end (the app or the CLI quit mid-way), or whose provisioning
 /// failed. `retry_provision` follows it to the end and registers it.
@@ -718,4 +745,39 @@ pub(super) async fn check(project: &Project, tenant: &Tenant, secrets: &dyn Secr
     let url = super::local::database_url(project, tenant.id.as_str(), secrets)?;
     crate::postgres::verify(&url).await?;
     Ok(format!("{} in the cloud; database connects", status.status))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report() -> SyncReport {
+        SyncReport {
+            added: Vec::new(),
+            updated: Vec::new(),
+            missing_in_cloud: Vec::new(),
+            local_kept: 1,
+            synced_at: "2026-11-28T10:00:00Z".to_owned(),
+            unfinished: Vec::new(),
+            external_url_missing: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_sync_summary_says_what_changed_and_what_needs_a_look() {
+        assert_eq!(report().summary(), "Synced with SystemPrompt Cloud: no changes.");
+        let full = SyncReport {
+            added: vec!["shop".to_owned(), "blog".to_owned()],
+            updated: vec!["prod".to_owned()],
+            missing_in_cloud: vec!["old".to_owned()],
+            unfinished: vec![Unfinished { id: "t1".to_owned(), name: "wiki".to_owned(), region: None }],
+            external_url_missing: vec![ExternalUrlMissing { id: "t2".to_owned(), name: "prod".to_owned() }],
+            ..report()
+        };
+        assert_eq!(
+            full.summary(),
+            "Synced with SystemPrompt Cloud: added shop, blog; updated prod. No longer on the account, kept here: old. \
+             Provisioning not finished: wiki. External database access was switched on elsewhere for prod; its URL is not fetched yet."
+        );
+    }
 }
