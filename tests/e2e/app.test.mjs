@@ -477,7 +477,7 @@ test("logs in to the cloud emulator, creates a cloud tenant in lhr phase by phas
   await session.click(await session.find('[data-testid="cloud-sync"]'));
   await session.waitFor('[data-testid="toast"]', { text: "Synced with SystemPrompt Cloud:", timeout: 10_000 });
   const synced = (await session.textsOf('[data-testid="toast"]')).filter((t) => t.startsWith("Synced with SystemPrompt Cloud:"));
-  assert.ok(!synced.at(-1).includes("added"), synced.at(-1));
+  assert.ok(!(synced.at(-1) ?? "").includes("added"), synced.at(-1));
   const afterSync = JSON.parse(fs.readFileSync(path.join(project, ".systemprompt/tenants.json"), "utf8"));
   assert.equal(afterSync.tenants.filter((t) => t.name === "e2e-cloud").length, 1);
   assert.ok(afterSync.synced_at, "synced_at not set");
