@@ -457,6 +457,10 @@ describe("the activity timeline", () => {
     const shown = screen.getAllByTestId("activity-entry").map((e) => e.querySelector(".muted") as HTMLElement);
     expect(shown.map((e) => e.textContent)).toEqual(expect.arrayContaining(["my-project", "5d9c3f11… (removed)"]));
     expect(shown.find((e) => e.textContent?.includes("removed"))?.title).toBe(gone);
+    // Its history can be filtered like a registered tenant's.
+    const option = within(screen.getByTestId("activity-tenant")).getByText("5d9c3f11… (removed)") as HTMLOptionElement;
+    await fireEvent.change(screen.getByTestId("activity-tenant"), { target: { value: option.value } });
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "activity").at(-1)?.args).toMatchObject({ tenant: gone }));
   });
 
   it("shows the newest read when an older one answers last", async () => {
