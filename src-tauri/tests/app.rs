@@ -180,6 +180,9 @@ fn cloud_commands_say_to_log_in_and_credentials_are_listed_without_values() {
     let e = h.err("cloud_status", json!({ "id": "999bc654-9a64-49bc-98be-db976fc84e76" }));
     assert_eq!(e["code"], "not_logged_in");
     assert_eq!(h.ok("provisioning_jobs", json!({})), json!([]));
+    assert_eq!(h.ok("dismiss_job", json!({ "id": 1 })), json!([]));
+    let e = h.err("cloud_sync", json!({}));
+    assert_eq!((e["code"].as_str(), e["fix"].as_str()), (Some("not_logged_in"), Some("log-in")), "{e}");
 
     // A tenant with a password in the (in-memory) keychain: listed as stored, value never sent.
     let url = "postgres://app:hunter2-SECRET@127.0.0.1:1/app";
