@@ -32,6 +32,8 @@ let login: { api_url: string; user_email: string; authenticated_at: string } | n
 let calls: { cmd: string; args: any }[];
 let failOn: { cmd: string; error: unknown } | null = null;
 let activity: () => unknown;
+let secretRows: unknown[];
+const mockSecrets = (rows: unknown[]) => (secretRows = rows);
 
 async function mount() {
   // The window's store is a module singleton; every test starts it from nothing.
@@ -50,6 +52,7 @@ beforeEach(() => {
   jobs = [];
   login = null;
   activity = () => [];
+  secretRows = [{ label: "Database password", present: true, expected: true, last_set: "2026-11-28T10:00:00Z", last_action: "rotate credentials" }];
   dockerStatus = {
     shared: { container: "systemprompt-postgres", state: "healthy", port: 5432, image: "postgres:18-alpine", volume: "systemprompt-pgdata", data_size: 48_000_000, engine_version: "26.1.5", endpoint: { uri: "unix:///var/run/docker.sock", source: "default" } },
     tenants: [],
@@ -79,7 +82,7 @@ beforeEach(() => {
         case "cloud_info": return { login, regions: [{ code: "iad", name: "US East (Virginia)" }, { code: "lhr", name: "Europe (London)" }] };
         case "cloud_plans": return [{ id: "starter", name: "Starter", paddle_price_id: "p1", memory_mb_default: 512, volume_gb: 1 }, { id: "pro", name: "Pro", paddle_price_id: "p2", memory_mb_default: 2048, volume_gb: 10 }];
         case "cloud_status": return { id: (args as any).id, name: "prod", status: "ready", phase: null, message: "Tenant ready", app_url: null, hostname: null, region: "lhr", subscription_status: "active", plan: null };
-        case "tenant_secrets": return [{ label: "Database password", present: true, last_set: "2026-11-28T10:00:00Z", last_action: "rotate credentials" }];
+        case "tenant_secrets": return secretRows;
         case "copy_connection_string": return 30;
         case "port_check": return (args as any).port === 5432
           ? { port: 5432, existing: false, free: false, message: "Port 5432 is taken by postgres (pid 77)", suggestion: 5433 }
@@ -282,6 +285,19 @@ describe("cloud, credentials, health and notices", () => {
     await fireEvent.click(screen.getByTestId("copy-confirm-action"));
     await waitFor(() => expect(calls.some((c) => c.cmd === "copy_connection_string")).toBe(true));
     await waitFor(() => expect(screen.getByTestId("toast").textContent).toContain("cleared in 30 s"));
+  });
+
+  it("tells a secret that is missing from one that only a first rotation makes", async () => {
+    const row = (label: string, expected: boolean) => ({ label, present: false, expected, last_set: null, last_action: null });
+    mockSecrets([row("Database password", true), row("Sync token", false)]);
+    await mount();
+    await waitFor(() => expect(screen.getAllByTestId("secret-row").length).toBe(2));
+    const [password, token] = screen.getAllByTestId("secret-row");
+    expect(password.textContent).toContain("missing");
+    expect(password.querySelector(".missing")).not.toBeNull();
+    expect(token.textContent).toContain("none yet");
+    expect(token.textContent).toContain("made by its first rotation");
+    expect(token.querySelector(".missing")).toBeNull();
   });
 
   it("says when the keychain is locked, with the doctor's fix, instead of the secrets", async () => {

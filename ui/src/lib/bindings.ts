@@ -398,6 +398,11 @@ export type Region = {
 export type SecretInfo = {
 	label: string,
 	present: boolean,
+	/**
+	 *  Whether it should exist: a cloud tenant's sync token only does once it has been rotated
+	 *  (the API hands one out on rotation alone), so its absence is no problem.
+	 */
+	expected: boolean,
 	/**  RFC 3339, from the audit log's last successful create, rotation or import. */
 	last_set: string | null,
 	/**  What last set it ("rotate credentials", "create cloud tenant …"). */

@@ -197,7 +197,14 @@ async fn rotation_changes_which_password_works_and_the_sync_token_the_emulator_a
         async move { request.send().await.expect("verify").status().as_u16() }
     };
     let key = cloud::sync_token_key(&c.project, &TenantId::parse(&id).expect("id"));
+    // No sync token before the first rotation, and none is expected (the API makes one only then).
+    let token_row = || async {
+        let listed = tenantdesk_core::ops::secrets::tenant_secrets(&c.project, &id, &c.keychain).await.expect("secrets");
+        listed.into_iter().find(|s| s.label == "Sync token").map(|s| (s.present, s.expected, s.last_action))
+    };
+    assert_eq!(token_row().await, Some((false, false, None)));
     cloud::rotate_sync_token(&c.project, &id, None, &c.keychain).await.expect("first sync token");
+    assert_eq!(token_row().await, Some((true, false, Some("rotate sync token".to_owned()))));
     let first = c.keychain.get(&key).expect("keychain").expect("sync token");
     assert_eq!(verify(first.clone()).await, 200);
     cloud::rotate_sync_token(&c.project, &id, None, &c.keychain).await.expect("second sync token");

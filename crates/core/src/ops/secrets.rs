@@ -267,6 +267,9 @@ fn set_secret(project: &Project, profile: &str, key: &str, value: &Secret, secre
 pub struct SecretInfo {
     pub label: String,
     pub present: bool,
+    /// Whether it should exist: a cloud tenant's sync token only does once it has been rotated
+    /// (the API hands one out on rotation alone), so its absence is no problem.
+    pub expected: bool,
     /// RFC 3339, from the audit log's last successful create, rotation or import.
     pub last_set: Option<String>,
     /// What last set it ("rotate credentials", "create cloud tenant …").
@@ -290,10 +293,10 @@ pub async fn tenant_secrets(project: &Project, id: &str, secrets: &dyn SecretSto
             .map(|e| (e.at.clone(), e.action.clone()))
     };
     let mut out = Vec::new();
-    let mut push = |label: String, key: SecretKey, set_by: &dyn Fn(&str) -> bool, own: bool| -> Result<()> {
+    let mut push = |label: String, key: SecretKey, set_by: &dyn Fn(&str) -> bool, own: bool, expected: bool| -> Result<()> {
         let present = secrets.get(&key)?.is_some();
         let (last_set, last_action) = last(set_by, own).unzip();
-        out.push(SecretInfo { label, present, last_set, last_action });
+        out.push(SecretInfo { label, present, expected, last_set, last_action });
         Ok(())
     };
     push(
@@ -301,16 +304,17 @@ pub async fn tenant_secrets(project: &Project, id: &str, secrets: &dyn SecretSto
         password_key(project, &tenant.id),
         &|a| a == "rotate credentials" || a.starts_with("create ") || a.starts_with("adopt ") || a.starts_with("retry provisioning"),
         true,
+        true,
     )?;
     if tenant.tenant_type == crate::tenant::TenantType::Cloud {
-        push("Sync token".to_owned(), super::cloud::sync_token_key(project, &tenant.id), &|a| a == "rotate sync token", true)?;
+        push("Sync token".to_owned(), super::cloud::sync_token_key(project, &tenant.id), &|a| a == "rotate sync token", true, false)?;
     }
     for profile in super::list_profiles(project)?.into_iter().filter(|p| p.tenant_id.as_deref() == Some(tenant.id.as_str())) {
         let file = project.profiles_dir().join(&profile.name).join("secrets.json");
         let Ok(map) = read_json(&file) else { continue };
         for key in map.iter().filter(|(k, v)| v.as_str() == Some(MASK) && k.as_str() != "database_url").map(|(k, _)| k) {
             let action = format!("set secret {key} of profile {}", profile.name);
-            push(format!("{key} (profile {})", profile.name), profile_key(project, &profile.name, key), &|a| a == action, false)?;
+            push(format!("{key} (profile {})", profile.name), profile_key(project, &profile.name, key), &|a| a == action, false, true)?;
         }
     }
     Ok(out)
