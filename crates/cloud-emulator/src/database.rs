@@ -42,10 +42,12 @@ impl PgServer {
             set_password(&mut admin, role, password).await
         } else {
             let db = TenantDatabase { role: role.to_owned(), database: database.to_owned() };
-            match admin.execute(format!("DROP ROLE IF EXISTS {}", postgres::quote_ident(role)).as_str()).await {
-                Ok(_) => postgres::create_tenant_database(&mut admin, &db, &Secret::new(password)).await.map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
+            let half_made = format!("DROP ROLE IF EXISTS {}", postgres::quote_ident(role));
+            async {
+                admin.execute(half_made.as_str()).await.map_err(|e| e.to_string())?;
+                postgres::create_tenant_database(&mut admin, &db, &Secret::new(password)).await.map_err(|e| e.to_string())
             }
+            .await
         };
         let _ = admin.close().await;
         result

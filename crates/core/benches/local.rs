@@ -30,6 +30,16 @@ fn docker(args: &[&str]) -> std::process::Output {
     Command::new("docker").args(args).output().expect("docker")
 }
 
+/// `docker run -d` of a PostgreSQL container with the benchmark's password, publishing `publish`,
+/// with `options` before the image.
+fn run_postgres(name: &str, publish: &str, options: &[&str], image: &str) {
+    let mut args = vec!["run", "-d", "--name", name, "-e", "POSTGRES_PASSWORD=bench", "-p", publish];
+    args.extend_from_slice(options);
+    args.push(image);
+    let out = docker(&args);
+    assert!(out.status.success(), "{out:?}");
+}
+
 fn remove(container: &str) {
     docker(&["rm", "-f", "-v", container]);
     docker(&["volume", "rm", "-f", &format!("{container}-data")]);
@@ -68,22 +78,7 @@ async fn main() {
         // Baseline: raw docker run, then poll until the first connection.
         let name = format!("td-bench-raw-{run}");
         let port = free_port();
-        let run_raw = || {
-            let out = docker(&[
-                "run",
-                "-d",
-                "--name",
-                &name,
-                "-e",
-                "POSTGRES_PASSWORD=bench",
-                "-p",
-                &format!("127.0.0.1:{port}:5432"),
-                "-v",
-                &format!("{name}-data:/var/lib/postgresql"),
-                &image,
-            ]);
-            assert!(out.status.success(), "{out:?}");
-        };
+        let run_raw = || run_postgres(&name, &format!("127.0.0.1:{port}:5432"), &["-v", &format!("{name}-data:/var/lib/postgresql")], &image);
         let raw_url = format!("postgres://postgres:bench@127.0.0.1:{port}/postgres");
         let t = Instant::now();
         run_raw();
@@ -107,26 +102,8 @@ async fn main() {
         let name = format!("td-bench-compose-{run}");
         let port = free_port();
         let t = Instant::now();
-        let out = docker(&[
-            "run",
-            "-d",
-            "--name",
-            &name,
-            "-e",
-            "POSTGRES_PASSWORD=bench",
-            "-p",
-            &format!("{port}:5432"),
-            "--health-cmd",
-            "pg_isready -U postgres",
-            "--health-interval",
-            "5s",
-            "--health-timeout",
-            "5s",
-            "--health-retries",
-            "5",
-            &image,
-        ]);
-        assert!(out.status.success(), "{out:?}");
+        let health = ["--health-cmd", "pg_isready -U postgres", "--health-interval", "5s", "--health-timeout", "5s", "--health-retries", "5"];
+        run_postgres(&name, &format!("{port}:5432"), &health, &image);
         loop {
             let health = docker(&["inspect", "-f", "{{.State.Health.Status}}", &name]);
             if String::from_utf8_lossy(&health.stdout).trim() == "healthy" {

@@ -184,9 +184,15 @@ impl SecretStore for MemoryStore {
 
 /// A new random password: 32 hex characters from the OS's CSPRNG, safe in URLs and SQL.
 pub fn generate_password() -> Result<Secret> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| Error::KeychainUnavailable { reason: format!("no secure random numbers: {e}") })?;
+    let bytes: [u8; 16] = random_bytes()?;
     Ok(Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+}
+
+/// Bytes from the OS's CSPRNG, for secrets and what protects them (passwords, salts).
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| Error::KeychainUnavailable { reason: format!("no secure random numbers: {e}") })?;
+    Ok(bytes)
 }
 
 #[cfg(test)]

@@ -55,8 +55,7 @@ pub fn alter_role_password(role: &str, password: &Secret) -> Result<String> {
 /// PostgreSQL's stored form of a SCRAM-SHA-256 password (RFC 5802/7677, as `CREATE ROLE`
 /// computes it): `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`.
 fn scram_verifier(password: &Secret) -> Result<String> {
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| Error::KeychainUnavailable { reason: format!("no secure random numbers: {e}") })?;
+    let salt: [u8; 16] = crate::keychain::random_bytes()?;
     Ok(scram_verifier_salted(password, &salt))
 }
 

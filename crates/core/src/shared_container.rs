@@ -487,13 +487,15 @@ fn env_value(env: &[String], key: &str) -> Option<String> {
     env.iter().find_map(|e| e.strip_prefix(key)?.strip_prefix('=').map(str::to_owned))
 }
 
-/// Official images keep PGDATA here unless they say otherwise.
-const DEFAULT_PGDATA: &str = "/var/lib/postgresql/data";
+/// PGDATA as an environment sets it; official images keep it at their default otherwise.
+fn pgdata(env: &[String]) -> String {
+    env_value(env, "PGDATA").unwrap_or_else(|| "/var/lib/postgresql/data".to_owned())
+}
 
 /// The data's own version: PG_VERSION in the container's PGDATA, read through the engine (so a
 /// stopped container works too).
 async fn data_layout(engine: &Engine, container: &str, env: &[String]) -> Result<DataLayout> {
-    let pgdata = env_value(env, "PGDATA").unwrap_or_else(|| DEFAULT_PGDATA.to_owned());
+    let pgdata = pgdata(env);
     let options = DownloadFromContainerOptionsBuilder::default().path(&format!("{pgdata}/PG_VERSION")).build();
     let chunks: Vec<bytes::Bytes> = engine.docker.download_from_container(container, Some(options)).try_collect().await.map_err(failed("read the data's PostgreSQL version"))?;
     let unreadable = |e: std::io::Error| Error::Docker { action: "read the data's PostgreSQL version", message: e.to_string() };
@@ -510,7 +512,7 @@ async fn data_layout(engine: &Engine, container: &str, env: &[String]) -> Result
 async fn image_layout(engine: &Engine, image: &str) -> Result<DataLayout> {
     let inspect = engine.docker.inspect_image(image).await.map_err(failed("inspect the PostgreSQL image"))?;
     let env = inspect.config.and_then(|c| c.env).unwrap_or_default();
-    Ok(DataLayout { pgdata: env_value(&env, "PGDATA").unwrap_or_else(|| DEFAULT_PGDATA.to_owned()), major: env_value(&env, "PG_MAJOR") })
+    Ok(DataLayout { pgdata: pgdata(&env), major: env_value(&env, "PG_MAJOR") })
 }
 
 async fn create(engine: &Engine, cfg: &SharedConfig, password: &Secret) -> Result<()> {

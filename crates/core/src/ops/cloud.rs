@@ -109,25 +109,24 @@ pub struct ExternalUrlMissing {
 impl SyncReport {
     /// What the sync changed and found, in a few sentences (the window's toast after Sync).
     pub fn summary(&self) -> String {
-        let names = |tenants: &[String]| tenants.join(", ");
+        let names = |names: Vec<&str>| names.join(", ");
         let mut changes = Vec::new();
         if !self.added.is_empty() {
-            changes.push(format!("added {}", names(&self.added)));
+            changes.push(format!("added {}", self.added.join(", ")));
         }
         if !self.updated.is_empty() {
-            changes.push(format!("updated {}", names(&self.updated)));
+            changes.push(format!("updated {}", self.updated.join(", ")));
         }
         let mut out = format!("Synced with SystemPrompt Cloud: {}.", if changes.is_empty() { "no changes".to_owned() } else { changes.join("; ") });
         if !self.missing_in_cloud.is_empty() {
-            out += &format!(" No longer on the account, kept here: {}.", names(&self.missing_in_cloud));
+            out += &format!(" No longer on the account, kept here: {}.", self.missing_in_cloud.join(", "));
         }
         if !self.unfinished.is_empty() {
-            let unfinished: Vec<String> = self.unfinished.iter().map(|t| t.name.clone()).collect();
-            out += &format!(" Provisioning not finished: {}.", names(&unfinished));
+            out += &format!(" Provisioning not finished: {}.", names(self.unfinished.iter().map(|t| t.name.as_str()).collect()));
         }
         if !self.external_url_missing.is_empty() {
-            let switched: Vec<String> = self.external_url_missing.iter().map(|t| t.name.clone()).collect();
-            out += &format!(" External database access was switched on elsewhere for {}; its URL is not fetched yet.", names(&switched));
+            let switched = names(self.external_url_missing.iter().map(|t| t.name.as_str()).collect());
+            out += &format!(" External database access was switched on elsewhere for {switched}; its URL is not fetched yet.");
         }
         out
     }
