@@ -96,19 +96,13 @@ export class Workspace {
 
   /** Merges the account's tenants in; the toast says what changed. */
   async sync() {
-    this.busy = true;
-    try {
-      const res = await commands.cloudSync();
-      if (res.status === "error") {
-        this.error = res.error;
-        return;
-      }
-      this.error = null;
-      this.apply(res.data.overview);
-      this.notice = res.data.summary;
-    } finally {
-      this.busy = false;
-    }
+    let summary = "";
+    const synced = commands.cloudSync().then((res): Result<Overview> => {
+      if (res.status === "error") return res;
+      summary = res.data.summary;
+      return { status: "ok", data: res.data.overview };
+    });
+    if (await this.run(synced)) this.notice = summary;
   }
 
   /** Takes a finished or failed job off the panel; the backend keeps the list for every window. */
