@@ -6,12 +6,14 @@ as_root() {
 }
 
 # Debian packages: the Tauri build (WebKitGTK, appindicator for the tray, D-Bus for the keychain),
+# the real SystemPrompt crates the interop tests use as their oracle (bindgen needs libclang),
 # and the test infrastructure (a virtual X server, a D-Bus session with gnome-keyring, WebKit's
 # WebDriver, the Docker engine and a local image registry).
 PACKAGES=(
   build-essential pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev libdbus-1-dev
   xvfb xauth dbus dbus-x11 webkit2gtk-driver gnome-keyring libsecret-tools dunst xclip python3-xlib
   docker.io docker-registry postgresql-client
+  libclang-dev
 )
 
 ensure_packages() {
@@ -101,4 +103,16 @@ prepare_postgres() {
   export TENANTDESK_POSTGRES_IMAGE=${TENANTDESK_POSTGRES_IMAGE:-tenantdesk-test/postgres:15}
   bash tests/docker/postgres-image.sh "$TENANTDESK_POSTGRES_IMAGE"
   export CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
+}
+
+# The real SystemPrompt crates (0.40 and 0.77) as a test oracle: two workspaces of their own
+# under tests/interop/ (their sqlx 0.9 cannot share a build with ours), built into a target folder
+# outside the checkout so that repeated CI runs on one machine reuse it (about 17 minutes cold on
+# two cores, seconds warm). 0.77 declares rust-version 1.96; it builds and works on 1.95.
+build_oracles() {
+  local target=${TENANTDESK_INTEROP_TARGET:-/var/cache/tenantdesk-interop/target}
+  as_root mkdir -p "$target" && as_root chown "$(id -u):$(id -g)" "$target" "$(dirname "$target")"
+  (cd tests/interop/oracle-0.77 && CARGO_TARGET_DIR=$target cargo build --locked --ignore-rust-version -q)
+  (cd tests/interop/oracle-0.40 && CARGO_TARGET_DIR=$target cargo build --locked -q)
+  export TENANTDESK_ORACLES=$target/debug
 }

@@ -20,6 +20,7 @@ start_registry
 # Formatting (rustfmt.toml), where the toolchain has rustfmt: a minimal one has not, and the
 # component cannot be fetched without rustup's servers.
 if cargo fmt --version >/dev/null 2>&1; then cargo fmt --all -- --check; else echo "rustfmt not installed: formatting not checked"; fi
+build_oracles
 with_keychain cargo test --workspace --locked
 # The UI's types against the generated bindings (svelte-check), then its component tests.
 (cd ui && npm run --silent check && npx vitest run)

@@ -93,6 +93,7 @@ pub fn window_title(overview: Option<&Overview>) -> String {
             let kind = match t.tenant_type {
                 TenantType::Local => "local",
                 TenantType::Cloud => "cloud",
+                TenantType::SelfManaged => t.provider.as_str(),
             };
             let prod = if t.production { " — PRODUCTION" } else { "" };
             format!("Tenantdesk — {} ({kind}){prod}", t.name)

@@ -90,12 +90,12 @@ pub fn menu_model(tenants: Option<&TenantList>, health: &HealthMap, cap: usize) 
                 tint = match (sel.production, sel.tenant_type) {
                     (true, _) => Tint::Production,
                     (false, TenantType::Local) => Tint::Local,
-                    (false, TenantType::Cloud) => Tint::Cloud,
+                    (false, TenantType::Cloud | TenantType::SelfManaged) => Tint::Cloud,
                 };
             }
             let mut budget = cap;
             let mut hidden = 0;
-            for (kind, heading) in [(TenantType::Local, "Local"), (TenantType::Cloud, "Cloud")] {
+            for (kind, heading) in [(TenantType::Local, "Local"), (TenantType::Cloud, "Cloud"), (TenantType::SelfManaged, "Self-managed")] {
                 let group: Vec<&TenantView> = list.tenants.iter().filter(|t| t.tenant_type == kind).collect();
                 if group.is_empty() {
                     continue;
@@ -137,6 +137,7 @@ mod tests {
             id: id.to_owned(),
             name: format!("name-{id}"),
             tenant_type: kind,
+            provider: if kind == TenantType::Cloud { "systemprompt" } else { "docker_local" }.to_owned(),
             region: (kind == TenantType::Cloud).then(|| "iad".to_owned()),
             hostname: None,
             app_id: None,

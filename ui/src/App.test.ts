@@ -12,7 +12,7 @@ function tenant(over: Partial<TenantView>): TenantView {
   return {
     id: "local_1", name: "my-project", tenant_type: "local", region: null, hostname: null, app_id: null,
     database_url: "postgres://systemprompt:***@localhost:5432/systemprompt", external_db_access: false,
-    docker_project: null, selected: false, production: false, profiles: [], ...over,
+    docker_project: null, selected: false, production: false, profiles: [], provider: over.tenant_type === "cloud" ? "systemprompt" : "docker_local", ...over,
   };
 }
 
@@ -197,6 +197,23 @@ describe("the window", () => {
     await mount();
     expect(await screen.findByTestId("project-picker")).toBeTruthy();
     expect(screen.queryByTestId("error-banner")).toBeNull();
+  });
+});
+
+describe("self-managed tenants", () => {
+  it("are shown by their provider, with no local-database or rotation action", async () => {
+    state = overview([tenant({ selected: true }), tenant({ id: "k8s-1", name: "edge", tenant_type: "self_managed", provider: "kubernetes", region: "eu-west-1", hostname: "sp.example.com", database_url: null })]);
+    await mount();
+    const rows = await screen.findAllByTestId("tenant-row");
+    expect(rows[1].textContent).toContain("kubernetes");
+    expect(rows[1].textContent).toContain("eu-west-1");
+    await fireEvent.click(rows[1]);
+    expect((await screen.findByTestId("detail-kind")).textContent).toBe("self-managed · kubernetes");
+    expect(screen.getByTestId("self-managed-note").textContent).toContain("managed where it runs");
+    expect(screen.getByTestId("tenant-detail").textContent).toContain("sp.example.com");
+    expect(screen.queryByTestId("rotate-credentials")).toBeNull();
+    expect(screen.queryByTestId("live-state")).toBeNull();
+    expect(calls.some((c) => c.cmd === "tenant_health" && c.args.id === "k8s-1")).toBe(false);
   });
 });
 

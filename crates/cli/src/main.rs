@@ -18,8 +18,8 @@ use tenantdesk_core::keychain::Keychain;
 use tenantdesk_core::name::{ProfileName, TenantName};
 use tenantdesk_core::ops::cloud;
 use tenantdesk_core::ops::local::{self, DatabaseSource};
-use tenantdesk_core::profile::CloudPaths;
 use tenantdesk_core::shared_container::{self, SharedConfig};
+use tenantdesk_core::tenant::TenantId;
 use tenantdesk_core::{Project, engine, ops};
 
 use crate::error::CliError;
@@ -220,6 +220,26 @@ enum TenantCommand {
     Show { id: Option<String> },
     /// Create a local tenant (`--type local --name N`) or a cloud tenant (`--region R`).
     Create(CreateTenant),
+    /// Record a self-managed tenant (hosted on your own Kubernetes or GKE), as systemprompt
+    /// 0.75's `cloud tenant add` does: the record and a profile only; Tenantdesk runs nothing.
+    Add {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// Where the tenant is served, e.g. sp.example.com.
+        #[arg(long)]
+        hostname: String,
+        /// The hosting provider: kubernetes or gke.
+        #[arg(long)]
+        provider: String,
+        #[arg(long)]
+        region: Option<String>,
+        /// Its database, postgres://user:password@host:port/db, or "-" to read it from stdin
+        /// (the password goes to the keychain).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Remove a tenant from the registry.
     Delete {
         id: Option<String>,
@@ -311,11 +331,11 @@ enum ProfileCommand {
         /// The tenant to link the profile to.
         #[arg(long)]
         tenant: Option<String>,
-        /// Write cloud.credentials_path (only if not the default ../../credentials.json).
-        #[arg(long)]
+        /// Refused: every systemprompt CLI since 0.11 rejects a profile holding it.
+        #[arg(long, hide = true)]
         credentials_path: Option<String>,
-        /// Write cloud.tenants_path (only if not the default ../../tenants.json).
-        #[arg(long)]
+        /// Refused, as --credentials-path.
+        #[arg(long, hide = true)]
         tenants_path: Option<String>,
     },
     /// Store one of a profile's secrets (e.g. ANTHROPIC_API_KEY) in the keychain. The value is
@@ -584,6 +604,15 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
             emit(json, &value, |_| render::tenant_details(&details, health.as_ref()))
         }
         TenantCommand::Create(args) if args.region.is_some() || args.kind == Some(TenantKind::Cloud) => create_cloud(project, args, json),
+        TenantCommand::Add { id, name, hostname, provider, region, database_url } => {
+            let database_url = match database_url {
+                Some(url) if url == "-" => Some(prompt::secret("Database URL")?),
+                Some(url) => Some(tenantdesk_core::secret::Secret::new(url)),
+                None => None,
+            };
+            let new = ops::SelfManagedTenant { id: TenantId::parse(&id)?, name: TenantName::parse(&name)?, provider, hostname, region, database_url };
+            emit(json, &ops::add_self_managed_tenant(project, &new, &Keychain::new())?, render::created_tenant)
+        }
         TenantCommand::Create(args) => {
             let quick = args.name.is_some();
             let name = prompt::text(args.name, "Tenant name", "--name")?;
@@ -715,9 +744,13 @@ fn profile(project: &Project, cmd: ProfileCommand, json: bool) -> Result<(), Cli
         ProfileCommand::List => emit(json, &ops::list_profiles(project)?, |p| render::profile_list(p)),
         ProfileCommand::Show { name } => emit(json, &ops::show_profile(project, &name)?, render::profile_details),
         ProfileCommand::Create { name, tenant, credentials_path, tenants_path } => {
+            for (key, given) in [("credentials_path", &credentials_path), ("tenants_path", &tenants_path)] {
+                if given.is_some() {
+                    return Err(tenantdesk_core::Error::RefusedProfileKey { key }.into());
+                }
+            }
             let name = ProfileName::parse(&prompt::text(name, "Profile name", "<NAME>")?)?;
-            let paths = CloudPaths { credentials_path, tenants_path };
-            emit(json, &ops::create_profile(project, &name, tenant.as_deref(), &paths)?, render::created_profile)
+            emit(json, &ops::create_profile(project, &name, tenant.as_deref(), &Keychain::new())?, render::created_profile)
         }
         ProfileCommand::SetSecret { profile, key } => {
             let value = prompt::secret(&format!("Value of {key} for profile '{profile}'"))?;

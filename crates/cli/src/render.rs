@@ -43,7 +43,8 @@ pub fn tenant_list(list: &TenantList) -> String {
     let mut out = format!("Tenants\n{RULE}\n");
     for t in &list.tenants {
         let marker = if t.selected { "(selected) " } else { "" };
-        let _ = write!(out, "  {:<21}{marker}{:<8}{}", short_id(&t.id), t.tenant_type.to_string(), t.name);
+        let kind = kind(t);
+        let _ = write!(out, "  {:<21}{marker}{kind:<8}{}{}", short_id(&t.id), if kind.len() >= 8 { " " } else { "" }, t.name);
         if let Some(region) = &t.region {
             let _ = write!(out, "   {region}");
         }
@@ -56,6 +57,14 @@ pub fn tenant_list(list: &TenantList) -> String {
     out
 }
 
+/// `local`, `cloud`, or a self-managed tenant's provider (`kubernetes`).
+fn kind(t: &TenantView) -> String {
+    match t.tenant_type {
+        TenantType::SelfManaged => t.provider.clone(),
+        other => other.to_string(),
+    }
+}
+
 fn field(out: &mut String, label: &str, value: impl std::fmt::Display) {
     let _ = writeln!(out, "  {:<15}{value}", format!("{label}:"));
 }
@@ -63,8 +72,11 @@ fn field(out: &mut String, label: &str, value: impl std::fmt::Display) {
 fn tenant_fields(out: &mut String, t: &TenantView) {
     field(out, "ID", &t.id);
     field(out, "Name", &t.name);
-    field(out, "Type", t.tenant_type);
-    if t.tenant_type == TenantType::Cloud {
+    match t.tenant_type {
+        TenantType::SelfManaged => field(out, "Type", format!("self-managed ({})", t.provider)),
+        other => field(out, "Type", other),
+    }
+    if t.tenant_type != TenantType::Local {
         field(out, "Hostname", t.hostname.as_deref().unwrap_or("-"));
         field(out, "Region", t.region.as_deref().unwrap_or("-"));
         if let Some(app) = &t.app_id {
@@ -137,7 +149,7 @@ pub fn selection(s: &Selection) -> String {
 }
 
 pub fn created_tenant(c: &CreatedTenant) -> String {
-    let mut out = format!("Created {} tenant '{}' ({})", c.tenant.tenant_type, c.tenant.name, c.tenant.id);
+    let mut out = format!("Created {} tenant '{}' ({})", kind(&c.tenant), c.tenant.name, c.tenant.id);
     if let Some(url) = &c.tenant.database_url {
         let _ = write!(out, "\n  Database: {url}");
     }

@@ -584,3 +584,146 @@ fn every_command_explains_itself_in_help() {
     walk(dir.path(), Vec::new(), &mut bare);
     assert!(bare.is_empty(), "commands without a description: {bare:?}");
 }
+
+// ---- the real systemprompt crates as the oracle ----------------------------------------------
+//
+// `tests/interop/oracle-0.40` and `oracle-0.77` build binaries over the real SystemPrompt crates
+// (their own loaders, validators and savers); scripts/test.sh builds them and names their folder
+// in TENANTDESK_ORACLES. Both directions, for both versions.
+
+const ORACLE_VERSIONS: [&str; 2] = ["040", "077"];
+
+fn oracle(version: &str) -> Option<std::path::PathBuf> {
+    let Some(dir) = std::env::var_os("TENANTDESK_ORACLES") else {
+        assert!(std::env::var_os("CI").is_none(), "CI must run the real-crate oracle: set TENANTDESK_ORACLES (scripts/test.sh does)");
+        eprintln!("TENANTDESK_ORACLES is not set: the real-crate interop tests did not run");
+        return None;
+    };
+    let bin = Path::new(&dir).join(format!("sp-oracle-{version}"));
+    assert!(bin.is_file(), "no oracle at {}", bin.display());
+    Some(bin)
+}
+
+fn oracle_run(bin: &Path, command: &str, dir: &Path) -> Value {
+    let out = Command::new(bin).args([command, &dir.display().to_string()]).output().expect("run the oracle");
+    assert!(out.status.success(), "oracle {command}: {}", String::from_utf8_lossy(&out.stderr));
+    if command == "load" { serde_json::from_slice(&out.stdout).expect("oracle JSON") } else { Value::Null }
+}
+
+/// A `systemprompt` that answers `--version` as the given release, for the dialect a new file
+/// takes.
+fn fake_cli(dir: &Path, version: &str) -> String {
+    let path = dir.join("systemprompt");
+    fs::write(&path, format!("#!/bin/sh\necho 'systemprompt {}.{}.0'\n", &version[..1], &version[1..])).expect("write fake CLI");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    path.display().to_string()
+}
+
+fn td(dir: &Path, cli: &str, args: &[&str]) -> Value {
+    let out = run_with(dir, &[&["--json"], args].concat(), &[("TENANTDESK_SYSTEMPROMPT_BIN", Some(cli))], "");
+    assert!(out.status.success(), "tenantdesk {args:?}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+}
+
+/// Each record names its kind with exactly the dialect's key.
+fn assert_one_kind_key(dir: &Path, key: &str) {
+    let text = fs::read_to_string(dir.join(".systemprompt/tenants.json")).expect("tenants.json");
+    let file: Value = serde_json::from_str(&text).expect("json");
+    let other = if key == "provider" { "tenant_type" } else { "provider" };
+    for record in file["tenants"].as_array().expect("tenants") {
+        assert!(record.get(key).is_some() && record.get(other).is_none(), "{record} should name its kind with {key} only");
+    }
+}
+
+#[test]
+fn projects_the_real_cli_writes_survive_every_tenantdesk_action() {
+    for version in ORACLE_VERSIONS {
+        let Some(oracle) = oracle(version) else { return };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let tools = tempfile::tempdir().expect("tempdir");
+        let cli = fake_cli(tools.path(), version);
+        oracle_run(&oracle, "write", dir.path());
+        let before = oracle_run(&oracle, "load", dir.path());
+        let key = if version == "077" { "provider" } else { "tenant_type" };
+        if version == "077" {
+            // What an older Tenantdesk wrote: both keys in each record, which 0.77 refuses whole.
+            let path = dir.path().join(".systemprompt/tenants.json");
+            let broken = fs::read_to_string(&path).expect("read").replace("\"provider\": \"docker_local\"", "\"provider\": \"docker_local\", \"tenant_type\": \"local\"");
+            fs::write(&path, broken).expect("write");
+            assert!(oracle_run(&oracle, "load", dir.path())["tenants"]["error"].is_string(), "the broken file should be refused by the real CLI");
+        }
+        let list = td(dir.path(), &cli, &["cloud", "tenant", "list", "--offline"]);
+        let kinds: Vec<(String, String)> = list["tenants"]
+            .as_array()
+            .expect("tenants")
+            .iter()
+            .map(|t| (t["name"].as_str().unwrap_or("").to_owned(), t["tenant_type"].as_str().unwrap_or("").to_owned()))
+            .collect();
+        assert!(kinds.contains(&("oracle-local".to_owned(), "local".to_owned())), "{kinds:?}");
+        assert!(kinds.contains(&("oracle-cloud".to_owned(), "cloud".to_owned())), "{kinds:?}");
+        let local = "local_7f0c2b7e-3a51-4a8e-9d0e-2f7b1c9a4e11";
+        td(dir.path(), &cli, &["cloud", "tenant", "select", local]);
+        td(dir.path(), &cli, &["cloud", "tenant", "production", local]);
+        td(dir.path(), &cli, &["cloud", "profile", "create", "extra", "--tenant", local]);
+        if version == "077" {
+            assert!(kinds.contains(&("oracle-k8s".to_owned(), "self_managed".to_owned())), "{kinds:?}");
+            let refused = run(dir.path(), &["cloud", "tenant", "rotate-credentials", "k8s-prod-1", "-y"]);
+            assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("self-managed (kubernetes)"), "{refused:?}");
+            td(dir.path(), &cli, &["cloud", "tenant", "delete", "k8s-prod-1", "-y"]);
+        }
+        td(dir.path(), &cli, &["secrets", "export", "--cli-compatible"]);
+        assert_one_kind_key(dir.path(), key);
+        let after = oracle_run(&oracle, "load", dir.path());
+        assert!(after["tenants"].is_array(), "v{version} refused tenants.json after Tenantdesk: {}", after["tenants"]);
+        let names: Vec<&str> = after["tenants"].as_array().expect("tenants").iter().filter_map(|t| t["name"].as_str()).collect();
+        assert_eq!(names, ["oracle-local", "oracle-cloud"], "v{version}");
+        assert_eq!(after["tenants"][1], before["tenants"][1], "v{version}: the cloud record lost something");
+        assert_eq!(after["profiles"]["local"], before["profiles"]["local"], "v{version}: the CLI's own profile changed");
+        let extra = &after["profiles"]["extra"];
+        assert_eq!((extra["load"].as_str(), extra["validate"].as_str()), (Some("ok"), Some("ok")), "v{version}: {extra}");
+        assert!(extra["secrets"]["pepper_len"].as_u64() >= Some(32), "v{version}: {extra}");
+        assert_eq!(after["sessions"]["active_key"], format!("tenant_{local}"), "v{version}");
+    }
+}
+
+#[test]
+fn projects_tenantdesk_creates_load_in_the_real_cli() {
+    for version in ORACLE_VERSIONS {
+        let Some(oracle) = oracle(version) else { return };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let tools = tempfile::tempdir().expect("tempdir");
+        let cli = fake_cli(tools.path(), version);
+        td(dir.path(), &cli, &["init", "."]);
+        let created = td(
+            dir.path(),
+            &cli,
+            &["cloud", "tenant", "create", "--type", "local", "--name", "shop", "--database-url", "postgres://app:s3cret-pw@127.0.0.1:5999/app", "--no-verify"],
+        );
+        let id = created["tenant"]["id"].as_str().expect("id").to_owned();
+        td(dir.path(), &cli, &["cloud", "tenant", "select", &id]);
+        td(dir.path(), &cli, &["cloud", "profile", "create", "extra", "--tenant", &id]);
+        // In keychain mode the files hold `***`, which the real CLI cannot use...
+        let masked = oracle_run(&oracle, "load", dir.path());
+        assert!(masked["profiles"]["shop"]["secrets"]["error"].is_string(), "v{version}: {}", masked["profiles"]["shop"]);
+        // ...and exported for the CLI, every file loads.
+        td(dir.path(), &cli, &["secrets", "export", "--cli-compatible"]);
+        assert_one_kind_key(dir.path(), if version == "077" { "provider" } else { "tenant_type" });
+        let loaded = oracle_run(&oracle, "load", dir.path());
+        assert_eq!(loaded["tenants"][0]["database_url"], "postgres://app:s3cret-pw@127.0.0.1:5999/app", "v{version}: {}", loaded["tenants"]);
+        for name in ["shop", "extra"] {
+            let p = &loaded["profiles"][name];
+            assert_eq!((p["load"].as_str(), p["validate"].as_str(), p["tenant_id"].as_str()), (Some("ok"), Some("ok"), Some(id.as_str())), "v{version} {name}: {p}");
+            assert_eq!(p["secrets"]["database_url"], "postgres://app:s3cret-pw@127.0.0.1:5999/app", "v{version} {name}: {p}");
+            assert!(p["secrets"]["pepper_len"].as_u64() >= Some(32), "v{version} {name}: {p}");
+        }
+        assert_eq!(loaded["sessions"]["active_key"], format!("tenant_{id}"), "v{version}");
+        // A profile key every CLI since 0.11 refuses is refused here too, with the reason.
+        let refused = run(dir.path(), &["cloud", "profile", "create", "old", "--tenant", &id, "--credentials-path", "../../credentials.json"]);
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("unknown field `credentials_path`"), "{refused:?}");
+        assert!(!dir.path().join(".systemprompt/profiles/old").exists());
+    }
+}

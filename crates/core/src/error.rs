@@ -111,10 +111,16 @@ pub enum Error {
     UnknownRegion { code: String },
 
     #[error("'{name}' is a {kind} tenant: {operation} is only available for {wanted} tenants")]
-    WrongTenantType { name: String, kind: &'static str, wanted: &'static str, operation: &'static str },
+    WrongTenantType { name: String, kind: String, wanted: &'static str, operation: &'static str },
 
     #[error("{operation} needs the Docker engine, which this build cannot manage yet")]
     NeedsDocker { operation: &'static str },
+
+    #[error("cloud.{key} is refused by every systemprompt CLI since 0.11 (unknown field `{key}`): a profile holding it does not load")]
+    RefusedProfileKey { key: &'static str },
+
+    #[error("This project's tenants.json is written for systemprompt 0.74 or older (tenant_type), which has no self-managed tenants")]
+    SelfManagedNeedsProvider,
 }
 
 impl Error {
@@ -218,6 +224,12 @@ impl Error {
             Error::NeedsDocker { .. } => {
                 "Pass --database-url postgres://user:password@host:port/db to use an existing database".to_owned()
             }
+            Error::RefusedProfileKey { .. } => {
+                "Leave it out: the CLI finds credentials.json and tenants.json in .systemprompt/ by itself".to_owned()
+            }
+            Error::SelfManagedNeedsProvider => {
+                "Upgrade the project's systemprompt CLI to 0.75 or newer, which writes `provider`; then add the tenant again".to_owned()
+            }
         })
     }
 
@@ -260,6 +272,8 @@ impl Error {
             Error::UnknownRegion { .. } => "unknown_region",
             Error::WrongTenantType { .. } => "wrong_tenant_type",
             Error::NeedsDocker { .. } => "needs_docker",
+            Error::RefusedProfileKey { .. } => "refused_profile_key",
+            Error::SelfManagedNeedsProvider => "self_managed_needs_provider",
         }
     }
 

@@ -8,6 +8,7 @@
 //! through [`store`], which makes it atomic and serialises writers with an advisory lock.
 
 pub mod audit;
+pub mod cli_version;
 mod clock;
 pub mod cloud;
 pub mod engine;

@@ -24,6 +24,10 @@ pub struct TenantMarks {
     /// the keychain).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud: Option<CloudLogin>,
+    /// The `systemprompt` version this project is used with, when no CLI is on PATH to ask
+    /// (`tenantdesk init --cli-version`): it decides the formats of files Tenantdesk creates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub systemprompt_version: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

@@ -15,24 +15,12 @@ use crate::name::ProfileName;
 use crate::store::{self, WriteLock};
 use crate::tenant::{Tenant, TenantId, TenantType, mask_database_url};
 
-/// Where the seed's profile shape points; the current CLI rejects these keys, so a new profile
-/// leaves them out while they hold these defaults.
-const SEED_CREDENTIALS_PATH: &str = "../../credentials.json";
-const SEED_TENANTS_PATH: &str = "../../tenants.json";
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
     pub name: String,
     pub dir: PathBuf,
     header: String,
     pub doc: Mapping,
-}
-
-/// Links that are not the seed's defaults, for a profile that must point elsewhere.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CloudPaths {
-    pub credentials_path: Option<String>,
-    pub tenants_path: Option<String>,
 }
 
 impl Profile {
@@ -103,110 +91,121 @@ impl Profile {
         store::write_atomic(lock, &Self::file(&self.dir), self.to_yaml().as_bytes(), store::SHARED)
     }
 
-    /// A new profile for `tenant` with every section the CLI's own profile builder writes for
-    /// the tenant's target, so `systemprompt` can load it.
-    pub fn build(name: &ProfileName, dir: PathBuf, tenant: &Tenant, project_root: &Path, paths: &CloudPaths) -> Self {
+    /// A new profile for `tenant` that the project's CLI loads: the seed's whole profile for a
+    /// CLI before 0.73, and for 0.73+ an overlay (merged over `profiles/base.yaml`) with
+    /// `server.external_url` set and none of the fields that CLI derives and refuses.
+    pub fn build(name: &ProfileName, dir: PathBuf, tenant: &Tenant, project_root: &Path, layout: ProfileLayout) -> Self {
         let display_name = display_name_for(name.as_str());
         let root = project_root.to_string_lossy();
-        let mut value = match tenant.tenant_type {
-            TenantType::Local => json!({
-                "name": name.as_str(),
-                "display_name": display_name,
-                "target": "local",
-                "site": { "name": "systemprompt.io" },
-                "database": { "type": "postgres", "external_db_access": false },
-                "server": {
-                    "host": "127.0.0.1",
-                    "port": 8080,
-                    "api_server_url": "http://localhost:8080",
-                    "api_internal_url": "http://localhost:8080",
-                    "api_external_url": "http://localhost:8080",
-                    "use_https": false,
-                    "cors_allowed_origins": ["http://localhost:8080", "http://localhost:5173"],
-                },
-                "security": security("systemprompt-local"),
-                "paths": {
-                    "system": root,
-                    "services": format!("{root}/services"),
-                    "bin": format!("{root}/target/release"),
-                    "storage": format!("{root}/storage"),
-                },
-                "rate_limits": { "disabled": true },
-                "system_admin": { "username": "admin", "email": "admin@localhost.localdomain" },
-                "runtime": {
-                    "environment": "development", "log_level": "verbose", "output_format": "text",
-                    "no_color": false, "non_interactive": false,
-                },
-                "cloud": { "tenant_id": tenant.id.as_str(), "validation": "warn" },
-                "secrets": { "secrets_path": "./secrets.json", "validation": "warn", "source": "file" },
-                "extensions": { "disabled": [] },
-            }),
-            TenantType::Cloud => {
-                let external = tenant.hostname.as_deref().map_or_else(|| "http://localhost:8080".to_owned(), |h| format!("https://{h}"));
-                json!({
-                    "name": name.as_str(),
-                    "display_name": display_name,
-                    "target": "cloud",
-                    "site": { "name": "systemprompt.io" },
-                    "database": { "type": "postgres", "external_db_access": tenant.external_db_access },
-                    "server": {
-                        "host": "0.0.0.0",
-                        "port": 8080,
-                        "api_server_url": "http://localhost:8080",
-                        "api_internal_url": "http://localhost:8080",
-                        "api_external_url": external,
-                        "use_https": true,
-                        "cors_allowed_origins": [external],
-                    },
-                    "security": security("systemprompt"),
-                    "paths": {
-                        "system": "/app",
-                        "services": "/app/services",
-                        "bin": "/app/bin",
-                        "storage": "/app/storage",
-                    },
-                    "rate_limits": { "disabled": false },
-                    "system_admin": { "username": "admin", "email": "admin@localhost.localdomain" },
-                    "runtime": {
-                        "environment": "production", "log_level": "normal", "output_format": "json",
-                        "no_color": true, "non_interactive": true,
-                    },
-                    "cloud": { "tenant_id": tenant.id.as_str(), "validation": "strict" },
-                    "secrets": { "secrets_path": "./secrets.json", "validation": "strict", "source": "env" },
-                    "extensions": { "disabled": [] },
-                })
-            }
+        let local = tenant.tenant_type == TenantType::Local;
+        let external = match (&tenant.hostname, local) {
+            (Some(host), false) => format!("https://{host}"),
+            _ => "http://localhost:8080".to_owned(),
         };
-        let cloud = &mut value["cloud"];
-        for (key, given, default) in [("credentials_path", &paths.credentials_path, SEED_CREDENTIALS_PATH), ("tenants_path", &paths.tenants_path, SEED_TENANTS_PATH)] {
-            if let Some(path) = given.as_deref().filter(|p| *p != default) {
-                cloud[key] = json!(path);
+        let (host, environment) = if local { ("127.0.0.1", "development") } else { ("0.0.0.0", "production") };
+        let server = match layout {
+            ProfileLayout::Whole if local => json!({
+                "host": host, "port": 8080,
+                "api_server_url": "http://localhost:8080", "api_internal_url": "http://localhost:8080", "api_external_url": external,
+                "use_https": false, "cors_allowed_origins": ["http://localhost:8080", "http://localhost:5173"],
+            }),
+            ProfileLayout::Whole => json!({
+                "host": host, "port": 8080,
+                "api_server_url": "http://localhost:8080", "api_internal_url": "http://localhost:8080", "api_external_url": external,
+                "use_https": true, "cors_allowed_origins": [external],
+            }),
+            ProfileLayout::Overlay if local => json!({ "host": host, "port": 8080, "external_url": external, "extra_cors_origins": ["http://localhost:5173"] }),
+            // Today's CLI wants the proxies in front of a self-managed deployment named; the
+            // private ranges are where an ingress usually sits.
+            ProfileLayout::Overlay if tenant.tenant_type == TenantType::SelfManaged => {
+                json!({ "host": host, "port": 8080, "external_url": external, "trusted_proxies": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] })
             }
+            ProfileLayout::Overlay => json!({ "host": host, "port": 8080, "external_url": external }),
+        };
+        let mut security = json!({
+            "jwt_access_token_expiration": 2_592_000,
+            "jwt_refresh_token_expiration": 15_552_000,
+            "jwt_audiences": ["web", "api", "a2a", "mcp"],
+            "allowed_resource_audiences": ["hook"],
+        });
+        // 0.40 validates the issuer as a URL (its own builder's `systemprompt-local` fails that);
+        // 0.73+ derives it from `server.external_url`, so the whole profile states that URL.
+        if layout == ProfileLayout::Whole {
+            security["jwt_issuer"] = json!(external);
         }
+        let paths = if local {
+            json!({ "system": root, "services": format!("{root}/services"), "bin": format!("{root}/target/release"), "storage": format!("{root}/storage") })
+        } else {
+            json!({ "system": "/app", "services": "/app/services", "bin": "/app/bin", "storage": "/app/storage" })
+        };
+        let runtime = if local {
+            json!({ "environment": environment, "log_level": "verbose", "output_format": "text", "no_color": false, "non_interactive": false })
+        } else {
+            json!({ "environment": environment, "log_level": "normal", "output_format": "json", "no_color": true, "non_interactive": true })
+        };
+        let validation = if local { "warn" } else { "strict" };
+        let mut cloud = json!({ "tenant_id": tenant.id.as_str(), "validation": validation });
+        if layout == ProfileLayout::Overlay {
+            cloud = json!({ "tenant_id": tenant.id.as_str(), "provider": tenant.provider_name(), "validation": validation });
+        }
+        let value = json!({
+            "name": name.as_str(),
+            "display_name": display_name,
+            "target": if local { "local" } else { "cloud" },
+            "site": { "name": "systemprompt.io" },
+            "database": { "type": "postgres", "external_db_access": tenant.external_db_access },
+            "server": server,
+            "security": security,
+            "paths": paths,
+            "rate_limits": { "disabled": local },
+            "system_admin": { "username": "admin", "email": "admin@localhost.localdomain" },
+            "runtime": runtime,
+            "cloud": cloud,
+            "secrets": { "secrets_path": "./secrets.json", "validation": validation, "source": if local { "file" } else { "env" } },
+            "extensions": { "disabled": [] },
+            "governance": { "authz": { "hook": { "mode": "webhook", "timeout_ms": 500 } } },
+        });
         let doc = match serde_yaml::to_value(&value) {
             Ok(Value::Mapping(m)) => m,
             _ => Mapping::new(),
         };
-        let header = format!("# systemprompt.io Profile: {display_name}\n# Generated by 'tenantdesk cloud profile create'\n");
+        let header = match layout {
+            ProfileLayout::Whole => format!("# systemprompt.io Profile: {display_name}\n# Generated by 'tenantdesk cloud profile create'\n"),
+            ProfileLayout::Overlay => format!("# systemprompt.io Profile: {display_name}\n# Overlay over ../base.yaml, generated by 'tenantdesk cloud profile create'\n"),
+        };
         Self { name: name.as_str().to_owned(), dir, header, doc }
     }
 
     /// The profile's `secrets.json` as Tenantdesk writes it: the database URL with its password
-    /// masked. Real secret values belong in the OS keychain, not in this file.
+    /// masked, and the OAuth pepper both real CLIs require (0.40 and 0.77 refuse a secrets file
+    /// without it) as `***`; the real values belong in the OS keychain, not in this file.
     pub fn secrets_json(tenant: &Tenant) -> String {
         let url = tenant.effective_database_url().map(mask_database_url);
-        serde_json::to_string_pretty(&json!({ "database_url": url })).unwrap_or_default()
+        serde_json::to_string_pretty(&json!({ "oauth_at_rest_pepper": MASK, "database_url": url })).unwrap_or_default()
     }
 }
 
-fn security(issuer: &str) -> serde_json::Value {
-    json!({
-        "jwt_issuer": issuer,
-        "jwt_access_token_expiration": 2_592_000,
-        "jwt_refresh_token_expiration": 15_552_000,
-        "jwt_audiences": ["web", "api", "a2a", "mcp"],
-    })
+/// Keys every CLI since 0.11 rejects in a profile (`deny_unknown_fields`): the seed's links to
+/// `credentials.json` and `tenants.json`, removed from the CLI in February 2026.
+pub const REFUSED_CLOUD_KEYS: [&str; 2] = ["credentials_path", "tenants_path"];
+
+/// How a profile is laid out on disk, by the CLI version that reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileLayout {
+    /// The whole profile in `profiles/<name>/profile.yaml` (before 0.73).
+    Whole,
+    /// `profiles/<name>/profile.yaml` over `profiles/base.yaml`, derived fields left out (0.73+).
+    Overlay,
 }
+
+impl ProfileLayout {
+    pub fn for_cli(version: crate::cli_version::Version) -> Self {
+        if version.layered_profiles() { Self::Overlay } else { Self::Whole }
+    }
+}
+
+/// What Tenantdesk writes in a file in place of a secret kept in the keychain.
+pub const MASK: &str = "***";
 
 /// The CLI's display names for well-known profile names; others get a capital first letter.
 fn display_name_for(name: &str) -> String {

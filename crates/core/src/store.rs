@@ -78,6 +78,12 @@ pub fn write_atomic(_lock: &WriteLock, target: &Path, bytes: &[u8], mode: u32) -
     result
 }
 
+/// A temp file of Tenantdesk's (`.<name>.tmp-<pid>-<hex>`) or of the `systemprompt` CLI
+/// (`.<name>.<pid>.<nonce>.tmp`), which writes beside its target and renames.
+pub fn is_temp_file(name: &str) -> bool {
+    name.starts_with('.') && (name.contains(".tmp-") || name.ends_with(".tmp"))
+}
+
 /// A writer killed mid-write leaves its temp file behind; the next lock holder removes it.
 fn sweep_temp_files(target: &Path) {
     let prefix = sidecar(target, ".tmp-");

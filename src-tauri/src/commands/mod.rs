@@ -10,7 +10,6 @@ use tenantdesk_core::Project;
 use tenantdesk_core::name::{ProfileName, TenantName};
 use tenantdesk_core::ops::local::{self, DatabaseSource, LocalHealth};
 use tenantdesk_core::ops::{self, Overview, Selection, TenantDetails};
-use tenantdesk_core::profile::CloudPaths;
 use tenantdesk_core::shared_container::SharedConfig;
 
 use crate::error::UiError;
@@ -140,9 +139,10 @@ pub async fn set_production(state: State<'_, AppState>, id: String, production: 
 #[tauri::command]
 #[specta::specta]
 pub async fn create_profile(state: State<'_, AppState>, name: String, tenant_id: String) -> Result<Overview, UiError> {
+    let secrets = state.secrets();
     then_overview(&state, move |p| {
         let name = ProfileName::parse(name.trim())?;
-        ops::create_profile(p, &name, Some(&tenant_id), &CloudPaths::default())?;
+        ops::create_profile(p, &name, Some(&tenant_id), secrets.as_ref())?;
         Ok(())
     })
     .await

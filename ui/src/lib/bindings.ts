@@ -474,13 +474,24 @@ export type TenantList = {
 	synced_at: string | null,
 };
 
-export type TenantType = "local" | "cloud";
+/**
+ *  What kind of tenant a record is. The seed's CLI (≤ 0.74) knew `local` and `cloud`; today's
+ *  (0.75+) names a hosting provider instead, and records self-managed tenants (`kubernetes`,
+ *  `gke`, or a provider Tenantdesk does not know yet) that have neither a local database nor the
+ *  SystemPrompt Cloud API behind them.
+ */
+export type TenantType = "local" | "cloud" | "self_managed";
 
 /**  A tenant as shown to the user. */
 export type TenantView = {
 	id: string,
 	name: string,
 	tenant_type: TenantType,
+	/**
+	 *  The hosting provider as today's CLI names it: `docker_local`, `systemprompt`, or a
+	 *  self-managed tenant's (`kubernetes`, `gke`, …).
+	 */
+	provider: string,
 	region: string | null,
 	hostname: string | null,
 	app_id: string | null,

@@ -1,9 +1,15 @@
 // Small, pure display helpers shared by the components.
 import type { TenantView } from "./bindings";
 
-/** Where a tenant lives at a glance: its region for cloud tenants, its port for local ones. */
+/** `local`, `cloud`, or a self-managed tenant's hosting provider (`kubernetes`, `gke`, …). */
+export function kindLabel(t: TenantView): string {
+  return t.tenant_type === "self_managed" ? t.provider : t.tenant_type;
+}
+
+/** Where a tenant lives at a glance: its region (or host) for hosted tenants, its port for local ones. */
 export function place(t: TenantView): string {
   if (t.tenant_type === "cloud") return t.region ?? "no region";
+  if (t.tenant_type === "self_managed") return t.region ?? t.hostname ?? "no region";
   const port = t.database_url?.match(/:(\d+)\//)?.[1];
   return port ? `port ${port}` : "no port";
 }
@@ -17,7 +23,7 @@ export function databaseState(t: TenantView): string {
 export function matches(t: TenantView, query: string): boolean {
   const q = query.trim().toLowerCase();
   if (!q) return true;
-  return [t.name, t.id, t.region ?? "", t.tenant_type].some((s) => s.toLowerCase().includes(q));
+  return [t.name, t.id, t.region ?? "", kindLabel(t)].some((s) => s.toLowerCase().includes(q));
 }
 
 export function when(value: string | null): string {

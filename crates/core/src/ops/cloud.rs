@@ -268,6 +268,9 @@ fn merge(project: &Project, infos: &[TenantInfo]) -> Result<SyncReport> {
     for info in infos.iter().filter(|i| !matches!(i.status.as_deref(), Some("deleted" | "pending"))) {
         let Ok(id) = TenantId::parse(&info.id) else { continue };
         match registry.tenants.iter_mut().find(|t| t.id == id) {
+            // A self-managed record holding the same id stays as the user recorded it, as the
+            // 0.75+ CLI's merge does.
+            Some(existing) if existing.tenant_type == TenantType::SelfManaged => {}
             Some(existing) => {
                 let before = existing.clone();
                 existing.name = info.name.clone();
@@ -283,9 +286,7 @@ fn merge(project: &Project, infos: &[TenantInfo]) -> Result<SyncReport> {
                 }
             }
             None => {
-                let mut tenant = Tenant::new_local(id, info.name.clone(), String::new());
-                tenant.tenant_type = TenantType::Cloud;
-                tenant.database_url = None;
+                let mut tenant = Tenant::new(id, info.name.clone(), TenantType::Cloud, None);
                 tenant.internal_database_url = info.database_url.as_deref().map(crate::tenant::mask_database_url);
                 tenant.app_id = info.app_id.clone();
                 tenant.hostname = info.hostname.clone();
@@ -301,7 +302,7 @@ fn merge(project: &Project, infos: &[TenantInfo]) -> Result<SyncReport> {
             report.external_url_missing.push(ExternalUrlMissing { id: t.id.to_string(), name: t.name.clone() });
         }
         match t.tenant_type {
-            TenantType::Local => report.local_kept += 1,
+            TenantType::Local | TenantType::SelfManaged => report.local_kept += 1,
             TenantType::Cloud if !infos.iter().any(|i| i.id == t.id.as_str()) => report.missing_in_cloud.push(t.name.clone()),
             TenantType::Cloud => {}
         }
@@ -508,8 +509,7 @@ async fn finish(project: &Project, client: &CloudClient, id: &str, secrets: &dyn
     let tenant_id = TenantId::parse(id)?;
     let url = parse_database_url(credentials.database_url.expose())?;
     let (masked, password) = split_password(&url);
-    let mut tenant = Tenant::new_local(tenant_id.clone(), info.name.clone(), String::new());
-    tenant.tenant_type = TenantType::Cloud;
+    let mut tenant = Tenant::new(tenant_id.clone(), info.name.clone(), TenantType::Cloud, None);
     tenant.database_url = info.external_db_access.then(|| masked.clone());
     tenant.internal_database_url = Some(masked);
     tenant.app_id = info.app_id.clone();
@@ -522,7 +522,7 @@ async fn finish(project: &Project, client: &CloudClient, id: &str, secrets: &dyn
         secrets.set(&key, p)?;
     }
     on_progress(CloudProgress::Finishing { step: "Creating the tenant's profile".to_owned() });
-    let created = register_tenant(project, &tenant).inspect_err(|_| {
+    let created = register_tenant(project, &tenant, secrets).inspect_err(|_| {
         let _ = secrets.delete(&key);
     })?;
     // The provider keys the cloud holds for the tenant become its profile's secrets (the keychain
@@ -559,7 +559,7 @@ fn cloud_tenant(project: &Project, id: &str, operation: &'static str) -> Result<
     let snap = Snapshot::load(project)?;
     let tenant = snap.find(project, id)?.clone();
     if tenant.tenant_type != TenantType::Cloud {
-        return Err(Error::WrongTenantType { name: tenant.name, kind: "local", wanted: "cloud", operation });
+        return Err(Error::WrongTenantType { kind: tenant.kind_label(), name: tenant.name, wanted: "cloud", operation });
     }
     Ok((snap, tenant))
 }

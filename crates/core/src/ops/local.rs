@@ -328,6 +328,7 @@ async fn rotate(project: &Project, id: &str, confirm_name: Option<&str>, secrets
     if tenant.tenant_type == TenantType::Cloud {
         return super::cloud::rotate_credentials(project, id, confirm_name, secrets).await;
     }
+    tenant.refuse_self_managed("rotating credentials")?;
     snap.marks.confirm(&tenant.id, &tenant.name, confirm_name)?;
     let old = database_url(project, tenant.id.as_str(), secrets)?;
     let old_url = parse_database_url(old.expose())?;
@@ -404,7 +405,7 @@ async fn adopt(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore,
         return Err(Error::Database { action: "set the adopted role's password", message: e.to_string() });
     }
     let tenant = Tenant::new_local(id.clone(), name.to_string(), format!("postgres://{role}:***@127.0.0.1:{}/{database}", cfg.port));
-    let created = register_tenant(project, &tenant).inspect_err(|_| {
+    let created = register_tenant(project, &tenant, secrets).inspect_err(|_| {
         let _ = secrets.delete(&key);
     })?;
     let mark = SharedDatabase { container: cfg.container.clone(), role, database: database.to_owned(), port: cfg.port };
@@ -454,7 +455,7 @@ async fn create(
                 secrets.set(&key, p)?;
             }
             let tenant = Tenant::new_local(id, name.to_string(), masked);
-            register_tenant(project, &tenant).inspect_err(|_| {
+            register_tenant(project, &tenant, secrets).inspect_err(|_| {
                 let _ = secrets.delete(&key);
             })
         }
@@ -490,7 +491,7 @@ async fn create_on_shared(project: &Project, name: &TenantName, id: &TenantId, c
     }
     let masked = format!("postgres://{}:***@127.0.0.1:{}/{}", db.role, cfg.port, db.database);
     let tenant = Tenant::new_local(id.clone(), name.to_string(), masked);
-    let created = match register_tenant(project, &tenant) {
+    let created = match register_tenant(project, &tenant, secrets) {
         Ok(c) => c,
         Err(e) => {
             let _ = postgres::drop_tenant_database(&mut admin, &db).await;
@@ -657,6 +658,7 @@ pub async fn doctor(project: Option<&Project>, secrets: &dyn SecretStore) -> Vec
                 Ok(url) => postgres::verify(&url).await.map(|()| "connects".to_owned()),
                 Err(e) => Err(e),
             },
+            TenantType::SelfManaged => Ok(format!("{}: hosted at {}, not checked from here", tenant.kind_label(), tenant.hostname.as_deref().unwrap_or("an unknown host"))),
         };
         checks.push(Check::from(what, result));
     }

@@ -9,10 +9,12 @@ use std::fs;
 use serde::Serialize;
 
 use crate::audit;
+use crate::cli_version::ProjectCli;
 use crate::error::{Error, Result};
+use crate::keychain::{SecretStore, generate_password};
 use crate::marks::TenantMarks;
 use crate::name::{ProfileName, TenantName};
-use crate::profile::{CloudPaths, Profile};
+use crate::profile::{Profile, ProfileLayout};
 use crate::project::Project;
 use crate::registry::Registry;
 use crate::session::{LOCAL_KEY, Session, SessionIndex, SessionState};
@@ -31,6 +33,9 @@ pub struct TenantView {
     pub id: String,
     pub name: String,
     pub tenant_type: TenantType,
+    /// The hosting provider as today's CLI names it: `docker_local`, `systemprompt`, or a
+    /// self-managed tenant's (`kubernetes`, `gke`, …).
+    pub provider: String,
     pub region: Option<String>,
     pub hostname: Option<String>,
     pub app_id: Option<String>,
@@ -50,6 +55,7 @@ impl TenantView {
             id: tenant.id.to_string(),
             name: tenant.name.clone(),
             tenant_type: tenant.tenant_type,
+            provider: tenant.provider_name().to_owned(),
             region: tenant.region.clone(),
             hostname: tenant.hostname.clone(),
             app_id: tenant.app_id.clone(),
@@ -347,7 +353,7 @@ fn select(project: &Project, id: &str) -> Result<Selection> {
 
 /// Writes a new tenant to the registry and gives it a default profile named after it. If the
 /// profile cannot be written, the registry entry is taken back.
-fn register_tenant(project: &Project, tenant: &Tenant) -> Result<CreatedTenant> {
+fn register_tenant(project: &Project, tenant: &Tenant, secrets: &dyn SecretStore) -> Result<CreatedTenant> {
     let path = project.tenants_file();
     {
         let lock = store::lock(&path)?;
@@ -361,7 +367,7 @@ fn register_tenant(project: &Project, tenant: &Tenant) -> Result<CreatedTenant> 
         registry.save(&lock, &path)?;
     }
     let profile = match ProfileName::parse(&tenant.name) {
-        Ok(name) => match write_new_profile(project, &name, tenant, &CloudPaths::default()) {
+        Ok(name) => match write_new_profile(project, &name, tenant, secrets) {
             Ok(()) => Some(name.to_string()),
             Err(Error::ProfileExists { .. }) => None,
             Err(e) => {
@@ -383,6 +389,52 @@ fn unregister_tenant(project: &Project, id: &TenantId) -> Result<()> {
         registry.save(&lock, &path)?;
     }
     Ok(())
+}
+
+/// A self-managed tenant to record, as 0.75's `cloud tenant add` takes it.
+#[derive(Debug, Clone)]
+pub struct SelfManagedTenant {
+    pub id: TenantId,
+    pub name: TenantName,
+    pub provider: String,
+    pub hostname: String,
+    pub region: Option<String>,
+    /// Its database URL, password and all; the password goes to the keychain.
+    pub database_url: Option<crate::secret::Secret>,
+}
+
+/// Records a tenant hosted on the user's own infrastructure (`kubernetes`, `gke`, …): only the
+/// record, its default profile and, when given, its database password in the keychain.
+/// Tenantdesk runs nothing for it and never calls the SystemPrompt Cloud API about it.
+pub fn add_self_managed_tenant(project: &Project, new: &SelfManagedTenant, secrets: &dyn SecretStore) -> Result<CreatedTenant> {
+    let result = add_self_managed(project, new, secrets);
+    audit::record_in(project, Some(new.id.as_str()), &format!("add self-managed tenant {}", new.name), &result);
+    result
+}
+
+fn add_self_managed(project: &Project, new: &SelfManagedTenant, secrets: &dyn SecretStore) -> Result<CreatedTenant> {
+    check_name_free(project, &new.name)?;
+    let registry = Registry::load(&project.tenants_file())?;
+    if registry.get(&new.id).is_some() {
+        return Err(Error::TenantNameTaken { name: new.name.to_string(), id: new.id.to_string() });
+    }
+    if registry.dialect.unwrap_or_else(|| ProjectCli::detect(&project.state_dir()).dialect()) == crate::tenant::Dialect::TenantType {
+        return Err(Error::SelfManagedNeedsProvider);
+    }
+    let mut tenant = Tenant::new(new.id.clone(), new.name.to_string(), TenantType::SelfManaged, None);
+    tenant.provider = Some(new.provider.clone());
+    tenant.hostname = Some(new.hostname.clone());
+    tenant.region = new.region.clone();
+    if let Some(url) = &new.database_url {
+        let (masked, password) = local::split_password(&crate::tenant::parse_database_url(url.expose())?);
+        if let Some(password) = password {
+            secrets.set(&local::password_key(project, &tenant.id), &password)?;
+        }
+        tenant.database_url = Some(masked);
+    }
+    register_tenant(project, &tenant, secrets).inspect_err(|_| {
+        let _ = secrets.delete(&local::password_key(project, &tenant.id));
+    })
 }
 
 /// Fails early, before anything is created, when the name is taken.
@@ -486,14 +538,14 @@ pub fn show_profile(project: &Project, name: &str) -> Result<ProfileDetails> {
 }
 
 /// Creates a profile linked to `tenant` (the selected tenant when `None`), as the seed says.
-pub fn create_profile(project: &Project, name: &ProfileName, tenant: Option<&str>, paths: &CloudPaths) -> Result<ProfileView> {
-    let result = new_profile(project, name, tenant, paths);
+pub fn create_profile(project: &Project, name: &ProfileName, tenant: Option<&str>, secrets: &dyn SecretStore) -> Result<ProfileView> {
+    let result = new_profile(project, name, tenant, secrets);
     let tenant = result.as_ref().ok().and_then(|p| p.tenant_id.clone()).or_else(|| tenant.map(str::to_owned));
     audit::record_in(project, tenant.as_deref(), &format!("create profile {name}"), &result);
     result
 }
 
-fn new_profile(project: &Project, name: &ProfileName, tenant: Option<&str>, paths: &CloudPaths) -> Result<ProfileView> {
+fn new_profile(project: &Project, name: &ProfileName, tenant: Option<&str>, secrets: &dyn SecretStore) -> Result<ProfileView> {
     let snap = Snapshot::load(project)?;
     let tenant = match tenant {
         Some(id) => snap.find(project, id)?,
@@ -502,32 +554,42 @@ fn new_profile(project: &Project, name: &ProfileName, tenant: Option<&str>, path
             snap.find(project, id.as_str())?
         }
     };
-    write_new_profile(project, name, tenant, paths)?;
+    write_new_profile(project, name, tenant, secrets)?;
+    let profile = Profile::load(&project.profile_dir(name))?;
     Ok(ProfileView {
         name: name.to_string(),
-        display_name: Profile::load(&project.profile_dir(name))?.display_name().map(str::to_owned),
-        target: Some(if tenant.tenant_type == TenantType::Cloud { "cloud" } else { "local" }.to_owned()),
+        display_name: profile.display_name().map(str::to_owned),
+        target: Some(profile.target().to_owned()),
         tenant_id: Some(tenant.id.to_string()),
         active: false,
         problem: None,
     })
 }
 
-/// Writes `profiles/<name>/{profile.yaml,secrets.json}`. Creating the folder is the claim on
-/// the name (it fails if another writer got there first); on any later failure the folder goes.
-fn write_new_profile(project: &Project, name: &ProfileName, tenant: &Tenant, paths: &CloudPaths) -> Result<()> {
+/// Writes `profiles/<name>/{profile.yaml,secrets.json}` in the layout the project's CLI loads,
+/// with a fresh OAuth pepper in the keychain. Creating the folder is the claim on the name (it
+/// fails if another writer got there first); on any later failure the folder goes. A folder a
+/// killed create left with no `profile.yaml` (only temp files) is debris, not a profile: it is
+/// taken over.
+fn write_new_profile(project: &Project, name: &ProfileName, tenant: &Tenant, secrets: &dyn SecretStore) -> Result<()> {
     let parent = project.profiles_dir();
     fs::create_dir_all(&parent).map_err(Error::io("create", &parent))?;
     let dir = project.profile_dir(name);
     match fs::create_dir(&dir) {
         Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && is_debris(&dir) => {
+            fs::remove_dir_all(&dir).map_err(Error::io("clear", &dir))?;
+            fs::create_dir(&dir).map_err(Error::io("create", &dir))?;
+        }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             return Err(Error::ProfileExists { name: name.to_string() });
         }
         Err(e) => return Err(Error::io("create", &dir)(e)),
     }
+    let layout = ProfileLayout::for_cli(ProjectCli::detect(&project.state_dir()).version);
     let result = (|| {
-        let profile = Profile::build(name, dir.clone(), tenant, project.root(), paths);
+        secrets.set(&secrets::profile_key(project, name.as_str(), secrets::PEPPER), &generate_password()?)?;
+        let profile = Profile::build(name, dir.clone(), tenant, project.root(), layout);
         let lock = store::lock(&Profile::file(&dir))?;
         profile.save(&lock)?;
         let secrets = dir.join("secrets.json");
@@ -536,8 +598,15 @@ fn write_new_profile(project: &Project, name: &ProfileName, tenant: &Tenant, pat
     })();
     if result.is_err() {
         let _ = fs::remove_dir_all(&dir);
+        let _ = secrets.delete(&secrets::profile_key(project, name.as_str(), secrets::PEPPER));
     }
     result
+}
+
+/// A profile folder holding nothing but the temp files of a write that was killed.
+fn is_debris(dir: &std::path::Path) -> bool {
+    let Ok(entries) = fs::read_dir(dir) else { return false };
+    entries.flatten().all(|e| store::is_temp_file(&e.file_name().to_string_lossy()))
 }
 
 /// Deletes a profile's folder; if it was the active profile, the active profile is cleared.

@@ -19,7 +19,7 @@ use crate::registry::Registry;
 use crate::secret::Secret;
 use crate::store;
 
-const MASK: &str = "***";
+use crate::profile::MASK;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -33,7 +33,10 @@ pub struct SecretsReport {
     pub plaintext_files: Vec<String>,
 }
 
-fn profile_key(project: &Project, profile: &str, key: &str) -> SecretKey {
+/// The key of a profile's OAuth pepper in its `secrets.json`, required by every real CLI.
+pub(super) const PEPPER: &str = "oauth_at_rest_pepper";
+
+pub(super) fn profile_key(project: &Project, profile: &str, key: &str) -> SecretKey {
     SecretKey::new(format!("{}/profile/{profile}", project.key()), SecretKind::ProfileSecret(key.to_owned()))
 }
 
@@ -209,7 +212,15 @@ fn export_all(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsRep
         let mut changed = false;
         for (key, value) in map.iter_mut() {
             let Some(text) = value.as_str() else { continue };
-            let Some(stored) = secrets.get(&profile_key(project, &profile, key))? else { continue };
+            // A profile's database URL carries its tenant's password, kept once per tenant.
+            let stored = match secrets.get(&profile_key(project, &profile, key))? {
+                Some(stored) => stored,
+                None if key == "database_url" => match profile_tenant(project, &profile).and_then(|id| secrets.get(&password_key(project, &id)).transpose()) {
+                    Some(stored) => stored?,
+                    None => continue,
+                },
+                None => continue,
+            };
             let plain = if text == MASK { Some(stored.expose().to_owned()) } else { put_password(text, &stored) };
             if let Some(plain) = plain {
                 *value = Value::String(plain);
@@ -233,6 +244,10 @@ fn export_all(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsRep
         report.plaintext_files.push(credentials.display().to_string());
     }
     Ok(report)
+}
+
+fn profile_tenant(project: &Project, profile: &str) -> Option<crate::tenant::TenantId> {
+    Profile::load(&project.profiles_dir().join(profile)).ok()?.tenant_id()
 }
 
 /// Stores one of a profile's secrets (a provider API key, …) in the keychain and marks it in the

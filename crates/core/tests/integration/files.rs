@@ -5,8 +5,9 @@ use std::fs;
 use std::path::Path;
 
 use serde_json::Value;
+use tenantdesk_core::keychain::{MemoryStore, SecretStore};
 use tenantdesk_core::name::ProfileName;
-use tenantdesk_core::profile::{CloudPaths, Profile};
+use tenantdesk_core::profile::Profile;
 use tenantdesk_core::registry::Registry;
 use tenantdesk_core::session::{SessionIndex, SessionState};
 use tenantdesk_core::{Error, Project, ops, store, testing};
@@ -115,7 +116,7 @@ fn a_corrupt_registry_is_reported_with_its_position_and_left_untouched() {
     for result in [
         ops::delete_tenant(&project, "local_1", None).map(|_| ()),
         ops::select_tenant(&project, "local_1").map(|_| ()),
-        ops::create_profile(&project, &ProfileName::parse("n").expect("name"), Some("local_1"), &CloudPaths::default()).map(|_| ()),
+        ops::create_profile(&project, &ProfileName::parse("n").expect("name"), Some("local_1"), &MemoryStore::default()).map(|_| ()),
     ] {
         match result {
             Err(Error::Corrupt { line, column, .. }) => assert_eq!((line, column), (3, 37)),
@@ -229,34 +230,62 @@ fn deleting_a_tenant_unlinks_its_profiles_and_drops_its_session() {
 }
 
 #[test]
-fn created_profiles_leave_out_the_seed_default_paths() {
+fn created_profiles_follow_the_project_cli_and_keep_the_pepper_in_the_keychain() {
     let (_dir, project) = project();
+    let keychain = MemoryStore::default();
+    // The seed's tenants.json (`tenant_type`) means a CLI before 0.73: the whole profile.
     let name = ProfileName::parse("local-test").expect("name");
-    ops::create_profile(
-        &project,
-        &name,
-        None,
-        &CloudPaths { credentials_path: Some("../../credentials.json".to_owned()), tenants_path: Some("../../elsewhere/tenants.json".to_owned()) },
-    )
-    .expect("create");
+    ops::create_profile(&project, &name, None, &keychain).expect("create");
     let profile = Profile::load(&project.profile_dir(&name)).expect("load");
     assert_eq!(profile.tenant_id().map(|i| i.to_string()).as_deref(), Some("local_19bff27604c"));
-    let cloud = profile.doc["cloud"].as_mapping().expect("cloud");
-    assert!(cloud.get("credentials_path").is_none(), "default written");
-    assert_eq!(cloud.get("tenants_path").and_then(|v| v.as_str()), Some("../../elsewhere/tenants.json"));
-    for key in ["name", "display_name", "target", "site", "database", "server", "security", "paths", "rate_limits", "system_admin", "runtime", "secrets"] {
+    assert!(profile.doc["cloud"].get("credentials_path").is_none() && profile.doc["cloud"].get("provider").is_none());
+    assert_eq!(profile.doc["server"]["api_external_url"].as_str(), Some("http://localhost:8080"));
+    assert_eq!(profile.jwt_issuer(), Some("http://localhost:8080"), "0.40 validates the issuer as a URL");
+    for key in ["name", "display_name", "target", "site", "database", "server", "security", "paths", "rate_limits", "system_admin", "runtime", "secrets", "governance"] {
         assert!(profile.doc.get(key).is_some(), "missing section {key}");
     }
-    let secrets = fs::read_to_string(project.profile_dir(&name).join("secrets.json")).expect("secrets");
-    assert!(!secrets.contains("localdev"), "password written in plaintext: {secrets}");
-    assert!(matches!(ops::create_profile(&project, &name, None, &CloudPaths::default()), Err(Error::ProfileExists { .. })));
+    let secrets: Value = serde_json::from_str(&fs::read_to_string(project.profile_dir(&name).join("secrets.json")).expect("secrets")).expect("json");
+    assert_eq!(secrets["oauth_at_rest_pepper"], "***", "{secrets}");
+    assert!(!secrets.to_string().contains("localdev"), "password written in plaintext: {secrets}");
+    let pepper = keychain.get(&tenantdesk_core::keychain::SecretKey::new(
+        format!("{}/profile/local-test", project.key()),
+        tenantdesk_core::keychain::SecretKind::ProfileSecret("oauth_at_rest_pepper".to_owned()),
+    ));
+    assert!(pepper.expect("keychain").is_some_and(|p| p.expose().len() >= 32));
+    assert!(matches!(ops::create_profile(&project, &name, None, &keychain), Err(Error::ProfileExists { .. })));
+
+    // A project used with 0.73+ gets an overlay: external_url, no derived fields.
+    let marks = project.marks_file();
+    fs::write(&marks, r#"{"production":[],"systemprompt_version":"0.77.0"}"#).expect("write setting");
+    let name = ProfileName::parse("today").expect("name");
+    ops::create_profile(&project, &name, None, &keychain).expect("create");
+    let profile = Profile::load(&project.profile_dir(&name)).expect("load");
+    assert_eq!(profile.doc["server"]["external_url"].as_str(), Some("http://localhost:8080"));
+    for derived in ["api_server_url", "api_external_url", "api_internal_url", "use_https", "cors_allowed_origins"] {
+        assert!(profile.doc["server"].get(derived).is_none(), "derived server.{derived} written");
+    }
+    assert!(profile.jwt_issuer().is_none(), "derived security.jwt_issuer written");
+    assert_eq!(profile.doc["cloud"]["provider"].as_str(), Some("docker_local"));
+}
+
+#[test]
+fn a_profile_folder_a_killed_create_left_is_taken_over() {
+    let (_dir, project) = project();
+    let name = ProfileName::parse("half").expect("name");
+    let dir = project.profile_dir(&name);
+    fs::create_dir_all(&dir).expect("mkdir");
+    fs::write(dir.join(".profile.yaml.tmp-4242-abcdef"), "half a file").expect("debris");
+    assert!(ops::list_profiles(&project).expect("list").iter().all(|p| p.name != "half"));
+    ops::create_profile(&project, &name, None, &MemoryStore::default()).expect("the debris does not block the name");
+    assert!(Profile::load(&dir).is_ok());
+    assert!(!dir.join(".profile.yaml.tmp-4242-abcdef").exists());
 }
 
 #[test]
 fn a_cloud_profile_gets_the_cloud_builder_sections() {
     let (_dir, project) = project();
     let name = ProfileName::parse("production").expect("name");
-    ops::create_profile(&project, &name, Some("999bc654-9a64-49bc-98be-db976fc84e76"), &CloudPaths::default()).expect("create");
+    ops::create_profile(&project, &name, Some("999bc654-9a64-49bc-98be-db976fc84e76"), &MemoryStore::default()).expect("create");
     let profile = Profile::load(&project.profile_dir(&name)).expect("load");
     assert_eq!(profile.target(), "cloud");
     assert_eq!(profile.display_name(), Some("Production"));
