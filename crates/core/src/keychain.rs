@@ -20,6 +20,9 @@ pub const SERVICE: &str = "tenantdesk";
 pub enum SecretKind {
     /// The password of a tenant's own PostgreSQL role.
     DatabasePassword,
+    /// A new password a rotation is setting: written before `ALTER ROLE`, so a rotation killed
+    /// half-way leaves it findable (see `ops::local::settle_rotation`).
+    PendingDatabasePassword,
     /// The superuser password of the shared PostgreSQL container.
     SuperuserPassword,
     /// A value from a profile's secrets.json (a provider API key, the pepper, …), by its key.
@@ -34,6 +37,7 @@ impl SecretKind {
     fn label(&self) -> String {
         match self {
             SecretKind::DatabasePassword => "database-password".to_owned(),
+            SecretKind::PendingDatabasePassword => "database-password-pending".to_owned(),
             SecretKind::SuperuserPassword => "superuser-password".to_owned(),
             SecretKind::ProfileSecret(key) => format!("secret-{key}"),
             SecretKind::ApiToken => "api-token".to_owned(),

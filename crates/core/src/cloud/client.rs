@@ -223,11 +223,11 @@ impl CloudClient {
     }
 
     pub async fn checkout_events(&self, session: &str) -> Result<EventStream> {
-        self.events(&format!("/api/v1/checkout/{session}/events")).await
+        self.events(&format!("/api/v1/checkout/{}/events", segment(session))).await
     }
 
     pub async fn tenant_events(&self, id: &str) -> Result<EventStream> {
-        self.events(&format!("/api/v1/tenants/{id}/events")).await
+        self.events(&tenant_path(id, "/events")).await
     }
 
     async fn events(&self, path: &str) -> Result<EventStream> {
@@ -244,7 +244,7 @@ impl CloudClient {
     }
 
     pub async fn status(&self, id: &str) -> Result<wire::Status> {
-        let data: Data<wire::Status> = self.json(Tier::Exchanged, Method::GET, &format!("/api/v1/tenants/{id}/status"), Body::None, None).await?;
+        let data: Data<wire::Status> = self.json(Tier::Exchanged, Method::GET, &tenant_path(id, "/status"), Body::None, None).await?;
         Ok(data.data)
     }
 
@@ -255,31 +255,46 @@ impl CloudClient {
     }
 
     pub async fn rotate_credentials(&self, id: &str) -> Result<wire::RotatedCredentials> {
-        self.json(Tier::Exchanged, Method::POST, &format!("/api/v1/tenants/{id}/rotate-credentials"), Body::None, None).await
+        self.json(Tier::Exchanged, Method::POST, &tenant_path(id, "/rotate-credentials"), Body::None, None).await
     }
 
     pub async fn rotate_sync_token(&self, id: &str) -> Result<wire::SyncToken> {
-        let data: Data<wire::SyncToken> = self.json(Tier::Operator, Method::POST, &format!("/api/v1/tenants/{id}/rotate-sync-token"), Body::None, None).await?;
+        let data: Data<wire::SyncToken> = self.json(Tier::Operator, Method::POST, &tenant_path(id, "/rotate-sync-token"), Body::None, None).await?;
         Ok(data.data)
     }
 
     pub async fn set_external_db_access(&self, id: &str, enabled: bool) -> Result<wire::ExternalAccess> {
         let body = Body::Json(serde_json::json!({ "enabled": enabled }));
-        let data: Data<wire::ExternalAccess> = self.json(Tier::Exchanged, Method::PUT, &format!("/api/v1/tenants/{id}/external-db-access"), body, None).await?;
+        let data: Data<wire::ExternalAccess> = self.json(Tier::Exchanged, Method::PUT, &tenant_path(id, "/external-db-access"), body, None).await?;
         Ok(data.data)
     }
 
     pub async fn delete_tenant(&self, id: &str) -> Result<()> {
-        self.send(Tier::Exchanged, Method::DELETE, &format!("/api/v1/tenants/{id}"), Body::None, None).await.map(drop)
+        self.send(Tier::Exchanged, Method::DELETE, &tenant_path(id, ""), Body::None, None).await.map(drop)
     }
 
     pub async fn cancel_subscription(&self, id: &str) -> Result<()> {
-        self.send(Tier::Exchanged, Method::POST, &format!("/api/v1/tenants/{id}/subscription/cancel"), Body::None, None).await.map(drop)
+        self.send(Tier::Exchanged, Method::POST, &tenant_path(id, "/subscription/cancel"), Body::None, None).await.map(drop)
     }
 
     pub async fn retry_provision(&self, id: &str) -> Result<wire::RetryStatus> {
-        self.json(Tier::Exchanged, Method::POST, &format!("/api/v1/tenants/{id}/retry-provision"), Body::None, None).await
+        self.json(Tier::Exchanged, Method::POST, &tenant_path(id, "/retry-provision"), Body::None, None).await
     }
+}
+
+/// A value as one path segment: `/`, `?`, `#`, `%` and the rest are escaped, so an id read from a
+/// file can never reach another endpoint (`../../__emulator/faults#` would otherwise).
+fn segment(value: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    match value {
+        // A lone dot segment is path syntax even escaped (`%2e%2e`); it names no tenant.
+        "" | "." | ".." => "%00".to_owned(),
+        _ => percent_encoding::utf8_percent_encode(value, SEGMENT).to_string(),
+    }
+}
+
+fn tenant_path(id: &str, rest: &str) -> String {
+    format!("/api/v1/tenants/{}{rest}", segment(id))
 }
 
 /// Non-2xx → the API's own `{error: {code, message}}`, or the status and the start of the body.
@@ -318,4 +333,16 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
         cause = next;
     }
     cause.to_string()
+}
+
+#[cfg(test)]
+mod path_tests {
+    #[test]
+    fn ids_from_files_stay_inside_their_path_segment() {
+        assert_eq!(super::tenant_path("999bc654-9a64", "/status"), "/api/v1/tenants/999bc654-9a64/status");
+        assert_eq!(super::tenant_path("../../../__emulator/faults#", ""), "/api/v1/tenants/..%2F..%2F..%2F__emulator%2Ffaults%23");
+        assert_eq!(super::tenant_path("..", "/status"), "/api/v1/tenants/%00/status");
+        let base = url::Url::parse("http://127.0.0.1:1/").expect("url");
+        assert!(base.join(&super::tenant_path("../../x?y", "")).expect("join").path().starts_with("/api/v1/tenants/"));
+    }
 }

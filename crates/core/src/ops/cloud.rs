@@ -709,10 +709,11 @@ pub(super) async fn delete_cloud_tenant(project: &Project, tenant: &Tenant, conf
         Ok(()) | Err(Error::CloudApi { status: 404, .. }) => {}
         Err(e) => return Err(e),
     }
-    let deleted = super::delete_tenant(project, tenant.id.as_str(), confirm_name)?;
+    // The keychain before the files: if it refuses, the tenant is still listed and a retry
+    // (the cloud side already gone: 404) finishes the delete.
     secrets.delete(&password_key(project, &tenant.id))?;
     secrets.delete(&sync_token_key(project, &tenant.id))?;
-    Ok(deleted)
+    super::delete_tenant(project, tenant.id.as_str(), confirm_name)
 }
 
 /// What `cancel` did.

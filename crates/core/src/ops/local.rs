@@ -37,6 +37,28 @@ pub fn password_key(project: &Project, id: &TenantId) -> SecretKey {
     SecretKey::new(format!("{}/{}", project.key(), id), SecretKind::DatabasePassword)
 }
 
+/// Where a rotation keeps the new password while it sets it.
+fn pending_password_key(project: &Project, id: &TenantId) -> SecretKey {
+    SecretKey::new(format!("{}/{}", project.key(), id), SecretKind::PendingDatabasePassword)
+}
+
+/// Finishes or undoes a rotation that was killed (SIGKILL, Ctrl-C, a lost keychain) after it
+/// journalled its new password: whichever password the role takes now is kept, the other is
+/// dropped. A server that cannot be reached decides nothing; the journal stays for next time.
+pub async fn settle_rotation(project: &Project, id: &TenantId, secrets: &dyn SecretStore) -> Result<bool> {
+    let pending_key = pending_password_key(project, id);
+    let Some(pending) = secrets.get(&pending_key)? else { return Ok(false) };
+    let current = database_url(project, id.as_str(), secrets)?;
+    if postgres::verify(&current).await.is_err() {
+        let mut url = parse_database_url(current.expose())?;
+        let _ = url.set_password(Some(pending.expose()));
+        postgres::verify(&Secret::new(url.to_string())).await?;
+        secrets.set(&password_key(project, id), &pending)?;
+    }
+    secrets.delete(&pending_key)?;
+    Ok(true)
+}
+
 /// The tenant's real connection URL: the registry's masked URL with the keychain's password.
 pub fn database_url(project: &Project, id: &str, secrets: &dyn SecretStore) -> Result<Secret> {
     let snap = Snapshot::load(project)?;
@@ -330,6 +352,7 @@ async fn rotate(project: &Project, id: &str, confirm_name: Option<&str>, secrets
     }
     tenant.refuse_self_managed("rotating credentials")?;
     snap.marks.confirm(&tenant.id, &tenant.name, confirm_name)?;
+    settle_rotation(project, &tenant.id, secrets).await?;
     let old = database_url(project, tenant.id.as_str(), secrets)?;
     let old_url = parse_database_url(old.expose())?;
     let role = percent_decode(old_url.username());
@@ -347,7 +370,14 @@ async fn rotate(project: &Project, id: &str, confirm_name: Option<&str>, secrets
     let mut new_url = old_url.clone();
     let _ = new_url.set_password(Some(fresh.expose()));
     let new = Secret::new(new_url.to_string());
-    set_password(old.clone(), fresh.clone()).await?;
+    // Journalled before the role changes: from here on a kill at any instant leaves one of the two
+    // passwords in the keychain that the role takes, and `settle_rotation` finds which.
+    let pending = pending_password_key(project, &tenant.id);
+    secrets.set(&pending, &fresh)?;
+    if let Err(e) = set_password(old.clone(), fresh.clone()).await {
+        secrets.delete(&pending)?;
+        return Err(e);
+    }
     let proven = async {
         postgres::verify(&new).await?;
         match postgres::verify(&old).await {
@@ -363,8 +393,10 @@ async fn rotate(project: &Project, id: &str, confirm_name: Option<&str>, secrets
     if let Err(e) = stored {
         let old_password = Secret::new(percent_decode(old_url.password().unwrap_or_default()));
         set_password(new, old_password).await?;
+        secrets.delete(&pending)?;
         return Err(e);
     }
+    secrets.delete(&pending)?;
     Ok(Rotated { tenant_id: tenant.id.to_string(), name: tenant.name.clone(), role, database_url: tenant.effective_database_url().unwrap_or_default().to_owned() })
 }
 
@@ -537,6 +569,11 @@ async fn delete(project: &Project, id: &str, confirm_name: Option<&str>, secrets
     if tenant.tenant_type == TenantType::Cloud {
         return super::cloud::delete_cloud_tenant(project, &tenant, confirm_name, secrets).await;
     }
+    // Each step can be repeated, and the files change last: a locked or absent keychain, a dead
+    // engine or a kill at any point leaves the tenant listed, and deleting it again finishes the
+    // job. The keychain is asked first so that a locked one stops the delete before any data goes.
+    let key = password_key(project, &tenant.id);
+    secrets.get(&key)?;
     if let Some(db) = snap.marks.databases.get(&tenant.id) {
         let cfg = SharedConfig::from_env();
         let cfg = SharedConfig::new(&db.container, &cfg.image, db.port);
@@ -548,11 +585,11 @@ async fn delete(project: &Project, id: &str, confirm_name: Option<&str>, secrets
     if let Some(compose) = &tenant.docker_project {
         remove_compose_project(compose).await?;
     }
+    secrets.delete(&key)?;
     let deleted = super::delete_tenant(project, tenant.id.as_str(), confirm_name)?;
     update_marks(project, |m| {
         m.databases.remove(&tenant.id);
     })?;
-    secrets.delete(&password_key(project, &tenant.id))?;
     Ok(deleted)
 }
 
@@ -654,7 +691,7 @@ pub async fn doctor(project: Option<&Project>, secrets: &dyn SecretStore) -> Vec
         let what = format!("Database of '{}'", tenant.name);
         let result = match tenant.tenant_type {
             TenantType::Cloud => super::cloud::check(project, tenant, secrets).await,
-            TenantType::Local => match database_url(project, tenant.id.as_str(), secrets) {
+            TenantType::Local => match settle_rotation(project, &tenant.id, secrets).await.and_then(|_| database_url(project, tenant.id.as_str(), secrets)) {
                 Ok(url) => postgres::verify(&url).await.map(|()| "connects".to_owned()),
                 Err(e) => Err(e),
             },

@@ -340,6 +340,66 @@ impl SecretStore for WritesFail<'_> {
     }
 }
 
+/// A keychain that answers nothing (locked, or no Secret Service at all).
+struct Locked;
+
+impl SecretStore for Locked {
+    fn get(&self, _: &tenantdesk_core::keychain::SecretKey) -> Result<Option<Secret>, Error> {
+        Err(Error::KeychainUnavailable { reason: "the keychain is locked".to_owned() })
+    }
+    fn set(&self, _: &tenantdesk_core::keychain::SecretKey, _: &Secret) -> Result<(), Error> {
+        Err(Error::KeychainUnavailable { reason: "the keychain is locked".to_owned() })
+    }
+    fn delete(&self, _: &tenantdesk_core::keychain::SecretKey) -> Result<(), Error> {
+        Err(Error::KeychainUnavailable { reason: "the keychain is locked".to_owned() })
+    }
+}
+
+#[tokio::test]
+async fn a_delete_the_keychain_refuses_changes_nothing_and_a_retry_finishes_it() {
+    let f = Fixture::new("delete-locked");
+    let id = f.create("doomed").await.expect("create");
+    let err = local::delete_tenant(&f.project, &id, None, &Locked).await.expect_err("locked keychain");
+    assert!(matches!(err, Error::KeychainUnavailable { .. }), "{err:?}");
+    assert!(Registry::load(&f.project.tenants_file()).expect("load").tenants.iter().any(|t| t.id.as_str() == id), "the tenant left the registry");
+    rows(&f.url(&id), "SELECT 1").await.expect("its database and password are intact");
+    let deleted = local::delete_tenant(&f.project, &id, None, &f.chain.store).await.expect("the retry deletes it");
+    assert_eq!(deleted.tenant.id, id);
+    assert!(Registry::load(&f.project.tenants_file()).expect("load").tenants.is_empty());
+    assert!(f.chain.store.get(&local::password_key(&f.project, &tenantdesk_core::tenant::TenantId::parse(&id).expect("id"))).expect("get").is_none(), "password left behind");
+}
+
+#[tokio::test]
+async fn a_rotation_killed_half_way_is_finished_or_undone_by_the_next_one() {
+    let f = Fixture::new("rotate-killed");
+    let id = f.create("killed").await.expect("create");
+    let tenant = tenantdesk_core::tenant::TenantId::parse(&id).expect("id");
+    let pending = tenantdesk_core::keychain::SecretKey::new(format!("{}/{}", f.project.key(), tenant), tenantdesk_core::keychain::SecretKind::PendingDatabasePassword);
+    f.chain.track(pending.clone());
+    let role = url::Url::parse(f.url(&id).expose()).expect("url").username().to_owned();
+    let mut admin = f.superuser().await;
+
+    // Killed after ALTER ROLE, before the keychain took the new password: the stored one no
+    // longer connects. The journal has the new one; the next rotation settles on it first.
+    let journalled = Secret::new("journalled-password-0123456789abcdef".to_owned());
+    f.chain.store.set(&pending, &journalled).expect("journal");
+    admin.execute(tenantdesk_core::postgres::alter_role_password(&role, &journalled).expect("sql").as_str()).await.expect("alter");
+    assert!(rows(&f.url(&id), "SELECT 1").await.is_err(), "the simulated kill should leave the stored password stale");
+    assert!(local::settle_rotation(&f.project, &tenant, &f.chain.store).await.expect("settle"));
+    assert_eq!(f.url(&id).expose().contains("journalled-password"), true);
+    rows(&f.url(&id), "SELECT 1").await.expect("the settled password connects");
+    assert!(f.chain.store.get(&pending).expect("get").is_none(), "the journal stays");
+
+    // Killed after the journal, before ALTER ROLE: the stored password still works; the journal
+    // goes and a full rotation succeeds.
+    f.chain.store.set(&pending, &Secret::new("never-applied-0123456789abcdef0123".to_owned())).expect("journal");
+    local::rotate_credentials(&f.project, &id, None, &f.chain.store).await.expect("rotate after a kill");
+    rows(&f.url(&id), "SELECT 1").await.expect("the rotated password connects");
+    assert!(!f.url(&id).expose().contains("never-applied"));
+    assert!(f.chain.store.get(&pending).expect("get").is_none());
+    let _ = admin.close().await;
+}
+
 #[tokio::test]
 async fn rotation_retires_the_old_password_and_rolls_back_when_the_keychain_fails() {
     let f = Fixture::new("rotate");
