@@ -138,6 +138,7 @@ mod tests {
             name: format!("name-{id}"),
             tenant_type: kind,
             provider: if kind == TenantType::Cloud { "systemprompt" } else { "docker_local" }.to_owned(),
+            delete_destroys: String::new(),
             region: (kind == TenantType::Cloud).then(|| "iad".to_owned()),
             hostname: None,
             app_id: None,

@@ -12,7 +12,7 @@ function tenant(over: Partial<TenantView>): TenantView {
   return {
     id: "local_1", name: "my-project", tenant_type: "local", region: null, hostname: null, app_id: null,
     database_url: "postgres://systemprompt:***@localhost:5432/systemprompt", external_db_access: false,
-    docker_project: null, selected: false, production: false, profiles: [], provider: over.tenant_type === "cloud" ? "systemprompt" : "docker_local", ...over,
+    docker_project: null, selected: false, production: false, profiles: [], delete_destroys: over.tenant_type === "cloud" ? "its SystemPrompt Cloud deployment and database (all of its data), and its subscription" : "its database td_my_project_1 in the shared container (all of its data)", provider: over.tenant_type === "cloud" ? "systemprompt" : "docker_local", ...over,
   };
 }
 
@@ -57,7 +57,8 @@ beforeEach(() => {
     shared: { container: "systemprompt-postgres", state: "healthy", port: 5432, image: "postgres:18-alpine", volume: "systemprompt-pgdata", data_size: 48_000_000, engine_version: "26.1.5", endpoint: { uri: "unix:///var/run/docker.sock", source: "default" } },
     tenants: [],
     orphan_databases: ["td_old_0badcafe"],
-    orphan_containers: [],
+    other_projects: [{ database: "td_theirs_12345678", project: "/work/other", tenant_id: "local_9", tenant_name: "theirs" }],
+    other_setups: ["tenantdesk-postgres-old"],
   } as unknown as DbStatus;
   state = overview([
     tenant({ selected: true }),
@@ -164,6 +165,13 @@ describe("the window", () => {
     expect(screen.getByTestId("error-banner").textContent).toContain("Check tenants.json");
     await fireEvent.click(screen.getByTestId("error-fix"));
     expect(await screen.findByTestId("project-picker")).toBeTruthy();
+  });
+
+  it("says what a delete destroys before it is confirmed", async () => {
+    await mount();
+    await fireEvent.click((await screen.findAllByTestId("tenant-row"))[0]);
+    await fireEvent.click(await screen.findByTestId("delete-tenant"));
+    expect(document.body.textContent).toContain("This destroys its database td_my_project_1 in the shared container (all of its data). This cannot be undone.");
   });
 
   it("needs a production tenant's name typed before deleting it", async () => {
@@ -339,7 +347,7 @@ describe("cloud, credentials, health and notices", () => {
     await fireEvent.click(screen.getAllByTestId("tenant-row")[1]);
     await fireEvent.click(screen.getByTestId("delete-tenant"));
     const confirm = screen.getByTestId("confirm-action") as HTMLButtonElement;
-    expect(screen.getByTestId("confirm-dialog").textContent).toContain("cancels its SystemPrompt Cloud subscription");
+    expect(screen.getByTestId("confirm-dialog").textContent).toContain("destroys its SystemPrompt Cloud deployment and database (all of its data), and its subscription");
     expect(confirm.disabled).toBe(true);
     await fireEvent.input(screen.getByTestId("confirm-name"), { target: { value: "prod" } });
     expect(confirm.disabled).toBe(false);

@@ -240,7 +240,9 @@ enum TenantCommand {
         #[arg(long)]
         database_url: Option<String>,
     },
-    /// Remove a tenant from the registry.
+    /// Delete a tenant and the data Tenantdesk keeps for it: a local tenant's database in the
+    /// shared container (or the CLI's compose project), a cloud tenant's deployment, database and
+    /// subscription. A self-managed tenant, or one on a database you gave, loses only its record.
     Delete {
         id: Option<String>,
         /// Do not ask for confirmation (required when not interactive).
@@ -644,7 +646,7 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
                 None if cloud && !yes && prompt::interactive() => {
                     let typed = prompt::text(
                         None,
-                        &format!("Delete cloud tenant '{}'? This will cancel your subscription and delete all data. Type its name to confirm", tenant.name),
+                        &format!("Delete cloud tenant '{}' and {}? This cannot be undone. Type its name to confirm", tenant.name, tenant.delete_destroys),
                         "--confirm-name",
                     )?;
                     if typed != tenant.name {
@@ -656,7 +658,7 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
                     Some(prompt::text(None, &format!("'{}' is production. Type its name to delete it", tenant.name), "--confirm-name")?)
                 }
                 given => {
-                    prompt::confirm(yes, &format!("Delete tenant '{}'?", tenant.name), "tenant delete")?;
+                    prompt::confirm(yes, &format!("Delete tenant '{}' and {}? This cannot be undone.", tenant.name, tenant.delete_destroys), "tenant delete")?;
                     given
                 }
             };

@@ -168,7 +168,7 @@ pub fn production(t: &TenantView) -> String {
 }
 
 pub fn deleted_tenant(d: &DeletedTenant) -> String {
-    let mut out = format!("Deleted tenant '{}' ({})", d.tenant.name, d.tenant.id);
+    let mut out = format!("Deleted tenant '{}' ({})\n  Destroyed: {}", d.tenant.name, d.tenant.id, d.tenant.delete_destroys);
     if !d.unlinked_profiles.is_empty() {
         let _ = write!(out, "\n  Unlinked profiles (kept): {}", d.unlinked_profiles.join(", "));
     }
@@ -301,14 +301,25 @@ pub fn db_status(s: &DbStatus) -> String {
             let _ = write!(out, "\n  {:<21}{} — {}{container}, {db}", short_id(&t.tenant_id), t.name, t.location);
         }
     }
-    if !s.orphan_databases.is_empty() || !s.orphan_containers.is_empty() {
-        out.push_str("\n\nOrphans (no tenant refers to them)\n");
+    if !s.other_projects.is_empty() {
+        out.push_str("\n\nOther projects' databases (theirs; left alone)\n");
+        out.push_str(RULE);
+        for c in &s.other_projects {
+            let _ = write!(out, "\n  {}    tenant '{}' of {}", c.database, c.tenant_name, c.project);
+        }
+    }
+    if !s.orphan_databases.is_empty() {
+        out.push_str("\n\nOrphans (no project on this machine claims them)\n");
         out.push_str(RULE);
         for d in &s.orphan_databases {
-            let _ = write!(out, "\n  database {d}    remove: tenantdesk db drop-orphan {d} -y");
+            let _ = write!(out, "\n  database {d}    adopt: tenantdesk db adopt {d} --name <name>    drop: tenantdesk db drop-orphan {d} -y");
         }
-        for c in &s.orphan_containers {
-            let _ = write!(out, "\n  container {c}    remove: docker rm -f {c}");
+    }
+    if !s.other_setups.is_empty() {
+        out.push_str("\n\nOther Tenantdesk setups on this engine (another container name or data folder; left alone)\n");
+        out.push_str(RULE);
+        for c in &s.other_setups {
+            let _ = write!(out, "\n  container {c}");
         }
     }
     out

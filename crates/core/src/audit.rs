@@ -41,14 +41,7 @@ pub struct Verification {
 }
 
 pub fn file() -> PathBuf {
-    let base = std::env::var_os("TENANTDESK_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-            .unwrap_or_else(std::env::temp_dir)
-            .join("tenantdesk")
-    });
-    base.join("audit.db")
+    crate::project::data_dir().join("audit.db")
 }
 
 fn fault(action: &'static str) -> impl FnOnce(sqlx::Error) -> Error {

@@ -119,6 +119,9 @@ pub enum Error {
     #[error("cloud.{key} is refused by every systemprompt CLI since 0.11 (unknown field `{key}`): a profile holding it does not load")]
     RefusedProfileKey { key: &'static str },
 
+    #[error("'{database}' belongs to tenant '{tenant}' of the project at {project}: it is not an orphan, and this project cannot drop or adopt it")]
+    ClaimedByAnotherProject { database: String, project: String, tenant: String },
+
     #[error("This project's tenants.json is written for systemprompt 0.74 or older (tenant_type), which has no self-managed tenants")]
     SelfManagedNeedsProvider,
 }
@@ -227,6 +230,7 @@ impl Error {
             Error::RefusedProfileKey { .. } => {
                 "Leave it out: the CLI finds credentials.json and tenants.json in .systemprompt/ by itself".to_owned()
             }
+            Error::ClaimedByAnotherProject { project, .. } => format!("Open the project at {project} to manage it; it stops being claimed once that project deletes its tenant or its folder is gone"),
             Error::SelfManagedNeedsProvider => {
                 "Upgrade the project's systemprompt CLI to 0.75 or newer, which writes `provider`; then add the tenant again".to_owned()
             }
@@ -274,6 +278,7 @@ impl Error {
             Error::NeedsDocker { .. } => "needs_docker",
             Error::RefusedProfileKey { .. } => "refused_profile_key",
             Error::SelfManagedNeedsProvider => "self_managed_needs_provider",
+            Error::ClaimedByAnotherProject { .. } => "claimed_by_another_project",
         }
     }
 

@@ -17,6 +17,7 @@ pub mod keychain;
 pub mod marks;
 pub mod name;
 pub mod ops;
+pub mod ownership;
 pub mod port;
 pub mod postgres;
 pub mod profile;

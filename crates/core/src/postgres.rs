@@ -143,9 +143,13 @@ pub async fn drop_tenant_database(admin: &mut PgConnection, db: &TenantDatabase)
     Ok(())
 }
 
-/// The databases on the server that Tenantdesk created (`td_…`).
-pub async fn tenant_databases(admin: &mut PgConnection) -> Result<Vec<String>> {
-    sqlx::query_scalar::<_, String>("SELECT datname FROM pg_database WHERE datname LIKE 'td\\_%' ORDER BY datname").fetch_all(admin).await.map_err(db_error("list databases"))
+/// The databases on the server that Tenantdesk created (`td_…`), each with its comment (which
+/// names its project, see `ownership`).
+pub async fn tenant_databases(admin: &mut PgConnection) -> Result<Vec<(String, Option<String>)>> {
+    sqlx::query_as::<_, (String, Option<String>)>("SELECT datname::text, shobj_description(oid, 'pg_database') FROM pg_database WHERE datname LIKE 'td\\_%' ORDER BY datname")
+        .fetch_all(admin)
+        .await
+        .map_err(db_error("list databases"))
 }
 
 #[cfg(test)]

@@ -87,6 +87,17 @@ impl Project {
     }
 }
 
+/// Tenantdesk's own data folder: `TENANTDESK_DATA_DIR`, else `$XDG_DATA_HOME/tenantdesk`.
+pub fn data_dir() -> PathBuf {
+    std::env::var_os("TENANTDESK_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| {
+        std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+            .unwrap_or_else(std::env::temp_dir)
+            .join("tenantdesk")
+    })
+}
+
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
 }

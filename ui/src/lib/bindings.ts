@@ -151,6 +151,15 @@ export type Cancelled = {
 	name: string,
 };
 
+/**  Another project's tenant that a database belongs to. */
+export type Claim = {
+	database: string,
+	/**  The project's folder. */
+	project: string,
+	tenant_id: string,
+	tenant_name: string,
+};
+
 /**  Who the project is logged in as (no network), and the regions with their full names. */
 export type CloudInfo = {
 	login: CloudLogin | null,
@@ -202,8 +211,16 @@ export type DbStatus = {
 	tenants: LocalHealth[],
 	/**  Tenantdesk databases in the shared container that no tenant of this project claims. */
 	orphan_databases: string[],
-	/**  Tenantdesk containers other than the shared one. */
-	orphan_containers: string[],
+	/**
+	 *  Databases in the shared container that other projects' tenants use: never orphans,
+	 *  shown read-only with their project and tenant.
+	 */
+	other_projects: Claim[],
+	/**
+	 *  Shared containers of other Tenantdesk setups on this engine (another container name or
+	 *  data folder): theirs, not this setup's orphans.
+	 */
+	other_setups: string[],
 };
 
 export type DockerAction = "start" | "stop" | "restart" | 
@@ -503,6 +520,8 @@ export type TenantView = {
 	/**  Marked production in Tenantdesk: deleting it needs its name typed. */
 	production: boolean,
 	profiles: string[],
+	/**  What deleting the tenant destroys, in words a confirmation can show. */
+	delete_destroys: string,
 };
 
 export type UiError = {

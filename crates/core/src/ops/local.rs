@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::keychain::{SecretKey, SecretKind, SecretStore, generate_password};
 use crate::marks::{SharedDatabase, TenantMarks};
 use crate::name::TenantName;
+use crate::ownership::{self, Claim};
 use crate::postgres::{self, TenantDatabase};
 use crate::project::Project;
 use crate::secret::Secret;
@@ -203,8 +204,12 @@ pub struct DbStatus {
     pub tenants: Vec<LocalHealth>,
     /// Tenantdesk databases in the shared container that no tenant of this project claims.
     pub orphan_databases: Vec<String>,
-    /// Tenantdesk containers other than the shared one.
-    pub orphan_containers: Vec<String>,
+    /// Databases in the shared container that other projects' tenants use: never orphans,
+    /// shown read-only with their project and tenant.
+    pub other_projects: Vec<Claim>,
+    /// Shared containers of other Tenantdesk setups on this engine (another container name or
+    /// data folder): theirs, not this setup's orphans.
+    pub other_setups: Vec<String>,
 }
 
 /// The shared container's state and, for a project, each local tenant's real state and the
@@ -214,7 +219,7 @@ pub async fn db_status(project: Option<&Project>, cfg: &SharedConfig, secrets: &
     let mut shared = shared_container::status_with_size(&engine, cfg).await?;
     let running = matches!(shared.state, ContainerState::Healthy | ContainerState::Starting | ContainerState::Unhealthy);
     let port_cfg = cfg.on_port(shared.port);
-    let mut present: Option<Vec<String>> = None;
+    let mut present: Option<Vec<(String, Option<String>)>> = None;
     if running && let Ok(mut admin) = shared_container::admin(&port_cfg, secrets).await {
         present = postgres::tenant_databases(&mut admin).await.ok();
         if shared.data_size.is_none() {
@@ -234,7 +239,7 @@ pub async fn db_status(project: Option<&Project>, cfg: &SharedConfig, secrets: &
                     tenant_id: t.id.to_string(),
                     name: t.name.clone(),
                     location: format!("shared container '{}'", db.container),
-                    database_present: present.as_ref().map(|p| p.contains(&db.database)),
+                    database_present: present.as_ref().map(|p| p.iter().any(|(d, _)| d == &db.database)),
                     container: Some(shared.state),
                 }
             } else if let Some(p) = &t.docker_project {
@@ -251,12 +256,19 @@ pub async fn db_status(project: Option<&Project>, cfg: &SharedConfig, secrets: &
             tenants.push(health);
         }
     }
-    let orphan_databases = match (project, present) {
-        (Some(_), Some(p)) => p.into_iter().filter(|d| !claimed.contains(d)).collect(),
-        _ => Vec::new(),
-    };
-    let orphan_containers = managed_containers(&engine).await?.into_iter().filter(|n| n != &cfg.container).collect();
-    Ok(DbStatus { shared, tenants, orphan_databases, orphan_containers })
+    let mut orphan_databases = Vec::new();
+    let mut other_projects = Vec::new();
+    if let (Some(project), Some(present)) = (project, present) {
+        ownership::remember(project);
+        for (database, comment) in present.into_iter().filter(|(d, _)| !claimed.contains(d)) {
+            match ownership::claimant(&database, &cfg.container, project, &ownership::candidates(comment.as_deref()))? {
+                Some(claim) => other_projects.push(claim),
+                None => orphan_databases.push(database),
+            }
+        }
+    }
+    let other_setups = managed_containers(&engine).await?.into_iter().filter(|n| n != &cfg.container).collect();
+    Ok(DbStatus { shared, tenants, orphan_databases, other_projects, other_setups })
 }
 
 /// The real state of one local tenant whose database Tenantdesk or the CLI made in Docker;
@@ -313,8 +325,17 @@ pub async fn drop_orphan_database(project: &Project, cfg: &SharedConfig, secrets
     result
 }
 
+/// Refuses a database another project's tenant uses, naming that project and tenant.
+fn refuse_claimed(status: &DbStatus, database: &str) -> Result<()> {
+    match status.other_projects.iter().find(|c| c.database == database) {
+        Some(claim) => Err(Error::ClaimedByAnotherProject { database: database.to_owned(), project: claim.project.clone(), tenant: claim.tenant_name.clone() }),
+        None => Ok(()),
+    }
+}
+
 async fn drop_orphan(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore, database: &str) -> Result<()> {
     let status = db_status(Some(project), cfg, secrets).await?;
+    refuse_claimed(&status, database)?;
     if !status.orphan_databases.iter().any(|d| d == database) {
         return Err(Error::Database { action: "drop an orphan database", message: format!("'{database}' is not an orphan of this project") });
     }
@@ -412,6 +433,7 @@ pub async fn adopt_orphan_database(project: &Project, cfg: &SharedConfig, secret
 async fn adopt(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore, database: &str, name: &TenantName) -> Result<CreatedTenant> {
     check_name_free(project, name)?;
     let status = db_status(Some(project), cfg, secrets).await?;
+    refuse_claimed(&status, database)?;
     if !status.orphan_databases.iter().any(|d| d == database) {
         return Err(Error::Database { action: "adopt an orphan database", message: format!("'{database}' is not an orphan of this project") });
     }
@@ -431,7 +453,10 @@ async fn adopt(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore,
     })?;
     let sql = postgres::alter_role_password(&role, &password)?;
     secrets.set(&key, &password)?;
-    let altered = sqlx::Executor::execute(&mut admin, sql.as_str()).await;
+    let mut altered = sqlx::Executor::execute(&mut admin, sql.as_str()).await;
+    if altered.is_ok() {
+        altered = sqlx::Executor::execute(&mut admin, ownership::comment_sql(database, project, &id).as_str()).await;
+    }
     if let Err(e) = altered {
         let _ = secrets.delete(&key);
         return Err(Error::Database { action: "set the adopted role's password", message: e.to_string() });
@@ -520,6 +545,13 @@ async fn create_on_shared(project: &Project, name: &TenantName, id: &TenantId, c
     if let Err(e) = postgres::create_tenant_database(&mut admin, &db, &password).await {
         let _ = secrets.delete(&key);
         return Err(e);
+    }
+    // Whose it is, recorded where the data is: another project's `db status` reads it.
+    ownership::remember(project);
+    if let Err(e) = sqlx::Executor::execute(&mut admin, ownership::comment_sql(&db.database, project, id).as_str()).await {
+        let _ = postgres::drop_tenant_database(&mut admin, &db).await;
+        let _ = secrets.delete(&key);
+        return Err(Error::Database { action: "record the database's project", message: postgres::describe(&e) });
     }
     let masked = format!("postgres://{}:***@127.0.0.1:{}/{}", db.role, cfg.port, db.database);
     let tenant = Tenant::new_local(id.clone(), name.to_string(), masked);

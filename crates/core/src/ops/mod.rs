@@ -47,10 +47,25 @@ pub struct TenantView {
     /// Marked production in Tenantdesk: deleting it needs its name typed.
     pub production: bool,
     pub profiles: Vec<String>,
+    /// What deleting the tenant destroys, in words a confirmation can show.
+    pub delete_destroys: String,
+}
+
+/// What deleting `tenant` destroys: the data Tenantdesk would drop, or that only the record goes.
+fn delete_destroys(tenant: &Tenant, marks: &TenantMarks) -> String {
+    match tenant.tenant_type {
+        TenantType::Cloud => "its SystemPrompt Cloud deployment and database (all of its data), and its subscription".to_owned(),
+        TenantType::SelfManaged => format!("only its record: the deployment at {} is not touched", tenant.hostname.as_deref().unwrap_or("its host")),
+        TenantType::Local => match (marks.databases.get(&tenant.id), &tenant.docker_project) {
+            (Some(db), _) => format!("its database {} in the shared container '{}' (all of its data)", db.database, db.container),
+            (None, Some(project)) => format!("its Docker compose project '{project}', container and volume (all of its data)"),
+            (None, None) => "only its record: its database, which Tenantdesk did not make, is kept".to_owned(),
+        },
+    }
 }
 
 impl TenantView {
-    fn new(tenant: &Tenant, selected: bool, production: bool, profiles: Vec<String>) -> Self {
+    fn new(tenant: &Tenant, selected: bool, production: bool, profiles: Vec<String>, marks: &TenantMarks) -> Self {
         Self {
             id: tenant.id.to_string(),
             name: tenant.name.clone(),
@@ -65,6 +80,7 @@ impl TenantView {
             selected,
             production,
             profiles,
+            delete_destroys: delete_destroys(tenant, marks),
         }
     }
 }
@@ -227,7 +243,7 @@ impl Snapshot {
     fn tenant_view(&self, tenant: &Tenant) -> TenantView {
         let selected = self.selected().as_ref() == Some(&tenant.id);
         let profiles = self.profiles_by_tenant().remove(&tenant.id).unwrap_or_default();
-        TenantView::new(tenant, selected, self.marks.is_production(&tenant.id), profiles)
+        TenantView::new(tenant, selected, self.marks.is_production(&tenant.id), profiles, &self.marks)
     }
 
     fn find(&self, project: &Project, needle: &str) -> Result<&Tenant> {
@@ -286,7 +302,7 @@ pub fn overview(project: &Project) -> Result<Overview> {
         .iter()
         .map(|t| {
             let profiles = by_tenant.remove(&t.id).unwrap_or_default();
-            TenantView::new(t, selected.as_ref() == Some(&t.id), snap.marks.is_production(&t.id), profiles)
+            TenantView::new(t, selected.as_ref() == Some(&t.id), snap.marks.is_production(&t.id), profiles, &snap.marks)
         })
         .collect();
     let active = snap.sessions.active_key.as_deref();
@@ -378,7 +394,8 @@ fn register_tenant(project: &Project, tenant: &Tenant, secrets: &dyn SecretStore
         Err(_) => None,
     };
     let profiles = profile.iter().cloned().collect();
-    Ok(CreatedTenant { tenant: TenantView::new(tenant, false, false, profiles), profile })
+    let marks = TenantMarks::load(&project.marks_file()).unwrap_or_default();
+    Ok(CreatedTenant { tenant: TenantView::new(tenant, false, false, profiles, &marks), profile })
 }
 
 fn unregister_tenant(project: &Project, id: &TenantId) -> Result<()> {
@@ -488,7 +505,7 @@ pub fn delete_tenant(project: &Project, id: &str, confirm_name: Option<&str>) ->
     if marks.is_production(&tenant.id) {
         mark_production(project, &tenant.id, false)?;
     }
-    Ok(DeletedTenant { tenant: TenantView::new(&tenant, false, false, Vec::new()), unlinked_profiles, removed_session })
+    Ok(DeletedTenant { tenant: TenantView::new(&tenant, false, false, Vec::new(), &marks), unlinked_profiles, removed_session })
 }
 
 /// Marks a tenant as production (or not). Production tenants are shown with a warning colour and

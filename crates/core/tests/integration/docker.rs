@@ -142,6 +142,41 @@ async fn tenants_in_one_container_cannot_read_each_others_databases() {
 }
 
 #[tokio::test]
+async fn two_projects_share_the_container_and_neither_is_the_others_orphan() {
+    let f = Fixture::new("two-projects");
+    f.create("alpha").await.expect("create in A");
+    let b_dir = tempfile::tempdir().expect("tempdir");
+    let b = Project::init(b_dir.path()).expect("init B");
+    let beta = local::create_local_tenant(&b, &TenantName::parse("beta").expect("name"), DatabaseSource::Shared { port: None }, &f.cfg, &f.chain.store, &mut |_| {})
+        .await
+        .expect("create in B");
+    let beta_id = tenantdesk_core::tenant::TenantId::parse(&beta.tenant.id).expect("id");
+    f.chain.track(local::password_key(&b, &beta_id));
+    let beta_url = local::database_url(&b, &beta.tenant.id, &f.chain.store).expect("url");
+    let beta_db = url::Url::parse(beta_url.expose()).expect("url").path().trim_start_matches('/').to_owned();
+
+    // Seen from A, B's live database is B's, not an orphan, and cannot be dropped or adopted.
+    let status = local::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
+    assert!(status.orphan_databases.is_empty(), "{status:?}");
+    let claim = status.other_projects.iter().find(|c| c.database == beta_db).expect("B's database listed as B's");
+    assert_eq!((claim.tenant_name.as_str(), claim.project.as_str()), ("beta", b.root().to_str().expect("utf-8")));
+    let err = local::drop_orphan_database(&f.project, &f.cfg, &f.chain.store, &beta_db).await.expect_err("B's database");
+    assert!(matches!(&err, Error::ClaimedByAnotherProject { tenant, .. } if tenant == "beta"), "{err:?}");
+    let err = local::adopt_orphan_database(&f.project, &f.cfg, &f.chain.store, &beta_db, &TenantName::parse("stolen").expect("name")).await.expect_err("B's database");
+    assert!(matches!(err, Error::ClaimedByAnotherProject { .. }), "{err:?}");
+    rows(&beta_url, "SELECT 'still there'").await.expect("B's database is intact");
+    // B sees A's database the same way.
+    let from_b = local::db_status(Some(&b), &f.cfg, &f.chain.store).await.expect("status");
+    assert!(from_b.orphan_databases.is_empty() && from_b.other_projects.iter().any(|c| c.tenant_name == "alpha"), "{from_b:?}");
+
+    // B's folder is gone: its database is an orphan now, which A may drop.
+    drop(b_dir);
+    let status = local::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
+    assert_eq!(status.orphan_databases, [beta_db.clone()], "{status:?}");
+    local::drop_orphan_database(&f.project, &f.cfg, &f.chain.store, &beta_db).await.expect("drop the real orphan");
+}
+
+#[tokio::test]
 async fn bad_names_and_bad_urls_change_nothing() {
     let f = Fixture::new("bad");
     let registry = std::fs::read(f.project.tenants_file()).expect("read");
@@ -192,7 +227,7 @@ async fn other_shared_containers_are_orphans_and_the_emulators_server_is_not() {
     for name in &made {
         let _ = Command::new("docker").args(["rm", "-f", name]).output();
     }
-    let orphans = status.expect("status").orphan_containers;
+    let orphans = status.expect("status").other_setups;
     assert!(orphans.contains(&made[0]), "{orphans:?}");
     assert!(!orphans.contains(&made[1]), "the emulator's server was offered as an orphan: {orphans:?}");
 }
