@@ -48,7 +48,8 @@ test("Try the demo shows a local and a cloud tenant without an account", { skip 
   await session.waitFor('[data-testid="account"]', { text: "demo@tenantdesk.local" });
   await session.waitFor('[data-testid="cloud-status"]', { text: "ready", timeout: 15_000 });
   const registry = JSON.parse(fs.readFileSync(path.join(demo, "project/.systemprompt/tenants.json"), "utf8"));
-  assert.deepEqual(registry.tenants.map((t) => [t.name, t.tenant_type]).sort(), [["demo-cloud", "cloud"], ["demo-local", "local"]]);
+  // A new project is written in today's CLI dialect (provider), not the seed's tenant_type.
+  assert.deepEqual(registry.tenants.map((t) => [t.name, t.provider, t.tenant_type]).sort(), [["demo-cloud", "systemprompt", undefined], ["demo-local", "docker_local", undefined]]);
   await new Promise((r) => setTimeout(r, 500));
   fs.writeFileSync(path.join(artifacts, "demo.png"), await session.screenshot());
 });
