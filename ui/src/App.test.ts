@@ -504,6 +504,17 @@ describe("the activity timeline", () => {
     await waitFor(() => expect(calls.filter((c) => c.cmd === "activity").at(-1)?.args).toMatchObject({ tenant: gone }));
   });
 
+  it("names a removed tenant by the name the log recorded", async () => {
+    activity = () => [
+      { seq: 3, at: "2026-11-28T10:02:00Z", tenant: "local_gone", tenant_name: "old-shop", action: "delete tenant", outcome: "ok" },
+    ];
+    await mount();
+    await fireEvent.click(screen.getByTestId("view-activity"));
+    await waitFor(() => expect(screen.getAllByTestId("activity-entry")).toHaveLength(1));
+    expect(screen.getByTestId("activity-entry").textContent).toContain("old-shop (removed)");
+    expect(within(screen.getByTestId("activity-tenant")).getByText("old-shop (removed)")).toBeTruthy();
+  });
+
   it("shows the newest read when an older one answers last", async () => {
     const entry = (seq: number, action: string) => ({ seq, at: "2026-11-28T10:00:00Z", project: "/work/project", tenant: "local_1", action, outcome: "ok", prev: "", hash: "" });
     let answerFirst: (v: unknown) => void = () => {};

@@ -96,11 +96,15 @@ enum SecretsCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// The entries, oldest first.
+    /// The entries of this project (the one --project names or the current folder is in),
+    /// oldest first; every project's with --all.
     List {
-        /// Only this tenant's entries.
+        /// Only this tenant's entries (its id, or a prefix of at least 8 characters).
         #[arg(long)]
         tenant: Option<String>,
+        /// Every project's entries, and the shared container's.
+        #[arg(long)]
+        all: bool,
     },
     /// Check the hash chain: reports edited and deleted entries.
     Verify,
@@ -424,8 +428,15 @@ fn run(cli: Cli) -> Result<(), CliError> {
             session(&project, cmd, json)
         }
         Command::Db(cmd) => runtime()?.block_on(db(project_arg, cmd, json)),
-        Command::Audit(AuditCommand::List { tenant }) => {
-            let entries = runtime()?.block_on(tenantdesk_core::audit::list(tenant.as_deref()))?;
+        Command::Audit(AuditCommand::List { tenant, all }) => {
+            let project = if all { None } else { Some(project(project_arg)?) };
+            let tenant = match (&project, tenant) {
+                (Some(p), Some(t)) => tenantdesk_core::audit::Subject::of(p, Some(&t)).id,
+                (None, t) => t,
+                (_, None) => None,
+            };
+            let root = project.as_ref().map(|p| p.root().display().to_string());
+            let entries = runtime()?.block_on(tenantdesk_core::audit::list(root.as_deref(), tenant.as_deref()))?;
             emit(json, &entries, |e| render::audit(e))
         }
         Command::Audit(AuditCommand::Verify) => {

@@ -359,6 +359,16 @@ fn every_change_is_audited_without_secrets_and_tampering_is_detected() {
     let bytes = [fs::read(&db).unwrap_or_default(), fs::read(data.path().join("audit.db-wal")).unwrap_or_default()].concat();
     assert!(!String::from_utf8_lossy(&bytes).contains("hunter2"), "a secret reached the audit log");
 
+    // The removed tenant keeps its name in the log, and the log is per project.
+    assert_eq!(listed[3]["tenant_name"], "audited", "{listed}");
+    assert_eq!(listed[3]["tenant"], id.as_str(), "{listed}");
+    let other = init_project();
+    let in_other = |args: &[&str]| Command::new(BIN).args(args).current_dir(other.path()).env("TENANTDESK_DATA_DIR", data.path()).stdin(Stdio::null()).output().expect("run");
+    let fresh: Value = serde_json::from_slice(&in_other(&["--json", "audit", "list"]).stdout).expect("json");
+    assert_eq!(fresh.as_array().map(Vec::len), Some(0), "a new project shows another project's history: {fresh}");
+    let all: Value = serde_json::from_slice(&in_other(&["--json", "audit", "list", "--all"]).stdout).expect("json");
+    assert_eq!(all.as_array().map(Vec::len), Some(4), "{all}");
+
     // Edit one row, then delete another: both are reported.
     let sql = |statement: &str| {
         let out = Command::new("python3")

@@ -30,6 +30,8 @@ pub struct Entry {
     pub outcome: String,
     pub prev: String,
     pub hash: String,
+    /// The tenant's name when the entry was written, so a removed tenant is still named.
+    pub tenant_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -66,19 +68,49 @@ async fn open() -> Result<SqliteConnection> {
     .execute(&mut conn)
     .await
     .map_err(fault("prepare the audit log"))?;
+    // Logs written before tenants were named gain the column; their rows keep their hashes.
+    let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info('entries')").fetch_all(&mut conn).await.map_err(fault("prepare the audit log"))?;
+    if !columns.iter().any(|c| c == "tenant_name") {
+        sqlx::query("ALTER TABLE entries ADD COLUMN tenant_name TEXT").execute(&mut conn).await.map_err(fault("prepare the audit log"))?;
+    }
     Ok(conn)
 }
 
-fn digest(prev: &str, seq: i64, at: &str, project: &str, tenant: Option<&str>, action: &str, outcome: &str) -> String {
+/// The hash of an entry. The name is covered when there is one; entries written before names
+/// were recorded hash as they always did.
+fn digest(prev: &str, seq: i64, at: &str, project: &str, subject: &Subject, action: &str, outcome: &str) -> String {
     let mut h = Sha256::new();
-    for part in [prev, &seq.to_string(), at, project, tenant.unwrap_or(""), action, outcome] {
+    for part in [prev, &seq.to_string(), at, project, subject.id.as_deref().unwrap_or(""), action, outcome] {
         h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    if let Some(name) = &subject.name {
+        h.update(name.as_bytes());
         h.update([0u8]);
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn append(project: &str, tenant: Option<&str>, action: &str, outcome: &str) -> Result<()> {
+/// The tenant an entry is about: its full id (a prefix the user typed is resolved) and its name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Subject {
+    pub id: Option<String>,
+    pub name: Option<String>,
+}
+
+impl Subject {
+    /// Resolves what the user typed against the project's registry; what does not resolve is
+    /// kept as typed, without a name.
+    pub fn of(project: &crate::project::Project, typed: Option<&str>) -> Self {
+        let Some(typed) = typed else { return Self::default() };
+        match crate::registry::Registry::load(&project.tenants_file()).ok().and_then(|r| r.find(typed.trim()).map(|t| (t.id.to_string(), t.name.clone()))) {
+            Some((id, name)) => Self { id: Some(id), name: Some(name) },
+            None => Self { id: Some(typed.to_owned()), name: None },
+        }
+    }
+}
+
+async fn append(project: &str, subject: &Subject, action: &str, outcome: &str) -> Result<()> {
     let mut conn = open().await?;
     // IMMEDIATE takes the write lock before reading the head, so concurrent writers chain in turn.
     sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await.map_err(fault("write the audit log"))?;
@@ -86,16 +118,17 @@ async fn append(project: &str, tenant: Option<&str>, action: &str, outcome: &str
         sqlx::query_as("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetch_optional(&mut conn).await.map_err(fault("read the audit log"))?;
     let (seq, prev) = last.map_or((1, GENESIS.to_owned()), |(s, h)| (s + 1, h));
     let at = clock::now_rfc3339();
-    let hash = digest(&prev, seq, &at, project, tenant, action, outcome);
-    sqlx::query("INSERT INTO entries (seq, at, project, tenant, action, outcome, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    let hash = digest(&prev, seq, &at, project, subject, action, outcome);
+    sqlx::query("INSERT INTO entries (seq, at, project, tenant, action, outcome, prev, hash, tenant_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(seq)
         .bind(&at)
         .bind(project)
-        .bind(tenant)
+        .bind(&subject.id)
         .bind(action)
         .bind(outcome)
         .bind(&prev)
         .bind(&hash)
+        .bind(&subject.name)
         .execute(&mut conn)
         .await
         .map_err(fault("write the audit log"))?;
@@ -106,15 +139,15 @@ async fn append(project: &str, tenant: Option<&str>, action: &str, outcome: &str
 
 /// Records an action and how it ended. Usable from sync and async code alike: the write runs on
 /// a thread of its own, so it never nests one async runtime inside another.
-pub fn record<T>(project: &str, tenant: Option<&str>, action: &str, result: &Result<T>) {
+pub fn record<T>(project: &str, subject: Subject, action: &str, result: &Result<T>) {
     let outcome = match result {
         Ok(_) => "ok".to_owned(),
         Err(e) => format!("failed: {e}"),
     };
-    let (project, tenant, action) = (project.to_owned(), tenant.map(str::to_owned), action.to_owned());
+    let (project, action) = (project.to_owned(), action.to_owned());
     let writer = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-        rt.block_on(append(&project, tenant.as_deref(), &action, &outcome)).err()
+        rt.block_on(append(&project, &subject, &action, &outcome)).err()
     });
     // The action itself already happened; a log that cannot be written is reported, not fatal.
     if let Ok(Some(e)) = writer.join() {
@@ -122,24 +155,33 @@ pub fn record<T>(project: &str, tenant: Option<&str>, action: &str, result: &Res
     }
 }
 
-/// `record` for an action on a project's tenants, named by the project's folder.
+/// `record` for an action on a project's tenants, named by the project's folder; the tenant is
+/// resolved (full id and name) after the action, so use `record_for` when the action removes it.
 pub fn record_in<T>(project: &crate::project::Project, tenant: Option<&str>, action: &str, result: &Result<T>) {
-    record(&project.root().display().to_string(), tenant, action, result);
+    record_for(project, Subject::of(project, tenant), action, result);
 }
 
-pub async fn list(tenant: Option<&str>) -> Result<Vec<Entry>> {
+/// `record_in` with the subject resolved beforehand (by whoever removes the tenant).
+pub fn record_for<T>(project: &crate::project::Project, subject: Subject, action: &str, result: &Result<T>) {
+    record(&project.root().display().to_string(), subject, action, result);
+}
+
+/// The entries, oldest first: of one project (its folder) unless `project` is `None`, and of one
+/// tenant (full id) when given.
+pub async fn list(project: Option<&str>, tenant: Option<&str>) -> Result<Vec<Entry>> {
     let mut conn = open().await?;
-    let rows = match tenant {
-        Some(t) => sqlx::query_as::<_, Entry>("SELECT * FROM entries WHERE tenant = ? ORDER BY seq").bind(t).fetch_all(&mut conn).await,
-        None => sqlx::query_as::<_, Entry>("SELECT * FROM entries ORDER BY seq").fetch_all(&mut conn).await,
-    };
-    rows.map_err(fault("read the audit log"))
+    sqlx::query_as::<_, Entry>("SELECT * FROM entries WHERE (?1 IS NULL OR project = ?1) AND (?2 IS NULL OR tenant = ?2) ORDER BY seq")
+        .bind(project)
+        .bind(tenant)
+        .fetch_all(&mut conn)
+        .await
+        .map_err(fault("read the audit log"))
 }
 
 /// Walks the chain: every row's hash must match its fields and the previous row's hash, and the
 /// sequence must have no gaps.
 pub async fn verify() -> Result<Verification> {
-    let entries = list(None).await?;
+    let entries = list(None, None).await?;
     let mut problems = Vec::new();
     let mut prev = GENESIS.to_owned();
     for (i, e) in entries.iter().enumerate() {
@@ -150,7 +192,8 @@ pub async fn verify() -> Result<Verification> {
         if e.prev != prev {
             problems.push(format!("entry {} does not follow the entry before it (a row was deleted or edited)", e.seq));
         }
-        if digest(&e.prev, e.seq, &e.at, &e.project, e.tenant.as_deref(), &e.action, &e.outcome) != e.hash {
+        let subject = Subject { id: e.tenant.clone(), name: e.tenant_name.clone() };
+        if digest(&e.prev, e.seq, &e.at, &e.project, &subject, &e.action, &e.outcome) != e.hash {
             problems.push(format!("entry {} was edited after it was written", e.seq));
         }
         prev = e.hash.clone();

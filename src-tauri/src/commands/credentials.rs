@@ -72,18 +72,22 @@ pub struct ActivityEntry {
     pub seq: u32,
     pub at: String,
     pub tenant: Option<String>,
+    /// The name the tenant had when the entry was written (a removed tenant is named by it).
+    pub tenant_name: Option<String>,
     pub action: String,
     pub outcome: String,
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn activity(tenant: Option<String>) -> Result<Vec<ActivityEntry>, UiError> {
-    let entries = audit::list(tenant.as_deref().filter(|t| !t.is_empty())).await?;
+pub async fn activity(state: State<'_, AppState>, tenant: Option<String>) -> Result<Vec<ActivityEntry>, UiError> {
+    // The open project's history only: another project's tenants are not this window's business.
+    let root = state.project().map(|p| p.root().display().to_string());
+    let entries = audit::list(Some(root.as_deref().unwrap_or("")), tenant.as_deref().filter(|t| !t.is_empty())).await?;
     Ok(entries
         .into_iter()
         .rev()
-        .map(|e| ActivityEntry { seq: u32::try_from(e.seq).unwrap_or(u32::MAX), at: e.at, tenant: e.tenant, action: e.action, outcome: e.outcome })
+        .map(|e| ActivityEntry { seq: u32::try_from(e.seq).unwrap_or(u32::MAX), at: e.at, tenant: e.tenant, tenant_name: e.tenant_name, action: e.action, outcome: e.outcome })
         .collect())
 }
 

@@ -141,6 +141,8 @@ export type ActivityEntry = {
 	seq: number,
 	at: string,
 	tenant: string | null,
+	/**  The name the tenant had when the entry was written (a removed tenant is named by it). */
+	tenant_name: string | null,
 	action: string,
 	outcome: string,
 };

@@ -125,7 +125,7 @@ async fn external_database_access_switches_the_registry_url_and_it_connects() {
     assert_eq!((entry(&c).external_db_access, entry(&c).database_url), (false, None));
     assert_eq!(c.inspect(&id).await["external_db_access"], false);
     // The tenant's id is unique, so the shared audit log's rows for it are this test's.
-    let audit: Vec<String> = tenantdesk_core::audit::list(Some(&id)).await.expect("audit").into_iter().map(|e| format!("{} {}", e.action, e.outcome)).collect();
+    let audit: Vec<String> = tenantdesk_core::audit::list(None, Some(&id)).await.expect("audit").into_iter().map(|e| format!("{} {}", e.action, e.outcome)).collect();
     assert!(audit.ends_with(&["enable external database access ok".to_owned(), "disable external database access ok".to_owned()]), "{audit:?}");
 
     let mut registry = Registry::load(&c.project.tenants_file()).expect("registry");

@@ -91,7 +91,7 @@ fn percent_decode(text: &str) -> String {
 
 pub async fn db_up(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SharedStatus> {
     let result = up(cfg, secrets, on_progress).await;
-    audit::record(&format!("container {}", cfg.container), None, "db up", &result);
+    audit::record(&format!("container {}", cfg.container), audit::Subject::default(), "db up", &result);
     result
 }
 
@@ -103,7 +103,7 @@ async fn up(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut (dy
 
 pub async fn db_down(cfg: &SharedConfig) -> Result<SharedStatus> {
     let result = down(cfg).await;
-    audit::record(&format!("container {}", cfg.container), None, "db down", &result);
+    audit::record(&format!("container {}", cfg.container), audit::Subject::default(), "db down", &result);
     result
 }
 
@@ -116,7 +116,7 @@ async fn down(cfg: &SharedConfig) -> Result<SharedStatus> {
 /// Pulls the shared container's image again (a newer build under the same tag), with progress.
 pub async fn db_pull(cfg: &SharedConfig, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<Pulled> {
     let result = async { shared_container::pull(&engine::connect(None).await?, cfg, on_progress).await }.await;
-    audit::record(&format!("container {}", cfg.container), None, &format!("db pull {}", cfg.image), &result);
+    audit::record(&format!("container {}", cfg.container), audit::Subject::default(), &format!("db pull {}", cfg.image), &result);
     result
 }
 
@@ -128,7 +128,7 @@ pub async fn db_recreate(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progr
         shared_container::status_with_size(&engine, cfg).await
     }
     .await;
-    audit::record(&format!("container {}", cfg.container), None, &format!("db recreate on {}", cfg.image), &result);
+    audit::record(&format!("container {}", cfg.container), audit::Subject::default(), &format!("db recreate on {}", cfg.image), &result);
     result
 }
 
@@ -136,7 +136,7 @@ pub async fn db_recreate(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progr
 /// that had databases there lose them; their registry entries stay and show as missing.
 pub async fn db_reset(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SharedStatus> {
     let result = reset(cfg, secrets, on_progress).await;
-    audit::record(&format!("container {}", cfg.container), None, "db reset", &result);
+    audit::record(&format!("container {}", cfg.container), audit::Subject::default(), "db reset", &result);
     result
 }
 
@@ -589,8 +589,9 @@ pub(super) fn update_marks(project: &Project, change: impl FnOnce(&mut TenantMar
 /// containers and volumes (found by label), and its password in the keychain. If the database
 /// cannot be dropped (Docker down), nothing is changed.
 pub async fn delete_tenant(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<DeletedTenant> {
+    let subject = audit::Subject::of(project, Some(id));
     let result = delete(project, id, confirm_name, secrets).await;
-    audit::record_in(project, Some(id), "delete tenant", &result);
+    audit::record_for(project, subject, "delete tenant", &result);
     result
 }
 

@@ -299,7 +299,7 @@ pub async fn tenant_secrets(project: &Project, id: &str, secrets: &dyn SecretSto
     let tenant = registry.find(id.trim()).ok_or_else(|| Error::TenantNotFound { id: id.to_owned(), registry: project.tenants_file() })?.clone();
     // Profile secrets are logged without a tenant, so the whole project's history is read.
     let root = project.root().display().to_string();
-    let history: Vec<_> = audit::list(None).await.unwrap_or_default().into_iter().filter(|e| e.project == root).collect();
+    let history: Vec<_> = audit::list(Some(&root), None).await.unwrap_or_default();
     let last = |matches: &dyn Fn(&str) -> bool, own: bool| {
         history
             .iter()
