@@ -277,6 +277,13 @@ test("creates a local tenant in Docker by clicking, then rotates its credentials
   assert.ok(!connects(tenant.database_url, oldPassword), "the old password still connects");
   await shot("credentials-after-rotation");
 
+  // The delete dialog says which database goes with the tenant; cancelled here.
+  await session.click(await session.find('[data-testid="delete-tenant"]'));
+  await session.waitFor('[data-testid="confirm-dialog"]', { text: `its database ${db} in the shared container` });
+  await shot("delete-local-tenant-dialog");
+  await session.click(await session.find('[data-testid="confirm-cancel"]'));
+  await session.waitFor('[data-testid="confirm-dialog"]', { count: 0 });
+
   await session.click(await session.find('[data-testid="copy-connection"]'));
   await session.waitFor('[data-testid="copy-confirm"]');
   await shot("copy-connection-dialog");
@@ -328,8 +335,22 @@ test("the Docker panel searches, follows and copies the log, adopts one orphan d
     psql(`CREATE DATABASE ${db} OWNER ${db}`);
   }
   const orphan = (db) => `[data-testid="orphan"][data-database="${db}"]`;
+  // Another project on this machine with a live tenant in the same container: its database is
+  // listed as that project's, read-only, never as an orphan of this one.
+  const other = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-e2e-other-"));
+  const cli = (...args) => {
+    const r = spawnSync(path.join(repo, "target/debug/tenantdesk"), ["--project", other, ...args], { env: { ...process.env, ...appEnv } });
+    assert.equal(r.status, 0, `tenantdesk ${args.join(" ")}: ${r.stderr}`);
+    return r.stdout.toString();
+  };
+  cli("init", other);
+  const theirs = JSON.parse(cli("--json", "cloud", "tenant", "create", "--type", "local", "--name", "theirs")).tenant;
+  const theirsDb = theirs.database_url.split("/").pop();
   await session.click(await session.find('[data-testid="view-docker"]'));
   await session.waitFor('[data-testid="docker-state"]', { text: "healthy", timeout: 30_000 });
+  await session.waitFor(`[data-testid="other-project-database"][data-database="${theirsDb}"]`, { text: "theirs", timeout: 10_000 });
+  await session.waitFor(orphan(theirsDb), { count: 0 });
+  await session.waitFor('[data-testid="other-project-database"]', { text: other });
 
   // The log: followed live, searched, and the lines shown copied.
   await session.waitFor('[data-testid="docker-logs"]', { text: "ready to accept connections", timeout: 10_000 });
@@ -364,6 +385,10 @@ test("the Docker panel searches, follows and copies the log, adopts one orphan d
   await session.click(drop);
   await session.waitFor(orphan(dropped), { count: 0, timeout: 20_000 });
   assert.equal(psql(`SELECT count(*) FROM pg_database WHERE datname = '${dropped}'`), "0");
+  await shot("docker-other-projects-and-orphans");
+  assert.equal(psql(`SELECT count(*) FROM pg_database WHERE datname = '${theirsDb}'`), "1", "the other project's database was touched");
+  cli("cloud", "tenant", "delete", theirs.id, "-y");
+  fs.rmSync(other, { recursive: true, force: true });
 
   // A newer build under the image's tag: Pull downloads it layer by layer and says the container
   // still runs the old one until a reset.
