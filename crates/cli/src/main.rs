@@ -386,7 +386,7 @@ fn project(cli_project: Option<&PathBuf>) -> Result<Project, CliError> {
 
 /// Prints `value` as JSON, or as the text `text` renders.
 fn emit<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) -> Result<(), CliError> {
-    let out = if json { serde_json::to_string_pretty(value).unwrap_or_default() } else { text(value) };
+    let out = if json { serde_json::to_string_pretty(value).unwrap_or_default() } else { render::terminal_safe(&text(value)) };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`tenantdesk … | head`) is not an error worth reporting.
     let _ = writeln!(stdout, "{out}");

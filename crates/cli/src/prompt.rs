@@ -50,7 +50,7 @@ pub fn tenant_id(project: &Project, given: Option<String>, action: &str) -> Resu
     if tenants.is_empty() {
         return Err(tenantdesk_core::Error::NoTenants.into());
     }
-    let items: Vec<String> = tenants.iter().map(|t| format!("{}  {} ({})", t.name, t.id, t.tenant_type)).collect();
+    let items: Vec<String> = tenants.iter().map(|t| format!("{}  {} ({})", crate::render::terminal_safe(&crate::render::one_line(&t.name)), t.id, t.tenant_type)).collect();
     let pick = Select::new().with_prompt(format!("Tenant to {action}")).items(&items).default(0).interact()?;
     Ok(tenants[pick].id.clone())
 }

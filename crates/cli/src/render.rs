@@ -14,17 +14,37 @@ use crate::error::CliError;
 
 const RULE: &str = "━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━";
 
+/// Text for a terminal: control characters from files or the network (`\e[2J`, a title escape,
+/// a bell) are shown as escapes instead of acting on the terminal.
+pub fn terminal_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c.to_string(),
+            '\u{1b}' => "\\e".to_owned(),
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// One value from a file or the network on one line: a newline in a tenant's name must not forge
+/// a line of output.
+pub fn one_line(value: &str) -> String {
+    value.replace('\n', "\\n").replace('\r', "\\r")
+}
+
 pub fn error(error: &CliError, json: bool) {
     let hint = error.hint();
-    if json {
+    // The failed checks are the report already printed; a second JSON document would break it.
+    if json && !matches!(error, CliError::ChecksFailed(_)) {
         let body = serde_json::json!({
             "error": { "code": error.code(), "message": error.to_string(), "hint": hint }
         });
         println!("{}", serde_json::to_string_pretty(&body).unwrap_or_default());
     }
-    eprintln!("Error: {error}");
+    eprintln!("Error: {}", terminal_safe(&error.to_string()));
     if let Some(hint) = hint {
-        eprintln!("  Hint: {hint}");
+        eprintln!("  Hint: {}", terminal_safe(&hint));
     }
 }
 
@@ -44,9 +64,9 @@ pub fn tenant_list(list: &TenantList) -> String {
     for t in &list.tenants {
         let marker = if t.selected { "(selected) " } else { "" };
         let kind = kind(t);
-        let _ = write!(out, "  {:<21}{marker}{kind:<8}{}{}", short_id(&t.id), if kind.len() >= 8 { " " } else { "" }, t.name);
+        let _ = write!(out, "  {:<21}{marker}{kind:<8}{}{}", one_line(&short_id(&t.id)), if kind.len() >= 8 { " " } else { "" }, one_line(&t.name));
         if let Some(region) = &t.region {
-            let _ = write!(out, "   {region}");
+            let _ = write!(out, "   {}", one_line(region));
         }
         out.push('\n');
     }
@@ -66,7 +86,7 @@ fn kind(t: &TenantView) -> String {
 }
 
 fn field(out: &mut String, label: &str, value: impl std::fmt::Display) {
-    let _ = writeln!(out, "  {:<15}{value}", format!("{label}:"));
+    let _ = writeln!(out, "  {:<15}{}", format!("{label}:"), one_line(&value.to_string()));
 }
 
 fn tenant_fields(out: &mut String, t: &TenantView) {
@@ -106,7 +126,7 @@ fn session_summary(session: Option<&SessionView>, state: SessionState) -> String
 }
 
 pub fn tenant_details(d: &TenantDetails, health: Option<&Result<LocalHealth, tenantdesk_core::Error>>) -> String {
-    let mut out = format!("Tenant: {}\n", d.tenant.name);
+    let mut out = format!("Tenant: {}\n", one_line(&d.tenant.name));
     tenant_fields(&mut out, &d.tenant);
     match health {
         Some(Ok(h)) => {
@@ -133,7 +153,7 @@ pub fn tenant_details(d: &TenantDetails, health: Option<&Result<LocalHealth, ten
 }
 
 pub fn selection(s: &Selection) -> String {
-    let mut out = format!("Selected tenant '{}' ({})", s.tenant.name, s.tenant.id);
+    let mut out = format!("Selected tenant '{}' ({})", one_line(&s.tenant.name), s.tenant.id);
     match (&s.profile, s.session_state) {
         (Some(p), SessionState::Active) => {
             let _ = write!(out, "\n  Profile '{p}' is active; its session was restored.");
@@ -149,7 +169,7 @@ pub fn selection(s: &Selection) -> String {
 }
 
 pub fn created_tenant(c: &CreatedTenant) -> String {
-    let mut out = format!("Created {} tenant '{}' ({})", kind(&c.tenant), c.tenant.name, c.tenant.id);
+    let mut out = format!("Created {} tenant '{}' ({})", kind(&c.tenant), one_line(&c.tenant.name), c.tenant.id);
     if let Some(url) = &c.tenant.database_url {
         let _ = write!(out, "\n  Database: {url}");
     }
@@ -164,11 +184,15 @@ pub fn created_tenant(c: &CreatedTenant) -> String {
 }
 
 pub fn production(t: &TenantView) -> String {
-    if t.production { format!("'{}' is marked production: deleting it now needs its name typed", t.name) } else { format!("'{}' is no longer marked production", t.name) }
+    if t.production {
+        format!("'{}' is marked production: deleting it now needs its name typed", one_line(&t.name))
+    } else {
+        format!("'{}' is no longer marked production", one_line(&t.name))
+    }
 }
 
 pub fn deleted_tenant(d: &DeletedTenant) -> String {
-    let mut out = format!("Deleted tenant '{}' ({})\n  Destroyed: {}", d.tenant.name, d.tenant.id, d.tenant.delete_destroys);
+    let mut out = format!("Deleted tenant '{}' ({})\n  Destroyed: {}", one_line(&d.tenant.name), d.tenant.id, d.tenant.delete_destroys);
     if !d.unlinked_profiles.is_empty() {
         let _ = write!(out, "\n  Unlinked profiles (kept): {}", d.unlinked_profiles.join(", "));
     }
@@ -191,7 +215,7 @@ pub fn profile_list(profiles: &[ProfileView]) -> String {
             }
             None => {
                 let tenant = p.tenant_id.as_deref().map_or_else(|| "(no tenant)".to_owned(), short_id);
-                let _ = writeln!(out, "  {:<21}{marker}{:<8}{tenant}", p.name, p.target.as_deref().unwrap_or("local"));
+                let _ = writeln!(out, "  {:<21}{marker}{:<8}{tenant}", one_line(&p.name), p.target.as_deref().unwrap_or("local"));
             }
         }
     }
@@ -204,7 +228,7 @@ pub fn profile_details(d: &ProfileDetails) -> String {
     field(&mut out, "Target", d.profile.target.as_deref().unwrap_or("local"));
     field(&mut out, "File", &d.path);
     let tenant = match (&d.tenant, &d.profile.tenant_id) {
-        (Some(t), _) => format!("{} ({})", t.name, t.id),
+        (Some(t), _) => format!("{} ({})", one_line(&t.name), t.id),
         (None, Some(id)) => format!("{id} (not in tenants.json)"),
         (None, None) => "(none)".to_owned(),
     };
@@ -216,7 +240,7 @@ pub fn profile_details(d: &ProfileDetails) -> String {
 }
 
 pub fn created_profile(p: &ProfileView) -> String {
-    format!("Created profile '{}' for tenant {}\n  Next: tenantdesk admin session switch {}", p.name, p.tenant_id.as_deref().unwrap_or("-"), p.name)
+    format!("Created profile '{}' for tenant {}\n  Next: tenantdesk admin session switch {}", one_line(&p.name), p.tenant_id.as_deref().unwrap_or("-"), p.name)
 }
 
 pub fn deleted_profile(p: &ProfileView) -> String {
@@ -298,7 +322,7 @@ pub fn db_status(s: &DbStatus) -> String {
                 None => "database not checked",
             };
             let container = t.container.map_or_else(String::new, |c| format!(", container {c}"));
-            let _ = write!(out, "\n  {:<21}{} — {}{container}, {db}", short_id(&t.tenant_id), t.name, t.location);
+            let _ = write!(out, "\n  {:<21}{} — {}{container}, {db}", short_id(&t.tenant_id), one_line(&t.name), t.location);
         }
     }
     if !s.other_projects.is_empty() {
@@ -355,9 +379,12 @@ pub fn external_url_missing(t: &ExternalUrlMissing) -> String {
 pub fn external_access(c: &ExternalAccessChanged) -> String {
     match &c.database_url {
         Some(url) if c.enabled => {
-            format!("External database access is on for '{}'\n  database_url: {url}\n  The password is the tenant's own, in the keychain; turn it off with --disable.", c.name)
+            format!(
+                "External database access is on for '{}'\n  database_url: {url}\n  The password is the tenant's own, in the keychain; turn it off with --disable.",
+                one_line(&c.name)
+            )
         }
-        _ => format!("External database access is off for '{}': its database takes connections from SystemPrompt Cloud only.", c.name),
+        _ => format!("External database access is off for '{}': its database takes connections from SystemPrompt Cloud only.", one_line(&c.name)),
     }
 }
 

@@ -737,3 +737,43 @@ fn projects_tenantdesk_creates_load_in_the_real_cli() {
         assert!(!dir.path().join(".systemprompt/profiles/old").exists());
     }
 }
+
+// ---- hostile input -----------------------------------------------------------------------------
+
+#[test]
+fn names_from_files_cannot_drive_the_terminal_or_forge_lines() {
+    let dir = init_project();
+    let hostile = "\u{1b}[2J\u{1b}]0;PWNED\u{7}\nFAKE LINE";
+    let registry = serde_json::json!({ "tenants": [{ "id": "local_evil", "name": hostile, "tenant_type": "local", "region": "\u{1b}[31mred", "external_db_access": false }], "synced_at": "2026-01-30T10:00:00Z" });
+    fs::write(dir.path().join(".systemprompt/tenants.json"), registry.to_string()).expect("write");
+    for args in [&["cloud", "tenant", "list", "--offline"][..], &["cloud", "tenant", "show", "local_evil"], &["cloud", "tenant", "select", "local_evil"]] {
+        let out = run(dir.path(), args);
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{args:?} printed a control character: {text:?}");
+        assert!(!text.lines().any(|l| l.starts_with("FAKE LINE")), "{args:?} let a name forge a line: {text}");
+        assert!(text.contains("\\e[2J"), "{args:?} hid the name instead of showing it escaped: {text}");
+    }
+    // JSON keeps the value as it is (escaped by JSON itself).
+    let out = run(dir.path(), &["--json", "cloud", "tenant", "list", "--offline"]);
+    let list: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(list["tenants"][0]["name"], hostile);
+}
+
+#[test]
+fn doctor_json_is_one_document_even_when_checks_fail() {
+    let dir = init_project();
+    // No D-Bus session: the keychain check fails.
+    let out = run_with(
+        dir.path(),
+        &["--json", "doctor"],
+        &[
+            ("DBUS_SESSION_BUS_ADDRESS", Some("unix:path=/nonexistent")),
+            ("DOCKER_HOST", Some("unix:///nonexistent.sock")),
+            ("TENANTDESK_DOCKER_HOST", Some("unix:///nonexistent.sock")),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let checks: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    assert!(checks.as_array().is_some_and(|c| c.iter().any(|c| c["ok"] == false)), "{checks}");
+}

@@ -45,13 +45,41 @@ pub fn lock(target: &Path) -> Result<WriteLock> {
     Ok(WriteLock { _file: file })
 }
 
-/// Reads a whole file; `None` when it does not exist.
+/// The largest file Tenantdesk reads: the CLI's files are a few kilobytes; a bigger one is a
+/// mistake (or `/dev/zero`), not a registry.
+pub const MAX_FILE: u64 = 8 << 20;
+
+/// Reads a whole file; `None` when it does not exist. Only a regular file is read, and at most
+/// [`MAX_FILE`] bytes of it: a FIFO, a device or a socket in a file's place is refused at once
+/// instead of blocking or reading without end.
 pub fn read(path: &Path) -> Result<Option<Vec<u8>>> {
-    match fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io("read", path)(e)),
+    let mut options = OpenOptions::new();
+    options.read(true);
+    // Opening a FIFO for reading blocks until a writer comes; non-blocking it returns at once
+    // and the type check below refuses it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
     }
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("read", path)(e)),
+    };
+    let meta = file.metadata().map_err(Error::io("read", path))?;
+    if !meta.is_file() {
+        return Err(Error::Invalid { path: path.to_owned(), message: "it is not a regular file (a FIFO, device or folder is in its place); move it away".to_owned() });
+    }
+    if meta.len() > MAX_FILE {
+        return Err(Error::Invalid { path: path.to_owned(), message: format!("it is {} bytes, more than the {MAX_FILE} a SystemPrompt file can be", meta.len()) });
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_FILE + 1), &mut bytes).map_err(Error::io("read", path))?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(Error::Invalid { path: path.to_owned(), message: format!("it grew past {MAX_FILE} bytes while being read") });
+    }
+    Ok(Some(bytes))
 }
 
 /// Replaces `target` with `bytes` atomically. Call it while holding [`lock`] for `target`.

@@ -64,7 +64,7 @@ fn backup(path: &Path, report: &mut SecretsReport) -> Result<()> {
     let stamp = crate::clock::now_rfc3339().replace(':', "-");
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let target = path.with_file_name(format!("{name}.bak-{stamp}"));
-    let bytes = fs::read(path).map_err(Error::io("read", path))?;
+    let bytes = store::read(path)?.unwrap_or_default();
     let lock = store::lock(&target)?;
     store::write_atomic(&lock, &target, &bytes, store::PRIVATE)?;
     report.backups.push(target.display().to_string());
@@ -80,7 +80,7 @@ fn profile_secret_files(project: &Project) -> Vec<(String, PathBuf)> {
 }
 
 fn read_json(path: &Path) -> Result<Map<String, Value>> {
-    let bytes = fs::read(path).map_err(Error::io("read", path))?;
+    let bytes = store::read(path)?.ok_or_else(|| Error::io("read", path)(std::io::ErrorKind::NotFound.into()))?;
     match serde_json::from_slice::<Value>(&bytes).map_err(|e| Error::json(path, &e))? {
         Value::Object(map) => Ok(map),
         _ => Err(Error::Invalid { path: path.to_owned(), message: "the top level must be an object".to_owned() }),

@@ -335,3 +335,36 @@ fn production_tenants_need_their_name_to_be_deleted() {
     assert!(!marks.contains(id), "the mark outlived the tenant: {marks}");
     assert!(!fs::read_to_string(project.tenants_file()).expect("read").contains("tenantdesk"), "marks leaked into the CLI's file");
 }
+
+/// Runs `check` on a thread and fails (instead of hanging the suite) if it does not return.
+fn returns_within(secs: u64, check: impl FnOnce() -> Result<(), String> + Send + 'static) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(check());
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(secs)) {
+        Ok(result) => result.expect("check"),
+        Err(_) => panic!("still blocked after {secs} s"),
+    }
+}
+
+#[test]
+fn special_files_in_a_files_place_are_refused_not_waited_on() {
+    let (_dir, project) = project();
+    let tenants = project.tenants_file();
+    fs::remove_file(&tenants).expect("rm");
+    assert!(std::process::Command::new("mkfifo").arg(&tenants).status().expect("mkfifo").success());
+    let p = project.clone();
+    returns_within(10, move || match ops::list_tenants(&p) {
+        Err(Error::Invalid { message, .. }) if message.contains("not a regular file") => Ok(()),
+        other => Err(format!("a FIFO as tenants.json: {other:?}")),
+    });
+    fs::remove_file(&tenants).expect("rm fifo");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("/dev/zero", &tenants).expect("symlink");
+    let p = project.clone();
+    returns_within(10, move || match Registry::load(&p.tenants_file()) {
+        Err(Error::Invalid { .. }) => Ok(()),
+        other => Err(format!("/dev/zero as tenants.json: {other:?}")),
+    });
+}
