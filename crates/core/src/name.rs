@@ -25,6 +25,14 @@ fn check(kind: &'static str, value: &str) -> Result<()> {
     if !value.as_bytes()[0].is_ascii_alphanumeric() {
         return fail("it must start with a letter or digit");
     }
+    // A profile name is a folder: Windows cannot create these, so a project holding one would
+    // not check out there.
+    let upper = value.to_ascii_uppercase();
+    let reserved = matches!(upper.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((upper.starts_with("COM") || upper.starts_with("LPT")) && upper.len() == 4 && upper.as_bytes()[3].is_ascii_digit());
+    if reserved {
+        return fail("it is a name Windows reserves for a device (CON, PRN, AUX, NUL, COM1-9, LPT1-9)");
+    }
     Ok(())
 }
 
@@ -87,6 +95,8 @@ mod tests {
         for (bad, reason) in [
             ("", "empty"),
             ("../etc", "'..'"),
+            ("CON", "Windows reserves"),
+            ("lpt1", "Windows reserves"),
             ("a/b", "'/'"),
             ("a\\b", "'/'"),
             ("it's", "only ASCII"),

@@ -91,6 +91,9 @@ impl Profile {
     }
 
     pub fn save(&self, lock: &WriteLock) -> Result<()> {
+        if let Some(profiles) = self.dir.parent() {
+            store::within(&self.dir, profiles)?;
+        }
         store::write_atomic(lock, &Self::file(&self.dir), self.to_yaml().as_bytes(), store::SHARED)
     }
 

@@ -82,8 +82,27 @@ pub fn read(path: &Path) -> Result<Option<Vec<u8>>> {
     Ok(Some(bytes))
 }
 
-/// Replaces `target` with `bytes` atomically. Call it while holding [`lock`] for `target`.
+/// Refuses a folder that is a link leading out of `base` (a profile folder linked elsewhere on
+/// the disk): Tenantdesk writes only inside the project's `.systemprompt/`.
+pub fn within(dir: &Path, base: &Path) -> Result<()> {
+    let (Ok(real), Ok(base)) = (fs::canonicalize(dir), fs::canonicalize(base)) else { return Ok(()) };
+    if real.starts_with(&base) {
+        return Ok(());
+    }
+    Err(Error::Invalid { path: dir.to_owned(), message: format!("it links outside the project, to {}; Tenantdesk writes only inside .systemprompt/", real.display()) })
+}
+
+/// Replaces `target` with `bytes` atomically. Call it while holding [`lock`] for `target`. A
+/// target that is a symbolic link keeps being one: the file it points to is replaced.
 pub fn write_atomic(_lock: &WriteLock, target: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    let linked;
+    let target = match fs::symlink_metadata(target) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            linked = fs::canonicalize(target).map_err(Error::io("follow the link", target))?;
+            linked.as_path()
+        }
+        _ => target,
+    };
     let dir = parent(target);
     let tmp = sidecar(target, &format!(".tmp-{}-{}", std::process::id(), random_suffix()));
     let result = (|| {

@@ -465,19 +465,13 @@ fn check_name_free(project: &Project, name: &TenantName) -> Result<()> {
 
 /// Removes a tenant from the registry, unlinks its profiles (they stay, pointing at no tenant)
 /// and drops its session, clearing the selection if it was selected. A production tenant is
-/// only deleted when `confirm_name` is its name.
+/// only deleted when `confirm_name` is its name. The registry entry goes last: a failure or a
+/// kill before it leaves the tenant listed, and deleting it again finishes the job.
 pub fn delete_tenant(project: &Project, id: &str, confirm_name: Option<&str>) -> Result<DeletedTenant> {
     let path = project.tenants_file();
     let marks = TenantMarks::load(&project.marks_file())?;
-    let tenant = {
-        let lock = store::lock(&path)?;
-        let mut registry = Registry::load(&path)?;
-        let found = registry.find(id.trim()).map(|t| t.id.clone()).ok_or_else(|| Error::TenantNotFound { id: id.to_owned(), registry: path.clone() })?;
-        let tenant = registry.remove(&found).ok_or_else(|| Error::TenantNotFound { id: id.to_owned(), registry: path.clone() })?;
-        marks.confirm(&tenant.id, &tenant.name, confirm_name)?;
-        registry.save(&lock, &path)?;
-        tenant
-    };
+    let tenant = Registry::load(&path)?.find(id.trim()).cloned().ok_or_else(|| Error::TenantNotFound { id: id.to_owned(), registry: path.clone() })?;
+    marks.confirm(&tenant.id, &tenant.name, confirm_name)?;
     let mut unlinked_profiles = Vec::new();
     for profile in load_profiles(project)?.into_iter().flatten() {
         if profile.tenant_id().as_ref() != Some(&tenant.id) {
@@ -501,6 +495,12 @@ pub fn delete_tenant(project: &Project, id: &str, confirm_name: Option<&str>) ->
     }
     if removed_session || was_active {
         sessions.save(&lock, &sessions_path)?;
+    }
+    drop(lock);
+    let lock = store::lock(&path)?;
+    let mut registry = Registry::load(&path)?;
+    if registry.remove(&tenant.id).is_some() {
+        registry.save(&lock, &path)?;
     }
     if marks.is_production(&tenant.id) {
         mark_production(project, &tenant.id, false)?;
@@ -637,6 +637,11 @@ pub fn delete_profile(project: &Project, name: &str) -> Result<ProfileView> {
 fn remove_profile(project: &Project, name: &str) -> Result<ProfileView> {
     let name = ProfileName::parse(name)?;
     let dir = project.profile_dir(&name);
+    if dir.is_dir() && is_debris(&dir) {
+        fs::remove_dir_all(&dir).map_err(Error::io("delete", &dir))?;
+        let problem = Some("only the temp files of an interrupted create were there".to_owned());
+        return Ok(ProfileView { name: name.to_string(), display_name: None, target: None, tenant_id: None, active: false, problem });
+    }
     let profile = Profile::load(&dir)?;
     let view = ProfileView {
         name: profile.name.clone(),

@@ -88,6 +88,12 @@ fn read_json(path: &Path) -> Result<Map<String, Value>> {
 }
 
 fn write_json(path: &Path, value: &Map<String, Value>) -> Result<()> {
+    // A profile's folder (or .systemprompt/ itself) linked elsewhere is not written through.
+    if let Some(dir) = path.parent()
+        && let Some(base) = dir.parent()
+    {
+        store::within(dir, base)?;
+    }
     let lock = store::lock(path)?;
     let text = serde_json::to_string_pretty(value).unwrap_or_default();
     store::write_atomic(&lock, path, text.as_bytes(), store::PRIVATE)

@@ -279,6 +279,12 @@ fn a_profile_folder_a_killed_create_left_is_taken_over() {
     ops::create_profile(&project, &name, None, &MemoryStore::default()).expect("the debris does not block the name");
     assert!(Profile::load(&dir).is_ok());
     assert!(!dir.join(".profile.yaml.tmp-4242-abcdef").exists());
+    // Debris under another name can be deleted by that name.
+    let other = project.profiles_dir().join("other");
+    fs::create_dir_all(&other).expect("mkdir");
+    fs::write(other.join(".secrets.json.tmp-1-ff"), "{").expect("debris");
+    ops::delete_profile(&project, "other").expect("delete the debris");
+    assert!(!other.exists());
 }
 
 #[test]
@@ -367,4 +373,36 @@ fn special_files_in_a_files_place_are_refused_not_waited_on() {
         Err(Error::Invalid { .. }) => Ok(()),
         other => Err(format!("/dev/zero as tenants.json: {other:?}")),
     });
+}
+
+#[cfg(unix)]
+#[test]
+fn links_are_followed_for_files_and_refused_for_folders_leading_out_of_the_project() {
+    let (dir, project) = project();
+    // tenants.json as a link to a file elsewhere in the project stays a link; the file it names
+    // gets the change.
+    let real = dir.path().join("registry-real.json");
+    fs::rename(project.tenants_file(), &real).expect("move");
+    std::os::unix::fs::symlink(&real, project.tenants_file()).expect("link");
+    ops::select_tenant(&project, "local_19bff27604c").expect("select");
+    ops::set_production(&project, "local_19bff27604c", true).expect("mark");
+    let lock = store::lock(&project.tenants_file()).expect("lock");
+    let mut registry = Registry::load(&project.tenants_file()).expect("load");
+    registry.tenants.retain(|t| t.id.as_str() != "999bc654-9a64-49bc-98be-db976fc84e76");
+    registry.save(&lock, &project.tenants_file()).expect("save");
+    drop(lock);
+    assert!(fs::symlink_metadata(project.tenants_file()).expect("meta").file_type().is_symlink(), "the link was replaced by a file");
+    assert!(!fs::read_to_string(&real).expect("read").contains("999bc654"), "the linked file did not get the change");
+
+    // A profile folder linked outside the project is not written through.
+    let outside = tempfile::tempdir().expect("tempdir");
+    fs::write(outside.path().join("profile.yaml"), "name: away\ncloud:\n  tenant_id: local_19bff27604c\n").expect("write");
+    std::os::unix::fs::symlink(outside.path(), project.profiles_dir().join("away")).expect("link");
+    let err = ops::delete_tenant(&project, "local_19bff27604c", Some("my-project")).expect_err("unlinking the profile writes through the link");
+    assert!(err.to_string().contains("links outside the project"), "{err}");
+    assert!(
+        Registry::load(&project.tenants_file()).expect("load").get(&tenantdesk_core::tenant::TenantId::parse("local_19bff27604c").expect("id")).is_some(),
+        "the failed delete took the tenant out of the registry"
+    );
+    assert_eq!(fs::read_to_string(outside.path().join("profile.yaml")).expect("read"), "name: away\ncloud:\n  tenant_id: local_19bff27604c\n");
 }
