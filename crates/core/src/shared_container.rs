@@ -420,7 +420,33 @@ pub async fn up(engine: &Engine, cfg: &SharedConfig, secrets: &dyn SecretStore, 
         return Err(e);
     }
     started.started = true;
+    if started.created_container {
+        forget_password_file(engine, cfg).await?;
+    }
     Ok(started)
+}
+
+/// Empties the password file once the data is initialised: the entrypoint reads it again at each
+/// start (an empty one is fine for existing data) but it must not stay readable in the
+/// container's writable layer, which `docker cp` and `docker commit` reach and which sits on the
+/// host's disk.
+async fn forget_password_file(engine: &Engine, cfg: &SharedConfig) -> Result<()> {
+    let exec = bollard::exec::CreateExecOptions {
+        cmd: Some(vec!["sh".to_owned(), "-c".to_owned(), format!(": > {PASSWORD_DIR}/{PASSWORD_FILE}")]),
+        user: Some("0".to_owned()),
+        attach_stdout: Some(true),
+        attach_stderr: Some(true),
+        ..Default::default()
+    };
+    let created = engine.docker.create_exec(&cfg.container, exec).await.map_err(failed("empty the password file"))?;
+    if let bollard::exec::StartExecResults::Attached { mut output, .. } = engine.docker.start_exec(&created.id, None).await.map_err(failed("empty the password file"))? {
+        while output.next().await.is_some() {}
+    }
+    let code = engine.docker.inspect_exec(&created.id).await.map_err(failed("empty the password file"))?.exit_code;
+    if code != Some(0) {
+        return Err(Error::Docker { action: "empty the password file", message: format!("the command exited with {code:?}") });
+    }
+    Ok(())
 }
 
 /// Moves the shared container onto the image its tag names now (after a pull), keeping the volume

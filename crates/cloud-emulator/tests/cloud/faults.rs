@@ -118,6 +118,12 @@ async fn a_slow_api_times_out_with_a_message_and_unknown_tenants_are_not_found()
     assert!(e.to_string().contains("did not answer within 0.3 seconds"), "{e}");
     assert!(e.hint().expect("hint").contains("TENANTDESK_CLOUD_TIMEOUT_MS"));
 
+    // An event stream whose answer never comes times out like any request (the create then
+    // polls), instead of waiting without end.
+    c.faults(vec![fault(FaultKind::Delay { ms: 5000 }, "/events", None, 1)]);
+    let stalled = tokio::time::timeout(Duration::from_secs(4), client.tenant_events("00000000-0000-4000-8000-000000000000")).await.expect("the event stream waited past its deadline");
+    assert!(matches!(stalled, Err(Error::CloudTimeout { .. })), "{:?}", stalled.map(|_| "a stream"));
+
     let missing = cloud::status(&c.project, "00000000-0000-4000-8000-000000000000", &c.keychain).await;
     assert!(matches!(missing, Err(Error::TenantNotFound { .. })), "{missing:?}");
     let unreachable = CloudClient::new(&format!("http://127.0.0.1:{}", crate::fixture::free_port()), Secret::new("x"), ClientOptions { retries: 0, ..ClientOptions::default() })

@@ -232,10 +232,13 @@ impl CloudClient {
 
     async fn events(&self, path: &str) -> Result<EventStream> {
         let url = self.url(path)?;
-        let sent = self.http.get(url.clone()).bearer_auth(self.token.expose()).header("Accept", "text/event-stream").send().await;
-        let response = match sent {
-            Ok(r) => r,
-            Err(e) => return Err(Error::CloudUnreachable { url: strip_query(&url), reason: root_cause(&e) }),
+        // The stream itself has no end, so no request timeout; but its answer (the headers) gets
+        // the same deadline as any request, or a server that never answers stalls the create.
+        let sent = self.http.get(url.clone()).bearer_auth(self.token.expose()).header("Accept", "text/event-stream").send();
+        let response = match tokio::time::timeout(self.options.request_timeout, sent).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => return Err(Error::CloudUnreachable { url: strip_query(&url), reason: root_cause(&e) }),
+            Err(_) => return Err(Error::CloudTimeout { url: strip_query(&url), secs: self.options.request_timeout.as_secs_f64() }),
         };
         if response.status() == StatusCode::UNAUTHORIZED {
             return Err(Error::AccessDenied { reason: format!("the API refused the event stream {}", url.path()) });

@@ -262,6 +262,17 @@ async fn the_superuser_password_is_not_in_docker_inspect() {
     assert!(text.contains("POSTGRES_PASSWORD_FILE"), "not the container we meant");
     assert!(!text.contains(password.expose()), "the password is visible in docker inspect");
     assert!(text.contains("\"HostIp\": \"127.0.0.1\""), "the port is not bound to 127.0.0.1 only");
+    // Nor in the container's writable layer once the data is initialised (docker cp reaches it).
+    let copied = Command::new("docker").args(["cp", &format!("{}:/tmp/tenantdesk-superuser-password", f.cfg.container), "-"]).output().expect("docker cp");
+    assert!(copied.status.success(), "{copied:?}");
+    assert!(!String::from_utf8_lossy(&copied.stdout).contains(password.expose()), "the password is left in the container's layer");
+    // The emptied file does not stop the container from starting again.
+    local::db_restart(&f.cfg, &f.chain.store, &mut |_| {}).await.expect("restart");
+    rows(&f.url(&local_id(&f)), "SELECT 1").await.expect("the tenant connects after a restart");
+}
+
+fn local_id(f: &Fixture) -> String {
+    Registry::load(&f.project.tenants_file()).expect("load").tenants[0].id.to_string()
 }
 
 #[tokio::test]
