@@ -136,9 +136,12 @@ pub async fn connect(setting: Option<&str>) -> Result<Engine> {
 /// Maps an engine error to ours, naming what we were doing.
 pub(crate) fn failed(action: &'static str) -> impl FnOnce(bollard::errors::Error) -> Error {
     move |e| match e {
-        bollard::errors::Error::IOError { .. } | bollard::errors::Error::HyperResponseError { .. } => {
-            Error::DockerNotRunning { tried: format!("the engine stopped answering ({e})") }
-        }
+        // A connection that fails or drops mid-request (the engine was stopped or killed) is the
+        // engine not running, whatever layer of the HTTP client noticed it.
+        bollard::errors::Error::IOError { .. }
+        | bollard::errors::Error::HyperResponseError { .. }
+        | bollard::errors::Error::HyperLegacyError { .. }
+        | bollard::errors::Error::SocketNotFoundError(_) => Error::DockerNotRunning { tried: "the engine, which stopped answering mid-request (stopped or killed)".to_owned() },
         other => Error::Docker { action, message: other.to_string() },
     }
 }

@@ -77,6 +77,9 @@ pub enum Error {
     #[error("Port {port} is taken by {holder}")]
     PortTaken { port: u16, holder: String, free: Option<u16> },
 
+    #[error("The shared container '{container}' is bound to port {port}, which {holder} holds now")]
+    ContainerPortTaken { container: String, port: u16, holder: String },
+
     #[error("Database connection failed: {reason}")]
     DatabaseConnection { reason: String },
 
@@ -197,6 +200,10 @@ impl Error {
             }
             Error::PortTaken { free: Some(free), .. } => format!("Use --port {free}, which is free"),
             Error::PortTaken { .. } => "Stop what holds the port, or choose another with --port".to_owned(),
+            // Not --port: every local tenant's URL names the port the container was made on.
+            Error::ContainerPortTaken { port, holder, .. } => {
+                format!("Stop {holder} (or move it off port {port}), then run 'tenantdesk db up'; the container keeps port {port} because its tenants' URLs name it")
+            }
             Error::DatabaseConnection { .. } => {
                 "Run 'tenantdesk db up' for local tenants, or check the URL, host, port and password".to_owned()
             }
@@ -263,6 +270,7 @@ impl Error {
             Error::IncompatibleImage { .. } => "incompatible_image",
             Error::RecreateFailed { .. } => "recreate_failed",
             Error::PortTaken { .. } => "port_taken",
+            Error::ContainerPortTaken { .. } => "container_port_taken",
             Error::DatabaseConnection { .. } => "database_connection_failed",
             Error::Database { .. } => "database",
             Error::Unhealthy { .. } => "unhealthy",

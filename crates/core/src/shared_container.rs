@@ -407,7 +407,10 @@ pub async fn up(engine: &Engine, cfg: &SharedConfig, secrets: &dyn SecretStore, 
             wait_ready(engine, cfg, &password, on_progress).await?;
             return Ok(started);
         }
-        ContainerState::Created | ContainerState::Stopped => port::preflight(Some(engine), cfg.port).await?,
+        ContainerState::Created | ContainerState::Stopped => port::preflight(Some(engine), cfg.port).await.map_err(|e| match e {
+            Error::PortTaken { port, holder, .. } => Error::ContainerPortTaken { container: cfg.container.clone(), port, holder },
+            other => other,
+        })?,
     }
     on_progress(Progress::Starting);
     let result = async {
@@ -580,8 +583,9 @@ async fn rollback(engine: &Engine, cfg: &SharedConfig, started: Started, secrets
     if started.created_container || started.created_volume {
         let _ = engine.docker.remove_container(&cfg.container, Some(RemoveContainerOptionsBuilder::default().force(true).build())).await;
     }
-    if started.created_volume {
-        let _ = engine.docker.remove_volume(&cfg.volume, None::<bollard::query_parameters::RemoveVolumeOptions>).await;
+    // The password goes only with the data it protects: if the volume could not be removed (the
+    // engine died), a retry finds the data and needs the password that initialised it.
+    if started.created_volume && engine.docker.remove_volume(&cfg.volume, None::<bollard::query_parameters::RemoveVolumeOptions>).await.is_ok() {
         let _ = secrets.delete(&cfg.secret_key());
     }
 }
@@ -618,7 +622,14 @@ async fn wait_ready(engine: &Engine, cfg: &SharedConfig, password: &Secret, on_p
             Err(_) if Instant::now() < deadline => {
                 // A server that exited (even if Docker's restart policy brought it back) will not
                 // become ready by waiting longer.
-                let inspect = engine.docker.inspect_container(&cfg.container, None).await.ok();
+                // An engine that stopped answering is the cause, not a slow PostgreSQL.
+                let inspect = match engine.docker.inspect_container(&cfg.container, None).await.map_err(failed("inspect the shared container")) {
+                    Ok(i) => Some(i),
+                    Err(Error::DockerNotRunning { .. }) => {
+                        return Err(Error::DockerNotRunning { tried: format!("{} stopped answering while PostgreSQL was starting", engine.endpoint.uri) });
+                    }
+                    Err(_) => None,
+                };
                 let crashed = inspect.as_ref().and_then(|i| i.restart_count).is_some_and(|n| n > 0);
                 let stopped = inspect.and_then(|i| i.state).and_then(|s| s.running) == Some(false);
                 if crashed || stopped {

@@ -206,6 +206,18 @@ async fn a_taken_port_is_named_and_nothing_is_created() {
     drop(listener);
     assert_eq!(f.containers(), "");
     assert!(Registry::load(&f.project.tenants_file()).expect("registry").tenants.is_empty());
+
+    // Once the container exists its port is fixed (its tenants' URLs name it): a taken port says
+    // so, instead of offering a --port that would give the same error again.
+    f.create("first").await.expect("create");
+    local::db_down(&f.cfg).await.expect("down");
+    let listener = std::net::TcpListener::bind(("127.0.0.1", f.cfg.port)).expect("hold the port");
+    let err =
+        local::db_up(&SharedConfig::new(&f.cfg.container, &image(), port::next_free(f.cfg.port + 1).expect("free")), &f.chain.store, &mut |_| {}).await.expect_err("port is taken");
+    assert!(matches!(&err, Error::ContainerPortTaken { port, .. } if *port == f.cfg.port), "{err:?}");
+    assert!(!err.hint().expect("hint").contains("--port"), "{:?}", err.hint());
+    drop(listener);
+    local::db_up(&f.cfg, &f.chain.store, &mut |_| {}).await.expect("up once the port is free");
 }
 
 /// Reconcile names another shared container as an orphan, never the cloud emulator's server.
@@ -561,4 +573,42 @@ async fn recreate_moves_the_container_onto_a_newer_image_with_its_data_and_refus
     assert_eq!(shared_container::status_with_size(&engine, &f.cfg).await.expect("status").image, tag);
     assert_eq!(rows(&url, "SELECT body FROM notes").await.expect("read after the second recreate"), ["still here"]);
     let _ = Command::new("docker").args(["rmi", &newer.id()]).output();
+}
+
+/// An engine that answers the handshake and then dies: every later request has its connection
+/// dropped, as when dockerd is killed mid-create.
+async fn dying_engine(dir: &std::path::Path) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = dir.join("docker.sock");
+    let listener = tokio::net::UnixListener::bind(&socket).expect("bind");
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let n = stream.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let body = if head.contains("/version") {
+                    r#"{"Version":"28.2.2","ApiVersion":"1.48","MinAPIVersion":"1.24"}"#
+                } else if head.contains("/_ping") {
+                    "OK"
+                } else {
+                    return; // dropped mid-request
+                };
+                let reply = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nApi-Version: 1.48\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+                let _ = stream.write_all(reply.as_bytes()).await;
+            });
+        }
+    });
+    format!("unix://{}", socket.display())
+}
+
+#[tokio::test]
+async fn an_engine_that_dies_mid_request_is_docker_not_running() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let host = dying_engine(dir.path()).await;
+    let engine = engine::connect(Some(&host)).await.expect("the handshake answers");
+    let cfg = SharedConfig::new("td-test-dying", &image(), free_port());
+    let err = shared_container::status(&engine, &cfg).await.expect_err("the engine died");
+    assert!(matches!(err, Error::DockerNotRunning { .. }), "{err:?}");
+    assert!(!err.to_string().contains("hyper"), "an HTTP client's words instead of the cause: {err}");
 }
