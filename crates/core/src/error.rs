@@ -107,6 +107,12 @@ pub enum Error {
     #[error("Provisioning failed at {phase}: {message}")]
     ProvisioningFailed { id: String, phase: String, message: String },
 
+    #[error("The rotation of '{name}' may have happened, but its answer was lost ({reason}) and its current credentials could not be fetched")]
+    RotationUnconfirmed { name: String, id: String, reason: String },
+
+    #[error("The keychain has no database password for tenant '{name}'")]
+    PasswordMissing { name: String, id: String, cloud: bool },
+
     #[error("Login failed: {reason}")]
     LoginFailed { reason: String },
 
@@ -226,6 +232,13 @@ impl Error {
                 "Check 'tenantdesk cloud tenant show {id}' for status, then 'tenantdesk cloud tenant retry-provision {id}'"
             ),
             Error::LoginFailed { .. } => "Run 'tenantdesk cloud auth login' again".to_owned(),
+            // A cloud tenant whose create stopped before its credentials were stored: finishing
+            // the provisioning fetches and stores them.
+            Error::PasswordMissing { id, cloud: true, .. } => format!("Run 'tenantdesk cloud tenant retry-provision {id}': it fetches the tenant's credentials into the keychain"),
+            Error::PasswordMissing { .. } => {
+                "If a file of this project holds the password, run 'tenantdesk secrets import'; otherwise this machine never had it (the keychain is per machine)".to_owned()
+            }
+            Error::RotationUnconfirmed { id, .. } => format!("Run 'tenantdesk cloud tenant rotate-credentials {id} -y' again once SystemPrompt Cloud answers: a new rotation leaves the keychain with the live password"),
             Error::UnknownRegion { .. } => format!(
                 "Use one of: {}",
                 crate::cloud::REGIONS.iter().map(|r| format!("{} ({})", r.code, r.name)).collect::<Vec<_>>().join(", ")
@@ -281,6 +294,8 @@ impl Error {
             Error::CloudTimeout { .. } => "cloud_timeout",
             Error::ProvisioningFailed { .. } => "provisioning_failed",
             Error::LoginFailed { .. } => "login_failed",
+            Error::PasswordMissing { .. } => "password_missing",
+            Error::RotationUnconfirmed { .. } => "rotation_unconfirmed",
             Error::UnknownRegion { .. } => "unknown_region",
             Error::WrongTenantType { .. } => "wrong_tenant_type",
             Error::NeedsDocker { .. } => "needs_docker",

@@ -167,8 +167,34 @@ async fn a_locked_keychain_during_rotation_leaves_the_files_as_they_were_and_a_r
     let Err(e @ Error::KeychainUnavailable { .. }) = failed else { panic!("expected the keychain error, got {failed:?}") };
     assert!(e.hint().expect("hint").contains("doctor"), "{e}");
     assert_eq!(std::fs::read(c.project.tenants_file()).expect("registry"), registry, "tenants.json changed");
-    // The server did rotate, so the stored password is now stale; rotating again recovers.
+    // The keychain was asked before the server rotated: the stored password still works.
+    assert!(connects(&local::database_url(&c.project, &id, &c.keychain).expect("url")).await, "a refused rotation left a stale password");
     flaky.refuse.store(false, std::sync::atomic::Ordering::Relaxed);
     local::rotate_credentials(&c.project, &id, None, &flaky).await.expect("rotate again");
     assert!(connects(&local::database_url(&c.project, &id, &c.keychain).expect("url")).await, "the stored password does not connect");
+
+    // The server rotates but its answer is lost (a 502 after the work): the current credentials
+    // are fetched, so the keychain holds the live password.
+    let before = local::database_url(&c.project, &id, &c.keychain).expect("url");
+    c.faults(vec![fault(FaultKind::StatusAfter { status: 502 }, "/rotate-credentials", None, 1)]);
+    local::rotate_credentials(&c.project, &id, None, &c.keychain).await.expect("a lost answer is recovered");
+    let after = local::database_url(&c.project, &id, &c.keychain).expect("url");
+    assert_ne!(before.expose(), after.expose(), "the server's rotation did not reach the keychain");
+    assert!(connects(&after).await, "the stored password does not connect after a lost answer");
+    assert!(!connects(&before).await, "the emulator did not rotate (the fault did not apply)");
+}
+
+#[tokio::test]
+async fn a_cloud_tenant_whose_password_never_reached_the_keychain_is_sent_to_retry_provision() {
+    let c = Cloud::logged_in().await;
+    let id = c.create("halfway", "iad").await.0.expect("create").created.tenant.id;
+    let tenant = tenantdesk_core::tenant::TenantId::parse(&id).expect("id");
+    // What a create killed while storing the credentials leaves: the tenant, no password.
+    c.keychain.delete(&local::password_key(&c.project, &tenant)).expect("forget");
+    let checks = local::doctor(Some(&c.project), &c.keychain).await;
+    let check = checks.iter().find(|ch| ch.what.contains("halfway")).expect("a check of the tenant");
+    assert!(!check.ok);
+    assert!(check.fix.as_deref().is_some_and(|f| f.contains(&format!("retry-provision {id}"))), "{check:?}");
+    cloud::retry_provision(&c.project, &id, &c.keychain, &mut |_| {}).await.expect("retry-provision finishes it");
+    assert!(connects(&local::database_url(&c.project, &id, &c.keychain).expect("url")).await, "the fetched password does not connect");
 }

@@ -608,8 +608,36 @@ pub async fn rotate_credentials(project: &Project, id: &str, confirm_name: Optio
     let (snap, tenant) = cloud_tenant(project, id, "Credential rotation")?;
     snap.marks.confirm(&tenant.id, &tenant.name, confirm_name)?;
     let client = client(project, secrets)?;
-    let rotated = client.rotate_credentials(tenant.id.as_str()).await.map_err(|e| not_found(project, id, e))?;
-    let internal = parse_database_url(rotated.internal_database_url.expose())?;
+    // The keychain must take the new password once the server has made it: asked before the
+    // rotation (writing back what it holds), a locked one stops it while the old password works.
+    let key = password_key(project, &tenant.id);
+    let stored = secrets.get(&key)?;
+    if let Some(current) = &stored {
+        secrets.set(&key, current)?;
+    }
+    let (internal, external) = match client.rotate_credentials(tenant.id.as_str()).await {
+        Ok(rotated) => (rotated.internal_database_url, rotated.external_database_url),
+        // The request may have rotated the password before its answer was lost (a 5xx, a timeout,
+        // a dropped connection): the tenant's current credentials are fetched so the keychain
+        // holds whichever password is live now.
+        Err(e @ (Error::CloudApi { status: 500.., .. } | Error::CloudTimeout { .. } | Error::CloudUnreachable { .. })) => {
+            let current = credentials(&client, tenant.id.as_str()).await.map_err(|_| Error::RotationUnconfirmed {
+                name: tenant.name.clone(),
+                id: tenant.id.to_string(),
+                reason: e.to_string(),
+            })?;
+            let live = parse_database_url(current.database_url.expose())?.password().map(|p| percent_encoding::percent_decode_str(p).decode_utf8_lossy().into_owned());
+            if live.is_some() && live.as_deref() == stored.as_ref().map(Secret::expose) {
+                // The password did not change: the rotation did not happen, and the error stands.
+                return Err(e);
+            }
+            // As after provisioning: the secrets' `database_url` is the internal one; the external
+            // URL in tenants.json keeps its host (its password is the same role's, masked).
+            (current.database_url, None)
+        }
+        Err(e) => return Err(not_found(project, id, e)),
+    };
+    let internal = parse_database_url(internal.expose())?;
     let (masked, password) = split_password(&internal);
     let path = project.tenants_file();
     let lock = store::lock(&path)?;
@@ -617,15 +645,15 @@ pub async fn rotate_credentials(project: &Project, id: &str, confirm_name: Optio
     let before = registry.clone();
     let entry = registry.tenants.iter_mut().find(|t| t.id == tenant.id).ok_or_else(|| Error::TenantNotFound { id: id.to_owned(), registry: path.clone() })?;
     entry.internal_database_url = Some(masked.clone());
-    if entry.external_db_access {
-        entry.database_url = rotated.external_database_url.as_ref().and_then(|u| parse_database_url(u.expose()).ok()).map(|u| split_password(&u).0);
+    if entry.external_db_access && external.is_some() {
+        entry.database_url = external.as_ref().and_then(|u| parse_database_url(u.expose()).ok()).map(|u| split_password(&u).0);
     }
     registry.save(&lock, &path)?;
-    let stored = match &password {
-        Some(p) => secrets.set(&password_key(project, &tenant.id), p),
+    let kept = match &password {
+        Some(p) => secrets.set(&key, p),
         None => Ok(()),
     };
-    if let Err(e) = stored {
+    if let Err(e) = kept {
         let mut before = before;
         before.save(&lock, &path)?;
         return Err(e);

@@ -67,9 +67,11 @@ pub fn database_url(project: &Project, id: &str, secrets: &dyn SecretStore) -> R
     let url = tenant.effective_database_url().ok_or_else(|| Error::DatabaseConnection { reason: format!("tenant '{}' has no database URL", tenant.name) })?;
     let mut parsed = parse_database_url(url)?;
     if parsed.password() == Some("***") {
-        let password = secrets
-            .get(&password_key(project, &tenant.id))?
-            .ok_or_else(|| Error::KeychainUnavailable { reason: format!("no password for tenant '{}' in the keychain", tenant.name) })?;
+        let password = secrets.get(&password_key(project, &tenant.id))?.ok_or_else(|| Error::PasswordMissing {
+            name: tenant.name.clone(),
+            id: tenant.id.to_string(),
+            cloud: tenant.tenant_type == TenantType::Cloud,
+        })?;
         let _ = parsed.set_password(Some(password.expose()));
     }
     Ok(Secret::new(parsed.to_string()))
