@@ -28,15 +28,16 @@ impl WatchHandle {
     }
 }
 
-/// Our own lock files and temp files change on every write; the rename that finishes a write is
-/// what matters.
+/// Our own lock files and temp files, and the `systemprompt` CLI's temp files
+/// (`.<name>.<pid>.<nonce>.tmp`), change on every write; the rename that finishes a write is what
+/// matters.
 fn relevant(event: &notify::Event) -> bool {
     if matches!(event.kind, EventKind::Access(_)) {
         return false;
     }
     event.paths.iter().any(|p| {
         let name = p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-        !(name.ends_with(".lock") || name.contains(".tmp-"))
+        !(name.ends_with(".lock") || tenantdesk_core::store::is_temp_file(&name))
     })
 }
 
@@ -103,6 +104,16 @@ mod tests {
     use std::time::Duration;
 
     use tenantdesk_core::{Project, ops};
+
+    #[test]
+    fn temp_files_of_either_writer_are_not_changes() {
+        let event =
+            |name: &str| notify::Event::new(notify::EventKind::Create(notify::event::CreateKind::File)).add_path(std::path::PathBuf::from(format!("/p/.systemprompt/{name}")));
+        assert!(!super::relevant(&event(".tenants.json.4242.9f8e7d.tmp")), "the CLI's temp file");
+        assert!(!super::relevant(&event(".tenants.json.tmp-4242-abcdef")), "Tenantdesk's temp file");
+        assert!(!super::relevant(&event(".tenants.json.lock")));
+        assert!(super::relevant(&event("tenants.json")));
+    }
 
     #[test]
     fn outside_edits_trigger_one_refresh_each() {

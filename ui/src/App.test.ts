@@ -19,6 +19,7 @@ function tenant(over: Partial<TenantView>): TenantView {
 function overview(tenants: TenantView[]): Overview {
   return {
     root: "/work/project",
+    cli: { version: "0.77.0", source: "default", dialect: "provider", summary: "tenants.json uses provider (systemprompt 0.75 and newer); new profiles are layered profiles (base.yaml + overlay), for systemprompt 0.77.0 (no CLI found; today's release)" },
     tenants: { tenants, selected: tenants.find((t) => t.selected)?.id ?? null, synced_at: null },
     profiles: [{ name: "local", display_name: "Local", target: "local", tenant_id: "local_1", active: true, problem: null }],
     sessions: [],
@@ -138,6 +139,9 @@ describe("the window", () => {
     expect(rows[1].textContent).toContain("lhr");
     expect(screen.getByTestId("banner-tenant").textContent).toBe("my-project");
     expect(screen.getByTestId("tray-note")).toBeTruthy();
+    const cli = screen.getByTestId("project-cli");
+    expect(cli.textContent).toBe("systemprompt 0.77.0 · provider");
+    expect(cli.getAttribute("title")).toContain("tenants.json uses provider");
   });
 
   it("selects a tenant through the backend and shows the result", async () => {

@@ -65,6 +65,17 @@ pub enum VersionSource {
     Default,
 }
 
+/// The project's CLI as the window shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CliInfo {
+    pub version: String,
+    pub source: VersionSource,
+    /// The dialect of `tenants.json` as it is (or as a new one will be written).
+    pub dialect: Dialect,
+    pub summary: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProjectCli {
     pub version: Version,
@@ -92,6 +103,21 @@ impl ProjectCli {
         self.version.dialect()
     }
 
+    /// What the user is told about the project's files: the dialect `tenants.json` is in (or
+    /// will be written in) and the CLI new files are made for.
+    pub fn summary(self, file_dialect: Option<Dialect>) -> String {
+        let registry = match file_dialect {
+            Some(d) => format!("tenants.json uses {d}"),
+            None => format!("a new tenants.json will use {}", self.dialect()),
+        };
+        let profiles = if self.version.layered_profiles() { "layered profiles (base.yaml + overlay)" } else { "whole profiles" };
+        format!("{registry}; new profiles are {profiles}, for {}", self.describe())
+    }
+
+    pub fn info(self, file_dialect: Option<Dialect>) -> CliInfo {
+        CliInfo { version: self.version.to_string(), source: self.source, dialect: file_dialect.unwrap_or_else(|| self.dialect()), summary: self.summary(file_dialect) }
+    }
+
     pub fn describe(self) -> String {
         let from = match self.source {
             VersionSource::Path => "the systemprompt on PATH",
@@ -103,9 +129,24 @@ impl ProjectCli {
     }
 }
 
-/// The version of the `systemprompt` on PATH (`TENANTDESK_SYSTEMPROMPT_BIN` names another
-/// binary), asked with a deadline so a hanging binary cannot stall a write.
+/// The version of the `systemprompt` on PATH, asked at most once a minute: the window reads it
+/// on every refresh, and a CLI installed meanwhile is seen within that minute.
 pub fn on_path() -> Option<Version> {
+    static CACHE: std::sync::Mutex<Option<(Instant, Option<Version>)>> = std::sync::Mutex::new(None);
+    let mut cache = CACHE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    match *cache {
+        Some((at, version)) if at.elapsed() < Duration::from_secs(60) => version,
+        _ => {
+            let version = ask_path();
+            *cache = Some((Instant::now(), version));
+            version
+        }
+    }
+}
+
+/// `systemprompt --version` (`TENANTDESK_SYSTEMPROMPT_BIN` names another binary), with a
+/// deadline so a hanging binary cannot stall a write.
+fn ask_path() -> Option<Version> {
     let bin = std::env::var_os("TENANTDESK_SYSTEMPROMPT_BIN").unwrap_or_else(|| "systemprompt".into());
     let mut child = Command::new(bin).arg("--version").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().ok()?;
     let deadline = Instant::now() + Duration::from_secs(3);

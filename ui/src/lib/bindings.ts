@@ -162,6 +162,15 @@ export type Claim = {
 	tenant_name: string,
 };
 
+/**  The project's CLI as the window shows it. */
+export type CliInfo = {
+	version: string,
+	source: VersionSource,
+	/**  The dialect of `tenants.json` as it is (or as a new one will be written). */
+	dialect: Dialect,
+	summary: string,
+};
+
 /**  Who the project is logged in as (no network), and the regions with their full names. */
 export type CloudInfo = {
 	login: CloudLogin | null,
@@ -224,6 +233,17 @@ export type DbStatus = {
 	 */
 	other_setups: string[],
 };
+
+/**
+ *  The key a `tenants.json` names a record's kind with. A file is written back in the dialect it
+ *  was read in, and never with both keys in one record: the 0.75+ CLI refuses such a record as a
+ *  duplicate field ("Tenants store corrupted"), for the whole file.
+ */
+export type Dialect = 
+/**  `"tenant_type": "local" | "cloud"`, as the CLI wrote it up to 0.74 (the seed's world). */
+"tenant_type" | 
+/**  `"provider": "systemprompt" | "docker_local" | "kubernetes" | "gke"`, as 0.75+ writes it. */
+"provider";
 
 export type DockerAction = "start" | "stop" | "restart" | 
 /**  Onto the image the tag names now, keeping the data. */
@@ -324,6 +344,8 @@ export type Notice = {
 /**  Everything the window shows about a project, read at one moment. */
 export type Overview = {
 	root: string,
+	/**  Which `systemprompt` CLI the project's files are written for. */
+	cli: CliInfo,
 	tenants: TenantList,
 	profiles: ProfileView[],
 	sessions: SessionView[],
@@ -533,6 +555,15 @@ export type UiError = {
 	/**  A fix the window can perform for the user, named for the UI to map to a button. */
 	fix: Fix | null,
 };
+
+/**  Where the version came from, in the order they are asked. */
+export type VersionSource = 
+/**  `systemprompt --version` of the CLI on PATH. */
+"path" | 
+/**  `systemprompt_version` in `.systemprompt/tenantdesk.json`. */
+"setting" | 
+/**  The dialect of the project's `tenants.json`. */
+"files" | "default";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

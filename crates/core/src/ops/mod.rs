@@ -192,6 +192,8 @@ pub struct SessionSwitch {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Overview {
     pub root: String,
+    /// Which `systemprompt` CLI the project's files are written for.
+    pub cli: crate::cli_version::CliInfo,
     pub tenants: TenantList,
     pub profiles: Vec<ProfileView>,
     pub sessions: Vec<SessionView>,
@@ -308,6 +310,7 @@ pub fn overview(project: &Project) -> Result<Overview> {
     let active = snap.sessions.active_key.as_deref();
     Ok(Overview {
         root: project.root().display().to_string(),
+        cli: ProjectCli::detect(&project.state_dir()).info(snap.registry.dialect),
         tenants: TenantList { tenants, selected: selected.map(|id| id.to_string()), synced_at: snap.registry.synced_at.clone() },
         profiles: snap.profile_views(),
         sessions: snap.sessions.entries().map(|s| SessionView::new(&s, active)).collect(),
