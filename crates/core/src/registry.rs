@@ -2,6 +2,11 @@
 //!
 //! Read leniently (missing optional fields, legacy fields, unknown fields); written faithfully
 //! (the CLI's key order, unknown fields kept, pretty JSON, mode 0600).
+//!
+//! The `systemprompt` CLI rewrites this file without any lock. A registry remembers the file as
+//! it was loaded; when saving finds the file changed since (the CLI wrote in between), this
+//! writer's own changes are applied, record by record, to what the CLI wrote, and the check is
+//! made again right before the rename, so neither writer's change is lost.
 
 use std::path::Path;
 
@@ -26,7 +31,28 @@ pub struct Registry {
     /// empty), which then follows the project's CLI when it is written.
     #[serde(skip)]
     pub dialect: Option<Dialect>,
+    /// The file as it was loaded, which this registry's changes are relative to.
+    #[serde(skip)]
+    base: Base,
 }
+
+/// A loaded file's content and records. Two registries are equal whatever file they came from.
+#[derive(Debug, Clone, Default)]
+struct Base {
+    bytes: Option<Vec<u8>>,
+    tenants: Vec<Tenant>,
+    synced_at: Option<String>,
+    extra: Map<String, Value>,
+}
+
+impl PartialEq for Base {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// How many times a save re-applies its change over a concurrent writer's before it gives up.
+const REBASES: usize = 5;
 
 impl Registry {
     /// Loads the registry; a missing file is an empty registry.
@@ -40,6 +66,7 @@ impl Registry {
     pub fn parse(path: &Path, bytes: &[u8]) -> Result<Self> {
         let mut registry: Self = serde_json::from_slice(bytes).map_err(|e| Error::json(path, &e))?;
         registry.dialect = Self::dialect_of(bytes);
+        registry.base = Base { bytes: Some(bytes.to_vec()), tenants: registry.tenants.clone(), synced_at: registry.synced_at.clone(), extra: registry.extra.clone() };
         Ok(registry)
     }
 
@@ -73,15 +100,59 @@ impl Registry {
     /// Writes the registry; a registry that never had `synced_at` gets one, since the CLI
     /// refuses a file without it.
     pub fn save(&mut self, lock: &WriteLock, path: &Path) -> Result<()> {
-        if self.synced_at.is_none() {
-            self.synced_at = Some(clock::now_rfc3339());
+        for _ in 0..REBASES {
+            let on_disk = store::read(path)?;
+            if on_disk != self.base.bytes {
+                // Written by another program since this registry was loaded: this writer's
+                // changes go on top of that version.
+                let theirs = match &on_disk {
+                    Some(bytes) => Self::parse(path, bytes)?,
+                    None => Self::default(),
+                };
+                *self = self.rebased(theirs);
+            }
+            if self.synced_at.is_none() {
+                self.synced_at = Some(clock::now_rfc3339());
+            }
+            let dialect = self.write_dialect(path.parent().unwrap_or(Path::new(".")));
+            self.dialect = Some(dialect);
+            for tenant in &mut self.tenants {
+                tenant.dialect = dialect;
+            }
+            let json = self.to_json();
+            if store::write_atomic_unless_changed(lock, path, json.as_bytes(), store::PRIVATE, on_disk.as_deref())? {
+                *self = Self::parse(path, json.as_bytes())?;
+                return Ok(());
+            }
         }
-        let dialect = self.write_dialect(path.parent().unwrap_or(Path::new(".")));
-        self.dialect = Some(dialect);
-        for tenant in &mut self.tenants {
-            tenant.dialect = dialect;
+        Err(Error::Invalid { path: path.to_owned(), message: format!("another program rewrote it {REBASES} times while Tenantdesk was saving; try again") })
+    }
+
+    /// This registry's changes since its base, applied to `theirs`: records this writer added,
+    /// changed or removed win for those records; every other record is as `theirs` has it.
+    fn rebased(&self, mut theirs: Self) -> Self {
+        let base = &self.base;
+        for gone in base.tenants.iter().filter(|b| self.get(&b.id).is_none()) {
+            theirs.remove(&gone.id);
         }
-        store::write_atomic(lock, path, self.to_json().as_bytes(), store::PRIVATE)
+        // The key a record is written with is the file's business, not a change of the record.
+        let unchanged = |ours: &Tenant| {
+            base.tenants.iter().any(|b| {
+                let mut b = b.clone();
+                b.dialect = ours.dialect;
+                &b == ours
+            })
+        };
+        for ours in self.tenants.iter().filter(|t| !unchanged(t)) {
+            theirs.upsert(ours.clone());
+        }
+        if self.synced_at != base.synced_at {
+            theirs.synced_at.clone_from(&self.synced_at);
+        }
+        if self.extra != base.extra {
+            theirs.extra.clone_from(&self.extra);
+        }
+        theirs
     }
 
     pub fn get(&self, id: &TenantId) -> Option<&Tenant> {
@@ -156,6 +227,25 @@ mod tests {
         let kinds: Vec<_> = registry.tenants.iter().map(|t| (t.tenant_type, t.provider_name().to_owned())).collect();
         assert_eq!(kinds, [(TenantType::SelfManaged, "gke".to_owned()), (TenantType::Cloud, "systemprompt".to_owned()), (TenantType::Local, "docker_local".to_owned())]);
         assert_eq!(registry.dialect, Some(Dialect::Provider));
+    }
+
+    #[test]
+    fn a_write_by_a_cli_that_takes_no_lock_is_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("tenants.json");
+        std::fs::write(&path, r#"{"tenants":[{"id":"local_a","name":"a","provider":"docker_local","external_db_access":false},{"id":"c1","name":"cloud","provider":"systemprompt","external_db_access":false}],"synced_at":"2026-01-30T10:00:00Z"}"#).expect("write");
+        let lock = store::lock(&path).expect("lock");
+        let mut ours = Registry::load(&path).expect("load");
+        // Meanwhile the CLI (no lock) adds a tenant and renames one.
+        std::fs::write(&path, r#"{"tenants":[{"id":"local_a","name":"a","provider":"docker_local","external_db_access":false},{"id":"c1","name":"cloud-renamed","provider":"systemprompt","external_db_access":false},{"id":"k","name":"k8s","provider":"kubernetes","external_db_access":false}],"synced_at":"2026-01-31T10:00:00Z"}"#).expect("the CLI writes");
+        // This writer removes one tenant and adds another.
+        ours.remove(&TenantId::parse("local_a").expect("id"));
+        ours.upsert(Tenant::new_local(TenantId::parse("local_b").expect("id"), "b".to_owned(), "postgres://u:***@h:1/b".to_owned()));
+        ours.save(&lock, &path).expect("save");
+        let file: Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+        let names: Vec<&str> = file["tenants"].as_array().expect("tenants").iter().filter_map(|t| t["name"].as_str()).collect();
+        assert_eq!(names, ["cloud-renamed", "k8s", "b"], "{file}");
+        assert_eq!(kinds(&file).iter().filter(|(t, _)| t.is_some()).count(), 0, "{file}");
     }
 
     #[test]

@@ -92,9 +92,20 @@ pub fn within(dir: &Path, base: &Path) -> Result<()> {
     Err(Error::Invalid { path: dir.to_owned(), message: format!("it links outside the project, to {}; Tenantdesk writes only inside .systemprompt/", real.display()) })
 }
 
+/// [`write_atomic`], unless `target` no longer holds `expected` (`None`: does not exist) right
+/// before the rename: another program (one that takes no lock, like the `systemprompt` CLI)
+/// wrote it meanwhile. Returns whether the write happened.
+pub fn write_atomic_unless_changed(lock: &WriteLock, target: &Path, bytes: &[u8], mode: u32, expected: Option<&[u8]>) -> Result<bool> {
+    write_checked(lock, target, bytes, mode, &|| Ok(read(target)?.as_deref() == expected))
+}
+
 /// Replaces `target` with `bytes` atomically. Call it while holding [`lock`] for `target`. A
 /// target that is a symbolic link keeps being one: the file it points to is replaced.
-pub fn write_atomic(_lock: &WriteLock, target: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+pub fn write_atomic(lock: &WriteLock, target: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    write_checked(lock, target, bytes, mode, &|| Ok(true)).map(drop)
+}
+
+fn write_checked(_lock: &WriteLock, target: &Path, bytes: &[u8], mode: u32, still_current: &dyn Fn() -> Result<bool>) -> Result<bool> {
     let linked;
     let target = match fs::symlink_metadata(target) {
         Ok(meta) if meta.file_type().is_symlink() => {
@@ -112,14 +123,18 @@ pub fn write_atomic(_lock: &WriteLock, target: &Path, bytes: &[u8], mode: u32) -
         let mut file = options.open(&tmp).map_err(Error::io("create", &tmp))?;
         file.write_all(bytes).map_err(Error::io("write", &tmp))?;
         file.sync_all().map_err(Error::io("flush", &tmp))?;
+        // The last look before the rename: a lock-free writer may have replaced the file.
+        if !still_current()? {
+            return Ok(false);
+        }
         fs::rename(&tmp, target).map_err(Error::io("replace", target))?;
         // The rename is durable only once the folder entry is on disk.
         if let Ok(d) = File::open(dir) {
             let _ = d.sync_all();
         }
-        Ok(())
+        Ok(true)
     })();
-    if result.is_err() {
+    if !matches!(result, Ok(true)) {
         let _ = fs::remove_file(&tmp);
     }
     result
