@@ -13,6 +13,7 @@ fn main() {
         "delete_tenant",
         "rotate_credentials",
         "set_production",
+        "restore_tenants",
         "create_profile",
         "delete_profile",
         "switch_profile",

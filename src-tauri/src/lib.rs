@@ -39,6 +39,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::delete_tenant,
             commands::rotate_credentials,
             commands::set_production,
+            commands::restore_tenants,
             commands::create_profile,
             commands::delete_profile,
             commands::switch_profile,

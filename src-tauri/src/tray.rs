@@ -153,7 +153,7 @@ mod tests {
 
     fn list(tenants: Vec<TenantView>) -> TenantList {
         let selected = tenants.iter().find(|t| t.selected).map(|t| t.id.clone());
-        TenantList { tenants, selected, synced_at: None }
+        TenantList { tenants, selected, synced_at: None, restorable: Vec::new() }
     }
 
     #[test]

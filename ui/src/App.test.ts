@@ -20,7 +20,7 @@ function overview(tenants: TenantView[]): Overview {
   return {
     root: "/work/project",
     cli: { version: "0.77.0", source: "default", dialect: "provider", summary: "tenants.json uses provider (systemprompt 0.75 and newer); new profiles are layered profiles (base.yaml + overlay), for systemprompt 0.77.0 (no CLI found; today's release)" },
-    tenants: { tenants, selected: tenants.find((t) => t.selected)?.id ?? null, synced_at: null },
+    tenants: { tenants, selected: tenants.find((t) => t.selected)?.id ?? null, synced_at: null, restorable: [] },
     profiles: [{ name: "local", display_name: "Local", target: "local", tenant_id: "local_1", active: true, problem: null }],
     sessions: [],
   };
@@ -71,6 +71,7 @@ beforeEach(() => {
       if (failOn?.cmd === cmd) throw failOn.error;
       switch (cmd) {
         case "overview": return state;
+        case "restore_tenants": return (state = overview([tenant({ selected: false })]));
         case "recent_projects": return ["/work/project"];
         case "tray_available": return false;
         case "tenant_health": return null;
@@ -209,6 +210,21 @@ describe("the window", () => {
     await mount();
     expect(await screen.findByTestId("project-picker")).toBeTruthy();
     expect(screen.queryByTestId("error-banner")).toBeNull();
+  });
+});
+
+describe("after the CLI's logout", () => {
+  it("offers to restore the local tenants it removed, and restores them", async () => {
+    state = overview([]);
+    state.tenants.restorable = ["my-project", "edge"];
+    await mount();
+    const banner = await screen.findByTestId("restore-banner");
+    expect(banner.textContent).toContain("my-project, edge");
+    expect(banner.textContent).toContain("cloud auth logout");
+    await fireEvent.click(screen.getByTestId("restore-tenants"));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "restore_tenants")).toBe(true));
+    await waitFor(() => expect(screen.queryByTestId("restore-banner")).toBeNull());
+    expect((await screen.findAllByTestId("tenant-row")).length).toBe(1);
   });
 });
 

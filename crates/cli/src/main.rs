@@ -224,6 +224,9 @@ enum TenantCommand {
     Show { id: Option<String> },
     /// Create a local tenant (`--type local --name N`) or a cloud tenant (`--region R`).
     Create(CreateTenant),
+    /// Put back the local and self-managed tenants a 'systemprompt cloud auth logout' took out of
+    /// tenants.json (Tenantdesk keeps a copy; their passwords are still in the keychain).
+    Restore,
     /// Record a self-managed tenant (hosted on your own Kubernetes or GKE), as systemprompt
     /// 0.75's `cloud tenant add` does: the record and a profile only; Tenantdesk runs nothing.
     Add {
@@ -617,6 +620,7 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
             emit(json, &value, |_| render::tenant_details(&details, health.as_ref()))
         }
         TenantCommand::Create(args) if args.region.is_some() || args.kind == Some(TenantKind::Cloud) => create_cloud(project, args, json),
+        TenantCommand::Restore => emit(json, &ops::restore_tenants(project)?, |r| render::restored(r)),
         TenantCommand::Add { id, name, hostname, provider, region, database_url } => {
             let database_url = match database_url {
                 Some(url) if url == "-" => Some(prompt::secret("Database URL")?),

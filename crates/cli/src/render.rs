@@ -56,9 +56,21 @@ fn short_id(id: &str) -> String {
     TenantId::parse(id).map_or_else(|_| id.to_owned(), |id| id.short())
 }
 
+/// The offer to put back what a `systemprompt cloud auth logout` took out of tenants.json.
+fn restore_offer(list: &TenantList) -> String {
+    if list.restorable.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = list.restorable.iter().map(|n| one_line(n)).collect();
+    format!(
+        "\n\ntenants.json no longer lists {} (the systemprompt CLI's 'cloud auth logout' deletes the whole file).\n  Restore them, passwords and all: tenantdesk cloud tenant restore",
+        names.join(", ")
+    )
+}
+
 pub fn tenant_list(list: &TenantList) -> String {
     if list.tenants.is_empty() {
-        return "No tenants configured.\n  Create one: tenantdesk cloud tenant create --type local --name <name>".to_owned();
+        return format!("No tenants configured.\n  Create one: tenantdesk cloud tenant create --type local --name <name>{}", restore_offer(list));
     }
     let mut out = format!("Tenants\n{RULE}\n");
     for t in &list.tenants {
@@ -74,6 +86,7 @@ pub fn tenant_list(list: &TenantList) -> String {
         out.push_str("\nNo tenant selected. Run: tenantdesk cloud tenant select <id>\n");
     }
     out.truncate(out.trim_end().len());
+    out.push_str(&restore_offer(list));
     out
 }
 
@@ -522,4 +535,12 @@ pub fn created_cloud_tenant(c: &tenantdesk_core::ops::cloud::CreatedCloudTenant)
     }
     let _ = write!(out, "\n  {}", migrations(&c.migrations));
     out
+}
+
+pub fn restored(tenants: &[TenantView]) -> String {
+    if tenants.is_empty() {
+        return "Nothing to restore: tenants.json lists every tenant Tenantdesk last saw.".to_owned();
+    }
+    let names: Vec<String> = tenants.iter().map(|t| format!("{} ({})", one_line(&t.name), kind(t))).collect();
+    format!("Restored {} tenant(s) to tenants.json: {}", tenants.len(), names.join(", "))
 }

@@ -805,3 +805,39 @@ fn doctor_json_is_one_document_even_when_checks_fail() {
     let checks: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {}", String::from_utf8_lossy(&out.stdout)));
     assert!(checks.as_array().is_some_and(|c| c.iter().any(|c| c["ok"] == false)), "{checks}");
 }
+
+#[test]
+fn tenants_a_cli_logout_deleted_can_be_restored() {
+    let dir = init_project();
+    let data = tempfile::tempdir().expect("tempdir");
+    let data_dir = data.path().display().to_string();
+    let td = |args: &[&str]| run_with(dir.path(), args, &[("TENANTDESK_DATA_DIR", Some(&data_dir)), ("TENANTDESK_SYSTEMPROMPT_BIN", Some("/nonexistent"))], "");
+    let out = td(&["cloud", "tenant", "create", "--type", "local", "--name", "keepme", "--database-url", "postgres://app:pw-LASTKNOWN@127.0.0.1:5999/app", "--no-verify"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = td(&["cloud", "tenant", "add", "--id", "k8s-1", "--name", "edge", "--hostname", "sp.example.com", "--provider", "kubernetes"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(td(&["cloud", "tenant", "list", "--offline"]).status.success());
+    let copies: Vec<_> = fs::read_dir(data.path().join("last-known")).expect("a last-known copy").flatten().collect();
+    let copy = fs::read_to_string(copies[0].path()).expect("read");
+    assert!(!copy.contains("pw-LASTKNOWN"), "a password in the copy: {copy}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(fs::metadata(copies[0].path()).expect("meta").permissions().mode() & 0o777, 0o600);
+    }
+
+    // What 'systemprompt cloud auth logout' does to the file.
+    fs::remove_file(dir.path().join(".systemprompt/tenants.json")).expect("logout");
+    let listed = String::from_utf8_lossy(&td(&["cloud", "tenant", "list", "--offline"]).stdout).into_owned();
+    assert!(listed.contains("no longer lists keepme, edge") && listed.contains("tenantdesk cloud tenant restore"), "{listed}");
+    let out = td(&["--json", "cloud", "tenant", "restore"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let list: Value = serde_json::from_slice(&td(&["--json", "cloud", "tenant", "list", "--offline"]).stdout).expect("json");
+    let names: Vec<&str> = list["tenants"].as_array().expect("tenants").iter().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(names, ["keepme", "edge"], "{list}");
+    assert_eq!(list["restorable"].as_array().map(Vec::len), Some(0), "{list}");
+    // The restored local tenant's password was never lost: the keychain still has it.
+    let out = td(&["secrets", "export", "--cli-compatible"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(fs::read_to_string(dir.path().join(".systemprompt/tenants.json")).expect("read").contains("pw-LASTKNOWN"));
+}

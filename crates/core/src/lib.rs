@@ -14,6 +14,7 @@ pub mod cloud;
 pub mod engine;
 pub mod error;
 pub mod keychain;
+pub mod last_known;
 pub mod marks;
 pub mod name;
 pub mod ops;

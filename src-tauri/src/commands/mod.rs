@@ -136,6 +136,13 @@ pub async fn set_production(state: State<'_, AppState>, id: String, production: 
     then_overview(&state, move |p| ops::set_production(p, &id, production).map(drop).map_err(Into::into)).await
 }
 
+/// Puts back the local and self-managed tenants a `systemprompt cloud auth logout` removed.
+#[tauri::command]
+#[specta::specta]
+pub async fn restore_tenants(state: State<'_, AppState>) -> Result<Overview, UiError> {
+    then_overview(&state, move |p| ops::restore_tenants(p).map(drop).map_err(Into::into)).await
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn create_profile(state: State<'_, AppState>, name: String, tenant_id: String) -> Result<Overview, UiError> {

@@ -31,6 +31,8 @@ export const commands = {
 	/**  Gives a local tenant's role a new password; production tenants need `confirm_name`. */
 	rotateCredentials: (id: string, confirmName: string | null) => typedError<Overview, UiError>(__TAURI_INVOKE("rotate_credentials", { id, confirmName })),
 	setProduction: (id: string, production: boolean) => typedError<Overview, UiError>(__TAURI_INVOKE("set_production", { id, production })),
+	/**  Puts back the local and self-managed tenants a `systemprompt cloud auth logout` removed. */
+	restoreTenants: () => typedError<Overview, UiError>(__TAURI_INVOKE("restore_tenants")),
 	createProfile: (name: string, tenantId: string) => typedError<Overview, UiError>(__TAURI_INVOKE("create_profile", { name, tenantId })),
 	deleteProfile: (name: string) => typedError<Overview, UiError>(__TAURI_INVOKE("delete_profile", { name })),
 	switchProfile: (name: string) => typedError<Overview, UiError>(__TAURI_INVOKE("switch_profile", { name })),
@@ -513,6 +515,11 @@ export type TenantList = {
 	tenants: TenantView[],
 	selected: string | null,
 	synced_at: string | null,
+	/**
+	 *  Local and self-managed tenants Tenantdesk last saw that `tenants.json` no longer holds
+	 *  (the CLI's `cloud auth logout` deletes the file): names, for an offer to restore them.
+	 */
+	restorable: string[],
 };
 
 /**

@@ -12,6 +12,7 @@ use crate::audit;
 use crate::cli_version::ProjectCli;
 use crate::error::{Error, Result};
 use crate::keychain::{SecretStore, generate_password};
+use crate::last_known;
 use crate::marks::TenantMarks;
 use crate::name::{ProfileName, TenantName};
 use crate::profile::{Profile, ProfileLayout};
@@ -91,6 +92,9 @@ pub struct TenantList {
     pub tenants: Vec<TenantView>,
     pub selected: Option<String>,
     pub synced_at: Option<String>,
+    /// Local and self-managed tenants Tenantdesk last saw that `tenants.json` no longer holds
+    /// (the CLI's `cloud auth logout` deletes the file): names, for an offer to restore them.
+    pub restorable: Vec<String>,
 }
 
 /// A profile as shown to the user; `problem` is set when its file does not load.
@@ -296,6 +300,7 @@ fn load_profiles(project: &Project) -> Result<Vec<Result<Profile>>> {
 
 pub fn overview(project: &Project) -> Result<Overview> {
     let snap = Snapshot::load(project)?;
+    last_known::remember(project, &snap.registry);
     let selected = snap.selected();
     let mut by_tenant = snap.profiles_by_tenant();
     let tenants = snap
@@ -311,7 +316,12 @@ pub fn overview(project: &Project) -> Result<Overview> {
     Ok(Overview {
         root: project.root().display().to_string(),
         cli: ProjectCli::detect(&project.state_dir()).info(snap.registry.dialect),
-        tenants: TenantList { tenants, selected: selected.map(|id| id.to_string()), synced_at: snap.registry.synced_at.clone() },
+        tenants: TenantList {
+            tenants,
+            selected: selected.map(|id| id.to_string()),
+            synced_at: snap.registry.synced_at.clone(),
+            restorable: last_known::restorable(project).into_iter().map(|t| t.name).collect(),
+        },
         profiles: snap.profile_views(),
         sessions: snap.sessions.entries().map(|s| SessionView::new(&s, active)).collect(),
     })
@@ -409,6 +419,34 @@ fn unregister_tenant(project: &Project, id: &TenantId) -> Result<()> {
         registry.save(&lock, &path)?;
     }
     Ok(())
+}
+
+/// Puts back the local and self-managed tenants a `systemprompt cloud auth logout` took out of
+/// `tenants.json` (from Tenantdesk's last-known copy; their passwords are still in the keychain).
+/// Records already back are left alone.
+pub fn restore_tenants(project: &Project) -> Result<Vec<TenantView>> {
+    let result = restore(project);
+    audit::record_in(project, None, "restore tenants removed by a logout", &result);
+    result
+}
+
+fn restore(project: &Project) -> Result<Vec<TenantView>> {
+    let records = last_known::restorable(project);
+    let path = project.tenants_file();
+    let lock = store::lock(&path)?;
+    let mut registry = Registry::load(&path)?;
+    let marks = TenantMarks::load(&project.marks_file())?;
+    let mut restored = Vec::new();
+    for tenant in records {
+        if registry.get(&tenant.id).is_none() {
+            restored.push(TenantView::new(&tenant, false, marks.is_production(&tenant.id), Vec::new(), &marks));
+            registry.tenants.push(tenant);
+        }
+    }
+    if !restored.is_empty() {
+        registry.save(&lock, &path)?;
+    }
+    Ok(restored)
 }
 
 /// A self-managed tenant to record, as 0.75's `cloud tenant add` takes it.
