@@ -347,6 +347,14 @@ enum ProfileCommand {
         #[arg(long, hide = true)]
         tenants_path: Option<String>,
     },
+    /// Move a profile written for systemprompt 0.72 or older to the layout 0.73+ loads: derived
+    /// fields dropped, server.external_url set; the change is shown first and a 0600 backup kept.
+    Upgrade {
+        name: String,
+        /// Only show what would change.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Store one of a profile's secrets (e.g. ANTHROPIC_API_KEY) in the keychain. The value is
     /// read from stdin, or asked for without echo at a terminal; never from the command line.
     SetSecret { profile: String, key: String },
@@ -769,6 +777,7 @@ fn profile(project: &Project, cmd: ProfileCommand, json: bool) -> Result<(), Cli
             let name = ProfileName::parse(&prompt::text(name, "Profile name", "<NAME>")?)?;
             emit(json, &ops::create_profile(project, &name, tenant.as_deref(), &Keychain::new())?, render::created_profile)
         }
+        ProfileCommand::Upgrade { name, dry_run } => emit(json, &ops::upgrade_profile(project, &name, dry_run)?, render::profile_upgrade),
         ProfileCommand::SetSecret { profile, key } => {
             let value = prompt::secret(&format!("Value of {key} for profile '{profile}'"))?;
             tenantdesk_core::ops::secrets::set_profile_secret(project, &profile, &key, &value, &Keychain::new())?;

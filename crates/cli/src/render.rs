@@ -229,6 +229,10 @@ pub fn profile_list(profiles: &[ProfileView]) -> String {
             None => {
                 let tenant = p.tenant_id.as_deref().map_or_else(|| "(no tenant)".to_owned(), short_id);
                 let _ = writeln!(out, "  {:<21}{marker}{:<8}{tenant}", one_line(&p.name), p.target.as_deref().unwrap_or("local"));
+                if !p.refusals.is_empty() {
+                    let _ =
+                        writeln!(out, "  {:<21}refused by today's systemprompt: {}\n  {:<21}upgrade: tenantdesk cloud profile upgrade {}", "", p.refusals.join("; "), "", p.name);
+                }
             }
         }
     }
@@ -249,7 +253,38 @@ pub fn profile_details(d: &ProfileDetails) -> String {
     field(&mut out, "Active", if d.profile.active { "yes" } else { "no" });
     let state = d.session.as_ref().map_or(SessionState::None, |s| s.state);
     field(&mut out, "Session", session_summary(d.session.as_ref(), state));
+    if !d.profile.refusals.is_empty() {
+        field(&mut out, "Refused by", format!("systemprompt 0.73+: {}; run 'tenantdesk cloud profile upgrade {}'", d.profile.refusals.join("; "), d.profile.name));
+    }
+    if !d.values.is_empty() {
+        let _ = writeln!(out, "\n  Values                                    From");
+        for v in &d.values {
+            let value = if v.reference { format!("{} (from the environment)", v.value) } else { v.value.clone() };
+            let _ = writeln!(out, "  {:<42}{}", format!("{} = {}", v.key, one_line(&value)), v.from);
+        }
+    }
     out.trim_end().to_owned()
+}
+
+pub fn profile_upgrade(u: &tenantdesk_core::ops::ProfileUpgrade) -> String {
+    let mut out = String::new();
+    if !u.refusals.is_empty() {
+        let _ = writeln!(out, "Today's systemprompt refuses profile '{}': {}.", one_line(&u.name), u.refusals.join("; "));
+    }
+    if u.diff.is_empty() {
+        let _ = write!(out, "Profile '{}' is already in the 0.73 layout; nothing to change.", one_line(&u.name));
+        return out;
+    }
+    let _ = writeln!(out, "{}", u.diff);
+    match &u.backup {
+        Some(backup) if u.applied => {
+            let _ = write!(out, "Upgraded profile '{}'. The file as it was: {backup}", one_line(&u.name));
+        }
+        _ => {
+            let _ = write!(out, "Dry run: nothing changed. Apply with: tenantdesk cloud profile upgrade {}", u.name);
+        }
+    }
+    out
 }
 
 pub fn created_profile(p: &ProfileView) -> String {

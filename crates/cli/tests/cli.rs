@@ -841,3 +841,42 @@ fn tenants_a_cli_logout_deleted_can_be_restored() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(fs::read_to_string(dir.path().join(".systemprompt/tenants.json")).expect("read").contains("pw-LASTKNOWN"));
 }
+
+#[test]
+fn a_profile_the_040_cli_wrote_is_upgraded_into_one_077_loads() {
+    let (Some(old), Some(today)) = (oracle("040"), oracle("077")) else { return };
+    let tools = tempfile::tempdir().expect("tempdir");
+    let cli = fake_cli(tools.path(), "077");
+    let seed = tempfile::tempdir().expect("tempdir");
+    oracle_run(&old, "write", seed.path());
+    let dir = tempfile::tempdir().expect("tempdir");
+    oracle_run(&today, "write", dir.path());
+    let from = seed.path().join(".systemprompt/profiles/local");
+    let to = dir.path().join(".systemprompt/profiles/old");
+    fs::create_dir_all(&to).expect("mkdir");
+    for file in ["profile.yaml", "secrets.json"] {
+        fs::copy(from.join(file), to.join(file)).expect("copy");
+    }
+    let before = oracle_run(&today, "load", dir.path());
+    assert!(before["profiles"]["old"]["load"].as_str().is_some_and(|e| e.contains("pre-0.73 shape")), "{}", before["profiles"]["old"]);
+    // Tenantdesk names the refusal, and the upgrade shown first changes nothing.
+    let listed = td(dir.path(), &cli, &["cloud", "profile", "list"]);
+    let old_view = listed.as_array().and_then(|p| p.iter().find(|p| p["name"] == "old").cloned()).expect("listed");
+    assert!(old_view["refusals"].as_array().is_some_and(|r| r.iter().any(|r| r.as_str().is_some_and(|r| r.contains("server.api_server_url")))), "{old_view}");
+    let original = fs::read(to.join("profile.yaml")).expect("read");
+    let dry = td(dir.path(), &cli, &["cloud", "profile", "upgrade", "old", "--dry-run"]);
+    assert!(dry["diff"].as_str().is_some_and(|d| d.contains("- providers: []") && d.contains("+   external_url: http://localhost:8080")), "{dry}");
+    assert_eq!(fs::read(to.join("profile.yaml")).expect("read"), original, "a dry run changed the file");
+    let done = td(dir.path(), &cli, &["cloud", "profile", "upgrade", "old"]);
+    assert_eq!(done["applied"], true, "{done}");
+    assert_eq!(fs::read(done["backup"].as_str().expect("backup")).expect("backup"), original, "the backup is not the file as it was");
+    let after = oracle_run(&today, "load", dir.path());
+    let p = &after["profiles"]["old"];
+    assert_eq!((p["load"].as_str(), p["validate"].as_str()), (Some("ok"), Some("ok")), "{p}");
+    assert!(
+        td(dir.path(), &cli, &["cloud", "profile", "list"])
+            .as_array()
+            .and_then(|p| p.iter().find(|p| p["name"] == "old").cloned())
+            .is_some_and(|p| p["refusals"].as_array().is_some_and(Vec::is_empty))
+    );
+}

@@ -113,6 +113,9 @@ pub enum Error {
     #[error("The keychain has no database password for tenant '{name}'")]
     PasswordMissing { name: String, id: String, cloud: bool },
 
+    #[error("Profile '{name}' cannot be upgraded: {reason}")]
+    UpgradeRefused { name: String, reason: String },
+
     #[error("Login failed: {reason}")]
     LoginFailed { reason: String },
 
@@ -232,6 +235,7 @@ impl Error {
                 "Check 'tenantdesk cloud tenant show {id}' for status, then 'tenantdesk cloud tenant retry-provision {id}'"
             ),
             Error::LoginFailed { .. } => "Run 'tenantdesk cloud auth login' again".to_owned(),
+            Error::UpgradeRefused { name, .. } => format!("Make the change named above, then run 'tenantdesk cloud profile upgrade {name}' again; nothing was changed"),
             // A cloud tenant whose create stopped before its credentials were stored: finishing
             // the provisioning fetches and stores them.
             Error::PasswordMissing { id, cloud: true, .. } => format!("Run 'tenantdesk cloud tenant retry-provision {id}': it fetches the tenant's credentials into the keychain"),
@@ -294,6 +298,7 @@ impl Error {
             Error::CloudTimeout { .. } => "cloud_timeout",
             Error::ProvisioningFailed { .. } => "provisioning_failed",
             Error::LoginFailed { .. } => "login_failed",
+            Error::UpgradeRefused { .. } => "upgrade_refused",
             Error::PasswordMissing { .. } => "password_missing",
             Error::RotationUnconfirmed { .. } => "rotation_unconfirmed",
             Error::UnknownRegion { .. } => "unknown_region",

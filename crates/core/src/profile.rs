@@ -20,7 +20,60 @@ pub struct Profile {
     pub name: String,
     pub dir: PathBuf,
     header: String,
+    /// This profile's own file: what Tenantdesk writes back.
     pub doc: Mapping,
+    /// `profiles/base.yaml`, shared by every profile of a 0.73+ project, when there is one.
+    base: Option<Mapping>,
+    /// `doc` over `base`, as the 0.73+ CLI merges them: what the profile says.
+    merged: Mapping,
+}
+
+/// Where one of a profile's values comes from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ProfileValue {
+    /// Dotted path, e.g. `server.external_url`.
+    pub key: String,
+    pub value: String,
+    /// `base.yaml` or `<name>/profile.yaml`.
+    pub from: String,
+    /// A `${VAR}` reference, which the CLI fills from the environment when it loads the profile.
+    pub reference: bool,
+}
+
+/// Fields the 0.73+ CLI derives (from `server.external_url`, or host and port) and refuses to see
+/// stated.
+pub const DERIVED_FIELDS: [&str; 7] = [
+    "server.api_server_url",
+    "server.api_external_url",
+    "server.use_https",
+    "server.cors_allowed_origins",
+    "server.api_internal_url",
+    "security.jwt_issuer",
+    "governance.authz.hook.url",
+];
+
+/// Fields the 0.40 CLI wrote that 0.73+ no longer has, and refuses as unknown (found by loading
+/// 0.40's own profile with the real 0.77 loader).
+pub const REMOVED_FIELDS: [&str; 1] = ["rate_limits.tier_multipliers"];
+
+/// Top-level sections the 0.73+ CLI refuses (pointing at its own `admin config migrate`), with
+/// where 0.73 keeps what they held.
+pub const LEGACY_SECTIONS: [(&str, &str); 3] = [
+    ("providers", "the provider catalog lives in services/ai/providers.yaml"),
+    ("gateway", "gateway routes live in services/ai/gateway.yaml"),
+    ("evaluation", "the section is named `judge`"),
+];
+
+/// A legacy section that holds nothing (0.40's own builder writes `providers: []` and
+/// `gateway: null`): dropping it loses nothing.
+fn is_empty_section(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Sequence(s) => s.is_empty(),
+        Value::Mapping(m) => m.is_empty(),
+        _ => false,
+    }
 }
 
 impl Profile {
@@ -31,26 +84,117 @@ impl Profile {
     pub fn load(dir: &Path) -> Result<Self> {
         let path = Self::file(dir);
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let Some(bytes) = store::read(&path)? else {
+        let Some((header, doc)) = read_mapping(&path)? else {
             return Err(Error::ProfileNotFound { name });
         };
-        let text = String::from_utf8_lossy(&bytes);
-        if let Some(line) = too_deep(&text) {
-            return Err(Error::Corrupt { path, format: "YAML", line, column: 1, message: format!("nested more than {MAX_DEPTH} levels deep; no profile is") });
-        }
-        let header: String = text.lines().take_while(|l| l.starts_with('#')).map(|l| format!("{l}\n")).collect();
-        let value: Value = serde_yaml::from_str(&text).map_err(|e| {
-            let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
-            Error::Corrupt { path: path.clone(), format: "YAML", line, column, message: e.to_string() }
-        })?;
-        let Value::Mapping(doc) = value else {
-            return Err(Error::Invalid { path, message: "the top level must be a mapping of keys".to_owned() });
+        let base = match dir.parent() {
+            Some(profiles) => read_mapping(&profiles.join(BASE_FILE))?.map(|(_, m)| m),
+            None => None,
         };
-        Ok(Self { name, dir: dir.to_owned(), header, doc })
+        let merged = match &base {
+            Some(base) => merge(base.clone(), doc.clone()),
+            None => doc.clone(),
+        };
+        Ok(Self { name, dir: dir.to_owned(), header, doc, base, merged })
+    }
+
+    /// Every leaf value of the profile with the file it comes from; `${VAR}` references as
+    /// written (the CLI fills them from its environment).
+    pub fn values(&self) -> Vec<ProfileValue> {
+        let own = format!("{}/profile.yaml", self.name);
+        let mut out = Vec::new();
+        leaves(&self.merged, "", &mut |key, value| {
+            let in_overlay = lookup(&self.doc, key).is_some();
+            let text = match value {
+                Value::String(s) => s.clone(),
+                other => serde_yaml::to_string(other).unwrap_or_default().trim_end().to_owned(),
+            };
+            let reference = text.contains("${");
+            out.push(ProfileValue { key: key.to_owned(), value: text, from: if in_overlay || self.base.is_none() { own.clone() } else { BASE_FILE.to_owned() }, reference });
+        });
+        out
+    }
+
+    /// Why the `systemprompt` CLI 0.73 and newer would refuse this profile, each reason in its
+    /// words; empty when it would load it (as far as these rules go).
+    pub fn refusals(&self) -> Vec<String> {
+        let mut reasons = Vec::new();
+        for (section, _) in LEGACY_SECTIONS.iter().filter(|(s, _)| self.merged.contains_key(*s)) {
+            reasons.push(format!("it has a top-level `{section}:` section (the pre-0.73 layout)"));
+        }
+        for field in DERIVED_FIELDS.iter().filter(|f| lookup(&self.merged, f).is_some()) {
+            reasons.push(format!("it states `{field}`, which is derived from `server.external_url`"));
+        }
+        for key in REFUSED_CLOUD_KEYS.iter().filter(|k| self.section("cloud").is_some_and(|c| c.contains_key(**k))) {
+            reasons.push(format!("it has `cloud.{key}`, an unknown field since 0.11"));
+        }
+        for field in REMOVED_FIELDS.iter().filter(|f| lookup(&self.merged, f).is_some()) {
+            reasons.push(format!("it has `{field}`, which 0.73+ no longer has"));
+        }
+        if lookup(&self.merged, "server.external_url").is_none() {
+            reasons.push("it has no `server.external_url`, which 0.73+ requires".to_owned());
+        }
+        reasons
     }
 
     fn section(&self, key: &str) -> Option<&Mapping> {
-        self.doc.get(key).and_then(Value::as_mapping)
+        self.merged.get(key).and_then(Value::as_mapping)
+    }
+
+    /// This profile in the 0.73+ layout, as a new overlay: derived fields dropped (their values
+    /// carried into `server.external_url` and `server.extra_cors_origins`), the keys every CLI
+    /// since 0.11 rejects dropped, `cloud.provider` set. Refused, with the reason, for what cannot
+    /// be moved safely: legacy sections and fields stated in `base.yaml`.
+    pub fn upgraded(&self, provider: &str) -> Result<Self> {
+        let refuse = |reason: String| Err(Error::UpgradeRefused { name: self.name.clone(), reason });
+        if let Some((section, place)) = LEGACY_SECTIONS.iter().find(|(s, _)| self.merged.get(*s).is_some_and(|v| !is_empty_section(v))) {
+            return refuse(format!("its top-level `{section}:` section holds settings, and in 0.73 {place}; move them there by hand, then upgrade"));
+        }
+        if let Some(base) = &self.base
+            && let Some(field) = DERIVED_FIELDS.iter().find(|f| lookup(base, f).is_some())
+        {
+            return refuse(format!("profiles/{BASE_FILE} states `{field}`, and it is shared by every profile; remove it there, then upgrade"));
+        }
+        let mut doc = self.doc.clone();
+        for (section, _) in LEGACY_SECTIONS {
+            doc.shift_remove(section);
+        }
+        let server = section_mut(&mut doc, "server");
+        let text = |m: &Mapping, k: &str| m.get(k).and_then(Value::as_str).map(str::to_owned);
+        if !server.contains_key("external_url") {
+            let derived = text(server, "api_external_url").or_else(|| text(server, "api_server_url")).unwrap_or_else(|| {
+                let host = text(server, "host").filter(|h| h != "0.0.0.0").unwrap_or_else(|| "localhost".to_owned());
+                let port = server.get("port").and_then(Value::as_u64).unwrap_or(8080);
+                format!("http://{host}:{port}")
+            });
+            server.insert("external_url".into(), derived.into());
+        }
+        let external = text(server, "external_url").unwrap_or_default();
+        if let Some(Value::Sequence(origins)) = server.shift_remove("cors_allowed_origins") {
+            let extra: Vec<Value> = origins.into_iter().filter(|o| o.as_str() != Some(external.as_str())).collect();
+            if !extra.is_empty() && !server.contains_key("extra_cors_origins") {
+                server.insert("extra_cors_origins".into(), Value::Sequence(extra));
+            }
+        }
+        for field in DERIVED_FIELDS.iter().chain(&REMOVED_FIELDS) {
+            remove_path(&mut doc, field);
+        }
+        let cloud = section_mut(&mut doc, "cloud");
+        for key in REFUSED_CLOUD_KEYS {
+            cloud.shift_remove(key);
+        }
+        if !cloud.contains_key("provider") {
+            cloud.insert("provider".into(), provider.into());
+        }
+        let header = format!(
+            "# systemprompt.io Profile: {}\n# Overlay over ../base.yaml, upgraded to the 0.73 layout by 'tenantdesk cloud profile upgrade'\n",
+            self.display_name().unwrap_or(&self.name)
+        );
+        let merged = match &self.base {
+            Some(base) => merge(base.clone(), doc.clone()),
+            None => doc.clone(),
+        };
+        Ok(Self { name: self.name.clone(), dir: self.dir.clone(), header, doc, base: self.base.clone(), merged })
     }
 
     fn text(&self, section: &str, key: &str) -> Option<&str> {
@@ -62,11 +206,11 @@ impl Profile {
     }
 
     pub fn target(&self) -> &str {
-        self.doc.get("target").and_then(Value::as_str).unwrap_or("local")
+        self.merged.get("target").and_then(Value::as_str).unwrap_or("local")
     }
 
     pub fn display_name(&self) -> Option<&str> {
-        self.doc.get("display_name").and_then(Value::as_str)
+        self.merged.get("display_name").and_then(Value::as_str)
     }
 
     pub fn jwt_issuer(&self) -> Option<&str> {
@@ -80,8 +224,10 @@ impl Profile {
 
     /// Removes the link to a deleted tenant, keeping everything else.
     pub fn unlink_tenant(&mut self) {
-        if let Some(cloud) = self.doc.get_mut("cloud").and_then(Value::as_mapping_mut) {
-            cloud.remove("tenant_id");
+        for doc in [&mut self.doc, &mut self.merged] {
+            if let Some(cloud) = doc.get_mut("cloud").and_then(Value::as_mapping_mut) {
+                cloud.shift_remove("tenant_id");
+            }
         }
     }
 
@@ -179,7 +325,7 @@ impl Profile {
             ProfileLayout::Whole => format!("# systemprompt.io Profile: {display_name}\n# Generated by 'tenantdesk cloud profile create'\n"),
             ProfileLayout::Overlay => format!("# systemprompt.io Profile: {display_name}\n# Overlay over ../base.yaml, generated by 'tenantdesk cloud profile create'\n"),
         };
-        Self { name: name.as_str().to_owned(), dir, header, doc }
+        Self { name: name.as_str().to_owned(), dir, header, merged: doc.clone(), doc, base: None }
     }
 
     /// The profile's `secrets.json` as Tenantdesk writes it: the database URL with its password
@@ -212,6 +358,96 @@ impl ProfileLayout {
 
 /// What Tenantdesk writes in a file in place of a secret kept in the keychain.
 pub const MASK: &str = "***";
+
+/// The file every profile of a 0.73+ project is merged over.
+pub const BASE_FILE: &str = "base.yaml";
+
+/// A YAML file whose top level is a mapping, with the comment lines at its top; `None` when the
+/// file does not exist.
+fn read_mapping(path: &Path) -> Result<Option<(String, Mapping)>> {
+    let Some(bytes) = store::read(path)? else { return Ok(None) };
+    let text = String::from_utf8_lossy(&bytes);
+    if let Some(line) = too_deep(&text) {
+        return Err(Error::Corrupt { path: path.to_owned(), format: "YAML", line, column: 1, message: format!("nested more than {MAX_DEPTH} levels deep; no profile is") });
+    }
+    let header: String = text.lines().take_while(|l| l.starts_with('#')).map(|l| format!("{l}\n")).collect();
+    let value: Value = serde_yaml::from_str(&text).map_err(|e| {
+        let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+        Error::Corrupt { path: path.to_owned(), format: "YAML", line, column, message: e.to_string() }
+    })?;
+    match value {
+        Value::Mapping(doc) => Ok(Some((header, doc))),
+        // An empty file is an empty mapping, as the CLI reads it.
+        Value::Null => Ok(Some((header, Mapping::new()))),
+        _ => Err(Error::Invalid { path: path.to_owned(), message: "the top level must be a mapping of keys".to_owned() }),
+    }
+}
+
+/// The 0.73+ CLI's layering: maps merge key by key, the overlay wins; a list or scalar in the
+/// overlay replaces the base's whole.
+fn merge(mut base: Mapping, overlay: Mapping) -> Mapping {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(Value::Mapping(b)), Value::Mapping(o)) => {
+                let merged = merge(std::mem::take(b), o);
+                *b = merged;
+            }
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+    base
+}
+
+/// A top-level section as a mapping, made when missing.
+fn section_mut<'a>(doc: &'a mut Mapping, key: &str) -> &'a mut Mapping {
+    if !doc.get(key).is_some_and(Value::is_mapping) {
+        doc.insert(key.into(), Value::Mapping(Mapping::new()));
+    }
+    match doc.get_mut(key) {
+        Some(Value::Mapping(m)) => m,
+        _ => unreachable!("just made a mapping"),
+    }
+}
+
+/// Removes the value at a dotted path, and any mapping it leaves empty.
+fn remove_path(doc: &mut Mapping, dotted: &str) {
+    match dotted.split_once('.') {
+        None => {
+            doc.shift_remove(dotted);
+        }
+        Some((head, rest)) => {
+            if let Some(Value::Mapping(inner)) = doc.get_mut(head) {
+                remove_path(inner, rest);
+                if inner.is_empty() {
+                    doc.shift_remove(head);
+                }
+            }
+        }
+    }
+}
+
+/// The value at a dotted path.
+fn lookup<'a>(doc: &'a Mapping, dotted: &str) -> Option<&'a Value> {
+    let mut parts = dotted.split('.');
+    let mut value = doc.get(parts.next()?)?;
+    for part in parts {
+        value = value.as_mapping()?.get(part)?;
+    }
+    Some(value)
+}
+
+fn leaves(doc: &Mapping, prefix: &str, out: &mut dyn FnMut(&str, &Value)) {
+    for (key, value) in doc {
+        let Some(key) = key.as_str() else { continue };
+        let path = if prefix.is_empty() { key.to_owned() } else { format!("{prefix}.{key}") };
+        match value {
+            Value::Mapping(m) if !m.is_empty() => leaves(m, &path, out),
+            other => out(&path, other),
+        }
+    }
+}
 
 /// How deep a profile may nest. The CLI's own are a handful of levels; the YAML parser takes time
 /// quadratic in the depth (20,000 levels in 40 KB took 21 s), so deeper files are refused first.
@@ -276,6 +512,46 @@ mod tests {
         assert_eq!(too_deep(&format!("x:\n{}y", "- ".repeat(200))), Some(2));
         assert_eq!(too_deep(&format!("a: 'b [[[{}'\n", "[".repeat(100))), None, "brackets inside quotes are text");
         assert_eq!(too_deep(&format!("a: it's\nb: {}", "{".repeat(100))), Some(2), "an apostrophe in a plain scalar is no quote");
+    }
+
+    #[test]
+    fn layered_profiles_merge_over_base_and_say_where_each_value_comes_from() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("base.yaml"), "target: cloud\nsite:\n  name: shared\nserver:\n  port: 9000\n  external_url: ${PUBLIC_URL}\n").expect("base");
+        let own = dir.path().join("prod");
+        std::fs::create_dir_all(&own).expect("mkdir");
+        std::fs::write(own.join("profile.yaml"), "name: prod\nserver:\n  host: 0.0.0.0\ncloud:\n  tenant_id: c1\n").expect("overlay");
+        let profile = Profile::load(&own).expect("load");
+        assert_eq!(profile.target(), "cloud", "a value only the base states");
+        let values = profile.values();
+        let find = |k: &str| values.iter().find(|v| v.key == k).cloned().expect(k);
+        assert_eq!(find("site.name").from, "base.yaml");
+        assert_eq!(find("server.host").from, "prod/profile.yaml");
+        assert_eq!(find("server.port").from, "base.yaml");
+        let url = find("server.external_url");
+        assert!(url.reference && url.value == "${PUBLIC_URL}", "{url:?}");
+        assert!(profile.refusals().is_empty(), "{:?}", profile.refusals());
+        // Writing back writes the overlay only.
+        let lock = store::lock(&Profile::file(&own)).expect("lock");
+        profile.save(&lock).expect("save");
+        assert!(!std::fs::read_to_string(own.join("profile.yaml")).expect("read").contains("shared"));
+    }
+
+    #[test]
+    fn an_upgrade_drops_derived_fields_and_refuses_sections_that_hold_settings() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let own = dir.path().join("old");
+        std::fs::create_dir_all(&own).expect("mkdir");
+        std::fs::write(own.join("profile.yaml"), "name: old\nserver:\n  host: 0.0.0.0\n  port: 8080\n  api_external_url: https://x.example\n  cors_allowed_origins: [https://x.example, http://localhost:5173]\nsecurity:\n  jwt_issuer: https://x.example\ncloud:\n  tenant_id: c1\n  credentials_path: ../../credentials.json\nproviders: []\n").expect("write");
+        let profile = Profile::load(&own).expect("load");
+        let upgraded = profile.upgraded("systemprompt").expect("upgrade");
+        assert_eq!(upgraded.doc["server"]["external_url"].as_str(), Some("https://x.example"));
+        assert_eq!(upgraded.doc["server"]["extra_cors_origins"], serde_yaml::from_str::<Value>("[http://localhost:5173]").expect("yaml"));
+        assert!(upgraded.refusals().is_empty(), "{:?}", upgraded.refusals());
+        assert_eq!(upgraded.doc["cloud"]["provider"].as_str(), Some("systemprompt"));
+        std::fs::write(own.join("profile.yaml"), "name: old\nproviders:\n  - name: anthropic\n").expect("write");
+        let err = Profile::load(&own).expect("load").upgraded("systemprompt").expect_err("settings would be lost");
+        assert!(err.to_string().contains("services/ai/providers.yaml"), "{err}");
     }
 
     #[test]

@@ -398,6 +398,11 @@ export type ProfileView = {
 	tenant_id: string | null,
 	active: boolean,
 	problem: string | null,
+	/**
+	 *  Why the project's CLI (0.73 and newer) would refuse this profile; `cloud profile upgrade`
+	 *  mends it. Empty when it loads, or when the project's CLI is older.
+	 */
+	refusals: string[],
 };
 
 /**  One step of bringing the container up, for a progress bar or a progress event. */

@@ -107,6 +107,9 @@ pub struct ProfileView {
     pub tenant_id: Option<String>,
     pub active: bool,
     pub problem: Option<String>,
+    /// Why the project's CLI (0.73 and newer) would refuse this profile; `cloud profile upgrade`
+    /// mends it. Empty when it loads, or when the project's CLI is older.
+    pub refusals: Vec<String>,
 }
 
 /// A session as shown to the user. The token is never part of it.
@@ -179,6 +182,8 @@ pub struct DeletedTenant {
 pub struct ProfileDetails {
     pub profile: ProfileView,
     pub path: String,
+    /// Every value with the file it comes from (`base.yaml` or the profile's own).
+    pub values: Vec<crate::profile::ProfileValue>,
     pub tenant: Option<TenantView>,
     pub session: Option<SessionView>,
 }
@@ -205,6 +210,7 @@ pub struct Overview {
 
 /// Everything read from `.systemprompt/` at one moment, for views that combine the files.
 struct Snapshot {
+    state_dir: std::path::PathBuf,
     registry: Registry,
     marks: TenantMarks,
     sessions: SessionIndex,
@@ -214,6 +220,7 @@ struct Snapshot {
 impl Snapshot {
     fn load(project: &Project) -> Result<Self> {
         Ok(Self {
+            state_dir: project.state_dir(),
             registry: Registry::load(&project.tenants_file())?,
             marks: TenantMarks::load(&project.marks_file())?,
             sessions: SessionIndex::load(&project.sessions_file())?,
@@ -258,6 +265,7 @@ impl Snapshot {
 
     fn profile_views(&self) -> Vec<ProfileView> {
         let active = self.sessions.active_profile_name.as_deref();
+        let layered = ProjectCli::detect(&self.state_dir).version.layered_profiles();
         self.profiles
             .iter()
             .map(|p| match p {
@@ -268,8 +276,17 @@ impl Snapshot {
                     tenant_id: p.tenant_id().map(|id| id.to_string()),
                     active: active == Some(p.name.as_str()),
                     problem: None,
+                    refusals: if layered { p.refusals() } else { Vec::new() },
                 },
-                Err(e) => ProfileView { name: profile_name_of_error(e), display_name: None, target: None, tenant_id: None, active: false, problem: Some(e.to_string()) },
+                Err(e) => ProfileView {
+                    name: profile_name_of_error(e),
+                    display_name: None,
+                    target: None,
+                    tenant_id: None,
+                    active: false,
+                    problem: Some(e.to_string()),
+                    refusals: Vec::new(),
+                },
             })
             .collect()
     }
@@ -592,7 +609,7 @@ pub fn show_profile(project: &Project, name: &str) -> Result<ProfileDetails> {
     let tenant = profile.tenant_id().and_then(|id| snap.registry.get(&id).map(|t| snap.tenant_view(t)));
     let active_key = snap.sessions.active_key.as_deref();
     let session = snap.sessions.entry(&profile.session_key()).filter(|s| s.profile_name.as_deref() == Some(profile.name.as_str())).map(|s| SessionView::new(&s, active_key));
-    Ok(ProfileDetails { profile: view, path: Profile::file(&dir).display().to_string(), tenant, session })
+    Ok(ProfileDetails { profile: view, path: Profile::file(&dir).display().to_string(), values: profile.values(), tenant, session })
 }
 
 /// Creates a profile linked to `tenant` (the selected tenant when `None`), as the seed says.
@@ -621,6 +638,7 @@ fn new_profile(project: &Project, name: &ProfileName, tenant: Option<&str>, secr
         tenant_id: Some(tenant.id.to_string()),
         active: false,
         problem: None,
+        refusals: Vec::new(),
     })
 }
 
@@ -667,6 +685,86 @@ fn is_debris(dir: &std::path::Path) -> bool {
     entries.flatten().all(|e| store::is_temp_file(&e.file_name().to_string_lossy()))
 }
 
+/// What upgrading a profile to the 0.73 layout changes (or, with `dry_run`, would change).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ProfileUpgrade {
+    pub name: String,
+    /// The file's lines, `-` removed and `+` added, with a line of context around each change.
+    pub diff: String,
+    /// Why today's CLI refused the profile before the upgrade.
+    pub refusals: Vec<String>,
+    /// The 0600 copy of the file as it was; `None` for a dry run or when nothing changed.
+    pub backup: Option<String>,
+    pub applied: bool,
+}
+
+/// Moves a pre-0.73 profile to the layout today's CLI loads (see `Profile::upgraded`), after a
+/// 0600 backup of the file; `dry_run` only says what would change.
+pub fn upgrade_profile(project: &Project, name: &str, dry_run: bool) -> Result<ProfileUpgrade> {
+    let result = upgrade(project, name, dry_run);
+    if !dry_run {
+        let tenant = result.as_ref().ok().and_then(|_| Profile::load(&project.profiles_dir().join(name)).ok()).and_then(|p| p.tenant_id()).map(|id| id.to_string());
+        audit::record_in(project, tenant.as_deref(), &format!("upgrade profile {name}"), &result);
+    }
+    result
+}
+
+fn upgrade(project: &Project, name: &str, dry_run: bool) -> Result<ProfileUpgrade> {
+    let name = ProfileName::parse(name)?;
+    let dir = project.profile_dir(&name);
+    let path = Profile::file(&dir);
+    let lock = store::lock(&path)?;
+    let profile = Profile::load(&dir)?;
+    let registry = Registry::load(&project.tenants_file())?;
+    let provider = profile
+        .tenant_id()
+        .and_then(|id| registry.get(&id).map(|t| t.provider_name().to_owned()))
+        .unwrap_or_else(|| if profile.target() == "cloud" { crate::tenant::PROVIDER_SYSTEMPROMPT } else { crate::tenant::PROVIDER_DOCKER_LOCAL }.to_owned());
+    let upgraded = profile.upgraded(&provider)?;
+    let (before, after) = (profile.to_yaml(), upgraded.to_yaml());
+    let mut out = ProfileUpgrade { name: name.to_string(), diff: line_diff(&before, &after), refusals: profile.refusals(), backup: None, applied: false };
+    if dry_run || before == after {
+        return Ok(out);
+    }
+    let stamp = crate::clock::now_rfc3339().replace(':', "-");
+    let backup = dir.join(format!("profile.yaml.bak-{stamp}"));
+    let backup_lock = store::lock(&backup)?;
+    store::write_atomic(&backup_lock, &backup, before.as_bytes(), store::PRIVATE)?;
+    upgraded.save(&lock)?;
+    out.backup = Some(backup.display().to_string());
+    out.applied = true;
+    Ok(out)
+}
+
+/// A line diff of two small texts (longest common subsequence), changed lines with one line of
+/// context: enough to show a profile's upgrade before it is made.
+fn line_diff(before: &str, after: &str) -> String {
+    let (a, b): (Vec<&str>, Vec<&str>) = (before.lines().collect(), after.lines().collect());
+    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+        }
+    }
+    let mut lines = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            lines.push((' ', a[i]));
+            (i, j) = (i + 1, j + 1);
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            lines.push(('+', b[j]));
+            j += 1;
+        } else {
+            lines.push(('-', a[i]));
+            i += 1;
+        }
+    }
+    let near = |k: usize| lines[k.saturating_sub(1)..(k + 2).min(lines.len())].iter().any(|(m, _)| *m != ' ');
+    lines.iter().enumerate().filter(|(k, _)| near(*k)).map(|(_, (m, l))| format!("{m} {l}")).collect::<Vec<_>>().join("\n")
+}
+
 /// Deletes a profile's folder; if it was the active profile, the active profile is cleared.
 pub fn delete_profile(project: &Project, name: &str) -> Result<ProfileView> {
     let result = remove_profile(project, name);
@@ -681,7 +779,7 @@ fn remove_profile(project: &Project, name: &str) -> Result<ProfileView> {
     if dir.is_dir() && is_debris(&dir) {
         fs::remove_dir_all(&dir).map_err(Error::io("delete", &dir))?;
         let problem = Some("only the temp files of an interrupted create were there".to_owned());
-        return Ok(ProfileView { name: name.to_string(), display_name: None, target: None, tenant_id: None, active: false, problem });
+        return Ok(ProfileView { name: name.to_string(), display_name: None, target: None, tenant_id: None, active: false, problem, refusals: Vec::new() });
     }
     let profile = Profile::load(&dir)?;
     let view = ProfileView {
@@ -691,6 +789,7 @@ fn remove_profile(project: &Project, name: &str) -> Result<ProfileView> {
         tenant_id: profile.tenant_id().map(|id| id.to_string()),
         active: false,
         problem: None,
+        refusals: Vec::new(),
     };
     fs::remove_dir_all(&dir).map_err(Error::io("delete", &dir))?;
     let path = project.sessions_file();
