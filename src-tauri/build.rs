@@ -14,6 +14,8 @@ fn main() {
         "rotate_credentials",
         "set_production",
         "restore_tenants",
+        "preview_profile_upgrade",
+        "upgrade_profile",
         "create_profile",
         "delete_profile",
         "switch_profile",

@@ -40,6 +40,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::rotate_credentials,
             commands::set_production,
             commands::restore_tenants,
+            commands::preview_profile_upgrade,
+            commands::upgrade_profile,
             commands::create_profile,
             commands::delete_profile,
             commands::switch_profile,

@@ -21,7 +21,7 @@ function overview(tenants: TenantView[]): Overview {
     root: "/work/project",
     cli: { version: "0.77.0", source: "default", dialect: "provider", summary: "tenants.json uses provider (systemprompt 0.75 and newer); new profiles are layered profiles (base.yaml + overlay), for systemprompt 0.77.0 (no CLI found; today's release)" },
     tenants: { tenants, selected: tenants.find((t) => t.selected)?.id ?? null, synced_at: null, restorable: [] },
-    profiles: [{ name: "local", display_name: "Local", target: "local", tenant_id: "local_1", active: true, problem: null }],
+    profiles: [{ name: "local", display_name: "Local", target: "local", tenant_id: "local_1", active: true, problem: null, refusals: [] }],
     sessions: [],
   };
 }
@@ -72,6 +72,11 @@ beforeEach(() => {
       switch (cmd) {
         case "overview": return state;
         case "restore_tenants": return (state = overview([tenant({ selected: false })]));
+        case "preview_profile_upgrade": return { name: (args as any).name, diff: "  server:\n-   api_server_url: http://localhost:8080\n+   external_url: http://localhost:8080", refusals: [], backup: null, applied: false };
+        case "upgrade_profile": {
+          state = { ...state, profiles: state.profiles.map((p) => ({ ...p, refusals: [] })) };
+          return state;
+        }
         case "recent_projects": return ["/work/project"];
         case "tray_available": return false;
         case "tenant_health": return null;
@@ -225,6 +230,23 @@ describe("after the CLI's logout", () => {
     await waitFor(() => expect(calls.some((c) => c.cmd === "restore_tenants")).toBe(true));
     await waitFor(() => expect(screen.queryByTestId("restore-banner")).toBeNull());
     expect((await screen.findAllByTestId("tenant-row")).length).toBe(1);
+  });
+});
+
+describe("profiles today's CLI refuses", () => {
+  it("say why, show the upgrade's change first, and upgrade", async () => {
+    state = overview([tenant({ selected: true })]);
+    state.profiles = [{ name: "local", display_name: "Local", target: "local", tenant_id: "local_1", active: true, problem: null, refusals: ["it states `server.api_server_url`, which is derived from `server.external_url`"] }];
+    await mount();
+    await fireEvent.click((await screen.findAllByTestId("tenant-row"))[0]);
+    const banner = await screen.findByTestId("profile-refused");
+    expect(banner.textContent).toContain("server.api_server_url");
+    await fireEvent.click(screen.getByTestId("profile-upgrade"));
+    expect((await screen.findByTestId("profile-upgrade-diff")).textContent).toContain("-   api_server_url: http://localhost:8080");
+    expect(calls.some((c) => c.cmd === "upgrade_profile")).toBe(false);
+    await fireEvent.click(screen.getByTestId("profile-upgrade-apply"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "upgrade_profile")?.args).toEqual({ name: "local" }));
+    await waitFor(() => expect(screen.queryByTestId("profile-refused")).toBeNull());
   });
 });
 

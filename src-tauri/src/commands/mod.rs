@@ -136,6 +136,20 @@ pub async fn set_production(state: State<'_, AppState>, id: String, production: 
     then_overview(&state, move |p| ops::set_production(p, &id, production).map(drop).map_err(Into::into)).await
 }
 
+/// What upgrading a profile to the 0.73 layout would change; nothing is written.
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_profile_upgrade(state: State<'_, AppState>, name: String) -> Result<ops::ProfileUpgrade, UiError> {
+    with_project(&state, move |p| Ok(ops::upgrade_profile(p, &name, true)?)).await
+}
+
+/// Upgrades a profile to the 0.73 layout (a 0600 backup of the file is kept).
+#[tauri::command]
+#[specta::specta]
+pub async fn upgrade_profile(state: State<'_, AppState>, name: String) -> Result<Overview, UiError> {
+    then_overview(&state, move |p| ops::upgrade_profile(p, &name, false).map(drop).map_err(Into::into)).await
+}
+
 /// Puts back the local and self-managed tenants a `systemprompt cloud auth logout` removed.
 #[tauri::command]
 #[specta::specta]

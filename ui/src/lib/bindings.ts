@@ -33,6 +33,10 @@ export const commands = {
 	setProduction: (id: string, production: boolean) => typedError<Overview, UiError>(__TAURI_INVOKE("set_production", { id, production })),
 	/**  Puts back the local and self-managed tenants a `systemprompt cloud auth logout` removed. */
 	restoreTenants: () => typedError<Overview, UiError>(__TAURI_INVOKE("restore_tenants")),
+	/**  What upgrading a profile to the 0.73 layout would change; nothing is written. */
+	previewProfileUpgrade: (name: string) => typedError<ProfileUpgrade, UiError>(__TAURI_INVOKE("preview_profile_upgrade", { name })),
+	/**  Upgrades a profile to the 0.73 layout (a 0600 backup of the file is kept). */
+	upgradeProfile: (name: string) => typedError<Overview, UiError>(__TAURI_INVOKE("upgrade_profile", { name })),
 	createProfile: (name: string, tenantId: string) => typedError<Overview, UiError>(__TAURI_INVOKE("create_profile", { name, tenantId })),
 	deleteProfile: (name: string) => typedError<Overview, UiError>(__TAURI_INVOKE("delete_profile", { name })),
 	switchProfile: (name: string) => typedError<Overview, UiError>(__TAURI_INVOKE("switch_profile", { name })),
@@ -388,6 +392,18 @@ export type PortCheck = {
 	message: string | null,
 	/**  A free port to use instead. */
 	suggestion: number | null,
+};
+
+/**  What upgrading a profile to the 0.73 layout changes (or, with `dry_run`, would change). */
+export type ProfileUpgrade = {
+	name: string,
+	/**  The file's lines, `-` removed and `+` added, with a line of context around each change. */
+	diff: string,
+	/**  Why today's CLI refused the profile before the upgrade. */
+	refusals: string[],
+	/**  The 0600 copy of the file as it was; `None` for a dry run or when nothing changed. */
+	backup: string | null,
+	applied: boolean,
 };
 
 /**  A profile as shown to the user; `problem` is set when its file does not load. */
