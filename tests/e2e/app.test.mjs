@@ -234,6 +234,65 @@ test("an edit to tenants.json from outside appears without a reload", async () =
   await shot("after-outside-edit");
 });
 
+test("a self-managed tenant the 0.75+ CLI recorded is shown by its provider, with nothing to start or rotate", async () => {
+  const file = path.join(project, ".systemprompt/tenants.json");
+  const before = fs.readFileSync(file, "utf8");
+  const registry = JSON.parse(before);
+  registry.tenants.push({ id: "k8s-e2e", name: "edge-k8s", hostname: "sp.example.com", region: "eu-west-1", provider: "kubernetes", external_db_access: false });
+  fs.writeFileSync(file, JSON.stringify(registry, null, 2));
+  await session.waitFor('[data-testid="tenant-row"][data-tenant-id="k8s-e2e"]', { text: "kubernetes", timeout: 10_000 });
+  await session.click(await session.find('[data-tenant-id="k8s-e2e"]'));
+  await session.waitFor('[data-testid="detail-kind"]', { text: "self-managed · kubernetes" });
+  await session.waitFor('[data-testid="self-managed-note"]');
+  await session.waitFor('[data-testid="rotate-credentials"]', { count: 0 });
+  await shot("self-managed-tenant");
+  fs.writeFileSync(file, before);
+  await session.waitFor('[data-tenant-id="k8s-e2e"]', { count: 0, timeout: 10_000 });
+});
+
+test("a profile today's systemprompt refuses is upgraded from the window into one it loads", async () => {
+  const oracles = process.env.TENANTDESK_ORACLES;
+  const marks = path.join(project, ".systemprompt/tenantdesk.json");
+  const setMarks = (change) => {
+    const current = fs.existsSync(marks) ? JSON.parse(fs.readFileSync(marks, "utf8")) : { production: [] };
+    change(current);
+    fs.writeFileSync(marks, JSON.stringify(current, null, 2));
+  };
+  // The project is used with systemprompt 0.77; its profile 'legacy' is what 0.40 wrote.
+  setMarks((m) => (m.systemprompt_version = "0.77.0"));
+  const legacy = path.join(project, ".systemprompt/profiles/legacy");
+  fs.mkdirSync(legacy, { recursive: true });
+  if (oracles) {
+    const written = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-040-"));
+    const r = spawnSync(path.join(oracles, "sp-oracle-040"), ["write", written]);
+    assert.equal(r.status, 0, String(r.stderr));
+    for (const f of ["profile.yaml", "secrets.json"]) fs.copyFileSync(path.join(written, ".systemprompt/profiles/local", f), path.join(legacy, f));
+    fs.rmSync(written, { recursive: true, force: true });
+  } else {
+    fs.copyFileSync(path.join(fixtures, "profiles/cli-current.yaml"), path.join(legacy, "profile.yaml"));
+  }
+  const yaml = fs.readFileSync(path.join(legacy, "profile.yaml"), "utf8").replace(/tenant_id: .*/, "tenant_id: local_19bff27604c").replace(/^name: .*/m, "name: legacy");
+  fs.writeFileSync(path.join(legacy, "profile.yaml"), yaml);
+  await session.click(await session.find('[data-tenant-id="local_19bff27604c"]'));
+  await session.waitFor('[data-testid="profile-refused"][data-profile="legacy"]', { text: "server.api_server_url", timeout: 10_000 });
+  await shot("profile-refused-by-today");
+  await session.click(await session.find('[data-testid="profile-refused"][data-profile="legacy"] [data-testid="profile-upgrade"]'));
+  await session.waitFor('[data-testid="profile-upgrade-diff"]', { text: "external_url" });
+  await shot("profile-upgrade-preview");
+  assert.match(fs.readFileSync(path.join(legacy, "profile.yaml"), "utf8"), /api_server_url/, "the preview changed the file");
+  await session.click(await session.find('[data-testid="profile-upgrade-apply"]'));
+  await session.waitFor('[data-testid="profile-refused"][data-profile="legacy"]', { count: 0, timeout: 10_000 });
+  assert.ok(!/api_server_url/.test(fs.readFileSync(path.join(legacy, "profile.yaml"), "utf8")), "the derived field is still there");
+  assert.ok(fs.readdirSync(legacy).some((f) => f.startsWith("profile.yaml.bak-")), "no backup of the file as it was");
+  if (oracles) {
+    const r = spawnSync(path.join(oracles, "sp-oracle-077"), ["load", project]);
+    const loaded = JSON.parse(String(r.stdout)).profiles.legacy;
+    assert.deepEqual([loaded.load, loaded.validate], ["ok", "ok"], JSON.stringify(loaded));
+  }
+  fs.rmSync(legacy, { recursive: true, force: true });
+  setMarks((m) => delete m.systemprompt_version);
+});
+
 test("creates a local tenant in Docker by clicking, then rotates its credentials", { skip: !process.env.TENANTDESK_POSTGRES_IMAGE && "needs TENANTDESK_POSTGRES_IMAGE (scripts/test.sh sets it)" }, async () => {
   await session.click(await session.find('[data-testid="new-tenant"]'));
   await session.waitFor('[data-testid="new-tenant-dialog"]');
