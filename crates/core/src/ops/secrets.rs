@@ -320,13 +320,17 @@ pub async fn tenant_secrets(project: &Project, id: &str, secrets: &dyn SecretSto
         out.push(SecretInfo { label, present, expected, last_set, last_action });
         Ok(())
     };
-    push(
-        "Database password".to_owned(),
-        password_key(project, &tenant.id),
-        &|a| a == "rotate credentials" || a.starts_with("create ") || a.starts_with("adopt ") || a.starts_with("retry provisioning"),
-        true,
-        true,
-    )?;
+    // A tenant with no database URL (a self-managed tenant recorded without one) has no password
+    // to keep; a cloud tenant always has one once provisioned.
+    if tenant.tenant_type == crate::tenant::TenantType::Cloud || tenant.effective_database_url().is_some() {
+        push(
+            "Database password".to_owned(),
+            password_key(project, &tenant.id),
+            &|a| a == "rotate credentials" || a.starts_with("create ") || a.starts_with("adopt ") || a.starts_with("retry provisioning") || a.starts_with("add self-managed"),
+            true,
+            true,
+        )?;
+    }
     if tenant.tenant_type == crate::tenant::TenantType::Cloud {
         push("Sync token".to_owned(), super::cloud::sync_token_key(project, &tenant.id), &|a| a == "rotate sync token", true, false)?;
     }
