@@ -14,6 +14,7 @@ fn main() {
         "rotate_credentials",
         "set_production",
         "restore_tenants",
+        "set_secrets_mode",
         "preview_profile_upgrade",
         "upgrade_profile",
         "create_profile",

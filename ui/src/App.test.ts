@@ -19,6 +19,7 @@ function tenant(over: Partial<TenantView>): TenantView {
 function overview(tenants: TenantView[]): Overview {
   return {
     root: "/work/project",
+    secrets_mode: "keychain",
     cli: { version: "0.77.0", source: "default", dialect: "provider", summary: "tenants.json uses provider (systemprompt 0.75 and newer); new profiles are layered profiles (base.yaml + overlay), for systemprompt 0.77.0 (no CLI found; today's release)" },
     tenants: { tenants, selected: tenants.find((t) => t.selected)?.id ?? null, synced_at: null, restorable: [] },
     profiles: [{ name: "local", display_name: "Local", target: "local", tenant_id: "local_1", active: true, problem: null, refusals: [] }],
@@ -72,6 +73,7 @@ beforeEach(() => {
       switch (cmd) {
         case "overview": return state;
         case "restore_tenants": return (state = overview([tenant({ selected: false })]));
+        case "set_secrets_mode": return (state = { ...state, secrets_mode: (args as any).mode });
         case "preview_profile_upgrade": return { name: (args as any).name, diff: "  server:\n-   api_server_url: http://localhost:8080\n+   external_url: http://localhost:8080", refusals: [], backup: null, applied: false };
         case "upgrade_profile": {
           state = { ...state, profiles: state.profiles.map((p) => ({ ...p, refusals: [] })) };
@@ -230,6 +232,21 @@ describe("after the CLI's logout", () => {
     await waitFor(() => expect(calls.some((c) => c.cmd === "restore_tenants")).toBe(true));
     await waitFor(() => expect(screen.queryByTestId("restore-banner")).toBeNull());
     expect((await screen.findAllByTestId("tenant-row")).length).toBe(1);
+  });
+});
+
+describe("the secrets mode", () => {
+  it("says plainly what CLI-compatible files put on disk before switching, and switches back", async () => {
+    await mount();
+    await fireEvent.click((await screen.findAllByTestId("tenant-row"))[0]);
+    await fireEvent.click(await screen.findByTestId("secrets-mode-cli"));
+    expect(screen.getByTestId("secrets-mode-confirm").textContent).toContain("plaintext");
+    expect(calls.some((c) => c.cmd === "set_secrets_mode")).toBe(false);
+    await fireEvent.click(screen.getByTestId("secrets-mode-confirm-action"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "set_secrets_mode")?.args).toEqual({ mode: "cli_compatible" }));
+    await waitFor(() => expect(screen.getByTestId("secrets-mode").dataset.mode).toBe("cli_compatible"));
+    await fireEvent.click(screen.getByTestId("secrets-mode-keychain"));
+    await waitFor(() => expect(screen.getByTestId("secrets-mode").dataset.mode).toBe("keychain"));
   });
 });
 

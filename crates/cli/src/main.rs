@@ -92,6 +92,16 @@ enum SecretsCommand {
         #[arg(long, required = true)]
         cli_compatible: bool,
     },
+    /// Where this project's secrets live from now on: `keychain` (files hold ***) or
+    /// `cli-compatible` (the keychain and, for the systemprompt CLI, its 0600 files, kept filled
+    /// in by every Tenantdesk write). Without a mode, says the current one.
+    Mode { mode: Option<SecretsModeArg> },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SecretsModeArg {
+    Keychain,
+    CliCompatible,
 }
 
 #[derive(Subcommand)]
@@ -461,6 +471,19 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let report = match cmd {
                 SecretsCommand::Import => tenantdesk_core::ops::secrets::import(&project, &keychain)?,
                 SecretsCommand::Export { .. } => tenantdesk_core::ops::secrets::export_cli_compatible(&project, &keychain)?,
+                SecretsCommand::Mode { mode: None } => {
+                    let mode = tenantdesk_core::marks::TenantMarks::load(&project.marks_file())?.secrets_mode;
+                    return emit(json, &mode, |m| render::secrets_mode(*m));
+                }
+                SecretsCommand::Mode { mode: Some(mode) } => {
+                    let mode = match mode {
+                        SecretsModeArg::Keychain => tenantdesk_core::marks::SecretsMode::Keychain,
+                        SecretsModeArg::CliCompatible => tenantdesk_core::marks::SecretsMode::CliCompatible,
+                    };
+                    let report = tenantdesk_core::ops::secrets::set_mode(&project, mode, &keychain)?;
+                    eprintln!("{}", render::secrets_mode(mode));
+                    report
+                }
             };
             emit(json, &report, render::secrets_report)
         }
@@ -628,7 +651,7 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
             emit(json, &value, |_| render::tenant_details(&details, health.as_ref()))
         }
         TenantCommand::Create(args) if args.region.is_some() || args.kind == Some(TenantKind::Cloud) => create_cloud(project, args, json),
-        TenantCommand::Restore => emit(json, &ops::restore_tenants(project)?, |r| render::restored(r)),
+        TenantCommand::Restore => emit(json, &ops::restore_tenants(project, &Keychain::new())?, |r| render::restored(r)),
         TenantCommand::Add { id, name, hostname, provider, region, database_url } => {
             let database_url = match database_url {
                 Some(url) if url == "-" => Some(prompt::secret("Database URL")?),

@@ -579,3 +579,12 @@ pub fn restored(tenants: &[TenantView]) -> String {
     let names: Vec<String> = tenants.iter().map(|t| format!("{} ({})", one_line(&t.name), kind(t))).collect();
     format!("Restored {} tenant(s) to tenants.json: {}", tenants.len(), names.join(", "))
 }
+
+pub fn secrets_mode(mode: tenantdesk_core::marks::SecretsMode) -> String {
+    match mode {
+        tenantdesk_core::marks::SecretsMode::Keychain => {
+            "Secrets mode: keychain. Secrets are in the OS keychain only; the CLI's files hold ***.".to_owned()
+        }
+        tenantdesk_core::marks::SecretsMode::CliCompatible => "Secrets mode: cli-compatible. Secrets are in the OS keychain and, for the systemprompt CLI, in plaintext in its 0600 files (tenants.json, each profile's secrets.json, credentials.json), refreshed on every Tenantdesk write.".to_owned(),
+    }
+}

@@ -880,3 +880,38 @@ fn a_profile_the_040_cli_wrote_is_upgraded_into_one_077_loads() {
             .is_some_and(|p| p["refusals"].as_array().is_some_and(Vec::is_empty))
     );
 }
+
+#[test]
+fn cli_compatible_mode_lasts_across_writes_and_keychain_mode_masks_again() {
+    let dir = init_project();
+    let data = tempfile::tempdir().expect("tempdir");
+    let data_dir = data.path().display().to_string();
+    let td = |args: &[&str]| {
+        let out = run_with(dir.path(), args, &[("TENANTDESK_DATA_DIR", Some(&data_dir)), ("TENANTDESK_SYSTEMPROMPT_BIN", Some("/nonexistent"))], "");
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out
+    };
+    let state = dir.path().join(".systemprompt");
+    let read = |rel: &str| fs::read_to_string(state.join(rel)).expect(rel);
+    td(&["secrets", "mode", "cli-compatible"]);
+    let created: Value = serde_json::from_slice(
+        &td(&["--json", "cloud", "tenant", "create", "--type", "local", "--name", "plain", "--database-url", "postgres://app:pw-MODE@127.0.0.1:5999/app", "--no-verify"]).stdout,
+    )
+    .expect("json");
+    let id = created["tenant"]["id"].as_str().expect("id").to_owned();
+    // Every write fills the CLI's files in, not just a one-off export.
+    assert!(read("tenants.json").contains("pw-MODE"), "{}", read("tenants.json"));
+    let secrets: Value = serde_json::from_str(&read("profiles/plain/secrets.json")).expect("json");
+    assert!(secrets["database_url"].as_str().is_some_and(|u| u.contains("pw-MODE")), "{secrets}");
+    assert!(secrets["oauth_at_rest_pepper"].as_str().is_some_and(|p| p != "***" && p.len() >= 32), "{secrets}");
+    td(&["cloud", "profile", "create", "second", "--tenant", &id]);
+    assert!(read("profiles/second/secrets.json").contains("pw-MODE"));
+    let mode = String::from_utf8_lossy(&td(&["secrets", "mode"]).stdout).into_owned();
+    assert!(mode.contains("cli-compatible"), "{mode}");
+    // Back to the keychain: the files are masked again, and stay masked.
+    td(&["secrets", "mode", "keychain"]);
+    assert!(!read("tenants.json").contains("pw-MODE") && !read("profiles/second/secrets.json").contains("pw-MODE"));
+    td(&["cloud", "profile", "create", "third", "--tenant", &id]);
+    let third: Value = serde_json::from_str(&read("profiles/third/secrets.json")).expect("json");
+    assert_eq!(third["oauth_at_rest_pepper"], "***", "{third}");
+}

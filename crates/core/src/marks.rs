@@ -28,6 +28,9 @@ pub struct TenantMarks {
     /// (`tenantdesk init --cli-version`): it decides the formats of files Tenantdesk creates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub systemprompt_version: Option<String>,
+    /// Where this project's secrets live (`tenantdesk secrets mode`).
+    #[serde(default, skip_serializing_if = "SecretsMode::is_keychain")]
+    pub secrets_mode: SecretsMode,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -49,6 +52,25 @@ pub struct CloudLogin {
     pub api_url: String,
     pub user_email: String,
     pub authenticated_at: String,
+}
+
+/// Where a project's secrets live.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum SecretsMode {
+    /// Only in the OS keychain; the CLI's files hold `***`.
+    #[default]
+    Keychain,
+    /// In the keychain and, for the `systemprompt` CLI (which has no keychain), in its 0600
+    /// files too: every write of Tenantdesk's fills them in.
+    CliCompatible,
+}
+
+impl SecretsMode {
+    fn is_keychain(&self) -> bool {
+        *self == SecretsMode::Keychain
+    }
 }
 
 impl TenantMarks {

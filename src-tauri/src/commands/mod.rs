@@ -150,11 +150,20 @@ pub async fn upgrade_profile(state: State<'_, AppState>, name: String) -> Result
     then_overview(&state, move |p| ops::upgrade_profile(p, &name, false).map(drop).map_err(Into::into)).await
 }
 
+/// Where the project's secrets live: the keychain only, or also the CLI's plaintext files.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_secrets_mode(state: State<'_, AppState>, mode: tenantdesk_core::marks::SecretsMode) -> Result<Overview, UiError> {
+    let secrets = state.secrets();
+    then_overview(&state, move |p| ops::secrets::set_mode(p, mode, secrets.as_ref()).map(drop).map_err(Into::into)).await
+}
+
 /// Puts back the local and self-managed tenants a `systemprompt cloud auth logout` removed.
 #[tauri::command]
 #[specta::specta]
 pub async fn restore_tenants(state: State<'_, AppState>) -> Result<Overview, UiError> {
-    then_overview(&state, move |p| ops::restore_tenants(p).map(drop).map_err(Into::into)).await
+    let secrets = state.secrets();
+    then_overview(&state, move |p| ops::restore_tenants(p, secrets.as_ref()).map(drop).map_err(Into::into)).await
 }
 
 #[tauri::command]

@@ -33,6 +33,8 @@ export const commands = {
 	setProduction: (id: string, production: boolean) => typedError<Overview, UiError>(__TAURI_INVOKE("set_production", { id, production })),
 	/**  Puts back the local and self-managed tenants a `systemprompt cloud auth logout` removed. */
 	restoreTenants: () => typedError<Overview, UiError>(__TAURI_INVOKE("restore_tenants")),
+	/**  Where the project's secrets live: the keychain only, or also the CLI's plaintext files. */
+	setSecretsMode: (mode: SecretsMode) => typedError<Overview, UiError>(__TAURI_INVOKE("set_secrets_mode", { mode })),
 	/**  What upgrading a profile to the 0.73 layout would change; nothing is written. */
 	previewProfileUpgrade: (name: string) => typedError<ProfileUpgrade, UiError>(__TAURI_INVOKE("preview_profile_upgrade", { name })),
 	/**  Upgrades a profile to the 0.73 layout (a 0600 backup of the file is kept). */
@@ -352,6 +354,8 @@ export type Overview = {
 	root: string,
 	/**  Which `systemprompt` CLI the project's files are written for. */
 	cli: CliInfo,
+	/**  Where the project's secrets live (`tenantdesk secrets mode`). */
+	secrets_mode: SecretsMode,
 	tenants: TenantList,
 	profiles: ProfileView[],
 	sessions: SessionView[],
@@ -472,6 +476,16 @@ export type SecretInfo = {
 	/**  What last set it ("rotate credentials", "create cloud tenant …"). */
 	last_action: string | null,
 };
+
+/**  Where a project's secrets live. */
+export type SecretsMode = 
+/**  Only in the OS keychain; the CLI's files hold `***`. */
+"keychain" | 
+/**
+ *  In the keychain and, for the `systemprompt` CLI (which has no keychain), in its 0600
+ *  files too: every write of Tenantdesk's fills them in.
+ */
+"cli_compatible";
 
 export type Selection = {
 	tenant: TenantView,

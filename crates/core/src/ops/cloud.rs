@@ -247,7 +247,9 @@ pub async fn whoami(project: &Project, secrets: &dyn SecretStore) -> Result<Acco
 /// the URL out too; switched on elsewhere, the report names it (the list has no external URL).
 pub async fn sync(project: &Project, secrets: &dyn SecretStore) -> Result<SyncReport> {
     let me = client(project, secrets)?.me().await?;
-    merge(project, &me.tenants)
+    let report = merge(project, &me.tenants)?;
+    super::secrets::follow_mode(project, secrets)?;
+    Ok(report)
 }
 
 fn merge(project: &Project, infos: &[TenantInfo]) -> Result<SyncReport> {
@@ -658,6 +660,8 @@ pub async fn rotate_credentials(project: &Project, id: &str, confirm_name: Optio
         before.save(&lock, &path)?;
         return Err(e);
     }
+    drop(lock);
+    super::secrets::follow_mode(project, secrets)?;
     Ok(Rotated { tenant_id: tenant.id.to_string(), name: tenant.name, role: internal.username().to_owned(), database_url: masked })
 }
 
@@ -698,6 +702,8 @@ pub async fn set_external_db_access(project: &Project, id: &str, enabled: bool, 
         entry.external_db_access = changed.external_db_access;
         entry.database_url = masked.clone();
         registry.save(&lock, &path)?;
+        drop(lock);
+        super::secrets::follow_mode(project, secrets)?;
         Ok(ExternalAccessChanged { tenant_id: tenant.id.to_string(), name: tenant.name, enabled: changed.external_db_access, database_url: masked })
     }
     .await;

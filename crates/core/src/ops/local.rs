@@ -420,6 +420,7 @@ async fn rotate(project: &Project, id: &str, confirm_name: Option<&str>, secrets
         return Err(e);
     }
     secrets.delete(&pending)?;
+    super::secrets::follow_mode(project, secrets)?;
     Ok(Rotated { tenant_id: tenant.id.to_string(), name: tenant.name.clone(), role, database_url: tenant.effective_database_url().unwrap_or_default().to_owned() })
 }
 

@@ -203,6 +203,8 @@ pub struct Overview {
     pub root: String,
     /// Which `systemprompt` CLI the project's files are written for.
     pub cli: crate::cli_version::CliInfo,
+    /// Where the project's secrets live (`tenantdesk secrets mode`).
+    pub secrets_mode: crate::marks::SecretsMode,
     pub tenants: TenantList,
     pub profiles: Vec<ProfileView>,
     pub sessions: Vec<SessionView>,
@@ -333,6 +335,7 @@ pub fn overview(project: &Project) -> Result<Overview> {
     Ok(Overview {
         root: project.root().display().to_string(),
         cli: ProjectCli::detect(&project.state_dir()).info(snap.registry.dialect),
+        secrets_mode: snap.marks.secrets_mode,
         tenants: TenantList {
             tenants,
             selected: selected.map(|id| id.to_string()),
@@ -423,6 +426,7 @@ fn register_tenant(project: &Project, tenant: &Tenant, secrets: &dyn SecretStore
         },
         Err(_) => None,
     };
+    secrets::follow_mode(project, secrets)?;
     let profiles = profile.iter().cloned().collect();
     let marks = TenantMarks::load(&project.marks_file()).unwrap_or_default();
     Ok(CreatedTenant { tenant: TenantView::new(tenant, false, false, profiles, &marks), profile })
@@ -441,8 +445,11 @@ fn unregister_tenant(project: &Project, id: &TenantId) -> Result<()> {
 /// Puts back the local and self-managed tenants a `systemprompt cloud auth logout` took out of
 /// `tenants.json` (from Tenantdesk's last-known copy; their passwords are still in the keychain).
 /// Records already back are left alone.
-pub fn restore_tenants(project: &Project) -> Result<Vec<TenantView>> {
-    let result = restore(project);
+pub fn restore_tenants(project: &Project, secrets: &dyn SecretStore) -> Result<Vec<TenantView>> {
+    let result = restore(project).and_then(|restored| {
+        secrets::follow_mode(project, secrets)?;
+        Ok(restored)
+    });
     audit::record_in(project, None, "restore tenants removed by a logout", &result);
     result
 }
@@ -630,6 +637,7 @@ fn new_profile(project: &Project, name: &ProfileName, tenant: Option<&str>, secr
         }
     };
     write_new_profile(project, name, tenant, secrets)?;
+    secrets::follow_mode(project, secrets)?;
     let profile = Profile::load(&project.profile_dir(name))?;
     Ok(ProfileView {
         name: name.to_string(),

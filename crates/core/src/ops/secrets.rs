@@ -12,6 +12,7 @@ use super::local::password_key;
 use crate::audit;
 use crate::error::{Error, Result};
 use crate::keychain::{SecretKey, SecretKind, SecretStore};
+use crate::marks::{SecretsMode, TenantMarks};
 use crate::name::ProfileName;
 use crate::profile::Profile;
 use crate::project::Project;
@@ -53,11 +54,14 @@ fn take_password(url: &str) -> Option<(Secret, String)> {
     Some((secret, parsed.to_string()))
 }
 
+/// The URL with the keychain's password in place of `***`, or of a stale one a rotation left in a
+/// CLI-compatible file; None when it holds no password or already this one.
 fn put_password(url: &str, password: &Secret) -> Option<String> {
     let mut parsed = url::Url::parse(url).ok()?;
-    (parsed.password() == Some(MASK)).then_some(())?;
+    parsed.password().filter(|p| !p.is_empty())?;
     let _ = parsed.set_password(Some(password.expose()));
-    Some(parsed.to_string())
+    let updated = parsed.to_string();
+    (updated != url).then_some(updated)
 }
 
 fn backup(path: &Path, report: &mut SecretsReport) -> Result<()> {
@@ -256,6 +260,34 @@ fn profile_tenant(project: &Project, profile: &str) -> Option<crate::tenant::Ten
     Profile::load(&project.profiles_dir().join(profile)).ok()?.tenant_id()
 }
 
+/// Sets where the project's secrets live. `CliCompatible` writes the keychain's values into the
+/// CLI's files now and after every later write; `Keychain` takes them out of the files again (a
+/// 0600 backup of each first) and masks them from then on.
+pub fn set_mode(project: &Project, mode: SecretsMode, secrets: &dyn SecretStore) -> Result<SecretsReport> {
+    let result = (|| {
+        super::local::update_marks(project, |m| m.secrets_mode = mode)?;
+        match mode {
+            SecretsMode::CliCompatible => export_all(project, secrets),
+            SecretsMode::Keychain => import_all(project, secrets),
+        }
+    })();
+    let action = match mode {
+        SecretsMode::CliCompatible => "secrets mode cli-compatible",
+        SecretsMode::Keychain => "secrets mode keychain",
+    };
+    audit::record_in(project, None, action, &result);
+    result
+}
+
+/// After a write that put `***` in the CLI's files: in CLI-compatible mode the real values go
+/// back in, so the project's `systemprompt` keeps working.
+pub(super) fn follow_mode(project: &Project, secrets: &dyn SecretStore) -> Result<()> {
+    if TenantMarks::load(&project.marks_file())?.secrets_mode == SecretsMode::CliCompatible {
+        export_all(project, secrets)?;
+    }
+    Ok(())
+}
+
 /// Stores one of a profile's secrets (a provider API key, …) in the keychain and marks it in the
 /// profile's secrets.json as kept elsewhere (`***`).
 pub fn set_profile_secret(project: &Project, profile: &str, key: &str, value: &Secret, secrets: &dyn SecretStore) -> Result<()> {
@@ -278,7 +310,8 @@ fn set_secret(project: &Project, profile: &str, key: &str, value: &Secret, secre
     let file = dir.join("secrets.json");
     let mut map = if file.is_file() { read_json(&file)? } else { Map::new() };
     map.insert(key.to_owned(), Value::String(MASK.to_owned()));
-    write_json(&file, &map)
+    write_json(&file, &map)?;
+    follow_mode(project, secrets)
 }
 
 /// One secret of a tenant as the window lists it: what it is, whether the keychain holds it, and
