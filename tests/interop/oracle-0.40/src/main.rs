@@ -15,26 +15,11 @@ use systemprompt_identifiers::TenantId;
 use systemprompt_loader::ProfileLoader;
 use systemprompt_models::Secrets;
 
+#[path = "../../command.rs"]
+mod command;
+
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let (Some(command), Some(dir)) = (args.get(1), args.get(2)) else {
-        eprintln!("usage: sp-oracle-040 load|write DIR");
-        std::process::exit(2);
-    };
-    let state = Path::new(dir).join(".systemprompt");
-    match command.as_str() {
-        "load" => println!("{}", serde_json::to_string_pretty(&load(&state)).unwrap_or_default()),
-        "write" => {
-            if let Err(e) = write(Path::new(dir), &state) {
-                eprintln!("{e}");
-                std::process::exit(1);
-            }
-        }
-        other => {
-            eprintln!("unknown command {other}");
-            std::process::exit(2);
-        }
-    }
+    command::run("sp-oracle-040", load, write);
 }
 
 fn load(state: &Path) -> Value {
