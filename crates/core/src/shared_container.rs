@@ -423,9 +423,8 @@ pub async fn up(engine: &Engine, cfg: &SharedConfig, secrets: &dyn SecretStore, 
         return Err(e);
     }
     started.started = true;
-    if started.created_container {
-        forget_password_file(engine, cfg).await?;
-    }
+    // Also for a container made by an older Tenantdesk, which left the file filled in.
+    forget_password_file(engine, cfg).await?;
     Ok(started)
 }
 

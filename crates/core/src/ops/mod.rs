@@ -687,10 +687,12 @@ fn write_new_profile(project: &Project, name: &ProfileName, tenant: &Tenant, sec
     result
 }
 
-/// A profile folder holding nothing but the temp files of a write that was killed.
+/// A profile folder holding nothing but the temp files of a write that was killed: temp files
+/// untouched for a while (a create in progress right now has fresh ones).
 fn is_debris(dir: &std::path::Path) -> bool {
     let Ok(entries) = fs::read_dir(dir) else { return false };
-    entries.flatten().all(|e| store::is_temp_file(&e.file_name().to_string_lossy()))
+    let stale = |e: &fs::DirEntry| e.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|age| age > std::time::Duration::from_secs(10)));
+    entries.flatten().all(|e| store::is_temp_file(&e.file_name().to_string_lossy()) && stale(&e))
 }
 
 /// What upgrading a profile to the 0.73 layout changes (or, with `dry_run`, would change).

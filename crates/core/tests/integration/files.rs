@@ -275,6 +275,9 @@ fn a_profile_folder_a_killed_create_left_is_taken_over() {
     let dir = project.profile_dir(&name);
     fs::create_dir_all(&dir).expect("mkdir");
     fs::write(dir.join(".profile.yaml.tmp-4242-abcdef"), "half a file").expect("debris");
+    // A write in progress right now is not debris: its folder is not taken over.
+    assert!(matches!(ops::create_profile(&project, &name, None, &MemoryStore::default()), Err(Error::ProfileExists { .. })));
+    age(&dir.join(".profile.yaml.tmp-4242-abcdef"));
     assert!(ops::list_profiles(&project).expect("list").iter().all(|p| p.name != "half"));
     ops::create_profile(&project, &name, None, &MemoryStore::default()).expect("the debris does not block the name");
     assert!(Profile::load(&dir).is_ok());
@@ -283,6 +286,7 @@ fn a_profile_folder_a_killed_create_left_is_taken_over() {
     let other = project.profiles_dir().join("other");
     fs::create_dir_all(&other).expect("mkdir");
     fs::write(other.join(".secrets.json.tmp-1-ff"), "{").expect("debris");
+    age(&other.join(".secrets.json.tmp-1-ff"));
     ops::delete_profile(&project, "other").expect("delete the debris");
     assert!(!other.exists());
 }
@@ -476,4 +480,10 @@ fn mutated_files_never_panic_and_what_loads_writes_back_the_same() {
             }
         }
     }
+}
+
+/// Makes a file look a minute old, as a killed writer's temp file would.
+fn age(path: &Path) {
+    let file = fs::File::options().write(true).open(path).expect("open");
+    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(60)).expect("set mtime");
 }
