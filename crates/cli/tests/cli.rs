@@ -69,6 +69,13 @@ fn errors_use_the_seed_troubleshooting_words() {
 }
 
 #[test]
+fn delete_says_what_it_destroys() {
+    let dir = seed_project();
+    insta::assert_snapshot!("tenant_delete_help", transcript(dir.path(), &["cloud", "tenant", "delete", "--help"]));
+    insta::assert_snapshot!("tenant_delete_result", transcript(dir.path(), &["cloud", "tenant", "delete", "local_19bff27604c", "-y"]));
+}
+
+#[test]
 fn select_then_list_marks_the_new_tenant() {
     let dir = seed_project();
     let out = run(dir.path(), &["cloud", "tenant", "select", "999bc654-9a64-49bc-98be-db976fc84e76"]);
