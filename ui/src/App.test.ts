@@ -73,6 +73,7 @@ beforeEach(() => {
       switch (cmd) {
         case "overview": return state;
         case "restore_tenants": return (state = overview([tenant({ selected: false })]));
+        case "add_self_managed_tenant": return state;
         case "set_secrets_mode": return (state = { ...state, secrets_mode: (args as any).mode });
         case "preview_profile_upgrade": return { name: (args as any).name, diff: "  server:\n-   api_server_url: http://localhost:8080\n+   external_url: http://localhost:8080", refusals: [], backup: null, applied: false };
         case "upgrade_profile": {
@@ -268,6 +269,24 @@ describe("profiles today's CLI refuses", () => {
 });
 
 describe("self-managed tenants", () => {
+  it("are recorded from the New tenant dialog's Self-managed tab", async () => {
+    await mount();
+    await fireEvent.click(await screen.findByTestId("new-tenant"));
+    await fireEvent.click(screen.getByTestId("kind-self-managed"));
+    const create = screen.getByTestId("new-tenant-create") as HTMLButtonElement;
+    await fireEvent.input(screen.getByTestId("new-tenant-name"), { target: { value: "edge" } });
+    expect(create.disabled).toBe(true);
+    await fireEvent.input(screen.getByTestId("new-tenant-id"), { target: { value: "k8s-1" } });
+    await fireEvent.input(screen.getByTestId("new-tenant-hostname"), { target: { value: "sp.example.com" } });
+    await fireEvent.change(screen.getByTestId("new-tenant-provider"), { target: { value: "gke" } });
+    expect(create.disabled).toBe(false);
+    await fireEvent.click(create);
+    await waitFor(() =>
+      expect(calls.find((c) => c.cmd === "add_self_managed_tenant")?.args).toEqual({ id: "k8s-1", name: "edge", hostname: "sp.example.com", provider: "gke", region: null, databaseUrl: null }),
+    );
+    await waitFor(() => expect(screen.queryByTestId("new-tenant-dialog")).toBeNull());
+  });
+
   it("are shown by their provider, with no local-database or rotation action", async () => {
     state = overview([tenant({ selected: true }), tenant({ id: "k8s-1", name: "edge", tenant_type: "self_managed", provider: "kubernetes", region: "eu-west-1", hostname: "sp.example.com", database_url: null })]);
     await mount();

@@ -158,6 +158,36 @@ pub async fn set_secrets_mode(state: State<'_, AppState>, mode: tenantdesk_core:
     then_overview(&state, move |p| ops::secrets::set_mode(p, mode, secrets.as_ref()).map(drop).map_err(Into::into)).await
 }
 
+/// Records a self-managed tenant (kubernetes, gke): its record, a profile and, when a database URL
+/// is given, its password in the keychain.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_self_managed_tenant(
+    state: State<'_, AppState>,
+    id: String,
+    name: String,
+    hostname: String,
+    provider: String,
+    region: Option<String>,
+    database_url: Option<String>,
+) -> Result<Overview, UiError> {
+    let secrets = state.secrets();
+    then_overview(&state, move |p| {
+        let trimmed = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let new = ops::SelfManagedTenant {
+            id: tenantdesk_core::tenant::TenantId::parse(&id)?,
+            name: TenantName::parse(name.trim())?,
+            provider: provider.trim().to_owned(),
+            hostname: hostname.trim().to_owned(),
+            region: trimmed(region),
+            database_url: trimmed(database_url).map(tenantdesk_core::secret::Secret::new),
+        };
+        ops::add_self_managed_tenant(p, &new, secrets.as_ref())?;
+        Ok(())
+    })
+    .await
+}
+
 /// Puts back the local and self-managed tenants a `systemprompt cloud auth logout` removed.
 #[tauri::command]
 #[specta::specta]

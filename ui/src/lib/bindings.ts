@@ -33,6 +33,11 @@ export const commands = {
 	setProduction: (id: string, production: boolean) => typedError<Overview, UiError>(__TAURI_INVOKE("set_production", { id, production })),
 	/**  Puts back the local and self-managed tenants a `systemprompt cloud auth logout` removed. */
 	restoreTenants: () => typedError<Overview, UiError>(__TAURI_INVOKE("restore_tenants")),
+	/**
+	 *  Records a self-managed tenant (kubernetes, gke): its record, a profile and, when a database URL
+	 *  is given, its password in the keychain.
+	 */
+	addSelfManagedTenant: (id: string, name: string, hostname: string, provider: string, region: string | null, databaseUrl: string | null) => typedError<Overview, UiError>(__TAURI_INVOKE("add_self_managed_tenant", { id, name, hostname, provider, region, databaseUrl })),
 	/**  Where the project's secrets live: the keychain only, or also the CLI's plaintext files. */
 	setSecretsMode: (mode: SecretsMode) => typedError<Overview, UiError>(__TAURI_INVOKE("set_secrets_mode", { mode })),
 	/**  What upgrading a profile to the 0.73 layout would change; nothing is written. */
