@@ -52,10 +52,18 @@ for (const theme of ["light", "dark"]) {
       await session.click(await session.find('[data-testid="profile-refused"][data-profile="staging"] [data-testid="profile-upgrade"]'));
       await session.waitFor('[data-testid="profile-upgrade-diff"]');
       await shot("profile-upgrade-preview");
+      await session.click(await session.find('[data-profile="staging"] [data-testid="profile-values-toggle"]'));
+      await session.waitFor('[data-testid="profile-values"]');
+      await shot("profile-values");
+      await session.click(await session.find('[data-profile="staging"] [data-testid="profile-values-toggle"]'));
       await session.click(await session.find('[data-testid="delete-tenant"]'));
       await session.waitFor('[data-testid="confirm-dialog"]');
       await shot("delete-dialog");
       await session.click(await session.find('[data-testid="confirm-cancel"]'));
+      await session.click(await session.find('[data-testid="new-tenant"]'));
+      await session.click(await session.find('[data-testid="kind-self-managed"]'));
+      await shot("new-self-managed");
+      await session.click(await session.find('[data-testid="new-tenant-dialog"] button[type="button"]:not([role])'));
     }
   } finally {
     await quit({ driver, session }, app);

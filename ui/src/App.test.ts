@@ -74,6 +74,10 @@ beforeEach(() => {
         case "overview": return state;
         case "restore_tenants": return (state = overview([tenant({ selected: false })]));
         case "add_self_managed_tenant": return state;
+        case "profile_details": return { profile: state.profiles[0], path: "/work/project/.systemprompt/profiles/local/profile.yaml", tenant: null, session: null, values: [
+          { key: "site.name", value: "shared", from: "base.yaml", reference: false },
+          { key: "server.external_url", value: "${PUBLIC_URL}", from: "local/profile.yaml", reference: true },
+        ] };
         case "set_secrets_mode": return (state = { ...state, secrets_mode: (args as any).mode });
         case "preview_profile_upgrade": return { name: (args as any).name, diff: "  server:\n-   api_server_url: http://localhost:8080\n+   external_url: http://localhost:8080", refusals: [], backup: null, applied: false };
         case "upgrade_profile": {
@@ -233,6 +237,20 @@ describe("after the CLI's logout", () => {
     await waitFor(() => expect(calls.some((c) => c.cmd === "restore_tenants")).toBe(true));
     await waitFor(() => expect(screen.queryByTestId("restore-banner")).toBeNull());
     expect((await screen.findAllByTestId("tenant-row")).length).toBe(1);
+  });
+});
+
+describe("a profile's values", () => {
+  it("are listed with the file each comes from, references marked", async () => {
+    await mount();
+    await fireEvent.click((await screen.findAllByTestId("tenant-row"))[0]);
+    await fireEvent.click(await screen.findByTestId("profile-values-toggle"));
+    const rows = await screen.findAllByTestId("profile-value");
+    expect(rows.map((r) => r.dataset.key)).toEqual(["site.name", "server.external_url"]);
+    expect(rows[0].textContent).toContain("base.yaml");
+    expect(rows[1].textContent).toContain("(from the environment)");
+    await fireEvent.click(screen.getByTestId("profile-values-toggle"));
+    expect(screen.queryByTestId("profile-values")).toBeNull();
   });
 });
 

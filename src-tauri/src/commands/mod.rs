@@ -136,6 +136,13 @@ pub async fn set_production(state: State<'_, AppState>, id: String, production: 
     then_overview(&state, move |p| ops::set_production(p, &id, production).map(drop).map_err(Into::into)).await
 }
 
+/// A profile with every value and the file it comes from (`base.yaml` or its own).
+#[tauri::command]
+#[specta::specta]
+pub async fn profile_details(state: State<'_, AppState>, name: String) -> Result<ops::ProfileDetails, UiError> {
+    with_project(&state, move |p| Ok(ops::show_profile(p, &name)?)).await
+}
+
 /// What upgrading a profile to the 0.73 layout would change; nothing is written.
 #[tauri::command]
 #[specta::specta]

@@ -33,6 +33,8 @@ export const commands = {
 	setProduction: (id: string, production: boolean) => typedError<Overview, UiError>(__TAURI_INVOKE("set_production", { id, production })),
 	/**  Puts back the local and self-managed tenants a `systemprompt cloud auth logout` removed. */
 	restoreTenants: () => typedError<Overview, UiError>(__TAURI_INVOKE("restore_tenants")),
+	/**  A profile with every value and the file it comes from (`base.yaml` or its own). */
+	profileDetails: (name: string) => typedError<ProfileDetails, UiError>(__TAURI_INVOKE("profile_details", { name })),
 	/**
 	 *  Records a self-managed tenant (kubernetes, gke): its record, a profile and, when a database URL
 	 *  is given, its password in the keychain.
@@ -403,6 +405,15 @@ export type PortCheck = {
 	suggestion: number | null,
 };
 
+export type ProfileDetails = {
+	profile: ProfileView,
+	path: string,
+	/**  Every value with the file it comes from (`base.yaml` or the profile's own). */
+	values: ProfileValue[],
+	tenant: TenantView | null,
+	session: SessionView | null,
+};
+
 /**  What upgrading a profile to the 0.73 layout changes (or, with `dry_run`, would change). */
 export type ProfileUpgrade = {
 	name: string,
@@ -413,6 +424,17 @@ export type ProfileUpgrade = {
 	/**  The 0600 copy of the file as it was; `None` for a dry run or when nothing changed. */
 	backup: string | null,
 	applied: boolean,
+};
+
+/**  Where one of a profile's values comes from. */
+export type ProfileValue = {
+	/**  Dotted path, e.g. `server.external_url`. */
+	key: string,
+	value: string,
+	/**  `base.yaml` or `<name>/profile.yaml`. */
+	from: string,
+	/**  A `${VAR}` reference, which the CLI fills from the environment when it loads the profile. */
+	reference: boolean,
 };
 
 /**  A profile as shown to the user; `problem` is set when its file does not load. */
