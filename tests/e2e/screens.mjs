@@ -42,7 +42,11 @@ for (const theme of ["light", "dark"]) {
     for (const [w, h] of [[800, 600], [1440, 900]]) {
       await session.cmd("POST", "/window/rect", { width: w, height: h });
       await new Promise((r) => setTimeout(r, 400));
-      const shot = async (name) => fs.writeFileSync(path.join(out, `${name}-${w}x${h}-${theme}.png`), await session.screenshot());
+      // A beat first: the screenshot is of the last painted frame.
+      const shot = async (name) => {
+        await new Promise((r) => setTimeout(r, 300));
+        fs.writeFileSync(path.join(out, `${name}-${w}x${h}-${theme}.png`), await session.screenshot());
+      };
       await session.click(await session.find('[data-tenant-id="k8s-edge-1"]'));
       await session.waitFor('[data-testid="self-managed-note"]');
       await shot("self-managed");
@@ -52,18 +56,22 @@ for (const theme of ["light", "dark"]) {
       await session.click(await session.find('[data-testid="profile-refused"][data-profile="staging"] [data-testid="profile-upgrade"]'));
       await session.waitFor('[data-testid="profile-upgrade-diff"]');
       await shot("profile-upgrade-preview");
-      await session.click(await session.find('[data-profile="staging"] [data-testid="profile-values-toggle"]'));
+      await session.click(await session.find('[data-testid="profile-upgrade-cancel"]'));
+      await session.click(await session.find('[data-testid="profile-row"][data-profile="staging"] [data-testid="profile-values-toggle"]'));
       await session.waitFor('[data-testid="profile-values"]');
       await shot("profile-values");
-      await session.click(await session.find('[data-profile="staging"] [data-testid="profile-values-toggle"]'));
+      await session.click(await session.find('[data-testid="profile-row"][data-profile="staging"] [data-testid="profile-values-toggle"]'));
       await session.click(await session.find('[data-testid="delete-tenant"]'));
       await session.waitFor('[data-testid="confirm-dialog"]');
       await shot("delete-dialog");
       await session.click(await session.find('[data-testid="confirm-cancel"]'));
       await session.click(await session.find('[data-testid="new-tenant"]'));
+      await session.waitFor('[data-testid="new-tenant-dialog"]');
       await session.click(await session.find('[data-testid="kind-self-managed"]'));
+      await session.waitFor('[data-testid="new-tenant-id"]');
       await shot("new-self-managed");
-      await session.click(await session.find('[data-testid="new-tenant-dialog"] button[type="button"]:not([role])'));
+      await session.click(await session.find('[data-testid="new-tenant-cancel"]'));
+      await session.waitFor('[data-testid="new-tenant-dialog"]', { count: 0 });
     }
   } finally {
     await quit({ driver, session }, app);
