@@ -2,6 +2,11 @@
 //! `tenant_<id>`), and which one is active. Selecting a tenant only moves `active_key` and
 //! `active_profile_name`; the sessions themselves are left exactly as they are, so switching back
 //! to a tenant finds its session untouched.
+//!
+//! The CLI rewrites this file (without a lock) on every command that uses a session. As with the
+//! registry, an index remembers the file it was loaded from; a save that finds it rewritten
+//! applies only this writer's own changes (sessions added, changed or removed, the active slot)
+//! to the new version, checking again right before the rename.
 
 use std::path::Path;
 
@@ -36,28 +41,81 @@ pub struct SessionIndex {
     pub updated_at: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+    /// The file as loaded, which this index's changes are relative to.
+    #[serde(skip)]
+    base: Base,
+}
+
+/// A loaded file's content and index. Two indexes are equal whatever file they came from.
+#[derive(Debug, Clone, Default)]
+struct Base {
+    bytes: Option<Vec<u8>>,
+    sessions: Map<String, Value>,
+    active: (Option<String>, Option<String>),
+}
+
+impl PartialEq for Base {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Default for SessionIndex {
     fn default() -> Self {
-        Self { version: 1, sessions: Map::new(), active_key: None, active_profile_name: None, updated_at: None, extra: Map::new() }
+        Self { version: 1, sessions: Map::new(), active_key: None, active_profile_name: None, updated_at: None, extra: Map::new(), base: Base::default() }
     }
 }
 
 impl SessionIndex {
     pub fn load(path: &Path) -> Result<Self> {
         let Some(bytes) = store::read(path)? else { return Ok(Self::default()) };
-        let index: Self = serde_json::from_slice(&bytes).map_err(|e| Error::json(path, &e))?;
+        Self::parse(path, &bytes)
+    }
+
+    fn parse(path: &Path, bytes: &[u8]) -> Result<Self> {
+        let mut index: Self = serde_json::from_slice(bytes).map_err(|e| Error::json(path, &e))?;
         if index.version > 1 {
             return Err(Error::SessionStoreVersion { path: path.to_owned(), found: index.version });
         }
+        index.base = Base { bytes: Some(bytes.to_vec()), sessions: index.sessions.clone(), active: (index.active_key.clone(), index.active_profile_name.clone()) };
         Ok(index)
     }
 
     pub fn save(&mut self, lock: &WriteLock, path: &Path) -> Result<()> {
-        self.updated_at = Some(clock::now_rfc3339());
-        let json = serde_json::to_string_pretty(self).unwrap_or_default();
-        store::write_atomic(lock, path, json.as_bytes(), store::PRIVATE)
+        for _ in 0..5 {
+            let on_disk = store::read(path)?;
+            if on_disk != self.base.bytes {
+                let theirs = match &on_disk {
+                    Some(bytes) => Self::parse(path, bytes)?,
+                    None => Self::default(),
+                };
+                *self = self.rebased(theirs);
+            }
+            self.updated_at = Some(clock::now_rfc3339());
+            let json = serde_json::to_string_pretty(self).unwrap_or_default();
+            if store::write_atomic_unless_changed(lock, path, json.as_bytes(), store::PRIVATE, on_disk.as_deref())? {
+                *self = Self::parse(path, json.as_bytes())?;
+                return Ok(());
+            }
+        }
+        Err(Error::Invalid { path: path.to_owned(), message: "another program rewrote it 5 times while Tenantdesk was saving; try again".to_owned() })
+    }
+
+    /// This index's changes since its base, applied to `theirs`.
+    fn rebased(&self, mut theirs: Self) -> Self {
+        for key in self.base.sessions.keys().filter(|k| !self.sessions.contains_key(*k)) {
+            theirs.sessions.remove(key);
+        }
+        for (key, value) in &self.sessions {
+            if self.base.sessions.get(key) != Some(value) {
+                theirs.sessions.insert(key.clone(), value.clone());
+            }
+        }
+        if (self.active_key.clone(), self.active_profile_name.clone()) != self.base.active {
+            theirs.active_key.clone_from(&self.active_key);
+            theirs.active_profile_name.clone_from(&self.active_profile_name);
+        }
+        theirs
     }
 
     pub fn entry(&self, key: &str) -> Option<Session> {
@@ -134,5 +192,26 @@ impl Session {
 
     pub fn state(&self) -> SessionState {
         self.state_at(OffsetDateTime::now_utc())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_the_cli_writes_meanwhile_is_kept_when_the_selection_moves() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("index.json");
+        std::fs::write(&path, r#"{"version":1,"sessions":{"local":{"version":6,"profile_name":"local"}},"active_key":"local","active_profile_name":"local"}"#).expect("write");
+        let lock = store::lock(&path).expect("lock");
+        let mut ours = SessionIndex::load(&path).expect("load");
+        // The CLI logs in to a tenant's session meanwhile (no lock).
+        std::fs::write(&path, r#"{"version":1,"sessions":{"local":{"version":6,"profile_name":"local"},"tenant_c1":{"version":6,"profile_name":"prod"}},"active_key":"local","active_profile_name":"local"}"#).expect("the CLI writes");
+        ours.activate("tenant_c1".to_owned(), Some("prod".to_owned()));
+        ours.save(&lock, &path).expect("save");
+        let back = SessionIndex::load(&path).expect("load");
+        assert!(back.sessions.contains_key("tenant_c1"), "the CLI's new session was lost");
+        assert_eq!((back.active_key.as_deref(), back.active_profile_name.as_deref()), (Some("tenant_c1"), Some("prod")));
     }
 }
