@@ -922,3 +922,44 @@ fn cli_compatible_mode_lasts_across_writes_and_keychain_mode_masks_again() {
     let third: Value = serde_json::from_str(&read("profiles/third/secrets.json")).expect("json");
     assert_eq!(third["oauth_at_rest_pepper"], "***", "{third}");
 }
+
+/// A delete the keychain refuses — locked over D-Bus (its own session and gnome-keyring, so the
+/// suite's keychain stays unlocked) or absent — changes nothing, and the tenant stays listed.
+#[test]
+fn a_delete_a_locked_or_absent_keychain_refuses_leaves_the_tenant_listed() {
+    let dir = init_project();
+    let home = tempfile::tempdir().expect("tempdir");
+    let project = dir.path().display().to_string();
+    let script = format!(
+        r#"set -u
+printf 'locktest' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+T={BIN}; P={project}
+$T --project $P --json cloud tenant create --type local --name lockme --database-url postgres://a:pw@127.0.0.1:5999/a --no-verify > $HOME/created.json || exit 10
+id=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['tenant']['id'])" $HOME/created.json)
+echo "ID=$id"
+gdbus call --session --dest org.freedesktop.secrets --object-path /org/freedesktop/secrets --method org.freedesktop.Secret.Service.Lock "['/org/freedesktop/secrets/collection/login']" >/dev/null || exit 11
+timeout 30 $T --project $P cloud tenant delete $id -y; echo "LOCKED_DELETE=$?"
+$T --project $P cloud tenant list --offline
+"#
+    );
+    let out = Command::new("dbus-run-session")
+        .args(["--", "bash", "-c", &script])
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("TENANTDESK_SYSTEMPROMPT_BIN", "/nonexistent")
+        .env_remove("DISPLAY")
+        .output()
+        .expect("dbus-run-session");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("LOCKED_DELETE=1"), "a locked keychain did not stop the delete: {text}");
+    assert!(text.contains("The OS keychain is not available"), "{text}");
+    assert!(text.lines().any(|l| l.contains("lockme")), "the tenant left the list: {text}");
+    let id = text.lines().find_map(|l| l.strip_prefix("ID=")).expect("id").to_owned();
+
+    // No Secret Service at all: the same.
+    let out = run_with(dir.path(), &["cloud", "tenant", "delete", &id, "-y"], &[("DBUS_SESSION_BUS_ADDRESS", Some("unix:path=/nonexistent"))], "");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let listed = String::from_utf8_lossy(&run(dir.path(), &["cloud", "tenant", "list", "--offline"]).stdout).into_owned();
+    assert!(listed.contains("lockme"), "{listed}");
+}
