@@ -172,7 +172,7 @@ async fn two_projects_share_the_container_and_neither_is_the_others_orphan() {
     // B's folder is gone: its database is an orphan now, which A may drop.
     drop(b_dir);
     let status = local::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
-    assert_eq!(status.orphan_databases, [beta_db.clone()], "{status:?}");
+    assert_eq!(status.orphan_databases, std::slice::from_ref(&beta_db), "{status:?}");
     local::drop_orphan_database(&f.project, &f.cfg, &f.chain.store, &beta_db).await.expect("drop the real orphan");
 }
 
@@ -444,7 +444,7 @@ async fn a_rotation_killed_half_way_is_finished_or_undone_by_the_next_one() {
     admin.execute(tenantdesk_core::postgres::alter_role_password(&role, &journalled).expect("sql").as_str()).await.expect("alter");
     assert!(rows(&f.url(&id), "SELECT 1").await.is_err(), "the simulated kill should leave the stored password stale");
     assert!(local::settle_rotation(&f.project, &tenant, &f.chain.store).await.expect("settle"));
-    assert_eq!(f.url(&id).expose().contains("journalled-password"), true);
+    assert!(f.url(&id).expose().contains("journalled-password"), "the journalled password was not promoted");
     rows(&f.url(&id), "SELECT 1").await.expect("the settled password connects");
     assert!(f.chain.store.get(&pending).expect("get").is_none(), "the journal stays");
 
