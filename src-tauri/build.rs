@@ -14,6 +14,7 @@ fn main() {
         "rotate_credentials",
         "set_production",
         "restore_tenants",
+        "forget_removed_tenants",
         "profile_details",
         "add_self_managed_tenant",
         "set_secrets_mode",

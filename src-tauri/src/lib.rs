@@ -40,6 +40,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::rotate_credentials,
             commands::set_production,
             commands::restore_tenants,
+            commands::forget_removed_tenants,
             commands::profile_details,
             commands::add_self_managed_tenant,
             commands::set_secrets_mode,

@@ -236,7 +236,11 @@ enum TenantCommand {
     Create(CreateTenant),
     /// Put back the local and self-managed tenants a 'systemprompt cloud auth logout' took out of
     /// tenants.json (Tenantdesk keeps a copy; their passwords are still in the keychain).
-    Restore,
+    Restore {
+        /// Do not restore them: forget them, and stop offering.
+        #[arg(long)]
+        forget: bool,
+    },
     /// Record a self-managed tenant (hosted on your own Kubernetes or GKE), as systemprompt
     /// 0.75's `cloud tenant add` does: the record and a profile only; Tenantdesk runs nothing.
     Add {
@@ -651,7 +655,11 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
             emit(json, &value, |_| render::tenant_details(&details, health.as_ref()))
         }
         TenantCommand::Create(args) if args.region.is_some() || args.kind == Some(TenantKind::Cloud) => create_cloud(project, args, json),
-        TenantCommand::Restore => emit(json, &ops::restore_tenants(project, &Keychain::new())?, |r| render::restored(r)),
+        TenantCommand::Restore { forget: true } => {
+            ops::forget_removed_tenants(project)?;
+            emit(json, &serde_json::json!({ "forgotten": true }), |_| "Forgotten: Tenantdesk no longer offers to restore them.".to_owned())
+        }
+        TenantCommand::Restore { forget: false } => emit(json, &ops::restore_tenants(project, &Keychain::new())?, |r| render::restored(r)),
         TenantCommand::Add { id, name, hostname, provider, region, database_url } => {
             let database_url = match database_url {
                 Some(url) if url == "-" => Some(prompt::secret("Database URL")?),

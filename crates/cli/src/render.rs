@@ -63,7 +63,7 @@ fn restore_offer(list: &TenantList) -> String {
     }
     let names: Vec<String> = list.restorable.iter().map(|n| one_line(n)).collect();
     format!(
-        "\n\ntenants.json no longer lists {} (the systemprompt CLI's 'cloud auth logout' deletes the whole file).\n  Restore them, passwords and all: tenantdesk cloud tenant restore",
+        "\n\ntenants.json no longer lists {} (the systemprompt CLI's 'cloud auth logout' deletes the whole file).\n  Restore them, passwords and all: tenantdesk cloud tenant restore   (or forget them: --forget)",
         names.join(", ")
     )
 }

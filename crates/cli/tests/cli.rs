@@ -843,6 +843,25 @@ fn tenants_a_cli_logout_deleted_can_be_restored() {
     let names: Vec<&str> = list["tenants"].as_array().expect("tenants").iter().filter_map(|t| t["name"].as_str()).collect();
     assert_eq!(names, ["keepme", "edge"], "{list}");
     assert_eq!(list["restorable"].as_array().map(Vec::len), Some(0), "{list}");
+    // A logout followed by a login (the CLI writes the account's cloud tenants alone) still
+    // offers them; declining forgets them.
+    let path = dir.path().join(".systemprompt/tenants.json");
+    let kept = fs::read_to_string(&path).expect("read");
+    fs::write(&path, r#"{"tenants":[{"id":"c-1","name":"from-login","provider":"systemprompt","external_db_access":false}],"synced_at":"2026-11-30T10:00:00Z"}"#)
+        .expect("login writes");
+    let listed: Value = serde_json::from_slice(&td(&["--json", "cloud", "tenant", "list", "--offline"]).stdout).expect("json");
+    assert_eq!(listed["restorable"], serde_json::json!(["keepme", "edge"]), "{listed}");
+    let listed: Value = serde_json::from_slice(&td(&["--json", "cloud", "tenant", "list", "--offline"]).stdout).expect("json");
+    assert_eq!(listed["restorable"], serde_json::json!(["keepme", "edge"]), "a second look lost the offer: {listed}");
+    assert!(td(&["cloud", "tenant", "restore", "--forget"]).status.success());
+    let listed: Value = serde_json::from_slice(&td(&["--json", "cloud", "tenant", "list", "--offline"]).stdout).expect("json");
+    assert_eq!(listed["restorable"], serde_json::json!([]), "{listed}");
+    fs::write(&path, kept).expect("put back");
+    // A tenant deleted in Tenantdesk is not offered back.
+    assert!(td(&["cloud", "tenant", "delete", "k8s-1", "-y"]).status.success());
+    let listed: Value = serde_json::from_slice(&td(&["--json", "cloud", "tenant", "list", "--offline"]).stdout).expect("json");
+    assert_eq!(listed["restorable"], serde_json::json!([]), "{listed}");
+
     // The restored local tenant's password was never lost: the keychain still has it.
     let out = td(&["secrets", "export", "--cli-compatible"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -31,15 +31,31 @@ fn kept(registry: &Registry) -> Vec<Tenant> {
         .collect()
 }
 
-/// Updates the copy from the registry as it is now (best effort, and only when it differs). A
-/// missing `tenants.json` changes nothing: that is when the copy is needed.
+/// Updates the copy from the registry as it is now (best effort, and only when it differs).
+/// Nothing changes when the file lost every record the copy holds — deleted, or rewritten by a
+/// logout and a login since (the 0.77 login writes the account's cloud tenants alone): that is
+/// when the copy is needed. Records removed one by one (a delete) leave the copy too.
 pub fn remember(project: &Project, registry: &Registry) {
     if !project.tenants_file().exists() {
         return;
     }
-    let path = file(project);
     let records = kept(registry);
-    let text = serde_json::to_string_pretty(&records).unwrap_or_default();
+    let wiped = records.is_empty() && !restorable(project).is_empty();
+    if !wiped {
+        write(project, &records);
+    }
+}
+
+/// Sets the copy to what `tenants.json` holds now, whatever it lost: after Tenantdesk's own delete,
+/// or when the user declines to restore what a logout removed.
+pub fn forget(project: &Project) {
+    let registry = Registry::load(&project.tenants_file()).unwrap_or_default();
+    write(project, &kept(&registry));
+}
+
+fn write(project: &Project, records: &[Tenant]) {
+    let path = file(project);
+    let text = serde_json::to_string_pretty(records).unwrap_or_default();
     if store::read(&path).ok().flatten().as_deref() == Some(text.as_bytes()) {
         return;
     }

@@ -195,6 +195,13 @@ pub async fn add_self_managed_tenant(
     .await
 }
 
+/// Declines to restore what a logout removed: Tenantdesk forgets those tenants.
+#[tauri::command]
+#[specta::specta]
+pub async fn forget_removed_tenants(state: State<'_, AppState>) -> Result<Overview, UiError> {
+    then_overview(&state, move |p| ops::forget_removed_tenants(p).map_err(Into::into)).await
+}
+
 /// Puts back the local and self-managed tenants a `systemprompt cloud auth logout` removed.
 #[tauri::command]
 #[specta::specta]

@@ -33,6 +33,8 @@ export const commands = {
 	setProduction: (id: string, production: boolean) => typedError<Overview, UiError>(__TAURI_INVOKE("set_production", { id, production })),
 	/**  Puts back the local and self-managed tenants a `systemprompt cloud auth logout` removed. */
 	restoreTenants: () => typedError<Overview, UiError>(__TAURI_INVOKE("restore_tenants")),
+	/**  Declines to restore what a logout removed: Tenantdesk forgets those tenants. */
+	forgetRemovedTenants: () => typedError<Overview, UiError>(__TAURI_INVOKE("forget_removed_tenants")),
 	/**  A profile with every value and the file it comes from (`base.yaml` or its own). */
 	profileDetails: (name: string) => typedError<ProfileDetails, UiError>(__TAURI_INVOKE("profile_details", { name })),
 	/**

@@ -473,6 +473,13 @@ fn restore(project: &Project) -> Result<Vec<TenantView>> {
     Ok(restored)
 }
 
+/// Declines the offer to restore tenants a logout removed: they are forgotten.
+pub fn forget_removed_tenants(project: &Project) -> Result<()> {
+    last_known::forget(project);
+    audit::record_in(project, None, "forget tenants removed by a logout", &Ok::<(), Error>(()));
+    Ok(())
+}
+
 /// A self-managed tenant to record, as 0.75's `cloud tenant add` takes it.
 #[derive(Debug, Clone)]
 pub struct SelfManagedTenant {
@@ -570,6 +577,8 @@ pub fn delete_tenant(project: &Project, id: &str, confirm_name: Option<&str>) ->
     if marks.is_production(&tenant.id) {
         mark_production(project, &tenant.id, false)?;
     }
+    // Deleted here on purpose: not a record to offer back.
+    last_known::forget(project);
     Ok(DeletedTenant { tenant: TenantView::new(&tenant, false, false, Vec::new(), &marks), unlinked_profiles, removed_session })
 }
 
