@@ -34,6 +34,9 @@ pub enum CliError {
 
     #[error("{0} check(s) failed")]
     ChecksFailed(usize),
+
+    #[error("Could not run '{0}': {1}")]
+    Exec(String, std::io::Error),
 }
 
 impl CliError {
@@ -45,6 +48,7 @@ impl CliError {
             CliError::Declined | CliError::NameMismatch | CliError::Prompt(_) | CliError::CurrentDir(_) | CliError::Runtime(_) => None,
             CliError::Stdin(_) => Some("Pipe the value in, e.g. printf %s \"$KEY\" | tenantdesk cloud profile set-secret <profile> <KEY>".to_owned()),
             CliError::ChecksFailed(_) => Some("Apply the fixes listed above, then run 'tenantdesk doctor' again".to_owned()),
+            CliError::Exec(..) => Some("Check the command's name, and that it is on PATH or given with its path".to_owned()),
         }
     }
 
@@ -58,6 +62,7 @@ impl CliError {
             CliError::Prompt(_) => "prompt",
             CliError::CurrentDir(_) | CliError::Runtime(_) | CliError::Stdin(_) => "io",
             CliError::ChecksFailed(_) => "checks_failed",
+            CliError::Exec(..) => "exec",
         }
     }
 }

@@ -3,6 +3,7 @@
 //! renders its result as text or `--json`. It holds no domain logic.
 
 mod error;
+mod exec;
 mod progress;
 mod prompt;
 mod render;
@@ -59,6 +60,35 @@ enum Command {
     /// Secrets between the CLI's plaintext files and the OS keychain.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Run a command with a tenant's environment: DATABASE_URL (its real password, from the
+    /// keychain), its profile's secrets, SYSTEMPROMPT_PROFILE and TENANTDESK_TENANT. Nothing is
+    /// written to disk and the project's active tenant does not change; the command's exit code
+    /// (and a SIGTERM sent to tenantdesk) pass through.
+    Exec {
+        tenant: String,
+        /// The profile whose secrets and path are used (default: the tenant's session profile,
+        /// else its first).
+        #[arg(long)]
+        profile: Option<String>,
+        /// The tenant's name, required for a production tenant.
+        #[arg(long, value_name = "NAME")]
+        confirm_name: Option<String>,
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+    },
+    /// Print a tenant's environment (what `exec` passes), secrets masked unless --reveal.
+    Env {
+        tenant: String,
+        #[arg(long)]
+        profile: Option<String>,
+        #[arg(long, value_enum, default_value = "dotenv")]
+        format: EnvFormat,
+        /// Print the real values (recorded in the audit log).
+        #[arg(long)]
+        reveal: bool,
+        #[arg(long, value_name = "NAME")]
+        confirm_name: Option<String>,
+    },
     /// Infrastructure: the tenant's database schema.
     #[command(subcommand)]
     Infra(InfraCommand),
@@ -96,6 +126,13 @@ enum SecretsCommand {
     /// `cli-compatible` (the keychain and, for the systemprompt CLI, its 0600 files, kept filled
     /// in by every Tenantdesk write). Without a mode, says the current one.
     Mode { mode: Option<SecretsModeArg> },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EnvFormat {
+    Dotenv,
+    Shell,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -491,6 +528,38 @@ fn run(cli: Cli) -> Result<(), CliError> {
             };
             emit(json, &report, render::secrets_report)
         }
+        Command::Exec { tenant, profile, confirm_name, command } => {
+            let project = project(project_arg)?;
+            let confirm_name = production_name(&project, &tenant, confirm_name)?;
+            let env = tenantdesk_core::ops::environment::environment(&project, &tenant, profile.as_deref(), confirm_name.as_deref(), &Keychain::new())?;
+            let program = std::path::Path::new(&command[0]).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            match runtime()?.block_on(exec::run(&env, &command)) {
+                Ok(code) => {
+                    tenantdesk_core::audit::record_in(&project, Some(&env.tenant_id), &format!("exec {program}"), &Ok::<(), tenantdesk_core::Error>(()));
+                    std::process::exit(code)
+                }
+                Err(e) => {
+                    let failed = Err::<(), _>(tenantdesk_core::Error::Io { action: "run", path: PathBuf::from(&command[0]), source: std::io::Error::new(e.kind(), e.to_string()) });
+                    tenantdesk_core::audit::record_in(&project, Some(&env.tenant_id), &format!("exec {program}"), &failed);
+                    Err(CliError::Exec(command[0].clone(), e))
+                }
+            }
+        }
+        Command::Env { tenant, profile, format, reveal, confirm_name } => {
+            let project = project(project_arg)?;
+            let confirm_name = if reveal { production_name(&project, &tenant, confirm_name)? } else { confirm_name };
+            let env = match tenantdesk_core::ops::environment::environment(&project, &tenant, profile.as_deref(), confirm_name.as_deref(), &Keychain::new()) {
+                // Masked values need no confirmation: only what --reveal shows does.
+                Err(tenantdesk_core::Error::ConfirmationRequired { .. }) if !reveal => {
+                    let name = tenantdesk_core::ops::show_tenant(&project, Some(&tenant))?.tenant.name;
+                    tenantdesk_core::ops::environment::environment(&project, &tenant, profile.as_deref(), Some(&name), &Keychain::new())?
+                }
+                other => other?,
+            };
+            let shown = env.shown(&project, reveal);
+            let json = json || matches!(format, EnvFormat::Json);
+            emit(json, &shown, |vars| render::environment(vars, matches!(format, EnvFormat::Shell)))
+        }
         Command::Doctor => {
             let project = project(project_arg).ok();
             let checks = runtime()?.block_on(local::doctor(project.as_ref(), &Keychain::new()));
@@ -832,4 +901,13 @@ fn session(project: &Project, cmd: SessionCommand, json: bool) -> Result<(), Cli
             emit(json, &ops::switch_session(project, &profile)?, render::switched)
         }
     }
+}
+
+/// A production tenant's name, asked at a terminal when not given (scripts must pass it).
+fn production_name(project: &Project, tenant: &str, given: Option<String>) -> Result<Option<String>, CliError> {
+    let t = ops::show_tenant(project, Some(tenant))?.tenant;
+    if !t.production || given.is_some() || !prompt::interactive() {
+        return Ok(given);
+    }
+    Ok(Some(prompt::text(None, &format!("'{}' is production. Type its name to use its credentials", t.name), "--confirm-name")?))
 }

@@ -588,3 +588,15 @@ pub fn secrets_mode(mode: tenantdesk_core::marks::SecretsMode) -> String {
         tenantdesk_core::marks::SecretsMode::CliCompatible => "Secrets mode: cli-compatible. Secrets are in the OS keychain and, for the systemprompt CLI, in plaintext in its 0600 files (tenants.json, each profile's secrets.json, credentials.json), refreshed on every Tenantdesk write.".to_owned(),
     }
 }
+
+/// `NAME=value` lines (dotenv), or `export NAME='value'` for a shell, values quoted so a shell
+/// reads them back as they are.
+pub fn environment(vars: &[tenantdesk_core::ops::environment::ShownVariable], shell: bool) -> String {
+    vars.iter()
+        .map(|v| {
+            let quoted = format!("'{}'", v.value.replace('\'', "'\\''"));
+            if shell { format!("export {}={quoted}", v.name) } else { format!("{}={quoted}", v.name) }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -982,3 +982,76 @@ $T --project $P cloud tenant list --offline
     let listed = String::from_utf8_lossy(&run(dir.path(), &["cloud", "tenant", "list", "--offline"]).stdout).into_owned();
     assert!(listed.contains("lockme"), "{listed}");
 }
+
+// ---- a tenant's environment for the user's commands ------------------------------------------
+
+#[test]
+fn exec_runs_a_command_with_the_tenants_environment_and_nothing_else_changes() {
+    let dir = init_project();
+    let data = tempfile::tempdir().expect("tempdir");
+    let data_dir = data.path().display().to_string();
+    let env: &[(&str, Option<&str>)] = &[("TENANTDESK_DATA_DIR", Some(&data_dir)), ("TENANTDESK_SYSTEMPROMPT_BIN", Some("/nonexistent"))];
+    let td = |args: &[&str], stdin: &str| run_with(dir.path(), args, env, stdin);
+    let out = td(&["--json", "cloud", "tenant", "create", "--type", "local", "--name", "ex", "--database-url", "postgres://app:pw-EXEC@127.0.0.1:5999/app", "--no-verify"], "");
+    let id = serde_json::from_slice::<Value>(&out.stdout).expect("json")["tenant"]["id"].as_str().expect("id").to_owned();
+    assert!(td(&["cloud", "profile", "set-secret", "ex", "ANTHROPIC_API_KEY"], "sk-EXEC-key").status.success());
+    let sessions_before = fs::read(dir.path().join(".systemprompt/sessions/index.json")).ok();
+
+    // The child sees the values (a hash of them, so the test's own output holds no secret).
+    let out =
+        td(&["exec", &id, "--", "sh", "-c", "printf '%s|%s|%s|%s' \"$DATABASE_URL\" \"$ANTHROPIC_API_KEY\" \"$SYSTEMPROMPT_PROFILE\" \"$TENANTDESK_TENANT\" | sha256sum"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let profile = dir.path().canonicalize().expect("canonical").join(".systemprompt/profiles/ex/profile.yaml");
+    let expected = format!("postgres://app:pw-EXEC@127.0.0.1:5999/app|sk-EXEC-key|{}|{id}", profile.display());
+    let hash = Command::new("sha256sum").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().and_then(|mut c| {
+        use std::io::Write as _;
+        c.stdin.take().expect("stdin").write_all(expected.as_bytes())?;
+        c.wait_with_output()
+    });
+    assert_eq!(String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&hash.expect("sha256sum").stdout), "the child did not get the tenant's environment");
+
+    // Exit codes pass through; so does a SIGTERM sent to tenantdesk.
+    assert_eq!(td(&["exec", &id, "--", "sh", "-c", "exit 7"], "").status.code(), Some(7));
+    let mut running = Command::new(BIN)
+        .args(["exec", &id, "--", "sh", "-c", "trap 'exit 42' TERM; sleep 30 & wait"])
+        .current_dir(dir.path())
+        .env("TENANTDESK_DATA_DIR", &data_dir)
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(700));
+    // Neither process's argv holds a secret.
+    let pid = running.id();
+    let mut cmdlines = vec![fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default()];
+    for child in fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default().split_whitespace() {
+        cmdlines.push(fs::read(format!("/proc/{child}/cmdline")).unwrap_or_default());
+    }
+    assert!(cmdlines.len() >= 2, "the child was not found");
+    assert!(cmdlines.iter().all(|c| !String::from_utf8_lossy(c).contains("pw-EXEC") && !String::from_utf8_lossy(c).contains("sk-EXEC")), "a secret in an argv");
+    assert!(Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill").success());
+    assert_eq!(running.wait().expect("wait").code(), Some(42), "the SIGTERM did not reach the child");
+
+    // The active tenant did not move; no file or audit entry holds a secret.
+    assert_eq!(fs::read(dir.path().join(".systemprompt/sessions/index.json")).ok(), sessions_before);
+    let mut files = vec![data.path().join("audit.db"), data.path().join("audit.db-wal")];
+    files.extend(tree(&dir.path().join(".systemprompt")).into_iter().map(|(p, _)| p));
+    for file in files {
+        let bytes = fs::read(&file).unwrap_or_default();
+        assert!(!String::from_utf8_lossy(&bytes).contains("pw-EXEC") && !String::from_utf8_lossy(&bytes).contains("sk-EXEC"), "a secret in {}", file.display());
+    }
+
+    // env masks unless --reveal, which is recorded.
+    let masked = String::from_utf8_lossy(&td(&["env", &id], "").stdout).into_owned();
+    assert!(masked.contains("DATABASE_URL='***'") && !masked.contains("pw-EXEC"), "{masked}");
+    let revealed = String::from_utf8_lossy(&td(&["env", &id, "--reveal", "--format", "shell"], "").stdout).into_owned();
+    assert!(revealed.contains("export DATABASE_URL='postgres://app:pw-EXEC@127.0.0.1:5999/app'"), "{revealed}");
+    let audit: Value = serde_json::from_slice(&td(&["--json", "audit", "list"], "").stdout).expect("json");
+    let actions: Vec<&str> = audit.as_array().expect("entries").iter().filter_map(|e| e["action"].as_str()).collect();
+    assert!(actions.contains(&"reveal environment") && actions.contains(&"exec sh"), "{actions:?}");
+
+    // A production tenant's credentials need its name.
+    assert!(td(&["cloud", "tenant", "production", &id], "").status.success());
+    let refused = td(&["exec", &id, "--", "true"], "");
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("production"), "{refused:?}");
+    assert!(td(&["exec", &id, "--confirm-name", "ex", "--", "true"], "").status.success());
+}

@@ -23,6 +23,7 @@ use crate::store;
 use crate::tenant::{Tenant, TenantId, TenantType, mask_database_url};
 
 pub mod cloud;
+pub mod environment;
 pub mod local;
 pub mod migrations;
 pub mod secrets;
