@@ -65,7 +65,13 @@ enum Command {
     /// written to disk and the project's active tenant does not change; the command's exit code
     /// (and a SIGTERM sent to tenantdesk) pass through.
     Exec {
-        tenant: String,
+        /// The tenant (optional with --env-file).
+        #[arg(required_unless_present = "env_file")]
+        tenant: Option<String>,
+        /// An env file whose `tenantdesk://<tenant>/<variable>` references are resolved from the
+        /// keychain (other values are passed as they are), e.g. one `env --format references` wrote.
+        #[arg(long, value_name = "FILE")]
+        env_file: Option<PathBuf>,
         /// The profile whose secrets and path are used (default: the tenant's session profile,
         /// else its first).
         #[arg(long)]
@@ -81,6 +87,7 @@ enum Command {
         tenant: String,
         #[arg(long)]
         profile: Option<String>,
+        /// dotenv, shell, json, or references (a committable env file `exec --env-file` reads).
         #[arg(long, value_enum, default_value = "dotenv")]
         format: EnvFormat,
         /// Print the real values (recorded in the audit log).
@@ -126,6 +133,15 @@ enum SecretsCommand {
     /// `cli-compatible` (the keychain and, for the systemprompt CLI, its 0600 files, kept filled
     /// in by every Tenantdesk write). Without a mode, says the current one.
     Mode { mode: Option<SecretsModeArg> },
+    /// Move a .env file's values into the keychain as a profile's secrets (its secrets.json marks
+    /// them ***), after a 0600 backup of the file; --remove also takes those lines out of it.
+    ImportEnv {
+        file: PathBuf,
+        #[arg(long)]
+        profile: String,
+        #[arg(long)]
+        remove: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -133,6 +149,7 @@ enum EnvFormat {
     Dotenv,
     Shell,
     Json,
+    References,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -512,6 +529,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let report = match cmd {
                 SecretsCommand::Import => tenantdesk_core::ops::secrets::import(&project, &keychain)?,
                 SecretsCommand::Export { .. } => tenantdesk_core::ops::secrets::export_cli_compatible(&project, &keychain)?,
+                SecretsCommand::ImportEnv { file, profile, remove } => {
+                    let imported = tenantdesk_core::ops::environment::import_env(&project, &file, &profile, remove, &keychain)?;
+                    return emit(json, &imported, render::imported_env);
+                }
                 SecretsCommand::Mode { mode: None } => {
                     let mode = tenantdesk_core::marks::TenantMarks::load(&project.marks_file())?.secrets_mode;
                     return emit(json, &mode, |m| render::secrets_mode(*m));
@@ -528,19 +549,39 @@ fn run(cli: Cli) -> Result<(), CliError> {
             };
             emit(json, &report, render::secrets_report)
         }
-        Command::Exec { tenant, profile, confirm_name, command } => {
+        Command::Exec { tenant, env_file, profile, confirm_name, command } => {
             let project = project(project_arg)?;
-            let confirm_name = production_name(&project, &tenant, confirm_name)?;
-            let env = tenantdesk_core::ops::environment::environment(&project, &tenant, profile.as_deref(), confirm_name.as_deref(), &Keychain::new())?;
+            let keychain = Keychain::new();
+            let mut env = match &tenant {
+                Some(tenant) => {
+                    let confirm_name = production_name(&project, tenant, confirm_name.clone())?;
+                    tenantdesk_core::ops::environment::environment(&project, tenant, profile.as_deref(), confirm_name.as_deref(), &keychain)?
+                }
+                None => tenantdesk_core::ops::environment::TenantEnvironment {
+                    tenant_id: String::new(),
+                    tenant_name: String::new(),
+                    profile: None,
+                    production: false,
+                    variables: Vec::new(),
+                },
+            };
+            if let Some(file) = &env_file {
+                env.variables.extend(tenantdesk_core::ops::environment::resolve_env_file(&project, file, confirm_name.as_deref(), &keychain)?);
+            }
             let program = std::path::Path::new(&command[0]).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             match runtime()?.block_on(exec::run(&env, &command)) {
                 Ok(code) => {
-                    tenantdesk_core::audit::record_in(&project, Some(&env.tenant_id), &format!("exec {program}"), &Ok::<(), tenantdesk_core::Error>(()));
+                    tenantdesk_core::audit::record_in(
+                        &project,
+                        (!env.tenant_id.is_empty()).then_some(env.tenant_id.as_str()),
+                        &format!("exec {program}"),
+                        &Ok::<(), tenantdesk_core::Error>(()),
+                    );
                     std::process::exit(code)
                 }
                 Err(e) => {
                     let failed = Err::<(), _>(tenantdesk_core::Error::Io { action: "run", path: PathBuf::from(&command[0]), source: std::io::Error::new(e.kind(), e.to_string()) });
-                    tenantdesk_core::audit::record_in(&project, Some(&env.tenant_id), &format!("exec {program}"), &failed);
+                    tenantdesk_core::audit::record_in(&project, (!env.tenant_id.is_empty()).then_some(env.tenant_id.as_str()), &format!("exec {program}"), &failed);
                     Err(CliError::Exec(command[0].clone(), e))
                 }
             }
@@ -556,7 +597,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 }
                 other => other?,
             };
-            let shown = env.shown(&project, reveal);
+            let shown = if matches!(format, EnvFormat::References) { env.references() } else { env.shown(&project, reveal) };
             let json = json || matches!(format, EnvFormat::Json);
             emit(json, &shown, |vars| render::environment(vars, matches!(format, EnvFormat::Shell)))
         }

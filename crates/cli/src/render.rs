@@ -600,3 +600,14 @@ pub fn environment(vars: &[tenantdesk_core::ops::environment::ShownVariable], sh
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+pub fn imported_env(i: &tenantdesk_core::ops::environment::ImportedEnv) -> String {
+    let mut out = format!("Moved {} value(s) into the keychain for profile '{}': {}", i.keys.len(), one_line(&i.profile), i.keys.join(", "));
+    let _ = write!(out, "\n  The file as it was (0600): {}", i.backup);
+    if i.removed {
+        out.push_str("\n  Their lines were taken out of the file.");
+    } else {
+        out.push_str("\n  The file still holds them; --remove takes them out (or delete it).");
+    }
+    out
+}

@@ -1055,3 +1055,39 @@ fn exec_runs_a_command_with_the_tenants_environment_and_nothing_else_changes() {
     assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("production"), "{refused:?}");
     assert!(td(&["exec", &id, "--confirm-name", "ex", "--", "true"], "").status.success());
 }
+
+#[test]
+fn env_files_go_into_the_keychain_and_references_resolve_at_run_time() {
+    let dir = init_project();
+    let data = tempfile::tempdir().expect("tempdir");
+    let data_dir = data.path().display().to_string();
+    let env: &[(&str, Option<&str>)] = &[("TENANTDESK_DATA_DIR", Some(&data_dir)), ("TENANTDESK_SYSTEMPROMPT_BIN", Some("/nonexistent"))];
+    let td = |args: &[&str]| run_with(dir.path(), args, env, "");
+    let out = td(&["--json", "cloud", "tenant", "create", "--type", "local", "--name", "envy", "--database-url", "postgres://app:pw-ENV@127.0.0.1:5999/app", "--no-verify"]);
+    let id = serde_json::from_slice::<Value>(&out.stdout).expect("json")["tenant"]["id"].as_str().expect("id").to_owned();
+
+    // import-env: the values go to the keychain, secrets.json marks them, the file keeps a backup.
+    let dotenv = dir.path().join(".env");
+    fs::write(&dotenv, "# keys\nexport OPENAI_API_KEY='sk-ENV-openai'\nPLAIN=kept-here\nEMPTY=\n").expect("write .env");
+    let out = td(&["--json", "secrets", "import-env", ".env", "--profile", "envy", "--remove"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let imported: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(imported["keys"], serde_json::json!(["OPENAI_API_KEY", "PLAIN"]), "{imported}");
+    let left = fs::read_to_string(&dotenv).expect("read");
+    assert!(!left.contains("sk-ENV-openai") && left.contains("EMPTY="), "{left}");
+    let secrets: Value = serde_json::from_str(&fs::read_to_string(dir.path().join(".systemprompt/profiles/envy/secrets.json")).expect("read")).expect("json");
+    assert_eq!(secrets["OPENAI_API_KEY"], "***", "{secrets}");
+    assert!(fs::read_to_string(imported["backup"].as_str().expect("backup")).expect("backup").contains("sk-ENV-openai"));
+
+    // A committable template: references, no values; exec --env-file resolves them.
+    let template = String::from_utf8_lossy(&td(&["env", &id, "--format", "references"]).stdout).into_owned();
+    assert!(template.contains(&format!("DATABASE_URL='tenantdesk://{id}/database_url'")) && !template.contains("pw-ENV") && !template.contains("sk-ENV"), "{template}");
+    fs::write(dir.path().join(".env.template"), format!("{template}\nGREETING=hello\n")).expect("write template");
+    let out = td(&["exec", "--env-file", ".env.template", "--", "sh", "-c", "printf '%s %s %s' \"$DATABASE_URL\" \"$OPENAI_API_KEY\" \"$GREETING\""]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "postgres://app:pw-ENV@127.0.0.1:5999/app sk-ENV-openai hello", "{}", String::from_utf8_lossy(&out.stderr));
+    // An unknown reference fails, naming the line and what the tenant has.
+    fs::write(dir.path().join(".env.bad"), format!("X=tenantdesk://{id}/nope\n")).expect("write");
+    let out = td(&["exec", "--env-file", ".env.bad", "--", "true"]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success() && err.contains("line 1") && err.contains("has no 'nope'") && err.contains("database_url"), "{err}");
+}

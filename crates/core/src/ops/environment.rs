@@ -105,3 +105,126 @@ pub fn environment(project: &Project, id: &str, profile: Option<&str>, confirm_n
         variables,
     })
 }
+
+/// How an env file names a tenant's variable instead of holding its value.
+pub const REFERENCE_SCHEME: &str = "tenantdesk://";
+
+impl TenantEnvironment {
+    /// The variables as references (`NAME=tenantdesk://<tenant>/<name>`), for an env file that
+    /// can be committed: `exec --env-file` resolves them at run time.
+    pub fn references(&self) -> Vec<ShownVariable> {
+        self.variables
+            .iter()
+            .map(|v| ShownVariable {
+                name: v.name.clone(),
+                value: if v.secret { format!("{REFERENCE_SCHEME}{}/{}", self.tenant_id, v.name.to_ascii_lowercase()) } else { v.value.expose().to_owned() },
+            })
+            .collect()
+    }
+}
+
+/// One `KEY=value` line of a `.env` file: `export` prefixes, comments and quotes are understood
+/// as shells and dotenv loaders read them.
+fn parse_line(line: &str) -> Option<(String, String)> {
+    let line = line.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return None;
+    }
+    let line = line.strip_prefix("export ").unwrap_or(line);
+    let (key, value) = line.split_once('=')?;
+    let key = key.trim();
+    if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return None;
+    }
+    let value = value.trim();
+    let value = match (value.chars().next(), value.chars().last()) {
+        (Some(q @ ('\'' | '"')), Some(end)) if value.len() >= 2 && end == q => value[1..value.len() - 1].to_owned(),
+        _ => value.split(" #").next().unwrap_or(value).trim().to_owned(),
+    };
+    Some((key.to_owned(), value))
+}
+
+/// The variables of an env file, references resolved from the keychain: a value
+/// `tenantdesk://<tenant>/<name>` becomes that tenant's variable; any other value is passed as it
+/// is. An unknown tenant or variable is an error naming the line.
+pub fn resolve_env_file(project: &Project, path: &std::path::Path, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<Vec<Variable>> {
+    let bytes = crate::store::read(path)?.ok_or_else(|| Error::Invalid { path: path.to_owned(), message: "it does not exist".to_owned() })?;
+    let text = String::from_utf8_lossy(&bytes);
+    let mut environments: std::collections::BTreeMap<String, TenantEnvironment> = std::collections::BTreeMap::new();
+    let mut out = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let Some((key, value)) = parse_line(line) else { continue };
+        let Some(reference) = value.strip_prefix(REFERENCE_SCHEME) else {
+            out.push(Variable { name: key, value: Secret::new(value), secret: false });
+            continue;
+        };
+        let bad = |message: String| Error::Invalid { path: path.to_owned(), message: format!("line {}: {message}", number + 1) };
+        let (tenant, name) = reference.split_once('/').ok_or_else(|| bad(format!("'{value}' is not tenantdesk://<tenant>/<variable>")))?;
+        if !environments.contains_key(tenant) {
+            let env = environment(project, tenant, None, confirm_name, secrets).map_err(|e| bad(format!("'{value}': {e}")))?;
+            environments.insert(tenant.to_owned(), env);
+        }
+        let env = &environments[tenant];
+        let found = env.variables.iter().find(|v| v.name.eq_ignore_ascii_case(name)).ok_or_else(|| {
+            let known: Vec<String> = env.variables.iter().map(|v| v.name.to_ascii_lowercase()).collect();
+            bad(format!("tenant '{}' has no '{name}' (it has: {})", env.tenant_name, known.join(", ")))
+        })?;
+        out.push(Variable { name: key, value: found.value.clone(), secret: true });
+    }
+    Ok(out)
+}
+
+/// What `import-env` moved into the keychain; never a value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ImportedEnv {
+    pub profile: String,
+    pub keys: Vec<String>,
+    pub backup: String,
+    /// Whether the values' lines were taken out of the env file.
+    pub removed: bool,
+}
+
+/// Moves an env file's values into the keychain as secrets of `profile` (its `secrets.json`
+/// marks them `***`), after a 0600 backup of the file; with `remove`, those lines leave the file.
+/// References and empty values are left alone.
+pub fn import_env(project: &Project, path: &std::path::Path, profile: &str, remove: bool, secrets: &dyn SecretStore) -> Result<ImportedEnv> {
+    let result = import(project, path, profile, remove, secrets);
+    audit::record_in(project, None, &format!("import env file into profile {profile}"), &result);
+    result
+}
+
+fn import(project: &Project, path: &std::path::Path, profile: &str, remove: bool, secrets: &dyn SecretStore) -> Result<ImportedEnv> {
+    let path = &std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let name = ProfileName::parse(profile)?;
+    Profile::load(&project.profile_dir(&name))?;
+    let bytes = crate::store::read(path)?.ok_or_else(|| Error::Invalid { path: path.to_owned(), message: "it does not exist".to_owned() })?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let moved: Vec<(String, String)> = text.lines().filter_map(parse_line).filter(|(_, v)| !v.is_empty() && !v.starts_with(REFERENCE_SCHEME)).collect();
+    let stamp = crate::clock::now_rfc3339().replace(':', "-");
+    let backup = path.with_file_name(format!("{}.bak-{stamp}", path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()));
+    let lock = crate::store::lock(&backup)?;
+    crate::store::write_atomic(&lock, &backup, &bytes, crate::store::PRIVATE)?;
+    for (key, value) in &moved {
+        super::secrets::set_profile_secret(project, name.as_str(), key, &Secret::new(value.clone()), secrets)?;
+    }
+    if remove {
+        let kept: String = text.lines().filter(|l| parse_line(l).is_none_or(|(k, _)| !moved.iter().any(|(m, _)| *m == k))).map(|l| format!("{l}\n")).collect();
+        let lock = crate::store::lock(path)?;
+        crate::store::write_atomic(&lock, path, kept.as_bytes(), crate::store::PRIVATE)?;
+    }
+    Ok(ImportedEnv { profile: name.to_string(), keys: moved.into_iter().map(|(k, _)| k).collect(), backup: backup.display().to_string(), removed: remove })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn env_lines_are_read_as_shells_read_them() {
+        assert_eq!(super::parse_line("export A_KEY='x y'"), Some(("A_KEY".to_owned(), "x y".to_owned())));
+        assert_eq!(super::parse_line("B=\"q\""), Some(("B".to_owned(), "q".to_owned())));
+        assert_eq!(super::parse_line("C=plain # note"), Some(("C".to_owned(), "plain".to_owned())));
+        assert_eq!(super::parse_line("# comment"), None);
+        assert_eq!(super::parse_line("not a line"), None);
+        assert_eq!(super::parse_line("BAD KEY=1"), None);
+    }
+}
