@@ -88,11 +88,20 @@ impl ProjectCli {
             return Self { version, source: VersionSource::Path };
         }
         let marks = TenantMarks::load(&TenantMarks::file(state_dir)).unwrap_or_default();
+        let from_files = || Registry::load(&state_dir.join("tenants.json")).ok().and_then(|r| r.dialect);
+        Self::from_parts(&marks, from_files)
+    }
+
+    /// `detect` from files already read (the project's marks, and the registry's dialect, asked
+    /// only when the PATH and the setting say nothing).
+    pub fn from_parts(marks: &TenantMarks, file_dialect: impl FnOnce() -> Option<Dialect>) -> Self {
+        if let Some(version) = on_path() {
+            return Self { version, source: VersionSource::Path };
+        }
         if let Some(version) = marks.systemprompt_version.as_deref().and_then(Version::parse) {
             return Self { version, source: VersionSource::Setting };
         }
-        let from_files = Registry::load(&state_dir.join("tenants.json")).ok().and_then(|r| r.dialect);
-        match from_files {
+        match file_dialect() {
             Some(Dialect::TenantType) => Self { version: SEED, source: VersionSource::Files },
             Some(Dialect::Provider) => Self { version: TODAY, source: VersionSource::Files },
             None => Self { version: TODAY, source: VersionSource::Default },

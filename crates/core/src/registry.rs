@@ -36,13 +36,11 @@ pub struct Registry {
     base: Base,
 }
 
-/// A loaded file's content and records. Two registries are equal whatever file they came from.
+/// A loaded file's content (parsed again only when a save must rebase). Two registries are equal
+/// whatever file they came from.
 #[derive(Debug, Clone, Default)]
 struct Base {
     bytes: Option<Vec<u8>>,
-    tenants: Vec<Tenant>,
-    synced_at: Option<String>,
-    extra: Map<String, Value>,
 }
 
 impl PartialEq for Base {
@@ -65,24 +63,12 @@ impl Registry {
 
     pub fn parse(path: &Path, bytes: &[u8]) -> Result<Self> {
         let mut registry: Self = serde_json::from_slice(bytes).map_err(|e| Error::json(path, &e))?;
-        registry.dialect = Self::dialect_of(bytes);
-        registry.base = Base { bytes: Some(bytes.to_vec()), tenants: registry.tenants.clone(), synced_at: registry.synced_at.clone(), extra: registry.extra.clone() };
+        // `provider` anywhere makes the file today's dialect (a record holding both keys was a
+        // 0.75+ record broken by an older writer); else `tenant_type` anywhere makes it the seed's.
+        let has = |d: Dialect| registry.tenants.iter().any(|t| t.dialect == Some(d));
+        registry.dialect = [Dialect::Provider, Dialect::TenantType].into_iter().find(|d| has(*d));
+        registry.base = Base { bytes: Some(bytes.to_vec()) };
         Ok(registry)
-    }
-
-    /// `provider` anywhere makes the file today's dialect (a record holding both keys was a 0.75+
-    /// record broken by an older writer); else `tenant_type` anywhere makes it the seed's.
-    fn dialect_of(bytes: &[u8]) -> Option<Dialect> {
-        let value: Value = serde_json::from_slice(bytes).ok()?;
-        let records = value.get("tenants")?.as_array()?;
-        let has = |key: &str| records.iter().any(|r| r.get(key).is_some());
-        if has("provider") {
-            Some(Dialect::Provider)
-        } else if has("tenant_type") {
-            Some(Dialect::TenantType)
-        } else {
-            None
-        }
     }
 
     /// The dialect the next write uses: the file's own, else the project's CLI's; a file that
@@ -117,7 +103,7 @@ impl Registry {
             let dialect = self.write_dialect(path.parent().unwrap_or(Path::new(".")));
             self.dialect = Some(dialect);
             for tenant in &mut self.tenants {
-                tenant.dialect = dialect;
+                tenant.dialect = Some(dialect);
             }
             let json = self.to_json();
             if store::write_atomic_unless_changed(lock, path, json.as_bytes(), store::PRIVATE, on_disk.as_deref())? {
@@ -131,7 +117,10 @@ impl Registry {
     /// This registry's changes since its base, applied to `theirs`: records this writer added,
     /// changed or removed win for those records; every other record is as `theirs` has it.
     fn rebased(&self, mut theirs: Self) -> Self {
-        let base = &self.base;
+        let base = match &self.base.bytes {
+            Some(bytes) => serde_json::from_slice::<Self>(bytes).unwrap_or_default(),
+            None => Self::default(),
+        };
         for gone in base.tenants.iter().filter(|b| self.get(&b.id).is_none()) {
             theirs.remove(&gone.id);
         }

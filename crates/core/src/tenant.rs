@@ -134,8 +134,9 @@ pub struct Tenant {
     /// A self-managed tenant's hosting provider, verbatim (`kubernetes`, `gke`, or one this
     /// version does not know); `None` for local and cloud tenants.
     pub provider: Option<String>,
-    /// The key this record is written with; set from the registry's dialect before each save.
-    pub dialect: Dialect,
+    /// The key this record names its kind with: as read (`None`: neither key), and set from the
+    /// registry's dialect before each save.
+    pub dialect: Option<Dialect>,
     /// Always written, as the CLI does.
     pub external_db_access: bool,
     pub docker_project: Option<String>,
@@ -184,13 +185,13 @@ impl From<Record> for Tenant {
         let (tenant_type, provider, dialect) = match (r.provider, r.tenant_type) {
             (Some(p), _) => {
                 let (kind, provider) = kind_of(&p);
-                (kind, provider, Dialect::Provider)
+                (kind, provider, Some(Dialect::Provider))
             }
             (None, Some(t)) => {
                 let (kind, provider) = kind_of(&t);
-                (kind, provider, Dialect::TenantType)
+                (kind, provider, Some(Dialect::TenantType))
             }
-            (None, None) => (TenantType::Local, None, Dialect::Provider),
+            (None, None) => (TenantType::Local, None, None),
         };
         Self {
             id: r.id,
@@ -219,7 +220,7 @@ impl From<Tenant> for Record {
             TenantType::Cloud => PROVIDER_SYSTEMPROMPT.to_owned(),
             TenantType::SelfManaged => t.provider.clone().unwrap_or_else(|| SELF_MANAGED_PROVIDERS[0].to_owned()),
         };
-        let (tenant_type, provider) = match (t.dialect, t.tenant_type) {
+        let (tenant_type, provider) = match (t.dialect.unwrap_or(Dialect::Provider), t.tenant_type) {
             (Dialect::TenantType, TenantType::Local) => (Some("local".to_owned()), None),
             (Dialect::TenantType, TenantType::Cloud) => (Some("cloud".to_owned()), None),
             // No `tenant_type` value names a self-managed tenant; the registry switches a file
@@ -271,7 +272,7 @@ impl Tenant {
             internal_database_url: None,
             tenant_type,
             provider: None,
-            dialect: Dialect::Provider,
+            dialect: None,
             external_db_access: false,
             docker_project: None,
             sync_token: None,

@@ -720,7 +720,7 @@ pub async fn doctor(project: Option<&Project>, secrets: &dyn SecretStore) -> Vec
             return checks;
         }
     };
-    checks.push(Check::from("systemprompt CLI".to_owned(), Ok(crate::cli_version::ProjectCli::detect(&project.state_dir()).summary(snap.registry.dialect))));
+    checks.push(Check::from("systemprompt CLI".to_owned(), Ok(crate::cli_version::ProjectCli::from_parts(&snap.marks, || snap.registry.dialect).summary(snap.registry.dialect))));
     if snap.selected().is_none() {
         checks.push(Check::from("Selected tenant".to_owned(), Err(Error::NoTenantConfigured)));
     }

@@ -213,7 +213,6 @@ pub struct Overview {
 
 /// Everything read from `.systemprompt/` at one moment, for views that combine the files.
 struct Snapshot {
-    state_dir: std::path::PathBuf,
     registry: Registry,
     marks: TenantMarks,
     sessions: SessionIndex,
@@ -223,12 +222,16 @@ struct Snapshot {
 impl Snapshot {
     fn load(project: &Project) -> Result<Self> {
         Ok(Self {
-            state_dir: project.state_dir(),
             registry: Registry::load(&project.tenants_file())?,
             marks: TenantMarks::load(&project.marks_file())?,
             sessions: SessionIndex::load(&project.sessions_file())?,
             profiles: load_profiles(project)?,
         })
+    }
+
+    /// The project's CLI, from the files this snapshot already read.
+    fn cli(&self) -> ProjectCli {
+        ProjectCli::from_parts(&self.marks, || self.registry.dialect)
     }
 
     fn profile(&self, name: &str) -> Option<&Profile> {
@@ -268,7 +271,7 @@ impl Snapshot {
 
     fn profile_views(&self) -> Vec<ProfileView> {
         let active = self.sessions.active_profile_name.as_deref();
-        let layered = ProjectCli::detect(&self.state_dir).version.layered_profiles();
+        let layered = self.cli().version.layered_profiles();
         self.profiles
             .iter()
             .map(|p| match p {
@@ -335,13 +338,13 @@ pub fn overview(project: &Project) -> Result<Overview> {
     let active = snap.sessions.active_key.as_deref();
     Ok(Overview {
         root: project.root().display().to_string(),
-        cli: ProjectCli::detect(&project.state_dir()).info(snap.registry.dialect),
+        cli: snap.cli().info(snap.registry.dialect),
         secrets_mode: snap.marks.secrets_mode,
         tenants: TenantList {
             tenants,
             selected: selected.map(|id| id.to_string()),
             synced_at: snap.registry.synced_at.clone(),
-            restorable: last_known::restorable(project).into_iter().map(|t| t.name).collect(),
+            restorable: last_known::restorable(project, &snap.registry).into_iter().map(|t| t.name).collect(),
         },
         profiles: snap.profile_views(),
         sessions: snap.sessions.entries().map(|s| SessionView::new(&s, active)).collect(),
@@ -456,7 +459,7 @@ pub fn restore_tenants(project: &Project, secrets: &dyn SecretStore) -> Result<V
 }
 
 fn restore(project: &Project) -> Result<Vec<TenantView>> {
-    let records = last_known::restorable(project);
+    let records = last_known::restorable(project, &Registry::load(&project.tenants_file())?);
     let path = project.tenants_file();
     let lock = store::lock(&path)?;
     let mut registry = Registry::load(&path)?;
