@@ -1012,14 +1012,22 @@ fn exec_runs_a_command_with_the_tenants_environment_and_nothing_else_changes() {
 
     // Exit codes pass through; so does a SIGTERM sent to tenantdesk.
     assert_eq!(td(&["exec", &id, "--", "sh", "-c", "exit 7"], "").status.code(), Some(7));
+    // The child says when its trap is set (a machine under load may take a while to get there).
+    let ready = dir.path().join("child-ready");
     let mut running = Command::new(BIN)
-        .args(["exec", &id, "--", "sh", "-c", "trap 'exit 42' TERM; sleep 30 & wait"])
+        .args(["exec", &id, "--", "sh", "-c", &format!("trap 'exit 42' TERM; touch '{}'; sleep 30 & wait", ready.display())])
         .current_dir(dir.path())
         .env("TENANTDESK_DATA_DIR", &data_dir)
         .stdin(Stdio::null())
         .spawn()
         .expect("spawn");
-    std::thread::sleep(Duration::from_millis(700));
+    for _ in 0..300 {
+        if ready.exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(ready.exists(), "the child never started");
     // Neither process's argv holds a secret.
     let pid = running.id();
     let mut cmdlines = vec![fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default()];
