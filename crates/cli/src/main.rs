@@ -551,53 +551,25 @@ fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Exec { tenant, env_file, profile, confirm_name, command } => {
             let project = project(project_arg)?;
-            let keychain = Keychain::new();
-            let mut env = match &tenant {
-                Some(tenant) => {
-                    let confirm_name = production_name(&project, tenant, confirm_name.clone())?;
-                    tenantdesk_core::ops::environment::environment(&project, tenant, profile.as_deref(), confirm_name.as_deref(), &keychain)?
-                }
-                None => tenantdesk_core::ops::environment::TenantEnvironment {
-                    tenant_id: String::new(),
-                    tenant_name: String::new(),
-                    profile: None,
-                    production: false,
-                    variables: Vec::new(),
-                },
+            let confirm_name = match &tenant {
+                Some(tenant) => production_name(&project, tenant, confirm_name)?,
+                None => confirm_name,
             };
-            if let Some(file) = &env_file {
-                env.variables.extend(tenantdesk_core::ops::environment::resolve_env_file(&project, file, confirm_name.as_deref(), &keychain)?);
-            }
-            let program = std::path::Path::new(&command[0]).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            match runtime()?.block_on(exec::run(&env, &command)) {
-                Ok(code) => {
-                    tenantdesk_core::audit::record_in(
-                        &project,
-                        (!env.tenant_id.is_empty()).then_some(env.tenant_id.as_str()),
-                        &format!("exec {program}"),
-                        &Ok::<(), tenantdesk_core::Error>(()),
-                    );
-                    std::process::exit(code)
-                }
-                Err(e) => {
-                    let failed = Err::<(), _>(tenantdesk_core::Error::Io { action: "run", path: PathBuf::from(&command[0]), source: std::io::Error::new(e.kind(), e.to_string()) });
-                    tenantdesk_core::audit::record_in(&project, (!env.tenant_id.is_empty()).then_some(env.tenant_id.as_str()), &format!("exec {program}"), &failed);
-                    Err(CliError::Exec(command[0].clone(), e))
-                }
-            }
+            let env = tenantdesk_core::ops::environment::for_exec(&project, tenant.as_deref(), env_file.as_deref(), profile.as_deref(), confirm_name.as_deref(), &Keychain::new())?;
+            let started = runtime()?.block_on(exec::run(&env, &command));
+            tenantdesk_core::ops::environment::record_exec(&project, &env, &command, &started);
+            std::process::exit(started.map_err(|e| CliError::Exec(command[0].clone(), e))?)
         }
         Command::Env { tenant, profile, format, reveal, confirm_name } => {
             let project = project(project_arg)?;
-            let confirm_name = if reveal { production_name(&project, &tenant, confirm_name)? } else { confirm_name };
-            let env = match tenantdesk_core::ops::environment::environment(&project, &tenant, profile.as_deref(), confirm_name.as_deref(), &Keychain::new()) {
-                // Masked values need no confirmation: only what --reveal shows does.
-                Err(tenantdesk_core::Error::ConfirmationRequired { .. }) if !reveal => {
-                    let name = tenantdesk_core::ops::show_tenant(&project, Some(&tenant))?.tenant.name;
-                    tenantdesk_core::ops::environment::environment(&project, &tenant, profile.as_deref(), Some(&name), &Keychain::new())?
-                }
-                other => other?,
+            use tenantdesk_core::ops::environment::View;
+            let view = match (format, reveal) {
+                (EnvFormat::References, _) => View::References,
+                (_, true) => View::Revealed,
+                (_, false) => View::Masked,
             };
-            let shown = if matches!(format, EnvFormat::References) { env.references() } else { env.shown(&project, reveal) };
+            let confirm_name = if view == View::Revealed { production_name(&project, &tenant, confirm_name)? } else { confirm_name };
+            let shown = tenantdesk_core::ops::environment::printable(&project, &tenant, profile.as_deref(), view, confirm_name.as_deref(), &Keychain::new())?;
             let json = json || matches!(format, EnvFormat::Json);
             emit(json, &shown, |vars| render::environment(vars, matches!(format, EnvFormat::Shell)))
         }

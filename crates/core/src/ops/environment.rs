@@ -45,7 +45,7 @@ pub struct ShownVariable {
 
 impl TenantEnvironment {
     /// The variables with secret values as `***`, or real when `reveal` (which is audited).
-    pub fn shown(&self, project: &Project, reveal: bool) -> Vec<ShownVariable> {
+    fn shown(&self, project: &Project, reveal: bool) -> Vec<ShownVariable> {
         if reveal {
             audit::record_in(project, Some(&self.tenant_id), "reveal environment", &Ok::<(), Error>(()));
         }
@@ -57,9 +57,62 @@ impl TenantEnvironment {
 /// profile its session was made with, or its first profile. A production tenant needs its name
 /// in `confirm_name`.
 pub fn environment(project: &Project, id: &str, profile: Option<&str>, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<TenantEnvironment> {
+    gather(project, id, profile, Some(confirm_name), secrets)
+}
+
+/// What `env` prints: masked values need no confirmation (they show nothing); revealed ones
+/// need a production tenant's name, as `exec` does; references show no value either.
+pub fn printable(project: &Project, id: &str, profile: Option<&str>, view: View, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<Vec<ShownVariable>> {
+    let confirm = (view == View::Revealed).then_some(confirm_name);
+    let env = gather(project, id, profile, confirm, secrets)?;
+    Ok(match view {
+        View::References => env.references(),
+        View::Masked => env.shown(project, false),
+        View::Revealed => env.shown(project, true),
+    })
+}
+
+/// How `env` shows the values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Masked,
+    Revealed,
+    /// `tenantdesk://<tenant>/<name>` in place of each secret.
+    References,
+}
+
+/// The environment of `exec`: a tenant's, an env file's (references resolved), or both (the
+/// file's lines last).
+pub fn for_exec(project: &Project, tenant: Option<&str>, env_file: Option<&std::path::Path>, profile: Option<&str>, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<TenantEnvironment> {
+    let mut env = match tenant {
+        Some(id) => environment(project, id, profile, confirm_name, secrets)?,
+        None => TenantEnvironment { tenant_id: String::new(), tenant_name: String::new(), profile: None, production: false, variables: Vec::new() },
+    };
+    if let Some(file) = env_file {
+        env.variables.extend(resolve_env_file(project, file, confirm_name, secrets)?);
+    }
+    Ok(env)
+}
+
+/// Records a run of `exec`: the program's name only (its arguments may hold anything) and whether
+/// it could be started.
+pub fn record_exec(project: &Project, env: &TenantEnvironment, command: &[String], started: &std::io::Result<i32>) {
+    let program = command.first().map(|c| std::path::Path::new(c).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()).unwrap_or_default();
+    let outcome = match started {
+        Ok(_) => Ok(()),
+        Err(e) => Err(Error::Io { action: "run", path: command.first().map(Into::into).unwrap_or_default(), source: std::io::Error::new(e.kind(), e.to_string()) }),
+    };
+    audit::record_in(project, (!env.tenant_id.is_empty()).then_some(env.tenant_id.as_str()), &format!("exec {program}"), &outcome);
+}
+
+/// `confirm`: `Some(name)` checks a production tenant's name; `None` skips the check (nothing
+/// secret leaves).
+fn gather(project: &Project, id: &str, profile: Option<&str>, confirm: Option<Option<&str>>, secrets: &dyn SecretStore) -> Result<TenantEnvironment> {
     let snap = Snapshot::load(project)?;
     let tenant = snap.find(project, id)?.clone();
-    snap.marks.confirm(&tenant.id, &tenant.name, confirm_name)?;
+    if let Some(confirm_name) = confirm {
+        snap.marks.confirm(&tenant.id, &tenant.name, confirm_name)?;
+    }
     let linked = |p: &Profile| p.tenant_id().as_ref() == Some(&tenant.id);
     let profile = match profile {
         Some(name) => {
@@ -112,7 +165,7 @@ pub const REFERENCE_SCHEME: &str = "tenantdesk://";
 impl TenantEnvironment {
     /// The variables as references (`NAME=tenantdesk://<tenant>/<name>`), for an env file that
     /// can be committed: `exec --env-file` resolves them at run time.
-    pub fn references(&self) -> Vec<ShownVariable> {
+    fn references(&self) -> Vec<ShownVariable> {
         self.variables
             .iter()
             .map(|v| ShownVariable {
@@ -147,7 +200,7 @@ fn parse_line(line: &str) -> Option<(String, String)> {
 /// The variables of an env file, references resolved from the keychain: a value
 /// `tenantdesk://<tenant>/<name>` becomes that tenant's variable; any other value is passed as it
 /// is. An unknown tenant or variable is an error naming the line.
-pub fn resolve_env_file(project: &Project, path: &std::path::Path, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<Vec<Variable>> {
+fn resolve_env_file(project: &Project, path: &std::path::Path, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<Vec<Variable>> {
     let bytes = crate::store::read(path)?.ok_or_else(|| Error::Invalid { path: path.to_owned(), message: "it does not exist".to_owned() })?;
     let text = String::from_utf8_lossy(&bytes);
     let mut environments: std::collections::BTreeMap<String, TenantEnvironment> = std::collections::BTreeMap::new();
