@@ -49,9 +49,6 @@ impl PartialEq for Base {
     }
 }
 
-/// How many times a save re-applies its change over a concurrent writer's before it gives up.
-const REBASES: usize = 5;
-
 impl Registry {
     /// Loads the registry; a missing file is an empty registry.
     pub fn load(path: &Path) -> Result<Self> {
@@ -86,12 +83,11 @@ impl Registry {
     /// Writes the registry; a registry that never had `synced_at` gets one, since the CLI
     /// refuses a file without it.
     pub fn save(&mut self, lock: &WriteLock, path: &Path) -> Result<()> {
-        for _ in 0..REBASES {
-            let on_disk = store::read(path)?;
-            if on_disk != self.base.bytes {
+        let written = store::write_over_lockfree(lock, path, store::PRIVATE, |on_disk| {
+            if on_disk != self.base.bytes.as_deref() {
                 // Written by another program since this registry was loaded: this writer's
                 // changes go on top of that version.
-                let theirs = match &on_disk {
+                let theirs = match on_disk {
                     Some(bytes) => Self::parse(path, bytes)?,
                     None => Self::default(),
                 };
@@ -105,13 +101,10 @@ impl Registry {
             for tenant in &mut self.tenants {
                 tenant.dialect = Some(dialect);
             }
-            let json = self.to_json();
-            if store::write_atomic_unless_changed(lock, path, json.as_bytes(), store::PRIVATE, on_disk.as_deref())? {
-                *self = Self::parse(path, json.as_bytes())?;
-                return Ok(());
-            }
-        }
-        Err(Error::Invalid { path: path.to_owned(), message: format!("another program rewrote it {REBASES} times while Tenantdesk was saving; try again") })
+            Ok(self.to_json().into_bytes())
+        })?;
+        *self = Self::parse(path, &written)?;
+        Ok(())
     }
 
     /// This registry's changes since its base, applied to `theirs`: records this writer added,

@@ -82,23 +82,19 @@ impl SessionIndex {
     }
 
     pub fn save(&mut self, lock: &WriteLock, path: &Path) -> Result<()> {
-        for _ in 0..5 {
-            let on_disk = store::read(path)?;
-            if on_disk != self.base.bytes {
-                let theirs = match &on_disk {
+        let written = store::write_over_lockfree(lock, path, store::PRIVATE, |on_disk| {
+            if on_disk != self.base.bytes.as_deref() {
+                let theirs = match on_disk {
                     Some(bytes) => Self::parse(path, bytes)?,
                     None => Self::default(),
                 };
                 *self = self.rebased(theirs);
             }
             self.updated_at = Some(clock::now_rfc3339());
-            let json = serde_json::to_string_pretty(self).unwrap_or_default();
-            if store::write_atomic_unless_changed(lock, path, json.as_bytes(), store::PRIVATE, on_disk.as_deref())? {
-                *self = Self::parse(path, json.as_bytes())?;
-                return Ok(());
-            }
-        }
-        Err(Error::Invalid { path: path.to_owned(), message: "another program rewrote it 5 times while Tenantdesk was saving; try again".to_owned() })
+            Ok(serde_json::to_string_pretty(self).unwrap_or_default().into_bytes())
+        })?;
+        *self = Self::parse(path, &written)?;
+        Ok(())
     }
 
     /// This index's changes since its base, applied to `theirs`.

@@ -92,11 +92,23 @@ pub fn within(dir: &Path, base: &Path) -> Result<()> {
     Err(Error::Invalid { path: dir.to_owned(), message: format!("it links outside the project, to {}; Tenantdesk writes only inside .systemprompt/", real.display()) })
 }
 
-/// [`write_atomic`], unless `target` no longer holds `expected` (`None`: does not exist) right
-/// before the rename: another program (one that takes no lock, like the `systemprompt` CLI)
-/// wrote it meanwhile. Returns whether the write happened.
-pub fn write_atomic_unless_changed(lock: &WriteLock, target: &Path, bytes: &[u8], mode: u32, expected: Option<&[u8]>) -> Result<bool> {
-    write_checked(lock, target, bytes, mode, &|| Ok(read(target)?.as_deref() == expected))
+/// How many times a write over a lock-free writer starts again before it gives up.
+const REWRITES: usize = 5;
+
+/// A read-modify-write beside a program that takes no lock (the `systemprompt` CLI): `render`
+/// gets the file as it is now and returns what to write; the result replaces the file only if it
+/// still holds what `render` saw right before the rename, else the round starts again with the
+/// other program's version. Returns the bytes written.
+pub fn write_over_lockfree(lock: &WriteLock, target: &Path, mode: u32, mut render: impl FnMut(Option<&[u8]>) -> Result<Vec<u8>>) -> Result<Vec<u8>> {
+    for _ in 0..REWRITES {
+        let on_disk = read(target)?;
+        let bytes = render(on_disk.as_deref())?;
+        let expected = on_disk.as_deref();
+        if write_checked(lock, target, &bytes, mode, &|| Ok(read(target)?.as_deref() == expected))? {
+            return Ok(bytes);
+        }
+    }
+    Err(Error::Invalid { path: target.to_owned(), message: format!("another program rewrote it {REWRITES} times while Tenantdesk was saving; try again") })
 }
 
 /// Replaces `target` with `bytes` atomically. Call it while holding [`lock`] for `target`. A

@@ -83,7 +83,14 @@ pub enum View {
 
 /// The environment of `exec`: a tenant's, an env file's (references resolved), or both (the
 /// file's lines last).
-pub fn for_exec(project: &Project, tenant: Option<&str>, env_file: Option<&std::path::Path>, profile: Option<&str>, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<TenantEnvironment> {
+pub fn for_exec(
+    project: &Project,
+    tenant: Option<&str>,
+    env_file: Option<&std::path::Path>,
+    profile: Option<&str>,
+    confirm_name: Option<&str>,
+    secrets: &dyn SecretStore,
+) -> Result<TenantEnvironment> {
     let mut env = match tenant {
         Some(id) => environment(project, id, profile, confirm_name, secrets)?,
         None => TenantEnvironment { tenant_id: String::new(), tenant_name: String::new(), profile: None, production: false, variables: Vec::new() },
