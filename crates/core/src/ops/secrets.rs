@@ -264,11 +264,18 @@ fn profile_tenant(project: &Project, profile: &str) -> Option<crate::tenant::Ten
 /// CLI's files now and after every later write; `Keychain` takes them out of the files again (a
 /// 0600 backup of each first) and masks them from then on.
 pub fn set_mode(project: &Project, mode: SecretsMode, secrets: &dyn SecretStore) -> Result<SecretsReport> {
-    let result = (|| {
-        super::local::update_marks(project, |m| m.secrets_mode = mode)?;
-        match mode {
-            SecretsMode::CliCompatible => export_all(project, secrets),
-            SecretsMode::Keychain => import_all(project, secrets),
+    // Ordered so that a kill between the two steps leaves files that agree with the stored mode
+    // once the next write follows it: the setting before an export (the next write finishes it),
+    // an import before the setting (the next write exports again, as the mode still says).
+    let result = (|| match mode {
+        SecretsMode::CliCompatible => {
+            super::local::update_marks(project, |m| m.secrets_mode = mode)?;
+            export_all(project, secrets)
+        }
+        SecretsMode::Keychain => {
+            let report = import_all(project, secrets)?;
+            super::local::update_marks(project, |m| m.secrets_mode = mode)?;
+            Ok(report)
         }
     })();
     let action = match mode {
