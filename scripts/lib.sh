@@ -13,7 +13,7 @@ PACKAGES=(
   build-essential pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev libdbus-1-dev
   xvfb xauth dbus dbus-x11 webkit2gtk-driver gnome-keyring libsecret-tools dunst xclip python3-xlib
   docker.io docker-registry postgresql-client
-  libclang-dev libglib2.0-bin
+  libclang-dev libglib2.0-bin fonts-noto-color-emoji
 )
 
 ensure_packages() {

@@ -17,6 +17,13 @@ pub struct OverviewChanged {
 #[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
 pub struct FocusSearch;
 
+/// The tray's "Open terminal" was clicked for a production tenant: the window asks for its name
+/// first, as every production action does.
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+pub struct TerminalRequested {
+    pub id: String,
+}
+
 /// A cloud provisioning job moved on (a phase arrived, it finished or failed).
 #[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
 pub struct ProvisioningChanged {

@@ -21,7 +21,7 @@ use tenantdesk_core::ops::Overview;
 use tenantdesk_core::tenant::TenantType;
 use tenantdesk_core::{Project, ops};
 
-use crate::events::{DockerLog, DockerProgress, FocusSearch, HealthChanged, Level, LoginUrl, Notice, OverviewChanged, ProvisioningChanged};
+use crate::events::{DockerLog, DockerProgress, FocusSearch, HealthChanged, Level, LoginUrl, Notice, OverviewChanged, ProvisioningChanged, TerminalRequested};
 use crate::health::HealthMap;
 use crate::state::AppState;
 
@@ -39,6 +39,9 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::delete_tenant,
             commands::rotate_credentials,
             commands::set_production,
+            commands::set_appearance,
+            commands::open_terminal,
+            commands::terminal_setting,
             commands::restore_tenants,
             commands::forget_removed_tenants,
             commands::profile_details,
@@ -79,7 +82,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::credentials::activity,
             commands::credentials::verify_activity,
         ])
-        .events(collect_events![OverviewChanged, FocusSearch, ProvisioningChanged, LoginUrl, HealthChanged, DockerProgress, DockerLog, Notice])
+        .events(collect_events![OverviewChanged, FocusSearch, ProvisioningChanged, LoginUrl, HealthChanged, DockerProgress, DockerLog, Notice, TerminalRequested])
         // The views are only ever sent to the window, so one TypeScript type per Rust type.
         .disable_serde_phases()
 }
@@ -103,7 +106,7 @@ pub fn window_title(overview: Option<&Overview>) -> String {
                 TenantType::SelfManaged => t.provider.as_str(),
             };
             let prod = if t.production { " — PRODUCTION" } else { "" };
-            format!("Tenantdesk — {} ({kind}){prod}", t.name)
+            format!("{}Tenantdesk — {} ({kind}){prod}", t.appearance.prefix(), t.name)
         }
     }
 }
@@ -212,6 +215,7 @@ fn on_tray_item<R: Runtime>(app: &AppHandle<R>, item: &str) {
                 check_health(&app).await;
             });
         }
+        tray::TERMINAL_ID => open_terminal_from_tray(app),
         other => {
             if let (Some(id), Some(project)) = (tray::tenant_of(other), app.state::<AppState>().project()) {
                 let id = id.to_owned();
@@ -220,6 +224,27 @@ fn on_tray_item<R: Runtime>(app: &AppHandle<R>, item: &str) {
             }
         }
     }
+}
+
+/// The tray's "Open terminal": the selected tenant's terminal at once, or, for a production
+/// tenant, the window asking for its name first.
+fn open_terminal_from_tray<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let Some(project) = state.project() else { return };
+    let secrets = state.secrets();
+    let app = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let selected = ops::list_tenants(&project).ok().and_then(|l| l.tenants.into_iter().find(|t| t.selected));
+        let Some(tenant) = selected else { return };
+        if tenant.production {
+            tray::adapter::show_main(&app);
+            let _ = TerminalRequested { id: tenant.id }.emit(&app);
+            return;
+        }
+        if let Err(e) = ops::environment::open_terminal(&project, &tenant.id, None, None, secrets.as_ref()) {
+            notify(&app, Notice { level: Level::Error, title: "Terminal".into(), body: format!("{e}") });
+        }
+    });
 }
 
 /// The project to open at start: a folder given on the command line, else the most recent one,

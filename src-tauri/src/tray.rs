@@ -14,8 +14,18 @@ pub const SCREENFUL: usize = 15;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
     Heading(String),
-    Tenant { id: String, label: String, checked: bool },
-    More { hidden: usize },
+    Tenant {
+        id: String,
+        label: String,
+        checked: bool,
+    },
+    More {
+        hidden: usize,
+    },
+    /// Opens a terminal in the selected tenant.
+    OpenTerminal {
+        label: String,
+    },
     Note(String),
     StartDatabase,
     StopDatabase,
@@ -44,6 +54,7 @@ pub const QUIT_ID: &str = "quit";
 pub const MORE_ID: &str = "more";
 pub const START_DB_ID: &str = "db-start";
 pub const STOP_DB_ID: &str = "db-stop";
+pub const TERMINAL_ID: &str = "terminal";
 const TENANT_PREFIX: &str = "tenant:";
 
 pub fn tenant_item_id(id: &str) -> String {
@@ -66,7 +77,7 @@ fn dot(health: &HealthMap, t: &TenantView) -> &'static str {
 }
 
 fn label(t: &TenantView, health: &HealthMap) -> String {
-    let mut label = format!("{}{}", dot(health, t), t.name);
+    let mut label = format!("{}{}{}", dot(health, t), t.appearance.prefix(), t.name);
     if let Some(region) = &t.region {
         label.push_str(&format!(" ({region})"));
     }
@@ -116,6 +127,10 @@ pub fn menu_model(tenants: Option<&TenantList>, health: &HealthMap, cap: usize) 
             if hidden > 0 {
                 entries.push(Entry::More { hidden });
             }
+            if let Some(sel) = list.tenants.iter().find(|t| t.selected) {
+                entries.push(Entry::Separator);
+                entries.push(Entry::OpenTerminal { label: format!("Open terminal in {}{}", sel.appearance.prefix(), sel.name) });
+            }
         }
     }
     entries.push(Entry::Separator);
@@ -131,6 +146,7 @@ pub fn menu_model(tenants: Option<&TenantList>, health: &HealthMap, cap: usize) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tenantdesk_core::appearance::{Appearance, Colour, Icon};
 
     fn tenant(id: &str, kind: TenantType, selected: bool) -> TenantView {
         TenantView {
@@ -147,6 +163,7 @@ mod tests {
             docker_project: None,
             selected,
             production: false,
+            appearance: Appearance { colour: Colour::Blue, icon: None },
             profiles: Vec::new(),
         }
     }
@@ -165,11 +182,13 @@ mod tests {
             model.entries,
             vec![
                 Entry::Heading("Local".into()),
-                Entry::Tenant { id: "tenant:l1".into(), label: "name-l1".into(), checked: false },
-                Entry::Tenant { id: "tenant:l2".into(), label: "name-l2".into(), checked: false },
+                Entry::Tenant { id: "tenant:l1".into(), label: "🟦 name-l1".into(), checked: false },
+                Entry::Tenant { id: "tenant:l2".into(), label: "🟦 name-l2".into(), checked: false },
                 Entry::Separator,
                 Entry::Heading("Cloud".into()),
-                Entry::Tenant { id: "tenant:c1".into(), label: "name-c1 (iad)".into(), checked: true },
+                Entry::Tenant { id: "tenant:c1".into(), label: "🟦 name-c1 (iad)".into(), checked: true },
+                Entry::Separator,
+                Entry::OpenTerminal { label: "Open terminal in 🟦 name-c1".into() },
                 Entry::Separator,
                 Entry::Note("Docker is not running".into()),
                 Entry::Separator,
@@ -186,7 +205,7 @@ mod tests {
         let model = menu_model(Some(&list(tenants)), &HealthMap::default(), 10);
         let shown: Vec<_> = model.entries.iter().filter(|e| matches!(e, Entry::Tenant { .. })).collect();
         assert_eq!(shown.len(), 11);
-        assert!(model.entries.contains(&Entry::Tenant { id: "tenant:l39".into(), label: "name-l39".into(), checked: true }));
+        assert!(model.entries.contains(&Entry::Tenant { id: "tenant:l39".into(), label: "🟦 name-l39".into(), checked: true }));
         assert!(model.entries.contains(&Entry::More { hidden: 29 }));
         assert_eq!(model.tint, Tint::Local);
     }
@@ -195,9 +214,11 @@ mod tests {
     fn production_tints_and_labels() {
         let mut t = tenant("l1", TenantType::Local, true);
         t.production = true;
+        t.appearance = Appearance { colour: Colour::Red, icon: Some(Icon::Rocket) };
         let model = menu_model(Some(&list(vec![t])), &HealthMap::default(), SCREENFUL);
         assert_eq!(model.tint, Tint::Production);
-        assert!(model.entries.contains(&Entry::Tenant { id: "tenant:l1".into(), label: "name-l1 — production".into(), checked: true }));
+        assert!(model.entries.contains(&Entry::Tenant { id: "tenant:l1".into(), label: "🟥 🚀 name-l1 — production".into(), checked: true }));
+        assert!(model.entries.contains(&Entry::OpenTerminal { label: "Open terminal in 🟥 🚀 name-l1".into() }));
     }
 
     #[test]
@@ -217,9 +238,9 @@ mod tests {
         health.dots.insert("l1".into(), Dot::Healthy);
         health.dots.insert("l2".into(), Dot::Unhealthy);
         let model = menu_model(Some(&l), &health, SCREENFUL);
-        assert!(model.entries.contains(&Entry::Tenant { id: "tenant:l1".into(), label: "🟢 name-l1".into(), checked: true }));
-        assert!(model.entries.contains(&Entry::Tenant { id: "tenant:l2".into(), label: "🔴 name-l2".into(), checked: false }));
-        assert!(model.entries.contains(&Entry::Tenant { id: "tenant:c1".into(), label: "name-c1 (iad)".into(), checked: false }));
+        assert!(model.entries.contains(&Entry::Tenant { id: "tenant:l1".into(), label: "🟢 🟦 name-l1".into(), checked: true }));
+        assert!(model.entries.contains(&Entry::Tenant { id: "tenant:l2".into(), label: "🔴 🟦 name-l2".into(), checked: false }));
+        assert!(model.entries.contains(&Entry::Tenant { id: "tenant:c1".into(), label: "🟦 name-c1 (iad)".into(), checked: false }));
         assert!(model.entries.contains(&Entry::StopDatabase) && !model.entries.contains(&Entry::StartDatabase));
         health.database = Some(ContainerState::Stopped);
         assert!(menu_model(Some(&l), &health, SCREENFUL).entries.contains(&Entry::StartDatabase));
@@ -234,7 +255,7 @@ pub mod adapter {
     use tauri::tray::TrayIconBuilder;
     use tauri::{AppHandle, Manager, Runtime};
 
-    use super::{Entry, MORE_ID, MenuModel, OPEN_ID, QUIT_ID, START_DB_ID, STOP_DB_ID, Tint};
+    use super::{Entry, MORE_ID, MenuModel, OPEN_ID, QUIT_ID, START_DB_ID, STOP_DB_ID, TERMINAL_ID, Tint};
 
     pub const TRAY_ID: &str = "main";
 
@@ -262,6 +283,7 @@ pub mod adapter {
                     let text = format!("More… ({hidden} more in the window)");
                     menu.append(&MenuItem::with_id(app, MORE_ID, text, true, None::<&str>)?)?;
                 }
+                Entry::OpenTerminal { label } => menu.append(&MenuItem::with_id(app, TERMINAL_ID, label, true, None::<&str>)?)?,
                 Entry::Separator => menu.append(&PredefinedMenuItem::separator(app)?)?,
                 Entry::StartDatabase => menu.append(&MenuItem::with_id(app, START_DB_ID, "Start database", true, None::<&str>)?)?,
                 Entry::StopDatabase => menu.append(&MenuItem::with_id(app, STOP_DB_ID, "Stop database", true, None::<&str>)?)?,

@@ -201,11 +201,14 @@ fn cloud_commands_say_to_log_in_and_credentials_are_listed_without_values() {
 fn window_title_names_the_selected_tenant() {
     let dir = seed_project();
     let project = Project::open(dir.path()).expect("project");
+    use tenantdesk_core::appearance::{Colour, Icon};
+    let change = tenantdesk_core::ops::AppearanceChange { colour: Some(Some(Colour::Green)), icon: Some(Some(Icon::Flask)) };
+    tenantdesk_core::ops::set_appearance(&project, "local_19bff27604c", change).expect("appearance");
     let overview = tenantdesk_core::ops::overview(&project).expect("overview");
-    assert_eq!(tenantdesk_app::window_title(Some(&overview)), "Tenantdesk — my-project (local)");
+    assert_eq!(tenantdesk_app::window_title(Some(&overview)), "🟩 🧪 Tenantdesk — my-project (local)");
     tenantdesk_core::ops::set_production(&project, "local_19bff27604c", true).expect("mark");
     let overview = tenantdesk_core::ops::overview(&project).expect("overview");
-    assert_eq!(tenantdesk_app::window_title(Some(&overview)), "Tenantdesk — my-project (local) — PRODUCTION");
+    assert_eq!(tenantdesk_app::window_title(Some(&overview)), "🟥 🧪 Tenantdesk — my-project (local) — PRODUCTION");
     assert_eq!(tenantdesk_app::window_title(None), "Tenantdesk");
 }
 

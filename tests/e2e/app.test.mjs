@@ -293,6 +293,78 @@ test("a profile today's systemprompt refuses is upgraded from the window into on
   setMarks((m) => delete m.systemprompt_version);
 });
 
+/** The native window's title, as the window manager sees it (_NET_WM_NAME, UTF-8). */
+function nativeTitle() {
+  const env = { ...process.env, LANG: "C.UTF-8", LC_ALL: "C.UTF-8" };
+  const tree = spawnSync("xwininfo", ["-root", "-tree"], { env }).stdout.toString();
+  for (const id of tree.split("\n").filter((l) => l.includes("Tenantdesk")).map((l) => l.trim().split(/\s+/)[0])) {
+    const out = spawnSync("xprop", ["-id", id, "_NET_WM_NAME"], { env }).stdout.toString();
+    const title = out.match(/= "(.*)"$/m)?.[1];
+    if (title) return title;
+  }
+  return null;
+}
+
+test("opens a terminal in a tenant with its environment, and its colour shows in the list and the title", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-terminal-"));
+  const record = path.join(dir, "saw");
+  // A terminal emulator at the OS boundary: it records what it was started with, then exits.
+  const stub = path.join(dir, "stub-terminal");
+  fs.writeFileSync(stub, `#!/bin/sh\n{ printf 'CWD=%s\\n' "$PWD"; printf 'MARKER=%s\\nTENANT=%s\\n' "$TENANTDESK_MARKER" "$TENANTDESK_TENANT"; printf 'ARGS=%s\\n' "$*"; printf 'HASH='; printf '%s' "$DATABASE_URL" | sha256sum; } > '${record}'\n`, { mode: 0o755 });
+  const localId = "local_19bff27604c";
+  // The colour and icon chosen in the window, in the list and the native title (which names the
+  // selected tenant: the cloud one, since an earlier test).
+  await session.click(await session.find(`[data-tenant-id="${cloudId}"]`));
+  await session.waitFor('[data-testid="detail-name"]', { text: "my-project-prod" });
+  await session.click(await session.find('[data-testid="appearance"] summary'));
+  await session.click(await session.find('[data-testid="colour-purple"]'));
+  await session.waitFor(`[data-tenant-id="${cloudId}"] [data-colour="purple"]`);
+  await session.click(await session.find('[data-testid="icon-rocket"]'));
+  await session.waitFor(`[data-tenant-id="${cloudId}"] .name`, { text: "🚀" });
+  const marks = JSON.parse(fs.readFileSync(path.join(project, ".systemprompt/tenantdesk.json"), "utf8"));
+  assert.deepEqual(marks.appearance[cloudId], { colour: "purple", icon: "rocket" });
+  await shot("appearance-picker");
+  let title = null;
+  for (let i = 0; i < 50 && !title?.startsWith("🟪 🚀 "); i++) {
+    title = nativeTitle();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(title, "🟪 🚀 Tenantdesk — my-project-prod (cloud)");
+  // Back to no icon, so later tests read plain names.
+  await session.click(await session.find('[data-testid="icon-none"]'));
+  await session.waitFor(`[data-tenant-id="${cloudId}"] .name`, { text: "my-project-prod" });
+  await session.click(await session.find('[data-testid="appearance"] summary'));
+
+  await session.click(await session.find(`[data-tenant-id="${localId}"]`));
+  await session.waitFor('[data-testid="detail-name"]', { text: "my-project" });
+  const colour = await session.attribute(await session.find(`[data-tenant-id="${localId}"] [data-testid="row-colour"]`), "data-colour");
+  const square = { blue: "🟦", green: "🟩", purple: "🟪", orange: "🟧", yellow: "🟨", brown: "🟫", grey: "⬜", red: "🟥" }[colour];
+  // The terminal named in the window's setting opens in the project with the tenant's environment.
+  await session.click(await session.find('[data-testid="terminal-settings"]'));
+  // What opens without a setting: a terminal found the way the desktop finds it, or (on a machine
+  // with none, like CI's) why there is none.
+  let found = "…";
+  for (let i = 0; i < 50 && found === "…"; i++) found = (await session.textsOf('[data-testid="terminal-found"]'))[0] ?? "…";
+  assert.match(found, /^(Opens .+ \(.+\)\.|No terminal emulator found \(tried .+\))$/);
+  await session.type(await session.find('[data-testid="terminal-command"]'), stub);
+  await session.click(await session.find('[data-testid="terminal-save"]'));
+  await session.waitFor('[data-testid="terminal-found"]', { text: "your setting" });
+  await session.click(await session.find('[data-testid="terminal-settings"]'));
+  const sessionsBefore = fs.readFileSync(path.join(project, ".systemprompt/sessions/index.json"), "utf8");
+  await session.click(await session.find('[data-testid="open-terminal"]'));
+  await session.waitFor('[data-testid="toast"]', { text: "Opened" });
+  for (let i = 0; i < 50 && !fs.existsSync(record); i++) await new Promise((r) => setTimeout(r, 100));
+  const saw = Object.fromEntries(fs.readFileSync(record, "utf8").trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+  assert.equal(fs.realpathSync(saw.CWD), fs.realpathSync(project));
+  assert.equal(saw.MARKER, `${square} my-project`);
+  assert.equal(saw.TENANT, localId);
+  assert.ok(!saw.ARGS.includes("localdev"), saw.ARGS);
+  const expected = crypto.createHash("sha256").update("postgres://systemprompt:localdev@localhost:5432/systemprompt").digest("hex");
+  assert.equal(saw.HASH.split(/\s/)[0], expected, "the terminal did not get the tenant's DATABASE_URL");
+  assert.equal(fs.readFileSync(path.join(project, ".systemprompt/sessions/index.json"), "utf8"), sessionsBefore, "opening a terminal changed the session");
+  await shot("terminal-opened");
+});
+
 test("creates a local tenant in Docker by clicking, then rotates its credentials", { skip: !process.env.TENANTDESK_POSTGRES_IMAGE && "needs TENANTDESK_POSTGRES_IMAGE (scripts/test.sh sets it)" }, async () => {
   await session.click(await session.find('[data-testid="new-tenant"]'));
   await session.waitFor('[data-testid="new-tenant-dialog"]');

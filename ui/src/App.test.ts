@@ -12,7 +12,7 @@ function tenant(over: Partial<TenantView>): TenantView {
   return {
     id: "local_1", name: "my-project", tenant_type: "local", region: null, hostname: null, app_id: null,
     database_url: "postgres://systemprompt:***@localhost:5432/systemprompt", external_db_access: false,
-    docker_project: null, selected: false, production: false, profiles: [], delete_destroys: over.tenant_type === "cloud" ? "its SystemPrompt Cloud deployment and database (all of its data), and its subscription" : "its database td_my_project_1 in the shared container (all of its data)", provider: over.tenant_type === "cloud" ? "systemprompt" : "docker_local", ...over,
+    docker_project: null, selected: false, production: false, profiles: [], appearance: { colour: over.production ? "red" : "blue", icon: null }, delete_destroys: over.tenant_type === "cloud" ? "its SystemPrompt Cloud deployment and database (all of its data), and its subscription" : "its database td_my_project_1 in the shared container (all of its data)", provider: over.tenant_type === "cloud" ? "systemprompt" : "docker_local", ...over,
   };
 }
 
@@ -110,6 +110,13 @@ beforeEach(() => {
           return dockerStatus;
         }
         case "copy_text": return null;
+        case "set_appearance": {
+          const a = args as any;
+          state = overview(state.tenants.tenants.map((t) => (t.id === a.id ? { ...t, appearance: { colour: t.production ? "red" : (a.colour ?? "blue"), icon: a.icon } } : t)));
+          return state;
+        }
+        case "open_terminal": return { tenant_name: "my-project", profile: "local", emulator: { command: ["x-terminal-emulator"], found_by: "x-terminal-emulator" } };
+        case "terminal_setting": return { setting: (args as any).change || null, emulator: { command: [(args as any).change || "x-terminal-emulator"], found_by: (args as any).change ? "your setting" : "x-terminal-emulator" }, problem: null };
         case "docker_action": return dockerStatus;
         case "docker_pull": return { image: "postgres:18-alpine", outcome: "updated", container_outdated: true, summary: "Pulled a newer postgres:18-alpine. The shared container still runs the image it was created from; Recreate ('tenantdesk db recreate') moves it onto the new one and keeps its data." };
         case "create_cloud_tenant": {
@@ -653,5 +660,55 @@ describe("syncing with SystemPrompt Cloud", () => {
     await fireEvent.click(await screen.findByTestId("cloud-sync"));
     await waitFor(() => expect(screen.getAllByTestId("tenant-row").map((r) => r.textContent)).toEqual(expect.arrayContaining([expect.stringContaining("shop")])));
     await waitFor(() => expect(screen.getAllByTestId("toast").at(-1)?.textContent).toBe("Synced with SystemPrompt Cloud: added shop."));
+  });
+});
+
+describe("working inside a tenant", () => {
+  it("shows each tenant's colour and icon in the list and changes them, production staying red", async () => {
+    await mount();
+    const rows = await screen.findAllByTestId("tenant-row");
+    expect(rows.map((r) => (r.querySelector("[data-testid=row-colour]") as HTMLElement).dataset.colour)).toEqual(["blue", "red"]);
+    await fireEvent.click(rows[0]);
+    await fireEvent.click(screen.getByTestId("colour-purple"));
+    await fireEvent.click(await screen.findByTestId("icon-rocket"));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "set_appearance").at(-1)?.args).toEqual({ id: "local_1", colour: "purple", icon: "rocket" }));
+    await waitFor(() => expect(((screen.getAllByTestId("row-colour")[0]) as HTMLElement).dataset.colour).toBe("purple"));
+    expect(screen.getAllByTestId("tenant-row")[0].textContent).toContain("🚀");
+    await fireEvent.click(screen.getAllByTestId("tenant-row")[1]);
+    expect(screen.queryByTestId("colour-blue")).toBeNull();
+    expect(screen.getByTestId("appearance").textContent).toContain("Production tenants are always red");
+  });
+
+  it("opens a terminal at once, but asks for a production tenant's name, also when the tray asks", async () => {
+    await mount();
+    await fireEvent.click((await screen.findAllByTestId("tenant-row"))[0]);
+    await fireEvent.click(screen.getByTestId("open-terminal"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "open_terminal")?.args).toEqual({ id: "local_1", confirmName: null }));
+    await waitFor(() => expect(screen.getByTestId("toast").textContent).toContain("Opened x-terminal-emulator in my-project with profile local"));
+    calls = [];
+    await emit("terminal-requested", { id: "cloud-1" });
+    await waitFor(() => expect(screen.getByTestId("confirm-dialog").textContent).toContain("Open a terminal in “prod”?"));
+    expect(calls.some((c) => c.cmd === "open_terminal")).toBe(false);
+    await fireEvent.input(screen.getByTestId("confirm-name"), { target: { value: "prod" } });
+    await fireEvent.click(screen.getByTestId("confirm-action"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "open_terminal")?.args).toEqual({ id: "cloud-1", confirmName: "prod" }));
+  });
+
+  it("says which terminal opens and saves another", async () => {
+    await mount();
+    await fireEvent.click((await screen.findAllByTestId("tenant-row"))[0]);
+    await fireEvent.click(screen.getByTestId("terminal-settings"));
+    await waitFor(() => expect(screen.getByTestId("terminal-found").textContent).toContain("x-terminal-emulator (x-terminal-emulator)"));
+    await fireEvent.input(screen.getByTestId("terminal-command"), { target: { value: "kitty" } });
+    await fireEvent.click(screen.getByTestId("terminal-save"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "terminal_setting" && (c.args as any).change === "kitty")).toBeTruthy());
+    await waitFor(() => expect(screen.getByTestId("terminal-found").textContent).toContain("kitty (your setting)"));
+  });
+
+  it("copies the connection URL without its password", async () => {
+    await mount();
+    await fireEvent.click((await screen.findAllByTestId("tenant-row"))[0]);
+    await fireEvent.click(screen.getByTestId("copy-url-no-password"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "copy_text")?.args).toEqual({ text: "postgres://systemprompt@localhost:5432/systemprompt" }));
   });
 });

@@ -96,9 +96,34 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         confirm_name: Option<String>,
     },
+    /// Open your terminal emulator in the project folder with a tenant's environment (what `exec`
+    /// passes) and a prompt naming the tenant in its colour. The active tenant does not change.
+    Terminal {
+        tenant: String,
+        #[arg(long)]
+        profile: Option<String>,
+        /// The tenant's name, required for a production tenant.
+        #[arg(long, value_name = "NAME")]
+        confirm_name: Option<String>,
+    },
+    /// Your own settings (not a project's).
+    #[command(subcommand)]
+    Settings(SettingsCommand),
     /// Infrastructure: the tenant's database schema.
     #[command(subcommand)]
     Infra(InfraCommand),
+}
+
+#[derive(Subcommand)]
+enum SettingsCommand {
+    /// The terminal emulator tenants open in, as a command line (`kitty`, `xterm -fa Mono`).
+    /// Without one, says which is used and how it was found.
+    Terminal {
+        command: Option<String>,
+        /// Forget the setting: find the terminal the way the desktop does.
+        #[arg(long, conflicts_with = "command")]
+        reset: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -361,6 +386,22 @@ enum TenantCommand {
     },
     /// Retry a cloud tenant's failed provisioning and register it when it is ready.
     RetryProvision { id: String },
+    /// Give a tenant a colour and an icon, shown in the window's list and title, the tray menu and
+    /// the prompt of terminals opened in it. Production tenants are always red.
+    Appearance {
+        id: String,
+        /// blue, green, purple, orange, yellow, brown or grey (red is kept for production).
+        #[arg(long, conflicts_with = "default_colour")]
+        colour: Option<tenantdesk_core::appearance::Colour>,
+        /// Go back to the colour Tenantdesk picks for it.
+        #[arg(long)]
+        default_colour: bool,
+        /// database, rocket, flask, star, bolt, home, tools or globe.
+        #[arg(long, conflicts_with = "no_icon")]
+        icon: Option<tenantdesk_core::appearance::Icon>,
+        #[arg(long)]
+        no_icon: bool,
+    },
     /// Mark a tenant as production (deleting it then needs its name typed), or unmark it.
     Production {
         id: String,
@@ -572,6 +613,16 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let shown = tenantdesk_core::ops::environment::printable(&project, &tenant, profile.as_deref(), view, confirm_name.as_deref(), &Keychain::new())?;
             let json = json || matches!(format, EnvFormat::Json);
             emit(json, &shown, |vars| render::environment(vars, matches!(format, EnvFormat::Shell)))
+        }
+        Command::Terminal { tenant, profile, confirm_name } => {
+            let project = project(project_arg)?;
+            let confirm_name = production_name(&project, &tenant, confirm_name)?;
+            let opened = tenantdesk_core::ops::environment::open_terminal(&project, &tenant, profile.as_deref(), confirm_name.as_deref(), &Keychain::new())?;
+            emit(json, &opened, render::opened_terminal)
+        }
+        Command::Settings(SettingsCommand::Terminal { command, reset }) => {
+            let change = if reset { Some("") } else { command.as_deref() };
+            emit(json, &tenantdesk_core::ops::environment::terminal_setting(change)?, render::terminal_setting)
         }
         Command::Doctor => {
             let project = project(project_arg).ok();
@@ -849,6 +900,10 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
             let mut phases = progress::Phases::new(json);
             let done = runtime()?.block_on(cloud::retry_provision(project, &id, &Keychain::new(), &mut |p| phases.show(&p)));
             emit(json, &done?, render::created_cloud_tenant)
+        }
+        TenantCommand::Appearance { id, colour, default_colour, icon, no_icon } => {
+            let change = ops::AppearanceChange { colour: if default_colour { Some(None) } else { colour.map(Some) }, icon: if no_icon { Some(None) } else { icon.map(Some) } };
+            emit(json, &ops::set_appearance(project, &id, change)?, render::appearance)
         }
         TenantCommand::Production { id, off } => emit(json, &ops::set_production(project, &id, !off)?, render::production),
     }

@@ -141,6 +141,7 @@ fn session_summary(session: Option<&SessionView>, state: SessionState) -> String
 pub fn tenant_details(d: &TenantDetails, health: Option<&Result<LocalHealth, tenantdesk_core::Error>>) -> String {
     let mut out = format!("Tenant: {}\n", one_line(&d.tenant.name));
     tenant_fields(&mut out, &d.tenant);
+    field(&mut out, "Appearance", appearance_words(&d.tenant));
     match health {
         Some(Ok(h)) => {
             let db = match h.database_present {
@@ -202,6 +203,35 @@ pub fn production(t: &TenantView) -> String {
     } else {
         format!("'{}' is no longer marked production", one_line(&t.name))
     }
+}
+
+fn appearance_words(t: &TenantView) -> String {
+    let a = t.appearance;
+    let colour = format!("{:?}", a.colour).to_ascii_lowercase();
+    let colour = if t.production { format!("{colour} (production)") } else { colour };
+    match a.icon {
+        Some(icon) => format!("{} {colour}, {} {}", a.colour.emoji(), icon.glyph(), format!("{icon:?}").to_ascii_lowercase()),
+        None => format!("{} {colour}", a.colour.emoji()),
+    }
+}
+
+pub fn appearance(t: &TenantView) -> String {
+    format!("'{}' is shown as {}", one_line(&t.name), appearance_words(t))
+}
+
+pub fn opened_terminal(o: &tenantdesk_core::ops::environment::OpenedTerminal) -> String {
+    let profile = o.profile.as_deref().map_or_else(String::new, |p| format!(" (profile {p})"));
+    format!("Opened {} in '{}'{profile}; closing it changes nothing", o.emulator.command.join(" "), one_line(&o.tenant_name))
+}
+
+pub fn terminal_setting(t: &tenantdesk_core::ops::environment::TerminalSetting) -> String {
+    let setting = t.setting.as_deref().map_or_else(|| "none (found the way your desktop finds it)".to_owned(), |s| format!("'{s}'"));
+    let used = match (&t.emulator, &t.problem) {
+        (Some(e), _) => format!("{} (by {})", e.command.join(" "), e.found_by),
+        (None, Some(p)) => p.clone(),
+        (None, None) => "none".to_owned(),
+    };
+    format!("Terminal setting: {setting}\nTerminal used:    {used}")
 }
 
 pub fn deleted_tenant(d: &DeletedTenant) -> String {

@@ -1099,3 +1099,95 @@ fn env_files_go_into_the_keychain_and_references_resolve_at_run_time() {
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!out.status.success() && err.contains("line 1") && err.contains("has no 'nope'") && err.contains("database_url"), "{err}");
 }
+
+#[test]
+fn a_terminal_opens_in_the_tenant_with_its_environment_and_coloured_prompt() {
+    let dir = init_project();
+    let data = tempfile::tempdir().expect("tempdir");
+    let data_dir = data.path().display().to_string();
+    let config_dir = data.path().join("config").display().to_string();
+    let record = data.path().join("terminal-saw");
+    let record_path = record.display().to_string();
+    // A terminal emulator at the OS boundary: it records what it was started with and exits.
+    let stub = data.path().join("stub-terminal");
+    fs::write(
+        &stub,
+        "#!/bin/sh\n{ printf 'ARGS=%s\\n' \"$*\"; printf 'CWD=%s\\n' \"$PWD\"; printf 'MARKER=%s\\nCOLOUR=%s\\n' \"$TENANTDESK_MARKER\" \"$TENANTDESK_COLOUR\"; printf 'HASH='; printf '%s|%s' \"$DATABASE_URL\" \"$TENANTDESK_TENANT\" | sha256sum; } > \"$STUB_OUT\"\n",
+    )
+    .expect("stub");
+    fs::set_permissions(&stub, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let failing = data.path().join("failing-terminal");
+    fs::write(&failing, "#!/bin/sh\necho 'cannot open display: :99' >&2\nexit 3\n").expect("stub");
+    fs::set_permissions(&failing, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let env: &[(&str, Option<&str>)] = &[
+        ("TENANTDESK_DATA_DIR", Some(&data_dir)),
+        ("TENANTDESK_CONFIG_DIR", Some(&config_dir)),
+        ("TENANTDESK_SYSTEMPROMPT_BIN", Some("/nonexistent")),
+        ("STUB_OUT", Some(&record_path)),
+        ("SHELL", Some("/bin/bash")),
+        ("TERMINAL", None),
+    ];
+    let td = |args: &[&str]| run_with(dir.path(), args, env, "");
+    let out = td(&["--json", "cloud", "tenant", "create", "--type", "local", "--name", "term", "--database-url", "postgres://app:pw-TERM@127.0.0.1:5998/app", "--no-verify"]);
+    let id = serde_json::from_slice::<Value>(&out.stdout).expect("json")["tenant"]["id"].as_str().expect("id").to_owned();
+    let sessions_before = fs::read(dir.path().join(".systemprompt/sessions/index.json")).ok();
+
+    // The setting names the emulator; without one, $TERMINAL would.
+    let set = td(&["settings", "terminal", &stub.display().to_string()]);
+    assert!(set.status.success() && String::from_utf8_lossy(&set.stdout).contains("by your setting"), "{set:?}");
+    let bad_colour = td(&["cloud", "tenant", "appearance", &id, "--colour", "red"]);
+    assert!(!bad_colour.status.success() && String::from_utf8_lossy(&bad_colour.stderr).contains("kept for production"), "{bad_colour:?}");
+    let styled = td(&["cloud", "tenant", "appearance", &id, "--colour", "purple", "--icon", "rocket"]);
+    assert!(styled.status.success() && String::from_utf8_lossy(&styled.stdout).contains("purple"), "{styled:?}");
+
+    let opened = td(&["terminal", &id]);
+    assert!(opened.status.success(), "{}", String::from_utf8_lossy(&opened.stderr));
+    let saw = fs::read_to_string(&record).expect("the terminal was not started");
+    let line = |key: &str| saw.lines().find_map(|l| l.strip_prefix(key)).unwrap_or_default().to_owned();
+    assert_eq!(line("CWD="), dir.path().canonicalize().expect("canonical").display().to_string());
+    assert_eq!(line("MARKER="), "🟪 🚀 term");
+    assert_eq!(line("COLOUR="), "168;85;247");
+    let args = line("ARGS=");
+    assert!(args.starts_with("-e /bin/bash --rcfile ") && !args.contains("pw-TERM"), "{args}");
+    let expected = format!("postgres://app:pw-TERM@127.0.0.1:5998/app|{id}");
+    let hash = Command::new("sh").args(["-c", "printf '%s' \"$1\" | sha256sum", "sh", &expected]).output().expect("sha256sum");
+    assert_eq!(line("HASH="), String::from_utf8_lossy(&hash.stdout).trim(), "the terminal did not get the tenant's environment");
+
+    // The shell's start-up file (no secret in it) puts the marker in front of the user's prompt.
+    let rc = args.split_whitespace().nth(3).expect("rcfile").to_owned();
+    assert!(!fs::read_to_string(&rc).expect("rc").contains("pw-TERM"));
+    let home = tempfile::tempdir().expect("home");
+    fs::write(home.path().join(".bashrc"), "PS1='user$ '\n").expect("bashrc");
+    let prompt = Command::new("bash")
+        .args(["--rcfile", &rc, "-i", "-c", "printf '%s' \"$PS1\""])
+        .env("HOME", home.path())
+        .env("TENANTDESK_MARKER", "🟪 🚀 term")
+        .env("TENANTDESK_COLOUR", "168;85;247")
+        .stdin(Stdio::null())
+        .output()
+        .expect("bash");
+    let prompt = String::from_utf8_lossy(&prompt.stdout);
+    assert!(prompt.contains("38;2;168;85;247m") && prompt.contains("🟪 🚀 term") && prompt.ends_with("user$ "), "{prompt}");
+
+    // Nothing moved: the active tenant; no secret in the audit log.
+    assert_eq!(fs::read(dir.path().join(".systemprompt/sessions/index.json")).ok(), sessions_before);
+    let audit = fs::read(data.path().join("audit.db")).unwrap_or_default();
+    assert!(!String::from_utf8_lossy(&audit).contains("pw-TERM"));
+
+    // Production: red whatever was chosen, and the name is asked for.
+    assert!(td(&["cloud", "tenant", "production", &id]).status.success());
+    let refused = td(&["terminal", &id]);
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("production"), "{refused:?}");
+    assert!(td(&["terminal", &id, "--confirm-name", "term"]).status.success());
+    let saw = fs::read_to_string(&record).expect("record");
+    assert!(saw.contains("COLOUR=239;68;68") && saw.contains("MARKER=🟥 🚀 term"), "{saw}");
+
+    // A terminal that fails at once says why; without any terminal the error says what to do.
+    assert!(td(&["settings", "terminal", &failing.display().to_string()]).status.success());
+    let failed = td(&["terminal", &id, "--confirm-name", "term"]);
+    assert!(!failed.status.success() && String::from_utf8_lossy(&failed.stderr).contains("cannot open display"), "{failed:?}");
+    let audit: Value = serde_json::from_slice(&td(&["--json", "audit", "list"]).stdout).expect("json");
+    let actions: Vec<&str> = audit.as_array().expect("entries").iter().filter_map(|e| e["action"].as_str()).collect();
+    assert!(actions.iter().filter(|a| **a == "open terminal").count() >= 3 && actions.contains(&"change appearance"), "{actions:?}");
+    assert!(td(&["settings", "terminal", "--reset"]).status.success());
+}

@@ -136,6 +136,15 @@ pub enum Error {
 
     #[error("This project's tenants.json is written for systemprompt 0.74 or older (tenant_type), which has no self-managed tenants")]
     SelfManagedNeedsProvider,
+
+    #[error("'{value}' is not a {kind} you can choose; the choices: {choices}")]
+    InvalidChoice { kind: &'static str, value: String, choices: String },
+
+    #[error("No terminal emulator found (tried {tried})")]
+    NoTerminal { tried: String },
+
+    #[error("The terminal '{program}' could not be started: {reason}")]
+    TerminalFailed { program: String, reason: String },
 }
 
 impl Error {
@@ -255,6 +264,10 @@ impl Error {
                 "Leave it out: the CLI finds credentials.json and tenants.json in .systemprompt/ by itself".to_owned()
             }
             Error::ClaimedByAnotherProject { project, .. } => format!("Open the project at {project} to manage it; it stops being claimed once that project deletes its tenant or its folder is gone"),
+            Error::InvalidChoice { kind, .. } => format!("Pick a {kind} from the choices above"),
+            Error::NoTerminal { .. } | Error::TerminalFailed { .. } => {
+                "Install a terminal emulator, or name the one to use: 'tenantdesk settings terminal <command>'".to_owned()
+            }
             Error::SelfManagedNeedsProvider => {
                 "Upgrade the project's systemprompt CLI to 0.75 or newer, which writes `provider`; then add the tenant again".to_owned()
             }
@@ -306,6 +319,9 @@ impl Error {
             Error::NeedsDocker { .. } => "needs_docker",
             Error::RefusedProfileKey { .. } => "refused_profile_key",
             Error::SelfManagedNeedsProvider => "self_managed_needs_provider",
+            Error::InvalidChoice { .. } => "invalid_choice",
+            Error::NoTerminal { .. } => "no_terminal",
+            Error::TerminalFailed { .. } => "terminal_failed",
             Error::ClaimedByAnotherProject { .. } => "claimed_by_another_project",
         }
     }

@@ -7,6 +7,7 @@
 //! faithfully: unknown fields survive a rewrite and keys keep the CLI's order. Every write goes
 //! through [`store`], which makes it atomic and serialises writers with an advisory lock.
 
+pub mod appearance;
 pub mod audit;
 pub mod cli_version;
 mod clock;
@@ -26,9 +27,11 @@ pub mod project;
 pub mod registry;
 pub mod secret;
 pub mod session;
+pub mod settings;
 pub mod shared_container;
 pub mod store;
 pub mod tenant;
+pub mod terminal;
 #[cfg(feature = "testing")]
 pub mod testing;
 

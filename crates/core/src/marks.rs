@@ -28,6 +28,9 @@ pub struct TenantMarks {
     /// (`tenantdesk init --cli-version`): it decides the formats of files Tenantdesk creates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub systemprompt_version: Option<String>,
+    /// The colour and icon each tenant was given (production tenants are red regardless).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub appearance: BTreeMap<TenantId, crate::appearance::Chosen>,
     /// Where this project's secrets live (`tenantdesk secrets mode`).
     #[serde(default, skip_serializing_if = "SecretsMode::is_keychain")]
     pub secrets_mode: SecretsMode,
@@ -92,6 +95,11 @@ impl TenantMarks {
 
     pub fn is_production(&self, id: &TenantId) -> bool {
         self.production.contains(id)
+    }
+
+    /// How tenant `id` is shown.
+    pub fn appearance(&self, id: &TenantId) -> crate::appearance::Appearance {
+        crate::appearance::Appearance::of(id, self.appearance.get(id), self.is_production(id))
     }
 
     /// A production tenant may only be deleted or rotated when its name was typed.

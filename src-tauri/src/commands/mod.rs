@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use tauri::State;
 use tenantdesk_core::Project;
+use tenantdesk_core::appearance::{Colour, Icon};
 use tenantdesk_core::name::{ProfileName, TenantName};
 use tenantdesk_core::ops::local::{self, DatabaseSource, LocalHealth};
 use tenantdesk_core::ops::{self, Overview, Selection, TenantDetails};
@@ -134,6 +135,31 @@ pub async fn rotate_credentials(state: State<'_, AppState>, id: String, confirm_
 #[specta::specta]
 pub async fn set_production(state: State<'_, AppState>, id: String, production: bool) -> Result<Overview, UiError> {
     then_overview(&state, move |p| ops::set_production(p, &id, production).map(drop).map_err(Into::into)).await
+}
+
+/// Gives a tenant a colour (none: its own default) and an icon (none: no icon); red is
+/// production's.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_appearance(state: State<'_, AppState>, id: String, colour: Option<Colour>, icon: Option<Icon>) -> Result<Overview, UiError> {
+    let change = ops::AppearanceChange { colour: Some(colour), icon: Some(icon) };
+    then_overview(&state, move |p| ops::set_appearance(p, &id, change).map(drop).map_err(Into::into)).await
+}
+
+/// Opens the user's terminal in the tenant (its environment, its coloured prompt); a production
+/// tenant needs `confirm_name`. Nothing in the project changes.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_terminal(state: State<'_, AppState>, id: String, confirm_name: Option<String>) -> Result<ops::environment::OpenedTerminal, UiError> {
+    let secrets = state.secrets();
+    with_project(&state, move |p| Ok(ops::environment::open_terminal(p, &id, None, confirm_name.as_deref(), secrets.as_ref())?)).await
+}
+
+/// The terminal setting and what it leads to; `change` sets it (empty: find it as the desktop does).
+#[tauri::command]
+#[specta::specta]
+pub async fn terminal_setting(change: Option<String>) -> Result<ops::environment::TerminalSetting, UiError> {
+    tauri::async_runtime::spawn_blocking(move || Ok(ops::environment::terminal_setting(change.as_deref())?)).await.map_err(|_| UiError::internal("The terminal setting"))?
 }
 
 /// A profile with every value and the file it comes from (`base.yaml` or its own).

@@ -31,6 +31,18 @@ export const commands = {
 	/**  Gives a local tenant's role a new password; production tenants need `confirm_name`. */
 	rotateCredentials: (id: string, confirmName: string | null) => typedError<Overview, UiError>(__TAURI_INVOKE("rotate_credentials", { id, confirmName })),
 	setProduction: (id: string, production: boolean) => typedError<Overview, UiError>(__TAURI_INVOKE("set_production", { id, production })),
+	/**
+	 *  Gives a tenant a colour (none: its own default) and an icon (none: no icon); red is
+	 *  production's.
+	 */
+	setAppearance: (id: string, colour: Colour | null, icon: Icon | null) => typedError<Overview, UiError>(__TAURI_INVOKE("set_appearance", { id, colour, icon })),
+	/**
+	 *  Opens the user's terminal in the tenant (its environment, its coloured prompt); a production
+	 *  tenant needs `confirm_name`. Nothing in the project changes.
+	 */
+	openTerminal: (id: string, confirmName: string | null) => typedError<OpenedTerminal, UiError>(__TAURI_INVOKE("open_terminal", { id, confirmName })),
+	/**  The terminal setting and what it leads to; `change` sets it (empty: find it as the desktop does). */
+	terminalSetting: (change: string | null) => typedError<TerminalSetting, UiError>(__TAURI_INVOKE("terminal_setting", { change })),
 	/**  Puts back the local and self-managed tenants a `systemprompt cloud auth logout` removed. */
 	restoreTenants: () => typedError<Overview, UiError>(__TAURI_INVOKE("restore_tenants")),
 	/**  Declines to restore what a logout removed: Tenantdesk forgets those tenants. */
@@ -136,6 +148,7 @@ export const events = {
 	notice: makeEvent<Notice, Notice>("notice"),
 	overviewChanged: makeEvent<OverviewChanged, OverviewChanged>("overview-changed"),
 	provisioningChanged: makeEvent<ProvisioningChanged, ProvisioningChanged>("provisioning-changed"),
+	terminalRequested: makeEvent<TerminalRequested, TerminalRequested>("terminal-requested"),
 };
 
 /* Types */
@@ -162,6 +175,12 @@ export type ActivityEntry = {
 	tenant_name: string | null,
 	action: string,
 	outcome: string,
+};
+
+/**  How a tenant is shown. */
+export type Appearance = {
+	colour: Colour,
+	icon: Icon | null,
 };
 
 /**  What `cancel` did. */
@@ -232,6 +251,14 @@ export type CloudStatus = {
 	plan: PlanInfo | null,
 };
 
+/**
+ *  A tenant's colour. Each has an emoji square (circles are health dots) for places that show only text (the tray menu,
+ *  the window title).
+ */
+export type Colour = "blue" | "green" | "purple" | "orange" | "yellow" | "brown" | "grey" | 
+/**  Production's: shown, never chosen. */
+"red";
+
 export type ContainerState = "missing" | "created" | "starting" | "healthy" | "unhealthy" | "stopped";
 
 export type DbStatus = {
@@ -279,6 +306,14 @@ export type DockerProgress = {
 /**  A tenant's dot in the tray and the list. */
 export type Dot = "healthy" | "unhealthy" | "unknown";
 
+/**  A terminal emulator and how it was found. */
+export type Emulator = {
+	/**  The command line that starts it (program first). */
+	command: string[],
+	/**  Where it came from, in words: "your setting", "$TERMINAL", "x-terminal-emulator", … */
+	found_by: string,
+};
+
 export type Endpoint = {
 	/**  `unix:///var/run/docker.sock`, `tcp://…`, `npipe:////./pipe/docker_engine`. */
 	uri: string,
@@ -312,6 +347,9 @@ export type HealthMap = {
 	dots: { [key in string]: Dot },
 	database: ContainerState | null,
 };
+
+/**  A small picture beside a tenant's name. */
+export type Icon = "database" | "rocket" | "flask" | "star" | "bolt" | "home" | "tools" | "globe";
 
 export type Job = {
 	id: number,
@@ -356,6 +394,13 @@ export type Notice = {
 	level: Level,
 	title: string,
 	body: string,
+};
+
+/**  What opening a terminal did, for the message that says so. */
+export type OpenedTerminal = {
+	tenant_name: string,
+	profile: string | null,
+	emulator: Emulator,
 };
 
 /**  Everything the window shows about a project, read at one moment. */
@@ -614,9 +659,26 @@ export type TenantView = {
 	selected: boolean,
 	/**  Marked production in Tenantdesk: deleting it needs its name typed. */
 	production: boolean,
+	/**  Its colour (red when production) and icon. */
+	appearance: Appearance,
 	profiles: string[],
 	/**  What deleting the tenant destroys, in words a confirmation can show. */
 	delete_destroys: string,
+};
+
+/**
+ *  The tray's "Open terminal" was clicked for a production tenant: the window asks for its name
+ *  first, as every production action does.
+ */
+export type TerminalRequested = {
+	id: string,
+};
+
+/**  The terminal setting and the emulator it leads to (or why there is none). */
+export type TerminalSetting = {
+	setting: string | null,
+	emulator: Emulator | null,
+	problem: string | null,
 };
 
 export type UiError = {

@@ -1,5 +1,5 @@
 // Small, pure display helpers shared by the components.
-import type { TenantView } from "./bindings";
+import type { Colour, Icon, TenantView } from "./bindings";
 
 /** `local`, `cloud`, or a self-managed tenant's hosting provider (`kubernetes`, `gke`, …). */
 export function kindLabel(t: TenantView): string {
@@ -36,4 +36,20 @@ export function when(value: string | null): string {
 export function bytes(b: number | null): string {
   if (b == null) return "—";
   return b > 1e9 ? `${(b / 1e9).toFixed(1)} GB` : `${(b / 1e6).toFixed(1)} MB`;
+}
+
+/** The colours a user can choose (red is production's), and how each is drawn. */
+export const COLOURS: Colour[] = ["blue", "green", "purple", "orange", "yellow", "brown", "grey"];
+export const SWATCH: Record<Colour, string> = {
+  blue: "#3b82f6", green: "#22c55e", purple: "#a855f7", orange: "#f97316", yellow: "#eab308", brown: "#a16207", grey: "#94a3b8", red: "#ef4444",
+};
+export const ICONS: Icon[] = ["database", "rocket", "flask", "star", "bolt", "home", "tools", "globe"];
+export const GLYPH: Record<Icon, string> = {
+  database: "🗄", rocket: "🚀", flask: "🧪", star: "⭐", bolt: "⚡", home: "🏠", tools: "🛠", globe: "🌐",
+};
+
+/** A masked connection string without its password at all (`postgres://user@host:port/db`),
+ * for sharing where the password comes from elsewhere. */
+export function withoutPassword(masked: string): string {
+  return masked.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]+):[^@/]*@/i, "$1@");
 }

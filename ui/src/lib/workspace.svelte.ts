@@ -21,6 +21,8 @@ export class Workspace {
   health = $state<HealthMap>({ dots: {}, database: null });
   cloud = $state<CloudInfo | null>(null);
   loginUrl = $state<string | null>(null);
+  /** A tenant the tray asked to open a terminal in, waiting for the window to confirm it. */
+  terminalRequest = $state<string | null>(null);
   /** Set to make the window switch view ("tenants", "docker", "activity"). */
   view = $state<"tenants" | "docker" | "activity">("tenants");
 
@@ -61,6 +63,11 @@ export class Workspace {
     await events.healthChanged.listen((e) => (this.health = e.payload.health));
     await events.loginUrl.listen((e) => (this.loginUrl = e.payload.url));
     await events.notice.listen((e) => (this.notice = `${e.payload.title}: ${e.payload.body}`));
+    await events.terminalRequested.listen((e) => {
+      this.view = "tenants";
+      this.focus(e.payload.id);
+      this.terminalRequest = e.payload.id;
+    });
     const [jobs, health] = await Promise.all([commands.provisioningJobs(), commands.health()]);
     this.jobs = jobs ?? [];
     this.health = health ?? { dots: {}, database: null };
@@ -74,6 +81,15 @@ export class Workspace {
     if (overview.status === "ok") this.apply(overview.data);
     else if (overview.error.code !== "no_project") this.error = overview.error;
     this.started = true;
+  }
+
+  /** Opens a terminal in tenant `id` (a production tenant's name in `confirmName`). */
+  async openTerminal(id: string, confirmName: string | null) {
+    const res = await commands.openTerminal(id, confirmName);
+    if (res.status === "ok") {
+      const profile = res.data.profile ? ` with profile ${res.data.profile}` : "";
+      this.notice = `Opened ${res.data.emulator.command[0]} in ${res.data.tenant_name}${profile}; closing it changes nothing`;
+    } else this.error = res.error;
   }
 
   apply(overview: Overview) {

@@ -112,6 +112,62 @@ pub fn record_exec(project: &Project, env: &TenantEnvironment, command: &[String
     audit::record_in(project, (!env.tenant_id.is_empty()).then_some(env.tenant_id.as_str()), &format!("exec {program}"), &outcome);
 }
 
+/// What opening a terminal did, for the message that says so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct OpenedTerminal {
+    pub tenant_name: String,
+    pub profile: Option<String>,
+    pub emulator: crate::terminal::Emulator,
+}
+
+/// Opens the user's terminal in the project folder with tenant `id`'s environment (as `exec`
+/// passes it) and a prompt naming the tenant in its colour. A production tenant needs its name.
+/// The active tenant does not change, and closing the terminal changes nothing.
+pub fn open_terminal(project: &Project, id: &str, profile: Option<&str>, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<OpenedTerminal> {
+    let result = terminal_in(project, id, profile, confirm_name, secrets);
+    audit::record_in(project, Some(id), "open terminal", &result);
+    result
+}
+
+fn terminal_in(project: &Project, id: &str, profile: Option<&str>, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<OpenedTerminal> {
+    let env = environment(project, id, profile, confirm_name, secrets)?;
+    let marks = crate::marks::TenantMarks::load(&project.marks_file())?;
+    let appearance = marks.appearance(&crate::tenant::TenantId::parse(&env.tenant_id)?);
+    let emulator = crate::terminal::find(crate::settings::Settings::load()?.terminal.as_deref())?;
+    let start_files = crate::project::data_dir().join("terminal");
+    crate::terminal::open(
+        &emulator,
+        crate::terminal::Launch {
+            dir: project.root(),
+            variables: env.variables.into_iter().map(|v| (v.name, v.value)).collect(),
+            tenant_name: &env.tenant_name,
+            appearance,
+            start_files: &start_files,
+        },
+    )?;
+    Ok(OpenedTerminal { tenant_name: env.tenant_name, profile: env.profile, emulator })
+}
+
+/// The terminal setting and the emulator it leads to (or why there is none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TerminalSetting {
+    pub setting: Option<String>,
+    pub emulator: Option<crate::terminal::Emulator>,
+    pub problem: Option<String>,
+}
+
+/// Reads the terminal setting (`None`), or sets it (`Some("")` clears it).
+pub fn terminal_setting(change: Option<&str>) -> Result<TerminalSetting> {
+    let settings = match change {
+        Some(command) => crate::settings::Settings::update(|s| s.terminal = Some(command.trim().to_owned()).filter(|c| !c.is_empty()))?,
+        None => crate::settings::Settings::load()?,
+    };
+    let found = crate::terminal::find(settings.terminal.as_deref());
+    Ok(TerminalSetting { setting: settings.terminal, problem: found.as_ref().err().map(ToString::to_string), emulator: found.ok() })
+}
+
 /// `confirm`: `Some(name)` checks a production tenant's name; `None` skips the check (nothing
 /// secret leaves).
 fn gather(project: &Project, id: &str, profile: Option<&str>, confirm: Option<Option<&str>>, secrets: &dyn SecretStore) -> Result<TenantEnvironment> {

@@ -48,6 +48,8 @@ pub struct TenantView {
     pub selected: bool,
     /// Marked production in Tenantdesk: deleting it needs its name typed.
     pub production: bool,
+    /// Its colour (red when production) and icon.
+    pub appearance: crate::appearance::Appearance,
     pub profiles: Vec<String>,
     /// What deleting the tenant destroys, in words a confirmation can show.
     pub delete_destroys: String,
@@ -81,6 +83,7 @@ impl TenantView {
             docker_project: tenant.docker_project.clone(),
             selected,
             production,
+            appearance: crate::appearance::Appearance::of(&tenant.id, marks.appearance.get(&tenant.id), production),
             profiles,
             delete_destroys: delete_destroys(tenant, marks),
         }
@@ -578,8 +581,8 @@ pub fn delete_tenant(project: &Project, id: &str, confirm_name: Option<&str>) ->
     if registry.remove(&tenant.id).is_some() {
         registry.save(&lock, &path)?;
     }
-    if marks.is_production(&tenant.id) {
-        mark_production(project, &tenant.id, false)?;
+    if marks.is_production(&tenant.id) || marks.appearance.contains_key(&tenant.id) {
+        forget_marks(project, &tenant.id)?;
     }
     // Deleted here on purpose: not a record to offer back.
     last_known::forget(project);
@@ -601,6 +604,61 @@ fn mark(project: &Project, id: &str, production: bool) -> Result<TenantView> {
     let snap = Snapshot::load(project)?;
     let tenant = snap.find(project, tenant_id.as_str())?;
     Ok(snap.tenant_view(tenant))
+}
+
+/// Drops a deleted tenant's production mark and appearance.
+fn forget_marks(project: &Project, id: &TenantId) -> Result<()> {
+    let path = project.marks_file();
+    let lock = store::lock(&path)?;
+    let mut marks = TenantMarks::load(&path)?;
+    let production = marks.production.remove(id);
+    if production || marks.appearance.remove(id).is_some() {
+        marks.save(&lock, &path)?;
+    }
+    Ok(())
+}
+
+/// What to change of a tenant's appearance: `None` keeps that part as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AppearanceChange {
+    /// A colour to use, or `Some(None)` for the tenant's own default again.
+    pub colour: Option<Option<crate::appearance::Colour>>,
+    /// An icon, or `Some(None)` for none.
+    pub icon: Option<Option<crate::appearance::Icon>>,
+}
+
+/// Gives a tenant a colour and an icon, shown in the list, the window title, the tray and the
+/// prompt of a terminal opened in it. Red is production's and cannot be chosen.
+pub fn set_appearance(project: &Project, id: &str, change: AppearanceChange) -> Result<TenantView> {
+    let result = restyle(project, id, change);
+    audit::record_in(project, Some(result.as_ref().map(|t| t.id.as_str()).unwrap_or(id)), "change appearance", &result);
+    result
+}
+
+fn restyle(project: &Project, id: &str, change: AppearanceChange) -> Result<TenantView> {
+    if change.colour == Some(Some(crate::appearance::Colour::Red)) {
+        return Err(Error::InvalidChoice { kind: "colour", value: "red".to_owned(), choices: "any colour but red, which is kept for production tenants".to_owned() });
+    }
+    let tenant_id = Snapshot::load(project)?.find(project, id)?.id.clone();
+    let path = project.marks_file();
+    let lock = store::lock(&path)?;
+    let mut marks = TenantMarks::load(&path)?;
+    let mut chosen = marks.appearance.get(&tenant_id).copied().unwrap_or_default();
+    if let Some(colour) = change.colour {
+        chosen.colour = colour;
+    }
+    if let Some(icon) = change.icon {
+        chosen.icon = icon;
+    }
+    if chosen == crate::appearance::Chosen::default() {
+        marks.appearance.remove(&tenant_id);
+    } else {
+        marks.appearance.insert(tenant_id.clone(), chosen);
+    }
+    marks.save(&lock, &path)?;
+    drop(lock);
+    let snap = Snapshot::load(project)?;
+    Ok(snap.tenant_view(snap.find(project, tenant_id.as_str())?))
 }
 
 fn mark_production(project: &Project, id: &TenantId, production: bool) -> Result<()> {
