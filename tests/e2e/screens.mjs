@@ -53,6 +53,14 @@ for (const theme of ["light", "dark"]) {
       await session.click(await session.find('[data-tenant-id="local_19bff27604c"]'));
       await session.waitFor('[data-testid="profile-refused"]');
       await shot("profile-refused");
+      await session.click(await session.find('[data-testid="appearance"] summary'));
+      await session.waitFor('[data-testid="colour-blue"]');
+      await shot("appearance");
+      await session.click(await session.find('[data-testid="appearance"] summary'));
+      await session.click(await session.find('[data-testid="terminal-settings"]'));
+      await session.waitFor('[data-testid="terminal-found"]', { text: "terminal" });
+      await shot("terminal-setting");
+      await session.click(await session.find('[data-testid="terminal-settings"]'));
       await session.click(await session.find('[data-testid="profile-refused"][data-profile="staging"] [data-testid="profile-upgrade"]'));
       await session.waitFor('[data-testid="profile-upgrade-diff"]');
       await shot("profile-upgrade-preview");
