@@ -155,6 +155,7 @@ mod tests {
             tenant_type: kind,
             provider: if kind == TenantType::Cloud { "systemprompt" } else { "docker_local" }.to_owned(),
             delete_destroys: String::new(),
+            snapshots: false,
             region: (kind == TenantType::Cloud).then(|| "iad".to_owned()),
             hostname: None,
             app_id: None,

@@ -6,8 +6,10 @@
 # Usage: tests/docker/postgres-image.sh [TAG]   (default tenantdesk-test/postgres:15)
 set -euo pipefail
 tag=${1:-tenantdesk-test/postgres:15}
-# Built before it declared PG_MAJOR (which recreating the container checks): built again.
-if docker image inspect -f '{{.Config.Env}}' "$tag" 2>/dev/null | grep -q 'PG_MAJOR=15'; then
+# Built before it had what Tenantdesk now uses (PG_MAJOR, checked by recreate; pg_dump and
+# pg_restore, run by snapshots): built again. The revision says which.
+revision=2
+if docker image inspect -f '{{.Config.Env}}' "$tag" 2>/dev/null | grep -q "TENANTDESK_TEST_IMAGE=$revision"; then
   echo "$tag is already built"
   exit 0
 fi
@@ -24,7 +26,7 @@ pgbin=/usr/lib/postgresql/15/bin
 mkdir -p "$root$pgbin" "$root/usr/share/postgresql" "$root/usr/lib/postgresql/15" \
   "$root/usr/local/bin" "$root/bin" "$root/etc" "$root/tmp" "$root/var/run/postgresql" \
   "$root/var/lib/postgresql/data" "$root/usr/share"
-for b in postgres initdb pg_ctl pg_isready psql; do cp "pkg$pgbin/$b" "$root$pgbin/"; done
+for b in postgres initdb pg_ctl pg_isready psql pg_dump pg_restore; do cp "pkg$pgbin/$b" "$root$pgbin/"; done
 cp -a pkg/usr/share/postgresql/15 "$root/usr/share/postgresql/"
 cp -a pkg/usr/lib/postgresql/15/lib "$root/usr/lib/postgresql/15/"
 cp -aL /usr/share/zoneinfo "$root/usr/share/"
@@ -53,7 +55,7 @@ chown -R 999:999 "$root/var/lib/postgresql" "$root/var/run/postgresql"
 tar -C "$root" -c . | docker import \
   --change 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' \
   --change 'CMD ["postgres"]' \
-  --change 'ENV PATH=/usr/lib/postgresql/15/bin:/bin PGDATA=/var/lib/postgresql/data PG_MAJOR=15 TZ=UTC' \
+  --change 'ENV PATH=/usr/lib/postgresql/15/bin:/bin PGDATA=/var/lib/postgresql/data PG_MAJOR=15 TZ=UTC TENANTDESK_TEST_IMAGE='"$revision" \
   --change 'EXPOSE 5432' \
   - "$tag" >/dev/null
 echo "built $tag"

@@ -57,6 +57,10 @@ enum Command {
     /// The log of every action that changed state.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Snapshots of local tenants' databases: take, list, restore (in place or as a new tenant,
+    /// which also undoes a delete) and delete them.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
     /// Secrets between the CLI's plaintext files and the OS keychain.
     #[command(subcommand)]
     Secrets(SecretsCommand),
@@ -112,6 +116,44 @@ enum Command {
     /// Infrastructure: the tenant's database schema.
     #[command(subcommand)]
     Infra(InfraCommand),
+}
+
+#[derive(Subcommand)]
+enum SnapshotCommand {
+    /// Snapshot a local tenant's database (the selected tenant by default) with the server's own
+    /// pg_dump, into Tenantdesk's data folder.
+    Create {
+        tenant: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// This project's snapshots (of one tenant, also a deleted one), or every project's with --all.
+    List {
+        tenant: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Put a snapshot back: --in-place into its tenant (keeping its URL, role and password; the
+    /// current data is snapshotted first), or --as NAME into a new tenant. Restoring as the
+    /// deleted tenant's name undoes its delete (and keeps its id).
+    Restore {
+        snapshot: String,
+        #[arg(long = "as", value_name = "NAME", conflicts_with = "in_place", required_unless_present = "in_place")]
+        as_name: Option<String>,
+        #[arg(long)]
+        in_place: bool,
+        #[arg(short = 'y', long)]
+        yes: bool,
+        /// The tenant's name, required to restore a production tenant in place.
+        #[arg(long, value_name = "NAME")]
+        confirm_name: Option<String>,
+    },
+    /// Delete a snapshot's file and its entry.
+    Delete {
+        snapshot: String,
+        #[arg(short = 'y', long)]
+        yes: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -351,6 +393,9 @@ enum TenantCommand {
         /// The tenant's name, required to delete a production tenant.
         #[arg(long, value_name = "NAME")]
         confirm_name: Option<String>,
+        /// Do not snapshot the database first (the delete cannot be undone then).
+        #[arg(long)]
+        no_snapshot: bool,
     },
     /// Give a tenant's database role a new password (kept in the keychain).
     RotateCredentials {
@@ -386,6 +431,13 @@ enum TenantCommand {
     },
     /// Retry a cloud tenant's failed provisioning and register it when it is ready.
     RetryProvision { id: String },
+    /// Copy a local tenant into a new one with its own role, password and profile (works while the
+    /// source is in use).
+    Clone {
+        id: String,
+        #[arg(long)]
+        name: String,
+    },
     /// Give a tenant a colour and an icon, shown in the window's list and title, the tray menu and
     /// the prompt of terminals opened in it. Production tenants are always red.
     Appearance {
@@ -564,6 +616,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             emit(json, &verification, render::verification)?;
             if verification.intact { Ok(()) } else { Err(CliError::ChecksFailed(verification.problems.len())) }
         }
+        Command::Snapshot(cmd) => snapshot(&project(project_arg)?, cmd, json),
         Command::Secrets(cmd) => {
             let project = project(project_arg)?;
             let keychain = Keychain::new();
@@ -629,6 +682,64 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let checks = runtime()?.block_on(local::doctor(project.as_ref(), &Keychain::new()));
             emit(json, &checks, |c| render::doctor(c))?;
             if checks.iter().all(|c| c.ok) { Ok(()) } else { Err(CliError::ChecksFailed(checks.iter().filter(|c| !c.ok).count())) }
+        }
+    }
+}
+
+fn snapshot(project: &Project, cmd: SnapshotCommand, json: bool) -> Result<(), CliError> {
+    use tenantdesk_core::ops::snapshots;
+    let keychain = Keychain::new();
+    match cmd {
+        SnapshotCommand::Create { tenant, note } => {
+            let tenant = prompt::tenant_id(project, tenant, "snapshot")?;
+            let mut bar = progress::Transfer::new(json, "Dumping");
+            let taken = runtime()?.block_on(snapshots::create_snapshot(project, &tenant, note.as_deref(), &mut |s| bar.update(&s)));
+            bar.finish();
+            emit(json, &taken?, render::snapshot_taken)
+        }
+        SnapshotCommand::List { tenant, all } => emit(json, &runtime()?.block_on(snapshots::list_snapshots(project, tenant.as_deref(), all))?, |l| render::snapshots(l)),
+        SnapshotCommand::Delete { snapshot, yes } => {
+            let info = runtime()?.block_on(tenantdesk_core::snapshot::find(&snapshot))?;
+            prompt::confirm(
+                yes,
+                &format!(
+                    "Delete snapshot {} of '{}' ({}, {})? Its data cannot be restored afterwards.",
+                    info.id,
+                    info.tenant_name,
+                    render::size(Some(info.size as f64)),
+                    info.created_at
+                ),
+                "snapshot delete",
+            )?;
+            emit(json, &runtime()?.block_on(snapshots::delete_snapshot(project, &info.id))?, |s| format!("Deleted snapshot {} of '{}'", s.id, s.tenant_name))
+        }
+        SnapshotCommand::Restore { snapshot, as_name: Some(name), .. } => {
+            let name = TenantName::parse(&name)?;
+            let mut bar = progress::Transfer::new(json, "Restoring");
+            let made = runtime()?.block_on(snapshots::restore_as(project, &snapshot, &name, &keychain, &mut |s| bar.update(&s)));
+            bar.finish();
+            emit(json, &made?, render::created_tenant)
+        }
+        SnapshotCommand::Restore { snapshot, yes, confirm_name, .. } => {
+            let info = runtime()?.block_on(tenantdesk_core::snapshot::find(&snapshot))?;
+            let production = info.tenant_id.as_deref().and_then(|t| ops::show_tenant(project, Some(t)).ok()).is_some_and(|d| d.tenant.production);
+            let confirm_name = match confirm_name {
+                None if production && prompt::interactive() => {
+                    Some(prompt::text(None, &format!("'{}' is production. Type its name to replace its data", info.tenant_name), "--confirm-name")?)
+                }
+                given => {
+                    prompt::confirm(
+                        yes,
+                        &format!("Replace the data of '{}' with snapshot {} ({})? Its current data is snapshotted first.", info.tenant_name, info.id, info.created_at),
+                        "snapshot restore --in-place",
+                    )?;
+                    given
+                }
+            };
+            let mut bar = progress::Transfer::new(json, "Restoring");
+            let restored = runtime()?.block_on(snapshots::restore_in_place(project, &info.id, confirm_name.as_deref(), &keychain, &mut |s| bar.update(&s)));
+            bar.finish();
+            emit(json, &restored?, render::restored_snapshot)
         }
     }
 }
@@ -824,7 +935,7 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
             bar.finish();
             emit(json, &created?, render::created_tenant)
         }
-        TenantCommand::Delete { id, yes, confirm_name } => {
+        TenantCommand::Delete { id, yes, confirm_name, no_snapshot } => {
             let id = prompt::tenant_id(project, id, "delete")?;
             let tenant = ops::show_tenant(project, Some(&id))?.tenant;
             let cloud = tenant.tenant_type == tenantdesk_core::tenant::TenantType::Cloud;
@@ -845,11 +956,12 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
                     Some(prompt::text(None, &format!("'{}' is production. Type its name to delete it", tenant.name), "--confirm-name")?)
                 }
                 given => {
-                    prompt::confirm(yes, &format!("Delete tenant '{}' and {}? This cannot be undone.", tenant.name, tenant.delete_destroys), "tenant delete")?;
+                    let undo = if tenant.snapshots && !no_snapshot { "A snapshot is kept first, so it can be undone." } else { "This cannot be undone." };
+                    prompt::confirm(yes, &format!("Delete tenant '{}' and {}? {undo}", tenant.name, tenant.delete_destroys), "tenant delete")?;
                     given
                 }
             };
-            let deleted = runtime()?.block_on(local::delete_tenant(project, &id, confirm_name.as_deref(), &Keychain::new()));
+            let deleted = runtime()?.block_on(local::delete_tenant(project, &id, confirm_name.as_deref(), !no_snapshot, &Keychain::new()));
             emit(json, &deleted?, render::deleted_tenant)
         }
         TenantCommand::RotateCredentials { id, yes, confirm_name } => {
@@ -900,6 +1012,13 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
             let mut phases = progress::Phases::new(json);
             let done = runtime()?.block_on(cloud::retry_provision(project, &id, &Keychain::new(), &mut |p| phases.show(&p)));
             emit(json, &done?, render::created_cloud_tenant)
+        }
+        TenantCommand::Clone { id, name } => {
+            let name = TenantName::parse(&name)?;
+            let mut bar = progress::Transfer::new(json, "Copying");
+            let cloned = runtime()?.block_on(tenantdesk_core::ops::snapshots::clone_tenant(project, &id, &name, &Keychain::new(), &mut |s| bar.update(&s)));
+            bar.finish();
+            emit(json, &cloned?, render::created_tenant)
         }
         TenantCommand::Appearance { id, colour, default_colour, icon, no_icon } => {
             let change = ops::AppearanceChange { colour: if default_colour { Some(None) } else { colour.map(Some) }, icon: if no_icon { Some(None) } else { icon.map(Some) } };

@@ -97,3 +97,46 @@ impl Phases {
         }
     }
 }
+
+/// A dump or restore: a spinner with the bytes moved and the table at hand at a terminal; a line
+/// per table otherwise (stderr only).
+pub struct Transfer {
+    bar: Option<ProgressBar>,
+    quiet: bool,
+    verb: &'static str,
+    last_table: Option<String>,
+}
+
+impl Transfer {
+    pub fn new(json: bool, verb: &'static str) -> Self {
+        let bar = (!json && std::io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(ProgressStyle::with_template("{spinner} {msg} · {bytes}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        Self { bar, quiet: json, verb, last_table: None }
+    }
+
+    pub fn update(&mut self, step: &tenantdesk_core::pg_tools::Step) {
+        if self.quiet {
+            return;
+        }
+        let table = step.table.clone().unwrap_or_else(|| "…".to_owned());
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(step.bytes);
+                bar.set_message(format!("{} {table}", self.verb));
+            }
+            None if step.table.is_some() && step.table != self.last_table => eprintln!("{} {table}", self.verb),
+            None => {}
+        }
+        self.last_table = step.table.clone();
+    }
+
+    pub fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -242,7 +242,56 @@ pub fn deleted_tenant(d: &DeletedTenant) -> String {
     if d.removed_session {
         out.push_str("\n  Removed its session");
     }
+    if let Some(s) = &d.snapshot {
+        let _ = write!(out, "\n  Kept snapshot {} ({}). Undo: tenantdesk snapshot restore {} --as {}", s.id, size(Some(s.size as f64)), s.id, one_line(&d.tenant.name));
+    }
     out
+}
+
+fn reason(r: tenantdesk_core::snapshot::Reason) -> &'static str {
+    use tenantdesk_core::snapshot::Reason;
+    match r {
+        Reason::Manual => "manual",
+        Reason::BeforeDelete => "before delete",
+        Reason::BeforeDropOrphan => "before drop-orphan",
+        Reason::BeforeRestore => "before restore",
+    }
+}
+
+pub fn snapshot_taken(s: &tenantdesk_core::snapshot::SnapshotInfo) -> String {
+    format!("Snapshot {} of '{}' ({}, PostgreSQL {}, sha256 {}…)", s.id, one_line(&s.tenant_name), size(Some(s.size as f64)), s.pg_version, &s.sha256[..12.min(s.sha256.len())])
+}
+
+pub fn snapshots(list: &[tenantdesk_core::snapshot::SnapshotInfo]) -> String {
+    if list.is_empty() {
+        return "No snapshots. Take one with: tenantdesk snapshot create <tenant>".to_owned();
+    }
+    let mut out = format!("{:<13} {:<20} {:<21} {:>9}  {:<19} NOTE", "ID", "TENANT", "TAKEN", "SIZE", "REASON");
+    for s in list {
+        let taken = s.created_at.get(..19).unwrap_or(&s.created_at).replace('T', " ");
+        let _ = write!(
+            out,
+            "\n{:<13} {:<20} {:<21} {:>9}  {:<19} {}",
+            s.id,
+            one_line(&s.tenant_name),
+            taken,
+            size(Some(s.size as f64)),
+            reason(s.reason),
+            one_line(s.note.as_deref().unwrap_or(""))
+        );
+    }
+    out
+}
+
+pub fn restored_snapshot(r: &tenantdesk_core::ops::snapshots::Restored) -> String {
+    format!(
+        "Restored snapshot {} into '{}' ({}); its URL, role and password are unchanged.\n  Its data from before is in snapshot {} (undo: tenantdesk snapshot restore {} --in-place)",
+        r.snapshot.id,
+        one_line(&r.name),
+        r.snapshot.created_at,
+        r.kept.id,
+        r.kept.id
+    )
 }
 
 pub fn profile_list(profiles: &[ProfileView]) -> String {
@@ -365,11 +414,12 @@ pub fn switched(s: &SessionSwitch) -> String {
     out
 }
 
-fn size(bytes: Option<f64>) -> String {
+pub fn size(bytes: Option<f64>) -> String {
     match bytes {
         None => "unknown".to_owned(),
         Some(b) if b >= 1024.0 * 1024.0 * 1024.0 => format!("{:.1} GiB", b / (1024.0 * 1024.0 * 1024.0)),
-        Some(b) => format!("{:.1} MiB", b / (1024.0 * 1024.0)),
+        Some(b) if b >= 1024.0 * 1024.0 => format!("{:.1} MiB", b / (1024.0 * 1024.0)),
+        Some(b) => format!("{:.1} KiB", b / 1024.0),
     }
 }
 

@@ -1191,3 +1191,151 @@ fn a_terminal_opens_in_the_tenant_with_its_environment_and_coloured_prompt() {
     assert!(actions.iter().filter(|a| **a == "open terminal").count() >= 3 && actions.contains(&"change appearance"), "{actions:?}");
     assert!(td(&["settings", "terminal", "--reset"]).status.success());
 }
+
+#[test]
+fn snapshots_restore_clone_and_undo_a_delete_on_a_real_engine() {
+    let image = std::env::var("TENANTDESK_POSTGRES_IMAGE").expect("TENANTDESK_POSTGRES_IMAGE (scripts/test.sh sets it)");
+    let dir = init_project();
+    let data = tempfile::tempdir().expect("tempdir");
+    let container = format!("td-snap-test-{}", std::process::id());
+    let port = tenantdesk_core::testing::free_port().to_string();
+    struct Cleanup(String);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let _ = Command::new("docker").args(["rm", "-f", "-v", &self.0]).output();
+            let _ = Command::new("docker").args(["volume", "rm", "-f", &format!("{}-data", self.0)]).output();
+        }
+    }
+    let _cleanup = Cleanup(container.clone());
+    let data_dir = data.path().display().to_string();
+    let env = [
+        ("TENANTDESK_SHARED_CONTAINER", container.as_str()),
+        ("TENANTDESK_POSTGRES_IMAGE", image.as_str()),
+        ("TENANTDESK_POSTGRES_PORT", port.as_str()),
+        ("TENANTDESK_DATA_DIR", data_dir.as_str()),
+        ("TENANTDESK_SYSTEMPROMPT_BIN", "/nonexistent"),
+    ];
+    let command = |args: &[&str]| {
+        let mut c = Command::new(BIN);
+        c.args(args).current_dir(dir.path()).envs(env).stdin(Stdio::null());
+        c
+    };
+    let td = |args: &[&str]| command(args).output().expect("run");
+    let ok = |args: &[&str]| {
+        let out = td(args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap_or(Value::Null)
+    };
+    let count = |id: &str| -> String {
+        let out = td(&["exec", id, "--", "sh", "-c", "psql \"$DATABASE_URL\" -tAc 'select count(*) from items'"]);
+        assert!(out.status.success(), "the tenant's own URL and password do not connect: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let databases = || {
+        let out = Command::new("docker")
+            .args(["exec", &container, "psql", "-U", "tenantdesk", "-d", "postgres", "-tAc", "select datname from pg_database order by 1"])
+            .output()
+            .expect("docker exec");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let snapshot_files =
+        || fs::read_dir(data.path().join("snapshots")).map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect::<Vec<_>>()).unwrap_or_default();
+
+    let id = ok(&["--json", "cloud", "tenant", "create", "--type", "local", "--name", "shop"])["tenant"]["id"].as_str().expect("id").to_owned();
+    let fill = "psql \"$DATABASE_URL\" -qc \"create table items(n int, pad text); insert into items select g, md5(g::text) || md5((g*7)::text) from generate_series(1, 200000) g\"";
+    assert!(td(&["exec", &id, "--", "sh", "-c", fill]).status.success());
+
+    // A snapshot, then a change, then the snapshot back in place: the change is gone and the
+    // tenant's URL and password still connect.
+    let first = ok(&["--json", "snapshot", "create", &id, "--note", "200k rows"]);
+    let first_id = first["id"].as_str().expect("snapshot id").to_owned();
+    assert_eq!(first["reason"], "manual");
+    assert!(first["size"].as_i64().is_some_and(|s| s > 100_000) && first["pg_version"].as_str().is_some_and(|v| v.starts_with("15")), "{first}");
+    let listed = ok(&["--json", "snapshot", "list", &id]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    assert!(td(&["exec", &id, "--", "sh", "-c", "psql \"$DATABASE_URL\" -qc 'delete from items where n > 10'"]).status.success());
+    assert_eq!(count(&id), "10");
+    let restored = ok(&["--json", "snapshot", "restore", &first_id, "--in-place", "-y"]);
+    assert_eq!(count(&id), "200000");
+    assert_eq!(restored["kept"]["reason"], "before_restore", "{restored}");
+
+    // A flipped byte is refused before anything is touched.
+    let file = data.path().join("snapshots").join(format!("{first_id}.dump"));
+    let mut bytes = fs::read(&file).expect("snapshot file");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x40;
+    fs::write(&file, &bytes).expect("flip");
+    let refused = td(&["--json", "snapshot", "restore", &first_id, "--in-place", "-y"]);
+    assert!(!refused.status.success());
+    assert_eq!(serde_json::from_slice::<Value>(&refused.stdout).expect("json")["error"]["code"], "snapshot_corrupt");
+    assert_eq!(count(&id), "200000");
+    bytes[middle] ^= 0x40;
+    fs::write(&file, &bytes).expect("unflip");
+
+    // SIGKILL mid-dump: never listed; what it left does not break the next snapshot.
+    let before = ok(&["--json", "snapshot", "list", "--all"]).as_array().map(Vec::len).unwrap_or(0);
+    for delay in [60, 150, 300] {
+        let mut child = command(&["snapshot", "create", &id]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn");
+        std::thread::sleep(Duration::from_millis(delay));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let after_kills = ok(&["--json", "snapshot", "list", "--all"]);
+    for s in after_kills.as_array().expect("list") {
+        let f = data.path().join("snapshots").join(format!("{}.dump", s["id"].as_str().expect("id")));
+        assert_eq!(fs::metadata(&f).map(|m| m.len() as i64).ok(), s["size"].as_i64(), "a listed snapshot is incomplete: {s}");
+    }
+    ok(&["--json", "snapshot", "create", &id]);
+    assert!(ok(&["--json", "snapshot", "list", "--all"]).as_array().map(Vec::len).unwrap_or(0) > before);
+    assert!(snapshot_files().iter().all(|f| !f.contains(".partial-")), "a killed snapshot's file was left: {:?}", snapshot_files());
+
+    // pg_restore cut off mid-way by a kill: the original keeps serving, and the next restore
+    // finishes cleanly, leaving no half-restored database behind.
+    assert!(td(&["exec", &id, "--", "sh", "-c", "psql \"$DATABASE_URL\" -qc 'delete from items where n > 100'"]).status.success());
+    let mut child = command(&["snapshot", "restore", &first_id, "--in-place", "-y"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let mut err = child.stderr.take().expect("stderr");
+    let mut seen = String::new();
+    let mut buf = [0u8; 256];
+    while !seen.contains("Restoring") {
+        let n = std::io::Read::read(&mut err, &mut buf).expect("read");
+        if n == 0 {
+            break;
+        }
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let now = count(&id);
+    assert!(now == "100" || now == "200000", "after a killed restore the tenant has {now} rows");
+    ok(&["--json", "snapshot", "restore", &first_id, "--in-place", "-y"]);
+    assert_eq!(count(&id), "200000");
+    let dbs = databases();
+    assert!(!dbs.contains("td_restore_") && !dbs.contains("td_replaced_"), "{dbs}");
+
+    // A clone while the source is in use; a restore as a new tenant.
+    let mut busy =
+        command(&["exec", &id, "--", "sh", "-c", "psql \"$DATABASE_URL\" -qc 'select pg_sleep(20)'"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn");
+    std::thread::sleep(Duration::from_millis(300));
+    let clone = ok(&["--json", "cloud", "tenant", "clone", &id, "--name", "shop-clone"]);
+    let clone_id = clone["tenant"]["id"].as_str().expect("clone id").to_owned();
+    assert_eq!(count(&clone_id), "200000");
+    let _ = busy.kill();
+    let _ = busy.wait();
+    let copy = ok(&["--json", "snapshot", "restore", &first_id, "--as", "shop-copy"]);
+    let copy_id = copy["tenant"]["id"].as_str().expect("copy id").to_owned();
+    assert_ne!(copy_id, id);
+    assert_eq!(count(&copy_id), "200000");
+
+    // Delete keeps a snapshot; restoring it under the old name brings the tenant back, same id.
+    let deleted = ok(&["--json", "cloud", "tenant", "delete", &id, "-y"]);
+    let kept = deleted["snapshot"]["id"].as_str().expect("kept snapshot").to_owned();
+    assert_eq!(deleted["snapshot"]["reason"], "before_delete");
+    let undone = ok(&["--json", "snapshot", "restore", &kept, "--as", "shop"]);
+    assert_eq!(undone["tenant"]["id"].as_str(), Some(id.as_str()));
+    assert_eq!(count(&id), "200000");
+
+    // Deleting a snapshot removes its file and entry.
+    ok(&["--json", "snapshot", "delete", &first_id, "-y"]);
+    assert!(!file.exists());
+    assert!(!ok(&["--json", "snapshot", "list", "--all"]).as_array().expect("list").iter().any(|s| s["id"] == first_id.as_str()));
+}

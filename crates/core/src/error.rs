@@ -140,6 +140,18 @@ pub enum Error {
     #[error("'{value}' is not a {kind} you can choose; the choices: {choices}")]
     InvalidChoice { kind: &'static str, value: String, choices: String },
 
+    #[error("Snapshot '{id}' not found: {reason}")]
+    SnapshotNotFound { id: String, reason: String },
+
+    #[error("Snapshot '{id}' is damaged: {reason}")]
+    SnapshotCorrupt { id: String, reason: String },
+
+    #[error("'{name}' cannot be snapshotted: {reason}")]
+    SnapshotUnsupported { name: String, reason: String },
+
+    #[error("Could not {action}: {reason}")]
+    SnapshotFailed { action: &'static str, reason: String },
+
     #[error("No terminal emulator found (tried {tried})")]
     NoTerminal { tried: String },
 
@@ -265,6 +277,10 @@ impl Error {
             }
             Error::ClaimedByAnotherProject { project, .. } => format!("Open the project at {project} to manage it; it stops being claimed once that project deletes its tenant or its folder is gone"),
             Error::InvalidChoice { kind, .. } => format!("Pick a {kind} from the choices above"),
+            Error::SnapshotNotFound { .. } => "Run 'tenantdesk snapshot list --all' to see every snapshot".to_owned(),
+            Error::SnapshotCorrupt { .. } => "Nothing was changed. Restore another snapshot, or delete this one".to_owned(),
+            Error::SnapshotUnsupported { .. } => "Snapshots are of databases Tenantdesk made in its shared container".to_owned(),
+            Error::SnapshotFailed { .. } => "Nothing was changed; the tenant's database is as it was. Check the Docker panel, then try again".to_owned(),
             Error::NoTerminal { .. } | Error::TerminalFailed { .. } => {
                 "Install a terminal emulator, or name the one to use: 'tenantdesk settings terminal <command>'".to_owned()
             }
@@ -320,6 +336,10 @@ impl Error {
             Error::RefusedProfileKey { .. } => "refused_profile_key",
             Error::SelfManagedNeedsProvider => "self_managed_needs_provider",
             Error::InvalidChoice { .. } => "invalid_choice",
+            Error::SnapshotNotFound { .. } => "snapshot_not_found",
+            Error::SnapshotCorrupt { .. } => "snapshot_corrupt",
+            Error::SnapshotUnsupported { .. } => "snapshot_unsupported",
+            Error::SnapshotFailed { .. } => "snapshot_failed",
             Error::NoTerminal { .. } => "no_terminal",
             Error::TerminalFailed { .. } => "terminal_failed",
             Error::ClaimedByAnotherProject { .. } => "claimed_by_another_project",

@@ -15,6 +15,13 @@ pub struct Settings {
     /// none: found the way the desktop finds it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terminal: Option<String>,
+    /// How many automatic snapshots (before a delete, a restore, …) to keep of each tenant at
+    /// least; default 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_keep: Option<u32>,
+    /// Automatic snapshots younger than this many days are kept whatever their number; default 7.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_keep_days: Option<u32>,
     /// Settings of newer Tenantdesk versions, kept as they are.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -34,6 +41,14 @@ pub fn file() -> PathBuf {
 }
 
 impl Settings {
+    pub fn snapshot_keep(&self) -> usize {
+        self.snapshot_keep.unwrap_or(5) as usize
+    }
+
+    pub fn snapshot_keep_days(&self) -> u32 {
+        self.snapshot_keep_days.unwrap_or(7)
+    }
+
     pub fn load() -> Result<Self> {
         let path = file();
         match store::read(&path)? {

@@ -96,14 +96,14 @@ pub async fn create_local_tenant(state: State<'_, AppState>, name: String, datab
     then_overview(&state, |_| Ok(())).await
 }
 
-/// Deletes a tenant, with its database when Tenantdesk made it.
+/// Deletes a tenant, with its database when Tenantdesk made it (snapshotted first with
+/// `keep_snapshot`: the answer names the snapshot, which undoes the delete).
 #[tauri::command]
 #[specta::specta]
-pub async fn delete_tenant(state: State<'_, AppState>, id: String, confirm_name: Option<String>) -> Result<Overview, UiError> {
+pub async fn delete_tenant(state: State<'_, AppState>, id: String, confirm_name: Option<String>, keep_snapshot: bool) -> Result<ops::DeletedTenant, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
     let secrets = state.secrets();
-    local::delete_tenant(&project, &id, confirm_name.as_deref(), secrets.as_ref()).await?;
-    then_overview(&state, |_| Ok(())).await
+    Ok(local::delete_tenant(&project, &id, confirm_name.as_deref(), keep_snapshot, secrets.as_ref()).await?)
 }
 
 /// The live state of a local tenant's database in Docker (None for tenants Tenantdesk does not

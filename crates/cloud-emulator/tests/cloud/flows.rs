@@ -229,7 +229,7 @@ async fn delete_drops_the_database_and_the_entry_and_cancel_leaves_the_registry_
     assert_eq!(std::fs::read_to_string(c.project.tenants_file()).expect("registry"), before);
     assert!(matches!(cloud::cancel_subscription(&c.project, &keep, Some("wrong"), &c.keychain).await, Err(Error::ConfirmationRequired { .. })));
 
-    local::delete_tenant(&c.project, &id, None, &c.keychain).await.expect("delete");
+    local::delete_tenant(&c.project, &id, None, true, &c.keychain).await.expect("delete");
     assert!(!connects(&url).await, "the deleted tenant's database still connects");
     let mut admin = tenantdesk_core::postgres::connect(&c.admin).await.expect("admin");
     let left: Option<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname = $1").bind(&db).fetch_optional(&mut admin).await.expect("query");

@@ -20,6 +20,7 @@ use crate::postgres::{self, TenantDatabase};
 use crate::project::Project;
 use crate::secret::Secret;
 use crate::shared_container::{self, ContainerState, Progress, Pulled, SharedConfig, SharedStatus};
+use crate::snapshot;
 use crate::store;
 use crate::tenant::{Tenant, TenantId, TenantType, parse_database_url};
 
@@ -343,6 +344,9 @@ async fn drop_orphan(project: &Project, cfg: &SharedConfig, secrets: &dyn Secret
     }
     let cfg = cfg.on_port(status.shared.port);
     let mut admin = shared_container::admin(&cfg, secrets).await?;
+    // Whatever is in it is kept first: an orphan may still be someone's only copy.
+    let source = snapshot::Source { container: &cfg.container, database, tenant_id: None, tenant_name: database };
+    snapshot::take(project, source, snapshot::Reason::BeforeDropOrphan, Some("kept when the orphan database was dropped"), &mut |_| {}).await?;
     postgres::drop_tenant_database(&mut admin, &TenantDatabase { role: database.to_owned(), database: database.to_owned() }).await
 }
 
@@ -519,18 +523,28 @@ async fn create(
                 let _ = secrets.delete(&key);
             })
         }
-        DatabaseSource::Shared { port } => {
-            let cfg = cfg.on_port(port);
-            let engine = engine::connect(None).await?;
-            let started = shared_container::up(&engine, &cfg, secrets, on_progress).await?;
-            let cfg = cfg.on_port(shared_container::status(&engine, &cfg).await?.port);
-            let result = create_on_shared(project, name, &id, &cfg, secrets).await;
-            if result.is_err() {
-                shared_container::undo(&engine, &cfg, started, secrets).await;
-            }
-            result
-        }
+        DatabaseSource::Shared { port } => create_shared(project, name, &id, &cfg.on_port(port), secrets, on_progress).await,
     }
+}
+
+/// A tenant with a role and database of its own in the shared container (brought up first if
+/// needed, and taken down again if this was its first use and the tenant could not be made).
+pub(super) async fn create_shared(
+    project: &Project,
+    name: &TenantName,
+    id: &TenantId,
+    cfg: &SharedConfig,
+    secrets: &dyn SecretStore,
+    on_progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<CreatedTenant> {
+    let engine = engine::connect(None).await?;
+    let started = shared_container::up(&engine, cfg, secrets, on_progress).await?;
+    let cfg = cfg.on_port(shared_container::status(&engine, cfg).await?.port);
+    let result = create_on_shared(project, name, id, &cfg, secrets).await;
+    if result.is_err() {
+        shared_container::undo(&engine, &cfg, started, secrets).await;
+    }
+    result
 }
 
 async fn create_on_shared(project: &Project, name: &TenantName, id: &TenantId, cfg: &SharedConfig, secrets: &dyn SecretStore) -> Result<CreatedTenant> {
@@ -591,14 +605,17 @@ pub(super) fn update_marks(project: &Project, change: impl FnOnce(&mut TenantMar
 /// CLI made for it: its role and database in the shared container, or its compose project's
 /// containers and volumes (found by label), and its password in the keychain. If the database
 /// cannot be dropped (Docker down), nothing is changed.
-pub async fn delete_tenant(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<DeletedTenant> {
+///
+/// With `keep_snapshot`, a database Tenantdesk made is snapshotted first (the delete is refused if
+/// that fails), so the delete can be undone; the snapshot is in the answer.
+pub async fn delete_tenant(project: &Project, id: &str, confirm_name: Option<&str>, keep_snapshot: bool, secrets: &dyn SecretStore) -> Result<DeletedTenant> {
     let subject = audit::Subject::of(project, Some(id));
-    let result = delete(project, id, confirm_name, secrets).await;
+    let result = delete(project, id, confirm_name, keep_snapshot, secrets).await;
     audit::record_for(project, subject, "delete tenant", &result);
     result
 }
 
-async fn delete(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<DeletedTenant> {
+async fn delete(project: &Project, id: &str, confirm_name: Option<&str>, keep_snapshot: bool, secrets: &dyn SecretStore) -> Result<DeletedTenant> {
     let snap = Snapshot::load(project)?;
     let tenant = snap.find(project, id)?.clone();
     snap.marks.confirm(&tenant.id, &tenant.name, confirm_name)?;
@@ -610,7 +627,13 @@ async fn delete(project: &Project, id: &str, confirm_name: Option<&str>, secrets
     // job. The keychain is asked first so that a locked one stops the delete before any data goes.
     let key = password_key(project, &tenant.id);
     secrets.get(&key)?;
+    let mut kept = None;
     if let Some(db) = snap.marks.databases.get(&tenant.id) {
+        if keep_snapshot {
+            let source = snapshot::Source { container: &db.container, database: &db.database, tenant_id: Some(tenant.id.as_str()), tenant_name: &tenant.name };
+            let note = format!("kept when {} was deleted", tenant.name);
+            kept = Some(snapshot::take(project, source, snapshot::Reason::BeforeDelete, Some(&note), &mut |_| {}).await?);
+        }
         let cfg = SharedConfig::from_env();
         let cfg = SharedConfig::new(&db.container, &cfg.image, db.port);
         engine::connect(None).await?;
@@ -622,10 +645,11 @@ async fn delete(project: &Project, id: &str, confirm_name: Option<&str>, secrets
         remove_compose_project(compose).await?;
     }
     secrets.delete(&key)?;
-    let deleted = super::delete_tenant(project, tenant.id.as_str(), confirm_name)?;
+    let mut deleted = super::delete_tenant(project, tenant.id.as_str(), confirm_name)?;
     update_marks(project, |m| {
         m.databases.remove(&tenant.id);
     })?;
+    deleted.snapshot = kept;
     Ok(deleted)
 }
 

@@ -27,6 +27,7 @@ pub mod environment;
 pub mod local;
 pub mod migrations;
 pub mod secrets;
+pub mod snapshots;
 
 /// A tenant as shown to the user.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -53,6 +54,9 @@ pub struct TenantView {
     pub profiles: Vec<String>,
     /// What deleting the tenant destroys, in words a confirmation can show.
     pub delete_destroys: String,
+    /// Whether its database can be snapshotted (Tenantdesk made it): deletes keep a snapshot
+    /// first, so they can be undone.
+    pub snapshots: bool,
 }
 
 /// What deleting `tenant` destroys: the data Tenantdesk would drop, or that only the record goes.
@@ -86,6 +90,7 @@ impl TenantView {
             appearance: crate::appearance::Appearance::of(&tenant.id, marks.appearance.get(&tenant.id), production),
             profiles,
             delete_destroys: delete_destroys(tenant, marks),
+            snapshots: tenant.tenant_type == TenantType::Local && marks.databases.contains_key(&tenant.id),
         }
     }
 }
@@ -179,6 +184,8 @@ pub struct DeletedTenant {
     pub tenant: TenantView,
     pub unlinked_profiles: Vec<String>,
     pub removed_session: bool,
+    /// The snapshot of its database kept before it was dropped (restoring it undoes the delete).
+    pub snapshot: Option<crate::snapshot::SnapshotInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -586,7 +593,7 @@ pub fn delete_tenant(project: &Project, id: &str, confirm_name: Option<&str>) ->
     }
     // Deleted here on purpose: not a record to offer back.
     last_known::forget(project);
-    Ok(DeletedTenant { tenant: TenantView::new(&tenant, false, false, Vec::new(), &marks), unlinked_profiles, removed_session })
+    Ok(DeletedTenant { tenant: TenantView::new(&tenant, false, false, Vec::new(), &marks), unlinked_profiles, removed_session, snapshot: None })
 }
 
 /// Marks a tenant as production (or not). Production tenants are shown with a warning colour and

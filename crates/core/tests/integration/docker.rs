@@ -100,7 +100,7 @@ async fn a_local_tenant_lives_through_stop_and_start_and_is_gone_after_delete() 
     assert_eq!(report.tenants.len(), 1);
     assert_eq!(report.tenants[0].database_present, Some(true));
 
-    local::delete_tenant(&f.project, &id, None, &f.chain.store).await.expect("delete");
+    local::delete_tenant(&f.project, &id, None, true, &f.chain.store).await.expect("delete");
     let mut admin = f.superuser().await;
     let db: Option<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'td\\_my\\_project\\_%'").fetch_optional(&mut admin).await.expect("query");
     let role: Option<String> = sqlx::query_scalar("SELECT rolname FROM pg_roles WHERE rolname LIKE 'td\\_my\\_project\\_%'").fetch_optional(&mut admin).await.expect("query");
@@ -348,7 +348,7 @@ async fn deleting_a_cli_made_tenant_removes_its_compose_project_by_label() {
     std::fs::write(f.project.tenants_file(), registry).expect("write");
     let status = local::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
     assert_eq!(status.tenants[0].container, Some(ContainerState::Created), "{status:?}");
-    local::delete_tenant(&f.project, "local_7f0c2b7e-3a51-4a8e-9d0e-2f7b1c9a4e11", None, &f.chain.store).await.expect("delete");
+    local::delete_tenant(&f.project, "local_7f0c2b7e-3a51-4a8e-9d0e-2f7b1c9a4e11", None, true, &f.chain.store).await.expect("delete");
     let left = Command::new("docker").args(["ps", "-aq", "--filter", &format!("label={label}")]).output().expect("docker");
     assert_eq!(String::from_utf8_lossy(&left.stdout).trim(), "", "the compose container survived");
     let vols = Command::new("docker").args(["volume", "ls", "-q", "--filter", &format!("label={label}")]).output().expect("docker");
@@ -417,11 +417,11 @@ impl SecretStore for Locked {
 async fn a_delete_the_keychain_refuses_changes_nothing_and_a_retry_finishes_it() {
     let f = Fixture::new("delete-locked");
     let id = f.create("doomed").await.expect("create");
-    let err = local::delete_tenant(&f.project, &id, None, &Locked).await.expect_err("locked keychain");
+    let err = local::delete_tenant(&f.project, &id, None, true, &Locked).await.expect_err("locked keychain");
     assert!(matches!(err, Error::KeychainUnavailable { .. }), "{err:?}");
     assert!(Registry::load(&f.project.tenants_file()).expect("load").tenants.iter().any(|t| t.id.as_str() == id), "the tenant left the registry");
     rows(&f.url(&id), "SELECT 1").await.expect("its database and password are intact");
-    let deleted = local::delete_tenant(&f.project, &id, None, &f.chain.store).await.expect("the retry deletes it");
+    let deleted = local::delete_tenant(&f.project, &id, None, true, &f.chain.store).await.expect("the retry deletes it");
     assert_eq!(deleted.tenant.id, id);
     assert!(Registry::load(&f.project.tenants_file()).expect("load").tenants.is_empty());
     assert!(f.chain.store.get(&local::password_key(&f.project, &tenantdesk_core::tenant::TenantId::parse(&id).expect("id"))).expect("get").is_none(), "password left behind");

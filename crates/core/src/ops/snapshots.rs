@@ -1,0 +1,263 @@
+//! Keeping tenants' data recoverable: snapshots taken by hand, restored in place (the tenant
+//! keeps its URL, role and password) or as a new tenant, an undo for a delete, and clones.
+
+use sqlx::Connection as _;
+
+use super::local::{self, create_shared};
+use super::{CreatedTenant, Snapshot};
+use crate::audit;
+use crate::engine;
+use crate::error::{Error, Result};
+use crate::keychain::SecretStore;
+use crate::marks::SharedDatabase;
+use crate::name::TenantName;
+use crate::ownership;
+use crate::pg_tools::{self, Step};
+use crate::postgres::{self, quote_ident, quote_literal};
+use crate::project::Project;
+use crate::shared_container::{self, SharedConfig};
+use crate::snapshot::{self, Reason, SnapshotInfo, Source};
+use crate::tenant::{Tenant, TenantId, TenantType};
+
+/// A tenant and its database in the shared container: what snapshots are taken of.
+fn target(project: &Project, id: &str) -> Result<(Tenant, SharedDatabase)> {
+    let snap = Snapshot::load(project)?;
+    let tenant = snap.find(project, id)?.clone();
+    let refuse = |reason: &str| Error::SnapshotUnsupported { name: tenant.name.clone(), reason: reason.to_owned() };
+    match (tenant.tenant_type, snap.marks.databases.get(&tenant.id)) {
+        (TenantType::Local, Some(db)) => Ok((tenant.clone(), db.clone())),
+        (TenantType::Local, None) => Err(refuse("its database is one Tenantdesk did not make (it was given with --database-url, or the CLI's compose project holds it)")),
+        (TenantType::Cloud, _) => Err(refuse("it is a cloud tenant; snapshots are of local tenants' databases for now")),
+        (TenantType::SelfManaged, _) => Err(refuse("its database is managed where it runs")),
+    }
+}
+
+fn source<'a>(tenant: &'a Tenant, db: &'a SharedDatabase) -> Source<'a> {
+    Source { container: &db.container, database: &db.database, tenant_id: Some(tenant.id.as_str()), tenant_name: &tenant.name }
+}
+
+/// Snapshots a local tenant's database (`tenantdesk snapshot create`).
+pub async fn create_snapshot(project: &Project, id: &str, note: Option<&str>, on_step: &mut (dyn FnMut(Step) + Send)) -> Result<SnapshotInfo> {
+    let subject = audit::Subject::of(project, Some(id));
+    let result = async {
+        let (tenant, db) = target(project, id)?;
+        snapshot::take(project, source(&tenant, &db), Reason::Manual, note, on_step).await
+    }
+    .await;
+    audit::record_for(project, subject, "snapshot", &result);
+    result
+}
+
+/// This project's snapshots (of one tenant: its name, id or id prefix, also of a deleted one),
+/// or every project's with `all`. Newest first.
+pub async fn list_snapshots(project: &Project, tenant: Option<&str>, all: bool) -> Result<Vec<SnapshotInfo>> {
+    let root = project.root().display().to_string();
+    let mut found = snapshot::list((!all).then_some(root.as_str()), None).await?;
+    if let Some(wanted) = tenant.map(str::trim) {
+        let id = Snapshot::load(project)?.find(project, wanted).ok().map(|t| t.id.to_string());
+        found.retain(|s| match &id {
+            Some(id) => s.tenant_id.as_deref() == Some(id.as_str()),
+            None => s.tenant_name == wanted || s.tenant_id.as_deref().is_some_and(|t| t.starts_with(wanted)),
+        });
+    }
+    Ok(found)
+}
+
+pub async fn delete_snapshot(project: &Project, id: &str) -> Result<SnapshotInfo> {
+    let result = async {
+        let info = snapshot::find(id).await?;
+        snapshot::remove(&info.id).await?;
+        Ok(info)
+    }
+    .await;
+    audit::record_in(project, result.as_ref().ok().and_then(|s| s.tenant_id.as_deref()), &format!("delete snapshot {id}"), &result);
+    result
+}
+
+/// What an in-place restore did.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Restored {
+    pub tenant_id: String,
+    pub name: String,
+    pub snapshot: SnapshotInfo,
+    /// The tenant's data as it was just before, kept in case the restore was a mistake.
+    pub kept: SnapshotInfo,
+}
+
+/// Puts a snapshot back into the tenant it was taken of, keeping its URL, role and password
+/// (Neon's reset). The checksum is verified before anything changes; the current data is
+/// snapshotted; the archive is restored into a new database, and only when that succeeded is it
+/// swapped in by rename, in one transaction — so a failure or a kill at any point leaves the
+/// original serving. A production tenant needs its name.
+pub async fn restore_in_place(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore, on_step: &mut (dyn FnMut(Step) + Send)) -> Result<Restored> {
+    let result = in_place(project, id, confirm_name, secrets, on_step).await;
+    let tenant = result.as_ref().ok().map(|r| r.tenant_id.clone());
+    audit::record_in(project, tenant.as_deref(), &format!("restore snapshot {id} in place"), &result);
+    result
+}
+
+async fn in_place(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore, on_step: &mut (dyn FnMut(Step) + Send)) -> Result<Restored> {
+    let info = snapshot::find(id).await?;
+    let tenant_id = info.tenant_id.clone().ok_or_else(|| Error::SnapshotUnsupported {
+        name: info.tenant_name.clone(),
+        reason: "it is of an orphan database, which has no tenant to restore into; restore it as a new tenant".to_owned(),
+    })?;
+    let snap = Snapshot::load(project)?;
+    if snap.registry.get(&TenantId::parse(&tenant_id)?).is_none() {
+        return Err(Error::SnapshotUnsupported {
+            name: info.tenant_name.clone(),
+            reason: "the tenant it was taken of no longer exists; restore it as a new tenant (--as) or undo the delete".to_owned(),
+        });
+    }
+    let (tenant, db) = target(project, &tenant_id)?;
+    snap.marks.confirm(&tenant.id, &tenant.name, confirm_name)?;
+    let file = snapshot::verify(&info)?;
+    let kept = snapshot::take(project, source(&tenant, &db), Reason::BeforeRestore, Some(&format!("before restoring snapshot {}", info.id)), &mut |_| {}).await?;
+    let engine = engine::connect(None).await?;
+    let cfg = SharedConfig::new(&db.container, &SharedConfig::from_env().image, db.port);
+    let mut admin = shared_container::admin(&cfg, secrets).await?;
+    let comment = ownership::comment_sql("{}", project, &tenant.id);
+    let comment_text = comment.split_once(" IS ").map(|(_, t)| t.to_owned()).unwrap_or_default();
+    sweep_leftovers(&mut admin, &comment_text).await;
+    let suffix = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+    let (fresh, replaced) = (format!("td_restore_{suffix}"), format!("td_replaced_{suffix}"));
+    let setup = async {
+        exec(&mut admin, &format!("CREATE DATABASE {} OWNER {}", quote_ident(&fresh), quote_ident(&db.role))).await?;
+        exec(&mut admin, &format!("REVOKE ALL ON DATABASE {} FROM PUBLIC", quote_ident(&fresh))).await?;
+        exec(&mut admin, &format!("COMMENT ON DATABASE {} IS {comment_text}", quote_ident(&fresh))).await
+    };
+    let restored = match setup.await {
+        Ok(()) => pg_tools::restore(&engine, &db.container, &fresh, &db.role, &file, on_step).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = restored {
+        let _ = exec(&mut admin, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&fresh))).await;
+        return Err(e);
+    }
+    if let Err(e) = swap(&mut admin, &db.database, &fresh, &replaced).await {
+        let _ = exec(&mut admin, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&fresh))).await;
+        return Err(e);
+    }
+    // The data it replaced is in `kept`; a drop that fails here is swept by the next restore.
+    let _ = exec(&mut admin, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&replaced))).await;
+    let _ = admin.close().await;
+    Ok(Restored { tenant_id: tenant.id.to_string(), name: tenant.name.clone(), snapshot: info, kept })
+}
+
+async fn exec(admin: &mut sqlx::PgConnection, sql: &str) -> Result<()> {
+    sqlx::Executor::execute(&mut *admin, sql).await.map(drop).map_err(|e| Error::SnapshotFailed { action: "restore the snapshot", reason: postgres::describe(&e) })
+}
+
+/// Renames the restored database into the tenant's name in one transaction, closing the
+/// tenant's connections first; a connection that slips in between makes the rename fail and the
+/// transaction roll back, so it is tried again.
+async fn swap(admin: &mut sqlx::PgConnection, live: &str, fresh: &str, replaced: &str) -> Result<()> {
+    let mut last = None;
+    for _ in 0..20 {
+        let attempt = async {
+            exec(admin, "BEGIN").await?;
+            exec(admin, &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = {} AND pid <> pg_backend_pid()", quote_literal(live))).await?;
+            exec(admin, &format!("ALTER DATABASE {} RENAME TO {}", quote_ident(live), quote_ident(replaced))).await?;
+            exec(admin, &format!("ALTER DATABASE {} RENAME TO {}", quote_ident(fresh), quote_ident(live))).await?;
+            exec(admin, "COMMIT").await
+        };
+        match attempt.await {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                let _ = exec(admin, "ROLLBACK").await;
+                last = Some(e);
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    }
+    Err(last.unwrap_or(Error::SnapshotFailed { action: "restore the snapshot", reason: "the database stayed in use".to_owned() }))
+}
+
+/// Drops what an earlier restore of this tenant left when it was killed: a half-restored
+/// database, or the replaced one it had not dropped yet. Both carry the tenant's comment; the
+/// live database never has these names.
+async fn sweep_leftovers(admin: &mut sqlx::PgConnection, comment_literal: &str) {
+    let query = format!(
+        "SELECT datname::text FROM pg_database WHERE (datname LIKE 'td\\_restore\\_%' OR datname LIKE 'td\\_replaced\\_%') AND shobj_description(oid, 'pg_database') = {comment_literal}"
+    );
+    let names: Vec<String> = sqlx::query_scalar(&query).fetch_all(&mut *admin).await.unwrap_or_default();
+    for name in names {
+        let _ = exec(admin, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&name))).await;
+    }
+}
+
+/// Makes a new local tenant from a snapshot: its own role, database, password and profile. Under
+/// the name the snapshot's tenant had, it also takes that tenant's id where it is free — which is
+/// how a delete is undone. If the restore fails, the new tenant is removed again.
+pub async fn restore_as(project: &Project, id: &str, name: &TenantName, secrets: &dyn SecretStore, on_step: &mut (dyn FnMut(Step) + Send)) -> Result<CreatedTenant> {
+    let result = restore_new(project, id, name, secrets, on_step).await;
+    let tenant = result.as_ref().ok().map(|c| c.tenant.id.clone());
+    audit::record_in(project, tenant.as_deref(), &format!("restore snapshot {id} as {name}"), &result);
+    result
+}
+
+async fn restore_new(project: &Project, id: &str, name: &TenantName, secrets: &dyn SecretStore, on_step: &mut (dyn FnMut(Step) + Send)) -> Result<CreatedTenant> {
+    let info = snapshot::find(id).await?;
+    let keep_id = info.tenant_name == name.as_str();
+    let file = snapshot::verify(&info)?;
+    let snap = Snapshot::load(project)?;
+    let reused = info.tenant_id.as_deref().filter(|_| keep_id).and_then(|t| TenantId::parse(t).ok()).filter(|t| t.as_str().starts_with("local_") && snap.registry.get(t).is_none());
+    let new_id = reused.unwrap_or_else(TenantId::new_local);
+    let created = create_shared(project, name, &new_id, &SharedConfig::from_env(), secrets, &mut |_| {}).await?;
+    let filled = async {
+        let db = new_database(project, &created)?;
+        pg_tools::restore(&engine::connect(None).await?, &db.container, &db.database, &db.role, &file, on_step).await
+    };
+    let filled = filled.await;
+    undo_on_error(project, created, filled, secrets).await
+}
+
+/// The database a just-made tenant got.
+fn new_database(project: &Project, created: &CreatedTenant) -> Result<SharedDatabase> {
+    let marks = Snapshot::load(project)?.marks;
+    marks
+        .databases
+        .get(&TenantId::parse(&created.tenant.id)?)
+        .cloned()
+        .ok_or_else(|| Error::SnapshotFailed { action: "fill the new tenant", reason: "its database was not recorded".to_owned() })
+}
+
+/// A tenant made to be filled is removed again when filling it failed.
+async fn undo_on_error(project: &Project, created: CreatedTenant, filled: Result<()>, secrets: &dyn SecretStore) -> Result<CreatedTenant> {
+    match filled {
+        Ok(()) => Ok(created),
+        Err(e) => {
+            let _ = local::delete_tenant(project, &created.tenant.id, Some(&created.tenant.name), false, secrets).await;
+            Err(e)
+        }
+    }
+}
+
+/// Copies a local tenant into a new one with its own role, password and profile: a dump piped
+/// into a restore inside the container, which works while the source is in use.
+pub async fn clone_tenant(project: &Project, id: &str, name: &TenantName, secrets: &dyn SecretStore, on_step: &mut (dyn FnMut(Step) + Send)) -> Result<CreatedTenant> {
+    let result = async {
+        let (tenant, source) = target(project, id)?;
+        let cfg = SharedConfig::from_env();
+        if source.container != cfg.container {
+            return Err(Error::SnapshotUnsupported {
+                name: tenant.name.clone(),
+                reason: format!(
+                    "its database is in the container '{}', and new tenants are made in '{}'; snapshot it and restore the snapshot as a new tenant",
+                    source.container, cfg.container
+                ),
+            });
+        }
+        let created = create_shared(project, name, &TenantId::new_local(), &cfg, secrets, &mut |_| {}).await?;
+        let filled = async {
+            let db = new_database(project, &created)?;
+            pg_tools::copy(&engine::connect(None).await?, &db.container, &source.database, &db.database, &db.role, on_step).await
+        };
+        let filled = filled.await;
+        undo_on_error(project, created, filled, secrets).await
+    }
+    .await;
+    audit::record_in(project, Some(id), &format!("clone into {name}"), &result);
+    result
+}
