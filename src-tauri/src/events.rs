@@ -24,6 +24,15 @@ pub struct TerminalRequested {
     pub id: String,
 }
 
+/// A snapshot, restore or clone of a tenant moved on (bytes and the table at hand).
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+pub struct SnapshotProgress {
+    pub tenant_id: String,
+    /// "Dumping", "Restoring" or "Copying".
+    pub verb: String,
+    pub step: tenantdesk_core::pg_tools::Step,
+}
+
 /// A cloud provisioning job moved on (a phase arrived, it finished or failed).
 #[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
 pub struct ProvisioningChanged {

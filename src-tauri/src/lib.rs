@@ -21,7 +21,7 @@ use tenantdesk_core::ops::Overview;
 use tenantdesk_core::tenant::TenantType;
 use tenantdesk_core::{Project, ops};
 
-use crate::events::{DockerLog, DockerProgress, FocusSearch, HealthChanged, Level, LoginUrl, Notice, OverviewChanged, ProvisioningChanged, TerminalRequested};
+use crate::events::{DockerLog, DockerProgress, FocusSearch, HealthChanged, Level, LoginUrl, Notice, OverviewChanged, ProvisioningChanged, SnapshotProgress, TerminalRequested};
 use crate::health::HealthMap;
 use crate::state::AppState;
 
@@ -40,6 +40,12 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::rotate_credentials,
             commands::set_production,
             commands::set_appearance,
+            commands::snapshots::snapshots,
+            commands::snapshots::create_snapshot,
+            commands::snapshots::restore_snapshot_in_place,
+            commands::snapshots::restore_snapshot_as,
+            commands::snapshots::delete_snapshot,
+            commands::snapshots::clone_tenant,
             commands::open_terminal,
             commands::terminal_setting,
             commands::restore_tenants,
@@ -82,7 +88,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::credentials::activity,
             commands::credentials::verify_activity,
         ])
-        .events(collect_events![OverviewChanged, FocusSearch, ProvisioningChanged, LoginUrl, HealthChanged, DockerProgress, DockerLog, Notice, TerminalRequested])
+        .events(collect_events![OverviewChanged, FocusSearch, ProvisioningChanged, LoginUrl, HealthChanged, DockerProgress, DockerLog, Notice, TerminalRequested, SnapshotProgress])
         // The views are only ever sent to the window, so one TypeScript type per Rust type.
         .disable_serde_phases()
 }

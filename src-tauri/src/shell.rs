@@ -10,7 +10,7 @@ use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;
 use tenantdesk_core::shared_container::Progress;
 
-use crate::events::{DockerLog, DockerProgress, LoginUrl, Notice, ProvisioningChanged};
+use crate::events::{DockerLog, DockerProgress, LoginUrl, Notice, ProvisioningChanged, SnapshotProgress};
 use crate::jobs::Job;
 
 pub type Task<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
@@ -19,6 +19,7 @@ pub trait Shell: Send + Sync {
     fn provisioning(&self, job: Job);
     fn login_url(&self, url: &str);
     fn docker_progress(&self, progress: Progress);
+    fn snapshot_progress(&self, progress: SnapshotProgress);
     /// False once nobody listens any more.
     fn docker_log(&self, text: String) -> bool;
     fn notify(&self, notice: Notice);
@@ -37,6 +38,10 @@ impl<R: Runtime> Shell for AppHandle<R> {
 
     fn docker_progress(&self, progress: Progress) {
         let _ = DockerProgress { progress }.emit(self);
+    }
+
+    fn snapshot_progress(&self, progress: SnapshotProgress) {
+        let _ = progress.emit(self);
     }
 
     fn docker_log(&self, text: String) -> bool {
@@ -63,6 +68,7 @@ impl Shell for Detached {
     fn provisioning(&self, _: Job) {}
     fn login_url(&self, _: &str) {}
     fn docker_progress(&self, _: Progress) {}
+    fn snapshot_progress(&self, _: SnapshotProgress) {}
     fn docker_log(&self, _: String) -> bool {
         false
     }

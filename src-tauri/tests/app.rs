@@ -126,11 +126,14 @@ fn production_tenants_need_their_name_typed_over_ipc() {
     let id = "local_19bff27604c";
     let o = h.ok("set_production", json!({ "id": id, "production": true }));
     assert_eq!(o["tenants"]["tenants"][0]["production"], true);
-    let e = h.err("delete_tenant", json!({ "id": id, "confirmName": null }));
+    let e = h.err("delete_tenant", json!({ "id": id, "confirmName": null, "keepSnapshot": true }));
     assert_eq!(e["code"], "confirmation_required");
-    let e = h.err("delete_tenant", json!({ "id": id, "confirmName": "wrong" }));
+    let e = h.err("delete_tenant", json!({ "id": id, "confirmName": "wrong", "keepSnapshot": true }));
     assert_eq!(e["code"], "confirmation_required");
-    let o = h.ok("delete_tenant", json!({ "id": id, "confirmName": "my-project" }));
+    let d = h.ok("delete_tenant", json!({ "id": id, "confirmName": "my-project", "keepSnapshot": true }));
+    // Its database was given, not made by Tenantdesk: there is nothing to snapshot or undo.
+    assert_eq!((d["tenant"]["name"].as_str(), &d["snapshot"]), (Some("my-project"), &serde_json::Value::Null));
+    let o = h.ok("overview", json!({}));
     assert_eq!(o["tenants"]["tenants"].as_array().map(Vec::len), Some(1));
 }
 

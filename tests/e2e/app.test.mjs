@@ -70,7 +70,7 @@ const RECORD_IPC = `
     try { const r = await invoke(cmd, args, options); log.push(JSON.stringify({ cmd, r })); return r; }
     catch (e) { log.push(JSON.stringify({ cmd, e })); throw e; }
   };
-  for (const event of ["overview-changed", "provisioning-changed", "login-url", "health-changed", "docker-progress", "docker-log", "notice"]) {
+  for (const event of ["overview-changed", "provisioning-changed", "login-url", "health-changed", "docker-progress", "docker-log", "notice", "snapshot-progress"]) {
     const handler = t.transformCallback((payload) => log.push(JSON.stringify(payload)));
     invoke("plugin:event|listen", { event, target: { kind: "Any" }, handler });
   }
@@ -443,6 +443,44 @@ test("stopping the container turns the local tenant unhealthy in the list", { sk
   await session.click(start);
   await session.waitFor('[data-testid="docker-state"]', { text: "healthy", timeout: 60_000 });
   await session.click(await session.find('[data-testid="view-tenants"]'));
+});
+
+test("takes a snapshot, clones the tenant with progress shown, and undoes a delete from the window", { skip: !withDocker && "needs Docker" }, async () => {
+  const registry = () => JSON.parse(fs.readFileSync(path.join(project, ".systemprompt/tenants.json"), "utf8")).tenants;
+  const source = registry().find((t) => t.name === "clicked");
+  const dbOf = (t) => t.database_url.split("/").pop();
+  const sql = (db, q) => spawnSync("docker", ["exec", container, "psql", "-U", "tenantdesk", "-d", db, "-tAc", q]).stdout.toString().trim();
+  sql(dbOf(source), "CREATE TABLE notes(n int); INSERT INTO notes SELECT generate_series(1, 5000)");
+  await session.click(await session.find(`[data-tenant-id="${source.id}"]`));
+  await session.waitFor('[data-testid="snapshots"]');
+
+  await session.type(await session.find('[data-testid="snapshot-note"]'), "before the e2e clone");
+  await session.click(await session.find('[data-testid="snapshot-take"]'));
+  await session.waitFor('[data-testid="snapshot-row"]', { text: "before the e2e clone", timeout: 30_000 });
+  await session.waitFor('[data-testid="toast"]', { text: "Snapshot of clicked taken" });
+  await shot("snapshot-taken");
+
+  await session.type(await session.find('[data-testid="clone-name"]'), "clicked-clone");
+  await session.click(await session.find('[data-testid="clone-tenant"]'));
+  await session.waitFor('[data-testid="tenant-row"] .name', { text: "clicked-clone", timeout: 60_000 });
+  const clone = registry().find((t) => t.name === "clicked-clone");
+  assert.equal(sql(dbOf(clone), "SELECT count(*) FROM notes"), "5000");
+  // The copy's progress reached the window as events (too quick here to photograph).
+  const log = await session.execute("return (window.__ipcLog || []).join('\\n')");
+  assert.match(log, /"verb":"Copying","step":\{"bytes":[0-9.]+,"table":"public\.notes"\}/);
+
+  // Deleting the clone keeps a snapshot; the toast's Undo brings it back with its id and data.
+  await session.click(await session.find(`[data-tenant-id="${clone.id}"]`));
+  await session.waitFor('[data-testid="detail-name"]', { text: "clicked-clone" });
+  await session.click(await session.find('[data-testid="delete-tenant"]'));
+  await session.waitFor('[data-testid="confirm-dialog"]', { text: "kept first, so the delete can be undone" });
+  await session.click(await session.find('[data-testid="confirm-action"]'));
+  await session.waitFor(`[data-tenant-id="${clone.id}"]`, { count: 0, timeout: 30_000 });
+  const [undo] = await session.waitFor('[data-testid="toast-action"]', { timeout: 10_000 });
+  await shot("delete-undo-toast");
+  await session.click(undo);
+  await session.waitFor(`[data-tenant-id="${clone.id}"]`, { timeout: 60_000 });
+  assert.equal(sql(dbOf(clone), "SELECT count(*) FROM notes"), "5000", "the undone delete did not bring the data back");
 });
 
 test("the copied connection string leaves the clipboard 30 seconds later", { skip: !withDocker && "needs Docker" }, async () => {

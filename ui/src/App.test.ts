@@ -5,14 +5,14 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
-import type { DbStatus, Job, Overview, TenantView } from "./lib/bindings";
+import type { DbStatus, Job, Overview, SnapshotInfo, TenantView } from "./lib/bindings";
 import { workspace } from "./lib/workspace.svelte";
 
 function tenant(over: Partial<TenantView>): TenantView {
   return {
     id: "local_1", name: "my-project", tenant_type: "local", region: null, hostname: null, app_id: null,
     database_url: "postgres://systemprompt:***@localhost:5432/systemprompt", external_db_access: false,
-    docker_project: null, selected: false, production: false, profiles: [], appearance: { colour: over.production ? "red" : "blue", icon: null }, delete_destroys: over.tenant_type === "cloud" ? "its SystemPrompt Cloud deployment and database (all of its data), and its subscription" : "its database td_my_project_1 in the shared container (all of its data)", provider: over.tenant_type === "cloud" ? "systemprompt" : "docker_local", ...over,
+    docker_project: null, selected: false, production: false, profiles: [], appearance: { colour: over.production ? "red" : "blue", icon: null }, snapshots: over.tenant_type !== "cloud", delete_destroys: over.tenant_type === "cloud" ? "its SystemPrompt Cloud deployment and database (all of its data), and its subscription" : "its database td_my_project_1 in the shared container (all of its data)", provider: over.tenant_type === "cloud" ? "systemprompt" : "docker_local", ...over,
   };
 }
 
@@ -35,6 +35,13 @@ let calls: { cmd: string; args: any }[];
 let failOn: { cmd: string; error: unknown } | null = null;
 let activity: () => unknown;
 let secretRows: unknown[];
+let snapList: SnapshotInfo[];
+/** While set, a snapshot being taken waits for it (to look at its progress). */
+let gate: Promise<unknown> | null = null;
+const snap = (id: string, reason: SnapshotInfo["reason"], note: string | null = null): SnapshotInfo => ({
+  id, project: "/work/project", tenant_id: "local_1", tenant_name: "my-project", database: "td_my_project_1", pg_version: "15.20",
+  size: 2_400_000, sha256: "ab".repeat(32), reason, note, created_at: "2026-11-30T10:00:00Z",
+});
 const mockSecrets = (rows: unknown[]) => (secretRows = rows);
 
 async function mount() {
@@ -51,6 +58,7 @@ async function mount() {
 beforeEach(() => {
   calls = [];
   failOn = null;
+  snapList = [snap("s1", "manual", "before the migration")];
   jobs = [];
   login = null;
   activity = () => [];
@@ -133,8 +141,30 @@ beforeEach(() => {
           return { tenant: state.tenants.tenants.find((t) => t.id === id), profile: null, session_state: "none" };
         }
         case "delete_tenant": {
-          state = overview(state.tenants.tenants.filter((t) => t.id !== (args as any).id));
+          const gone = state.tenants.tenants.find((t) => t.id === (args as any).id)!;
+          state = overview(state.tenants.tenants.filter((t) => t.id !== gone.id));
+          const kept = (args as any).keepSnapshot && gone.snapshots ? snap("k1", "before_delete") : null;
+          return { tenant: gone, unlinked_profiles: [], removed_session: false, snapshot: kept };
+        }
+        case "snapshots": return snapList;
+        case "create_snapshot": return (gate ?? Promise.resolve()).then(() => {
+          const s = snap(`s${snapList.length + 2}`, "manual", (args as any).note);
+          snapList = [s, ...snapList];
+          return s;
+        });
+        case "restore_snapshot_in_place": return { tenant_id: "local_1", name: "my-project", snapshot: snapList[0], kept: snap("k2", "before_restore") };
+        case "restore_snapshot_as": {
+          state = overview([...state.tenants.tenants, tenant({ id: "local_1", name: (args as any).name })]);
           return state;
+        }
+        case "delete_snapshot": {
+          snapList = snapList.filter((s) => s.id !== (args as any).snapshot);
+          return snapList[0];
+        }
+        case "clone_tenant": {
+          const c = tenant({ id: "local_clone", name: (args as any).name });
+          state = overview([...state.tenants.tenants, c]);
+          return { tenant: c, profile: null };
         }
         default: return state;
       }
@@ -195,7 +225,7 @@ describe("the window", () => {
     await mount();
     await fireEvent.click((await screen.findAllByTestId("tenant-row"))[0]);
     await fireEvent.click(await screen.findByTestId("delete-tenant"));
-    expect(document.body.textContent).toContain("This destroys its database td_my_project_1 in the shared container (all of its data). This cannot be undone.");
+    expect(document.body.textContent).toContain("This destroys its database td_my_project_1 in the shared container (all of its data). A snapshot of its data is kept first, so the delete can be undone.");
   });
 
   it("needs a production tenant's name typed before deleting it", async () => {
@@ -209,7 +239,7 @@ describe("the window", () => {
     await fireEvent.input(screen.getByTestId("confirm-name"), { target: { value: "prod" } });
     expect(confirm.disabled).toBe(false);
     await fireEvent.click(confirm);
-    await waitFor(() => expect(calls.find((c) => c.cmd === "delete_tenant")?.args).toEqual({ id: "cloud-1", confirmName: "prod" }));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "delete_tenant")?.args).toEqual({ id: "cloud-1", confirmName: "prod", keepSnapshot: true }));
   });
 
   it("filters the list by search", async () => {
@@ -710,5 +740,61 @@ describe("working inside a tenant", () => {
     await fireEvent.click((await screen.findAllByTestId("tenant-row"))[0]);
     await fireEvent.click(screen.getByTestId("copy-url-no-password"));
     await waitFor(() => expect(calls.find((c) => c.cmd === "copy_text")?.args).toEqual({ text: "postgres://systemprompt@localhost:5432/systemprompt" }));
+  });
+});
+
+describe("snapshots", () => {
+  it("are taken with a note and progress, restored in place after confirming with an Undo, and deleted", async () => {
+    await mount();
+    await fireEvent.click((await screen.findAllByTestId("tenant-row"))[0]);
+    await waitFor(() => expect(screen.getAllByTestId("snapshot-row").map((r) => r.textContent)).toEqual([expect.stringContaining("before the migration")]));
+    await fireEvent.input(screen.getByTestId("snapshot-note"), { target: { value: "nightly" } });
+    await fireEvent.click(screen.getByTestId("snapshot-take"));
+    await emit("snapshot-progress", { tenant_id: "local_1", verb: "Dumping", step: { bytes: 1_500_000, table: "public.items" } });
+    await waitFor(() => expect(calls.find((c) => c.cmd === "create_snapshot")?.args).toEqual({ id: "local_1", note: "nightly" }));
+    await waitFor(() => expect(screen.getAllByTestId("snapshot-row")).toHaveLength(2));
+    await fireEvent.click(screen.getAllByTestId("snapshot-restore")[1]);
+    expect(screen.getByTestId("confirm-dialog").textContent).toContain("its connection URL, role and password stay as they are");
+    await fireEvent.click(screen.getByTestId("confirm-action"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "restore_snapshot_in_place")?.args).toEqual({ snapshot: "s1", confirmName: null }));
+    await fireEvent.click(await screen.findByTestId("toast-action"));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "restore_snapshot_in_place").at(-1)?.args).toEqual({ snapshot: "k2", confirmName: null }));
+    await fireEvent.click(screen.getAllByTestId("snapshot-delete")[0]);
+    await fireEvent.click(screen.getByTestId("snapshot-delete-confirm"));
+    await waitFor(() => expect(screen.getAllByTestId("snapshot-row")).toHaveLength(1));
+  });
+
+  it("shows the work in hand as it goes", async () => {
+    await mount();
+    await fireEvent.click((await screen.findAllByTestId("tenant-row"))[0]);
+    let finish: (v: unknown) => void = () => {};
+    gate = new Promise((r) => (finish = r));
+    await fireEvent.click(await screen.findByTestId("snapshot-take"));
+    await emit("snapshot-progress", { tenant_id: "local_1", verb: "Dumping", step: { bytes: 1_500_000, table: "public.items" } });
+    await waitFor(() => expect(screen.getByTestId("snapshot-progress").textContent).toContain("Dumping public.items · 1.5 MB"));
+    finish(null);
+    gate = null;
+    await waitFor(() => expect(screen.queryByTestId("snapshot-progress")).toBeNull());
+  });
+
+  it("offers Undo after a delete that kept one, which restores the tenant under its name", async () => {
+    await mount();
+    await fireEvent.click((await screen.findAllByTestId("tenant-row"))[0]);
+    await fireEvent.click(await screen.findByTestId("delete-tenant"));
+    expect((screen.getByTestId("confirm-option") as HTMLInputElement).checked).toBe(true);
+    await fireEvent.click(screen.getByTestId("confirm-action"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "delete_tenant")?.args).toEqual({ id: "local_1", confirmName: null, keepSnapshot: true }));
+    await fireEvent.click(await screen.findByTestId("toast-action"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "restore_snapshot_as")?.args).toEqual({ snapshot: "k1", name: "my-project" }));
+    await waitFor(() => expect(screen.getAllByTestId("tenant-row").map((r) => r.dataset.tenantId)).toContain("local_1"));
+  });
+
+  it("clones a tenant under a new name and shows the clone", async () => {
+    await mount();
+    await fireEvent.click((await screen.findAllByTestId("tenant-row"))[0]);
+    await fireEvent.input(await screen.findByTestId("clone-name"), { target: { value: "my-project-2" } });
+    await fireEvent.click(screen.getByTestId("clone-tenant"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "clone_tenant")?.args).toEqual({ id: "local_1", name: "my-project-2" }));
+    await waitFor(() => expect(screen.getByTestId("detail-name").textContent).toContain("my-project-2"));
   });
 });

@@ -702,13 +702,7 @@ fn snapshot(project: &Project, cmd: SnapshotCommand, json: bool) -> Result<(), C
             let info = runtime()?.block_on(tenantdesk_core::snapshot::find(&snapshot))?;
             prompt::confirm(
                 yes,
-                &format!(
-                    "Delete snapshot {} of '{}' ({}, {})? Its data cannot be restored afterwards.",
-                    info.id,
-                    info.tenant_name,
-                    render::size(Some(info.size as f64)),
-                    info.created_at
-                ),
+                &format!("Delete snapshot {} of '{}' ({}, {})? Its data cannot be restored afterwards.", info.id, info.tenant_name, render::size(Some(info.size)), info.created_at),
                 "snapshot delete",
             )?;
             emit(json, &runtime()?.block_on(snapshots::delete_snapshot(project, &info.id))?, |s| format!("Deleted snapshot {} of '{}'", s.id, s.tenant_name))

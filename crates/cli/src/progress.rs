@@ -125,7 +125,7 @@ impl Transfer {
         let table = step.table.clone().unwrap_or_else(|| "…".to_owned());
         match &self.bar {
             Some(bar) => {
-                bar.set_position(step.bytes);
+                bar.set_position(step.bytes as u64);
                 bar.set_message(format!("{} {table}", self.verb));
             }
             None if step.table.is_some() && step.table != self.last_table => eprintln!("{} {table}", self.verb),

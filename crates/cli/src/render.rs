@@ -243,7 +243,7 @@ pub fn deleted_tenant(d: &DeletedTenant) -> String {
         out.push_str("\n  Removed its session");
     }
     if let Some(s) = &d.snapshot {
-        let _ = write!(out, "\n  Kept snapshot {} ({}). Undo: tenantdesk snapshot restore {} --as {}", s.id, size(Some(s.size as f64)), s.id, one_line(&d.tenant.name));
+        let _ = write!(out, "\n  Kept snapshot {} ({}). Undo: tenantdesk snapshot restore {} --as {}", s.id, size(Some(s.size)), s.id, one_line(&d.tenant.name));
     }
     out
 }
@@ -259,7 +259,7 @@ fn reason(r: tenantdesk_core::snapshot::Reason) -> &'static str {
 }
 
 pub fn snapshot_taken(s: &tenantdesk_core::snapshot::SnapshotInfo) -> String {
-    format!("Snapshot {} of '{}' ({}, PostgreSQL {}, sha256 {}…)", s.id, one_line(&s.tenant_name), size(Some(s.size as f64)), s.pg_version, &s.sha256[..12.min(s.sha256.len())])
+    format!("Snapshot {} of '{}' ({}, PostgreSQL {}, sha256 {}…)", s.id, one_line(&s.tenant_name), size(Some(s.size)), s.pg_version, &s.sha256[..12.min(s.sha256.len())])
 }
 
 pub fn snapshots(list: &[tenantdesk_core::snapshot::SnapshotInfo]) -> String {
@@ -275,7 +275,7 @@ pub fn snapshots(list: &[tenantdesk_core::snapshot::SnapshotInfo]) -> String {
             s.id,
             one_line(&s.tenant_name),
             taken,
-            size(Some(s.size as f64)),
+            size(Some(s.size)),
             reason(s.reason),
             one_line(s.note.as_deref().unwrap_or(""))
         );

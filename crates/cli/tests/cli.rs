@@ -1250,7 +1250,7 @@ fn snapshots_restore_clone_and_undo_a_delete_on_a_real_engine() {
     let first = ok(&["--json", "snapshot", "create", &id, "--note", "200k rows"]);
     let first_id = first["id"].as_str().expect("snapshot id").to_owned();
     assert_eq!(first["reason"], "manual");
-    assert!(first["size"].as_i64().is_some_and(|s| s > 100_000) && first["pg_version"].as_str().is_some_and(|v| v.starts_with("15")), "{first}");
+    assert!(first["size"].as_f64().is_some_and(|s| s > 100_000.0) && first["pg_version"].as_str().is_some_and(|v| v.starts_with("15")), "{first}");
     let listed = ok(&["--json", "snapshot", "list", &id]);
     assert_eq!(listed.as_array().map(Vec::len), Some(1));
     assert!(td(&["exec", &id, "--", "sh", "-c", "psql \"$DATABASE_URL\" -qc 'delete from items where n > 10'"]).status.success());
@@ -1283,7 +1283,7 @@ fn snapshots_restore_clone_and_undo_a_delete_on_a_real_engine() {
     let after_kills = ok(&["--json", "snapshot", "list", "--all"]);
     for s in after_kills.as_array().expect("list") {
         let f = data.path().join("snapshots").join(format!("{}.dump", s["id"].as_str().expect("id")));
-        assert_eq!(fs::metadata(&f).map(|m| m.len() as i64).ok(), s["size"].as_i64(), "a listed snapshot is incomplete: {s}");
+        assert_eq!(fs::metadata(&f).map(|m| m.len() as f64).ok(), s["size"].as_f64(), "a listed snapshot is incomplete: {s}");
     }
     ok(&["--json", "snapshot", "create", &id]);
     assert!(ok(&["--json", "snapshot", "list", "--all"]).as_array().map(Vec::len).unwrap_or(0) > before);

@@ -15,11 +15,12 @@ use crate::error::{Error, Result};
 use crate::shared_container::SUPERUSER;
 
 /// Where a dump or restore has got to.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Step {
-    /// Bytes of the archive written (dump) or read (restore) so far.
-    pub bytes: u64,
+    /// Bytes of the archive written (dump) or read (restore) so far (a float so the window's
+    /// bindings can carry it).
+    pub bytes: f64,
     /// The table being dumped or restored, as the tool says it.
     pub table: Option<String>,
 }
@@ -99,12 +100,12 @@ pub async fn dump(
         return Err(Error::SnapshotFailed { action: "dump the database", reason: "the container did not attach the tool's output".to_owned() });
     };
     let mut said = Said::default();
-    let mut step = Step { bytes: 0, table: None };
+    let mut step = Step { bytes: 0.0, table: None };
     while let Some(item) = output.next().await {
         match item.map_err(failed("read the dump"))? {
             LogOutput::StdOut { message } => {
                 on_chunk(&message)?;
-                step.bytes += message.len() as u64;
+                step.bytes += message.len() as f64;
                 on_step(step.clone());
             }
             LogOutput::StdErr { message } => {
@@ -156,7 +157,7 @@ pub async fn restore(engine: &Engine, container: &str, database: &str, role: &st
             {
                 table = Some(t);
             }
-            on_step(Step { bytes: sent.load(std::sync::atomic::Ordering::Relaxed), table: table.clone() });
+            on_step(Step { bytes: sent.load(std::sync::atomic::Ordering::Relaxed) as f64, table: table.clone() });
         }
     };
     let (fed, ()) = tokio::join!(feed, read);
@@ -182,7 +183,7 @@ pub async fn copy(engine: &Engine, container: &str, source: &str, target: &str, 
         if let LogOutput::StdErr { message } = item.map_err(failed("read the copy's output"))?
             && let Some(table) = said.take(&message)
         {
-            on_step(Step { bytes: 0, table: Some(table) });
+            on_step(Step { bytes: 0.0, table: Some(table) });
         }
     }
     let code = exit_code(engine, &id).await?;

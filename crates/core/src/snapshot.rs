@@ -63,7 +63,8 @@ pub struct SnapshotInfo {
     pub database: String,
     /// The server's PostgreSQL version, as `pg_dump --version` in its container says it.
     pub pg_version: String,
-    pub size: i64,
+    /// Bytes (a float so the window's bindings can carry it).
+    pub size: f64,
     pub sha256: String,
     pub reason: Reason,
     pub note: Option<String>,
@@ -118,7 +119,7 @@ fn from_row(r: Row) -> SnapshotInfo {
         tenant_name: r.3,
         database: r.4,
         pg_version: r.5,
-        size: r.6,
+        size: r.6 as f64,
         sha256: r.7,
         reason: Reason::parse(&r.8),
         note: r.9,
@@ -137,7 +138,7 @@ pub async fn insert(info: &SnapshotInfo) -> Result<()> {
         .bind(&info.tenant_name)
         .bind(&info.database)
         .bind(&info.pg_version)
-        .bind(info.size)
+        .bind(info.size as i64)
         .bind(&info.sha256)
         .bind(info.reason.as_str())
         .bind(&info.note)
@@ -308,7 +309,7 @@ pub async fn take(
         tenant_name: source.tenant_name.to_owned(),
         database: source.database.to_owned(),
         pg_version,
-        size: size as i64,
+        size: size as f64,
         sha256,
         reason,
         note: note.map(str::to_owned).filter(|n| !n.trim().is_empty()),
@@ -358,7 +359,7 @@ mod tests {
             tenant_name: tenant.to_owned(),
             database: format!("td_{tenant}"),
             pg_version: "15".to_owned(),
-            size: 1,
+            size: 1.0,
             sha256: String::new(),
             reason,
             note: None,

@@ -20,6 +20,7 @@ use crate::state::AppState;
 pub mod cloud;
 pub mod credentials;
 pub mod docker;
+pub mod snapshots;
 
 /// Runs blocking file work on the blocking pool, with the open project.
 pub(crate) async fn with_project<T: Send + 'static>(state: &AppState, work: impl FnOnce(&Project) -> Result<T, UiError> + Send + 'static) -> Result<T, UiError> {

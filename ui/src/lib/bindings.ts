@@ -26,8 +26,11 @@ export const commands = {
 	 *  (and created) when needed. The password goes to the keychain, the registry keeps the masked URL.
 	 */
 	createLocalTenant: (name: string, databaseUrl: string | null, port: number | null) => typedError<Overview, UiError>(__TAURI_INVOKE("create_local_tenant", { name, databaseUrl, port })),
-	/**  Deletes a tenant, with its database when Tenantdesk made it. */
-	deleteTenant: (id: string, confirmName: string | null) => typedError<Overview, UiError>(__TAURI_INVOKE("delete_tenant", { id, confirmName })),
+	/**
+	 *  Deletes a tenant, with its database when Tenantdesk made it (snapshotted first with
+	 *  `keep_snapshot`: the answer names the snapshot, which undoes the delete).
+	 */
+	deleteTenant: (id: string, confirmName: string | null, keepSnapshot: boolean) => typedError<DeletedTenant, UiError>(__TAURI_INVOKE("delete_tenant", { id, confirmName, keepSnapshot })),
 	/**  Gives a local tenant's role a new password; production tenants need `confirm_name`. */
 	rotateCredentials: (id: string, confirmName: string | null) => typedError<Overview, UiError>(__TAURI_INVOKE("rotate_credentials", { id, confirmName })),
 	setProduction: (id: string, production: boolean) => typedError<Overview, UiError>(__TAURI_INVOKE("set_production", { id, production })),
@@ -36,6 +39,13 @@ export const commands = {
 	 *  production's.
 	 */
 	setAppearance: (id: string, colour: Colour | null, icon: Icon | null) => typedError<Overview, UiError>(__TAURI_INVOKE("set_appearance", { id, colour, icon })),
+	snapshots: (id: string) => typedError<SnapshotInfo[], UiError>(__TAURI_INVOKE("snapshots", { id })),
+	createSnapshot: (id: string, note: string | null) => typedError<SnapshotInfo, UiError>(__TAURI_INVOKE("create_snapshot", { id, note })),
+	restoreSnapshotInPlace: (snapshot: string, confirmName: string | null) => typedError<Restored, UiError>(__TAURI_INVOKE("restore_snapshot_in_place", { snapshot, confirmName })),
+	/**  A new tenant from a snapshot; under the deleted tenant's name, the delete's undo. */
+	restoreSnapshotAs: (snapshot: string, name: string) => typedError<Overview, UiError>(__TAURI_INVOKE("restore_snapshot_as", { snapshot, name })),
+	deleteSnapshot: (snapshot: string) => typedError<SnapshotInfo, UiError>(__TAURI_INVOKE("delete_snapshot", { snapshot })),
+	cloneTenant: (id: string, name: string) => typedError<CreatedTenant, UiError>(__TAURI_INVOKE("clone_tenant", { id, name })),
 	/**
 	 *  Opens the user's terminal in the tenant (its environment, its coloured prompt); a production
 	 *  tenant needs `confirm_name`. Nothing in the project changes.
@@ -148,6 +158,7 @@ export const events = {
 	notice: makeEvent<Notice, Notice>("notice"),
 	overviewChanged: makeEvent<OverviewChanged, OverviewChanged>("overview-changed"),
 	provisioningChanged: makeEvent<ProvisioningChanged, ProvisioningChanged>("provisioning-changed"),
+	snapshotProgress: makeEvent<SnapshotProgress, SnapshotProgress>("snapshot-progress"),
 	terminalRequested: makeEvent<TerminalRequested, TerminalRequested>("terminal-requested"),
 };
 
@@ -261,6 +272,11 @@ export type Colour = "blue" | "green" | "purple" | "orange" | "yellow" | "brown"
 
 export type ContainerState = "missing" | "created" | "starting" | "healthy" | "unhealthy" | "stopped";
 
+export type CreatedTenant = {
+	tenant: TenantView,
+	profile: string | null,
+};
+
 export type DbStatus = {
 	shared: SharedStatus,
 	tenants: LocalHealth[],
@@ -276,6 +292,14 @@ export type DbStatus = {
 	 *  data folder): theirs, not this setup's orphans.
 	 */
 	other_setups: string[],
+};
+
+export type DeletedTenant = {
+	tenant: TenantView,
+	unlinked_profiles: string[],
+	removed_session: boolean,
+	/**  The snapshot of its database kept before it was dropped (restoring it undoes the delete). */
+	snapshot: SnapshotInfo | null,
 };
 
 /**
@@ -527,10 +551,22 @@ export type Pulled = {
 	summary: string,
 };
 
+/**  Why a snapshot was taken. */
+export type Reason = "manual" | "before_delete" | "before_drop_orphan" | "before_restore";
+
 /**  A region tenants can be created in: the CLI's constant list, with full names. */
 export type Region = {
 	code: string,
 	name: string,
+};
+
+/**  What an in-place restore did. */
+export type Restored = {
+	tenant_id: string,
+	name: string,
+	snapshot: SnapshotInfo,
+	/**  The tenant's data as it was just before, kept in case the restore was a mistake. */
+	kept: SnapshotInfo,
 };
 
 /**
@@ -601,6 +637,44 @@ export type SharedStatus = {
 	newer_image: boolean,
 };
 
+/**  One listed snapshot. */
+export type SnapshotInfo = {
+	id: string,
+	/**  The project folder it was taken in. */
+	project: string,
+	tenant_id: string | null,
+	/**  The tenant's name when taken (or the database's, for an orphan). */
+	tenant_name: string,
+	database: string,
+	/**  The server's PostgreSQL version, as `pg_dump --version` in its container says it. */
+	pg_version: string,
+	/**  Bytes (a float so the window's bindings can carry it). */
+	size: number | null,
+	sha256: string,
+	reason: Reason,
+	note: string | null,
+	created_at: string,
+};
+
+/**  A snapshot, restore or clone of a tenant moved on (bytes and the table at hand). */
+export type SnapshotProgress = {
+	tenant_id: string,
+	/**  "Dumping", "Restoring" or "Copying". */
+	verb: string,
+	step: Step,
+};
+
+/**  Where a dump or restore has got to. */
+export type Step = {
+	/**
+	 *  Bytes of the archive written (dump) or read (restore) so far (a float so the window's
+	 *  bindings can carry it).
+	 */
+	bytes: number | null,
+	/**  The table being dumped or restored, as the tool says it. */
+	table: string | null,
+};
+
 /**  What a sync-token rotation did (the token itself went to the keychain). */
 export type SyncTokenRotated = {
 	tenant_id: string,
@@ -664,6 +738,11 @@ export type TenantView = {
 	profiles: string[],
 	/**  What deleting the tenant destroys, in words a confirmation can show. */
 	delete_destroys: string,
+	/**
+	 *  Whether its database can be snapshotted (Tenantdesk made it): deletes keep a snapshot
+	 *  first, so they can be undone.
+	 */
+	snapshots: boolean,
 };
 
 /**

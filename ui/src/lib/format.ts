@@ -32,10 +32,11 @@ export function when(value: string | null): string {
   return Number.isNaN(d.getTime()) ? value : d.toLocaleString();
 }
 
-/** A byte count for people: MB below a gigabyte, GB above; "—" when unknown. */
+/** A byte count for people: kB below a megabyte, MB below a gigabyte, GB above; "—" when unknown. */
 export function bytes(b: number | null): string {
   if (b == null) return "—";
-  return b > 1e9 ? `${(b / 1e9).toFixed(1)} GB` : `${(b / 1e6).toFixed(1)} MB`;
+  if (b > 1e9) return `${(b / 1e9).toFixed(1)} GB`;
+  return b >= 1e6 ? `${(b / 1e6).toFixed(1)} MB` : `${(b / 1e3).toFixed(1)} kB`;
 }
 
 /** The colours a user can choose (red is production's), and how each is drawn. */

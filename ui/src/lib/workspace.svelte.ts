@@ -12,8 +12,11 @@ export class Workspace {
   recent = $state<string[]>([]);
   trayAvailable = $state(true);
   busy = $state(false);
-  /** Toasts on screen, newest last; each goes after a few seconds. */
-  toasts = $state<{ id: number; text: string }[]>([]);
+  /** Toasts on screen, newest last; each goes after a few seconds (one with an action stays
+   * longer, so there is time to press it). */
+  toasts = $state<{ id: number; text: string; action?: { label: string; run: () => void } }[]>([]);
+  /** The tenant a snapshot, restore or clone is working on, and how far it has got. */
+  transfer = $state<{ tenantId: string; verb: string; bytes: number; table: string | null } | null>(null);
   #toastId = 0;
   searchRequests = $state(0);
   started = $state(false);
@@ -36,9 +39,22 @@ export class Workspace {
       this.toasts = [];
       return;
     }
+    this.#toast(text);
+  }
+
+  /** A toast with a button (Undo), kept on screen for 15 s. */
+  offer(text: string, label: string, run: () => void) {
+    this.#toast(text, { label, run }, 15000);
+  }
+
+  #toast(text: string, action?: { label: string; run: () => void }, ms = 6000) {
     const id = ++this.#toastId;
-    this.toasts.push({ id, text });
-    setTimeout(() => (this.toasts = this.toasts.filter((t) => t.id !== id)), 6000);
+    this.toasts.push({ id, text, action });
+    setTimeout(() => (this.toasts = this.toasts.filter((t) => t.id !== id)), ms);
+  }
+
+  dismissToast(id: number) {
+    this.toasts = this.toasts.filter((t) => t.id !== id);
   }
 
   get tenants() {
@@ -63,6 +79,10 @@ export class Workspace {
     await events.healthChanged.listen((e) => (this.health = e.payload.health));
     await events.loginUrl.listen((e) => (this.loginUrl = e.payload.url));
     await events.notice.listen((e) => (this.notice = `${e.payload.title}: ${e.payload.body}`));
+    await events.snapshotProgress.listen((e) => {
+      const { tenant_id, verb, step } = e.payload;
+      this.transfer = { tenantId: tenant_id, verb, bytes: step.bytes ?? 0, table: step.table };
+    });
     await events.terminalRequested.listen((e) => {
       this.view = "tenants";
       this.focus(e.payload.id);
@@ -81,6 +101,34 @@ export class Workspace {
     if (overview.status === "ok") this.apply(overview.data);
     else if (overview.error.code !== "no_project") this.error = overview.error;
     this.started = true;
+  }
+
+  /** Deletes a tenant; when a snapshot was kept, the toast offers Undo (restoring it under the
+   * tenant's name and id). */
+  async deleteTenant(id: string, name: string, confirmName: string | null, keepSnapshot: boolean) {
+    this.busy = true;
+    try {
+      const res = await commands.deleteTenant(id, confirmName, keepSnapshot);
+      if (res.status === "error") {
+        this.error = res.error;
+        return;
+      }
+      this.error = null;
+      await this.reload();
+      const kept = res.data.snapshot;
+      if (kept) this.offer(`Deleted ${name}; a snapshot of its data was kept`, "Undo", () => void this.undoDelete(kept.id, name));
+      else this.notice = `Deleted ${name}`;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async undoDelete(snapshot: string, name: string) {
+    if (await this.run(commands.restoreSnapshotAs(snapshot, name), `Restored ${name} from its snapshot`)) {
+      const back = this.tenants.find((t) => t.name === name);
+      if (back) this.focus(back.id);
+    }
+    this.transfer = null;
   }
 
   /** Opens a terminal in tenant `id` (a production tenant's name in `confirmName`). */

@@ -1,0 +1,76 @@
+//! Snapshots from the window: list, take, restore in place or as a new tenant (undo of a
+//! delete), delete, and clone a tenant. Progress goes out as `snapshot-progress` events.
+
+use tauri::State;
+use tenantdesk_core::name::TenantName;
+use tenantdesk_core::ops::snapshots::{self, Restored};
+use tenantdesk_core::ops::{CreatedTenant, Overview};
+use tenantdesk_core::pg_tools::Step;
+use tenantdesk_core::snapshot::SnapshotInfo;
+
+use super::then_overview;
+use crate::error::UiError;
+use crate::events::SnapshotProgress;
+use crate::state::AppState;
+
+/// Sends each step of the work on `tenant_id` to the window.
+fn reporter(state: &AppState, tenant_id: &str, verb: &'static str) -> impl FnMut(Step) + Send + use<> {
+    let shell = state.shell();
+    let tenant_id = tenant_id.to_owned();
+    move |step| shell.snapshot_progress(SnapshotProgress { tenant_id: tenant_id.clone(), verb: verb.to_owned(), step })
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn snapshots(state: State<'_, AppState>, id: String) -> Result<Vec<SnapshotInfo>, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    Ok(snapshots::list_snapshots(&project, Some(&id), false).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn create_snapshot(state: State<'_, AppState>, id: String, note: Option<String>) -> Result<SnapshotInfo, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    let mut report = reporter(&state, &id, "Dumping");
+    Ok(snapshots::create_snapshot(&project, &id, note.as_deref(), &mut report).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn restore_snapshot_in_place(state: State<'_, AppState>, snapshot: String, confirm_name: Option<String>) -> Result<Restored, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    let info = tenantdesk_core::snapshot::find(&snapshot).await?;
+    let mut report = reporter(&state, info.tenant_id.as_deref().unwrap_or_default(), "Restoring");
+    let secrets = state.secrets();
+    Ok(snapshots::restore_in_place(&project, &info.id, confirm_name.as_deref(), secrets.as_ref(), &mut report).await?)
+}
+
+/// A new tenant from a snapshot; under the deleted tenant's name, the delete's undo.
+#[tauri::command]
+#[specta::specta]
+pub async fn restore_snapshot_as(state: State<'_, AppState>, snapshot: String, name: String) -> Result<Overview, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    let name = TenantName::parse(&name)?;
+    let info = tenantdesk_core::snapshot::find(&snapshot).await?;
+    let mut report = reporter(&state, info.tenant_id.as_deref().unwrap_or_default(), "Restoring");
+    let secrets = state.secrets();
+    snapshots::restore_as(&project, &info.id, &name, secrets.as_ref(), &mut report).await?;
+    then_overview(&state, |_| Ok(())).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_snapshot(state: State<'_, AppState>, snapshot: String) -> Result<SnapshotInfo, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    Ok(snapshots::delete_snapshot(&project, &snapshot).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn clone_tenant(state: State<'_, AppState>, id: String, name: String) -> Result<CreatedTenant, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    let name = TenantName::parse(&name)?;
+    let mut report = reporter(&state, &id, "Copying");
+    let secrets = state.secrets();
+    Ok(snapshots::clone_tenant(&project, &id, &name, secrets.as_ref(), &mut report).await?)
+}
