@@ -43,6 +43,8 @@ restore=$(t "$td" snapshot restore "$sid" --as bench-restored)
 in_place=$(t "$td" snapshot restore "$sid" --in-place -y)
 raw_clone=$(t sql postgres "CREATE DATABASE bench_template TEMPLATE $db")
 clone=$(t "$td" cloud tenant clone "$id" --name bench-clone)
+# The baseline databases hold objects of the tenant role, which would keep it from being dropped.
+sql postgres "DROP DATABASE bench_template"; sql postgres "DROP DATABASE bench_raw_restore"
 del=$($td --json cloud tenant delete "$id" -y | python3 -c "import json,sys; print(json.load(sys.stdin)[\"snapshot\"][\"id\"])")
 undo=$(t "$td" snapshot restore "$del" --as bench)
 

@@ -28,7 +28,9 @@ function project() {
   const staging = fs.readFileSync(path.join(fixtures, "profiles/cli-current.yaml"), "utf8").replace(/tenant_id: .*/, "tenant_id: local_19bff27604c");
   fs.writeFileSync(path.join(state, "profiles/staging/profile.yaml"), staging);
   fs.copyFileSync(path.join(fixtures, "sessions/index.json"), path.join(state, "sessions/index.json"));
-  fs.writeFileSync(path.join(state, "tenantdesk.json"), JSON.stringify({ production: [], systemprompt_version: "0.77.0" }));
+  // Its database counts as made by Tenantdesk, so its Snapshots card shows.
+  const databases = { local_19bff27604c: { container: "tenantdesk-screens-none", role: "td_my_project_1", database: "td_my_project_1", port: 5432 } };
+  fs.writeFileSync(path.join(state, "tenantdesk.json"), JSON.stringify({ production: [], systemprompt_version: "0.77.0", databases }));
   return root;
 }
 
@@ -61,6 +63,13 @@ for (const theme of ["light", "dark"]) {
       await session.waitFor('[data-testid="terminal-found"]', { text: "terminal" });
       await shot("terminal-setting");
       await session.click(await session.find('[data-testid="terminal-settings"]'));
+      await session.execute("document.querySelector('[data-testid=snapshots]').scrollIntoView()");
+      await shot("snapshots-card");
+      await session.click(await session.find('[data-testid="view-docker"]'));
+      await session.waitFor('[data-testid="snapshot-usage"]');
+      await session.execute("document.querySelector('[data-testid=snapshot-store]').scrollIntoView()");
+      await shot("docker-snapshots");
+      await session.click(await session.find('[data-testid="view-tenants"]'));
       await session.click(await session.find('[data-testid="profile-refused"][data-profile="staging"] [data-testid="profile-upgrade"]'));
       await session.waitFor('[data-testid="profile-upgrade-diff"]');
       await shot("profile-upgrade-preview");

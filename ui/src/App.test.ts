@@ -147,6 +147,10 @@ beforeEach(() => {
           return { tenant: gone, unlinked_profiles: [], removed_session: false, snapshot: kept };
         }
         case "snapshots": return snapList;
+        case "project_snapshots": return [...snapList, { ...snap("o1", "before_drop_orphan"), tenant_id: null, tenant_name: "td_old_0badcafe" }];
+        case "snapshot_retention": return { keep: (args as any).keep ?? 5, days: (args as any).days ?? 7, count: snapList.length + 1, bytes: 4_800_000, folder: "/home/u/.local/share/tenantdesk/snapshots" };
+        case "export_snapshot": return snapList[0];
+        case "import_snapshot": return snap("i1", "manual", "imported");
         case "create_snapshot": return (gate ?? Promise.resolve()).then(() => {
           const s = snap(`s${snapList.length + 2}`, "manual", (args as any).note);
           snapList = [s, ...snapList];
@@ -796,5 +800,29 @@ describe("snapshots", () => {
     await fireEvent.click(screen.getByTestId("clone-tenant"));
     await waitFor(() => expect(calls.find((c) => c.cmd === "clone_tenant")?.args).toEqual({ id: "local_1", name: "my-project-2" }));
     await waitFor(() => expect(screen.getByTestId("detail-name").textContent).toContain("my-project-2"));
+  });
+});
+
+describe("snapshots in the Docker panel", () => {
+  it("show the disk they use, save retention, list ones no tenant shows, and import an archive", async () => {
+    await mount();
+    await fireEvent.click(await screen.findByTestId("view-docker"));
+    await waitFor(() => expect(screen.getByTestId("snapshot-usage").textContent).toContain("2 snapshots use 4.8 MB"));
+    await fireEvent.input(screen.getByTestId("retention-keep"), { target: { value: "3" } });
+    await fireEvent.click(screen.getByTestId("retention-save"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "snapshot_retention" && (c.args as any).keep === 3)?.args).toEqual({ keep: 3, days: 7 }));
+    expect(screen.getAllByTestId("loose-snapshot").map((r) => r.dataset.snapshot)).toEqual(["o1"]);
+    await fireEvent.input(screen.getByTestId("import-path"), { target: { value: "/tmp/shop.dump" } });
+    await fireEvent.click(screen.getByTestId("import-snapshot"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "import_snapshot")?.args).toEqual({ file: "/tmp/shop.dump" }));
+  });
+
+  it("export a tenant's snapshot to a file the user names", async () => {
+    await mount();
+    await fireEvent.click((await screen.findAllByTestId("tenant-row"))[0]);
+    await fireEvent.click((await screen.findAllByTestId("snapshot-export"))[0]);
+    expect((screen.getByTestId("snapshot-export-path") as HTMLInputElement).value).toBe("~/my-project-s1.dump");
+    await fireEvent.click(screen.getByTestId("snapshot-export-confirm"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "export_snapshot")?.args).toEqual({ snapshot: "s1", file: "~/my-project-s1.dump" }));
   });
 });

@@ -154,10 +154,26 @@ enum SnapshotCommand {
         #[arg(short = 'y', long)]
         yes: bool,
     },
+    /// Write a snapshot to FILE (a standard pg_restore archive) and FILE.json (its manifest),
+    /// to move a tenant to another machine.
+    Export { snapshot: String, file: PathBuf },
+    /// List a pg_restore archive (and its manifest, when beside it) as a snapshot of this project;
+    /// then `snapshot restore <id> --as NAME`.
+    Import { file: PathBuf },
 }
 
 #[derive(Subcommand)]
 enum SettingsCommand {
+    /// How many automatic snapshots (taken before deletes and restores) are kept, and the disk all
+    /// snapshots use. Manual snapshots stay until deleted.
+    Snapshots {
+        /// Keep at least this many automatic snapshots of each tenant.
+        #[arg(long)]
+        keep: Option<u32>,
+        /// Keep every automatic snapshot younger than this many days.
+        #[arg(long)]
+        days: Option<u32>,
+    },
     /// The terminal emulator tenants open in, as a command line (`kitty`, `xterm -fa Mono`).
     /// Without one, says which is used and how it was found.
     Terminal {
@@ -673,6 +689,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let opened = tenantdesk_core::ops::environment::open_terminal(&project, &tenant, profile.as_deref(), confirm_name.as_deref(), &Keychain::new())?;
             emit(json, &opened, render::opened_terminal)
         }
+        Command::Settings(SettingsCommand::Snapshots { keep, days }) => {
+            emit(json, &runtime()?.block_on(tenantdesk_core::ops::snapshots::retention(keep, days))?, render::retention)
+        }
         Command::Settings(SettingsCommand::Terminal { command, reset }) => {
             let change = if reset { Some("") } else { command.as_deref() };
             emit(json, &tenantdesk_core::ops::environment::terminal_setting(change)?, render::terminal_setting)
@@ -707,6 +726,11 @@ fn snapshot(project: &Project, cmd: SnapshotCommand, json: bool) -> Result<(), C
             )?;
             emit(json, &runtime()?.block_on(snapshots::delete_snapshot(project, &info.id))?, |s| format!("Deleted snapshot {} of '{}'", s.id, s.tenant_name))
         }
+        SnapshotCommand::Export { snapshot, file } => {
+            let info = runtime()?.block_on(snapshots::export_snapshot(project, &snapshot, &file))?;
+            emit(json, &info, |s| format!("Wrote snapshot {} of '{}' to {} (and its manifest {}.json)", s.id, s.tenant_name, file.display(), file.display()))
+        }
+        SnapshotCommand::Import { file } => emit(json, &runtime()?.block_on(snapshots::import_snapshot(project, &file))?, render::snapshot_taken),
         SnapshotCommand::Restore { snapshot, as_name: Some(name), .. } => {
             let name = TenantName::parse(&name)?;
             let mut bar = progress::Transfer::new(json, "Restoring");

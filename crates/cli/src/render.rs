@@ -262,6 +262,17 @@ pub fn snapshot_taken(s: &tenantdesk_core::snapshot::SnapshotInfo) -> String {
     format!("Snapshot {} of '{}' ({}, PostgreSQL {}, sha256 {}…)", s.id, one_line(&s.tenant_name), size(Some(s.size)), s.pg_version, &s.sha256[..12.min(s.sha256.len())])
 }
 
+pub fn retention(r: &tenantdesk_core::ops::snapshots::Retention) -> String {
+    format!(
+        "Snapshots: {} using {} in {}\nAutomatic ones kept: the newest {} of each tenant, and any younger than {} days (manual ones stay until deleted)",
+        r.count,
+        size(Some(r.bytes)),
+        r.folder,
+        r.keep,
+        r.days
+    )
+}
+
 pub fn snapshots(list: &[tenantdesk_core::snapshot::SnapshotInfo]) -> String {
     if list.is_empty() {
         return "No snapshots. Take one with: tenantdesk snapshot create <tenant>".to_owned();

@@ -1208,7 +1208,9 @@ fn snapshots_restore_clone_and_undo_a_delete_on_a_real_engine() {
     }
     let _cleanup = Cleanup(container.clone());
     let data_dir = data.path().display().to_string();
+    let config_dir = data.path().join("config").display().to_string();
     let env = [
+        ("TENANTDESK_CONFIG_DIR", config_dir.as_str()),
         ("TENANTDESK_SHARED_CONTAINER", container.as_str()),
         ("TENANTDESK_POSTGRES_IMAGE", image.as_str()),
         ("TENANTDESK_POSTGRES_PORT", port.as_str()),
@@ -1333,6 +1335,61 @@ fn snapshots_restore_clone_and_undo_a_delete_on_a_real_engine() {
     let undone = ok(&["--json", "snapshot", "restore", &kept, "--as", "shop"]);
     assert_eq!(undone["tenant"]["id"].as_str(), Some(id.as_str()));
     assert_eq!(count(&id), "200000");
+
+    // Export and import: a standard pg_restore archive with its manifest beside it; a damaged
+    // copy or a file that is no archive is refused.
+    let moved = tempfile::tempdir().expect("tempdir");
+    let archive = moved.path().join("shop.dump");
+    ok(&["--json", "snapshot", "export", &kept, &archive.display().to_string()]);
+    let bytes = fs::read(&archive).expect("archive");
+    assert!(bytes.starts_with(b"PGDMP"), "not a pg_restore archive");
+    let manifest: Value = serde_json::from_slice(&fs::read(moved.path().join("shop.dump.json")).expect("manifest")).expect("json");
+    assert_eq!(manifest["tenant_name"], "shop");
+    let damaged = moved.path().join("damaged.dump");
+    let mut flipped = bytes.clone();
+    let at = flipped.len() - 10;
+    flipped[at] ^= 1;
+    fs::write(&damaged, &flipped).expect("write");
+    fs::copy(moved.path().join("shop.dump.json"), moved.path().join("damaged.dump.json")).expect("copy manifest");
+    let refused = td(&["--json", "snapshot", "import", &damaged.display().to_string()]);
+    assert_eq!(serde_json::from_slice::<Value>(&refused.stdout).expect("json")["error"]["code"], "snapshot_corrupt");
+    let text = moved.path().join("notes.txt");
+    fs::write(&text, "hello").expect("write");
+    let refused = td(&["--json", "snapshot", "import", &text.display().to_string()]);
+    assert_eq!(serde_json::from_slice::<Value>(&refused.stdout).expect("json")["error"]["code"], "snapshot_corrupt");
+    let imported = ok(&["--json", "snapshot", "import", &archive.display().to_string()]);
+    let made = ok(&["--json", "snapshot", "restore", imported["id"].as_str().expect("id"), "--as", "shop-imported"]);
+    assert_eq!(count(made["tenant"]["id"].as_str().expect("id")), "200000");
+
+    // Retention: with "keep 1, whatever the age", the next automatic snapshot prunes the others of
+    // the tenant — but not the one being restored; manual ones stay.
+    let retention = ok(&["--json", "settings", "snapshots", "--keep", "1", "--days", "0"]);
+    assert!(retention["count"].as_u64().is_some_and(|c| c > 3) && retention["bytes"].as_f64().is_some_and(|b| b > 0.0), "{retention}");
+    ok(&["--json", "snapshot", "restore", &kept, "--in-place", "-y"]);
+    let mine = ok(&["--json", "snapshot", "list", &id]);
+    let automatic: Vec<&Value> = mine.as_array().expect("list").iter().filter(|s| s["reason"] != "manual").collect();
+    assert_eq!(automatic.len(), 2, "the newest automatic one and the one restored: {mine}");
+    assert!(automatic.iter().any(|s| s["id"] == kept.as_str()), "{mine}");
+    ok(&["--json", "snapshot", "restore", &first_id, "--in-place", "-y"]);
+    let mine = ok(&["--json", "snapshot", "list", &id]);
+    assert_eq!(mine.as_array().expect("list").iter().filter(|s| s["reason"] != "manual").count(), 1, "{mine}");
+    assert!(mine.as_array().expect("list").iter().any(|s| s["id"] == first_id.as_str()), "a manual snapshot was pruned");
+
+    // A full disk: a clear error, nothing listed, nothing half-written.
+    let small = tempfile::tempdir().expect("tempdir");
+    if Command::new("mount").args(["-t", "tmpfs", "-o", "size=1m", "tmpfs", &small.path().display().to_string()]).status().is_ok_and(|s| s.success()) {
+        let full = command(&["--json", "snapshot", "create", &id]).env("TENANTDESK_DATA_DIR", small.path()).output().expect("run");
+        let left: Vec<String> =
+            fs::read_dir(small.path().join("snapshots")).map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect()).unwrap_or_default();
+        let listed = command(&["--json", "snapshot", "list", "--all"]).env("TENANTDESK_DATA_DIR", small.path()).output().expect("run");
+        let _ = Command::new("umount").arg(small.path()).status();
+        let error: Value = serde_json::from_slice(&full.stdout).expect("json");
+        assert!(!full.status.success() && error["error"]["message"].as_str().is_some_and(|m| m.contains("No space left")), "{error}");
+        assert!(left.is_empty(), "a failed snapshot left {left:?}");
+        assert_eq!(serde_json::from_slice::<Value>(&listed.stdout).ok().and_then(|v| v.as_array().map(Vec::len)), Some(0));
+    } else {
+        eprintln!("skipped the full-disk check: mounting a tmpfs needs root");
+    }
 
     // Deleting a snapshot removes its file and entry.
     ok(&["--json", "snapshot", "delete", &first_id, "-y"]);

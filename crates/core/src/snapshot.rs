@@ -255,6 +255,92 @@ pub fn verify(info: &SnapshotInfo) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// The bytes every custom-format `pg_dump` archive starts with.
+const ARCHIVE_MAGIC: &[u8] = b"PGDMP";
+
+/// Copies a snapshot's archive to `target` (through a temporary file, renamed when complete) and
+/// writes its manifest beside it.
+pub fn export(info: &SnapshotInfo, source: &Path, target: &Path) -> Result<()> {
+    let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.partial-{}", std::process::id()));
+    std::fs::copy(source, &tmp).map_err(Error::io("write", &tmp))?;
+    std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(Error::io("sync", &tmp))?;
+    std::fs::rename(&tmp, target).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io("rename", target)(e)
+    })?;
+    let manifest = manifest_file(target);
+    let json = serde_json::to_string_pretty(info).unwrap_or_default();
+    let lock = crate::store::lock(&manifest)?;
+    crate::store::write_atomic(&lock, &manifest, json.as_bytes(), crate::store::SHARED)
+}
+
+fn manifest_file(archive: &Path) -> PathBuf {
+    let mut name = archive.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".json");
+    archive.with_file_name(name)
+}
+
+/// What an exported manifest says (every field optional: an archive made elsewhere has none).
+#[derive(Debug, Default, serde::Deserialize)]
+struct Manifest {
+    tenant_id: Option<String>,
+    tenant_name: Option<String>,
+    database: Option<String>,
+    pg_version: Option<String>,
+    sha256: Option<String>,
+    note: Option<String>,
+}
+
+/// Copies an archive into the snapshot folder and lists it as this project's. The archive must
+/// be a custom-format dump; with a manifest, its checksum must match.
+pub async fn import(project: &crate::Project, archive: &Path) -> Result<SnapshotInfo> {
+    let bad = |reason: String| Error::SnapshotCorrupt { id: archive.display().to_string(), reason };
+    let mut source = std::fs::File::open(archive).map_err(|e| bad(format!("it cannot be read: {e}")))?;
+    let manifest: Manifest = match std::fs::read(manifest_file(archive)) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::json(&manifest_file(archive), &e))?,
+        Err(_) => Manifest::default(),
+    };
+    let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+    let mut writer = Writer::new(&id)?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = std::io::Read::read(&mut source, &mut buf).map_err(Error::io("read", archive))?;
+        if n == 0 {
+            break;
+        }
+        if writer.bytes == 0 && !buf[..n].starts_with(ARCHIVE_MAGIC) {
+            return Err(bad("it is not a pg_dump custom-format archive".to_owned()));
+        }
+        writer.write(&buf[..n])?;
+    }
+    let (size, sha256) = writer.finish()?;
+    if manifest.sha256.as_deref().is_some_and(|m| m != sha256) {
+        let _ = std::fs::remove_file(file(&id));
+        return Err(bad("it does not match the checksum its manifest gives".to_owned()));
+    }
+    let stem = archive.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "imported".to_owned());
+    let info = SnapshotInfo {
+        id,
+        project: project.root().display().to_string(),
+        tenant_id: manifest.tenant_id,
+        tenant_name: manifest.tenant_name.unwrap_or(stem),
+        database: manifest.database.unwrap_or_default(),
+        pg_version: manifest.pg_version.unwrap_or_else(|| "unknown".to_owned()),
+        size: size as f64,
+        sha256,
+        reason: Reason::Manual,
+        note: Some(manifest.note.map_or_else(|| format!("imported from {}", archive.display()), |n| format!("{n} (imported)"))),
+        created_at: crate::clock::now_rfc3339(),
+    };
+    if let Err(e) = insert(&info).await {
+        let _ = std::fs::remove_file(file(&info.id));
+        return Err(e);
+    }
+    Ok(info)
+}
+
 /// Removes what a killed snapshot left: temporary files of processes that are gone, and files
 /// the catalogue does not list (a kill between the rename and the row). Files younger than a
 /// minute are left alone: they may belong to a snapshot being finished right now.
@@ -284,6 +370,8 @@ pub struct Source<'a> {
     pub tenant_id: Option<&'a str>,
     /// The tenant's name (an orphan database's own name when there is no tenant).
     pub tenant_name: &'a str,
+    /// A snapshot retention must leave alone this time: the one about to be restored.
+    pub spare: Option<&'a str>,
 }
 
 /// Dumps `source` with the server's own `pg_dump` into a new snapshot and lists it; automatic
@@ -322,7 +410,9 @@ pub async fn take(
     if reason.automatic() {
         let settings = crate::settings::Settings::load().unwrap_or_default();
         if let Ok(all) = list(Some(&info.project), None).await {
-            for id in expired(&all, settings.snapshot_keep(), settings.snapshot_keep_days(), time::OffsetDateTime::now_utc()) {
+            for id in
+                expired(&all, settings.snapshot_keep(), settings.snapshot_keep_days(), time::OffsetDateTime::now_utc()).into_iter().filter(|id| Some(id.as_str()) != source.spare)
+            {
                 let _ = remove(&id).await;
             }
         }

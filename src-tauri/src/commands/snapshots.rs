@@ -74,3 +74,41 @@ pub async fn clone_tenant(state: State<'_, AppState>, id: String, name: String) 
     let secrets = state.secrets();
     Ok(snapshots::clone_tenant(&project, &id, &name, secrets.as_ref(), &mut report).await?)
 }
+
+/// What snapshots use on disk and what retention keeps; `keep` / `days` change it.
+#[tauri::command]
+#[specta::specta]
+pub async fn snapshot_retention(keep: Option<u32>, days: Option<u32>) -> Result<snapshots::Retention, UiError> {
+    Ok(snapshots::retention(keep, days).await?)
+}
+
+/// Writes a snapshot and its manifest to `file` (a path the user typed; `~` is their home).
+#[tauri::command]
+#[specta::specta]
+pub async fn export_snapshot(state: State<'_, AppState>, snapshot: String, file: String) -> Result<SnapshotInfo, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    Ok(snapshots::export_snapshot(&project, &snapshot, &expand_home(&file)).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn import_snapshot(state: State<'_, AppState>, file: String) -> Result<SnapshotInfo, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    Ok(snapshots::import_snapshot(&project, &expand_home(&file)).await?)
+}
+
+fn expand_home(path: &str) -> std::path::PathBuf {
+    let path = path.trim();
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => std::path::PathBuf::from(home).join(rest),
+        _ => std::path::PathBuf::from(path),
+    }
+}
+
+/// Every snapshot of the project, also of deleted tenants, orphan databases and imports.
+#[tauri::command]
+#[specta::specta]
+pub async fn project_snapshots(state: State<'_, AppState>) -> Result<Vec<SnapshotInfo>, UiError> {
+    let project = state.project().ok_or_else(UiError::no_project)?;
+    Ok(snapshots::list_snapshots(&project, None, false).await?)
+}

@@ -46,6 +46,13 @@ export const commands = {
 	restoreSnapshotAs: (snapshot: string, name: string) => typedError<Overview, UiError>(__TAURI_INVOKE("restore_snapshot_as", { snapshot, name })),
 	deleteSnapshot: (snapshot: string) => typedError<SnapshotInfo, UiError>(__TAURI_INVOKE("delete_snapshot", { snapshot })),
 	cloneTenant: (id: string, name: string) => typedError<CreatedTenant, UiError>(__TAURI_INVOKE("clone_tenant", { id, name })),
+	/**  What snapshots use on disk and what retention keeps; `keep` / `days` change it. */
+	snapshotRetention: (keep: number | null, days: number | null) => typedError<Retention, UiError>(__TAURI_INVOKE("snapshot_retention", { keep, days })),
+	/**  Writes a snapshot and its manifest to `file` (a path the user typed; `~` is their home). */
+	exportSnapshot: (snapshot: string, file: string) => typedError<SnapshotInfo, UiError>(__TAURI_INVOKE("export_snapshot", { snapshot, file })),
+	importSnapshot: (file: string) => typedError<SnapshotInfo, UiError>(__TAURI_INVOKE("import_snapshot", { file })),
+	/**  Every snapshot of the project, also of deleted tenants, orphan databases and imports. */
+	projectSnapshots: () => typedError<SnapshotInfo[], UiError>(__TAURI_INVOKE("project_snapshots")),
 	/**
 	 *  Opens the user's terminal in the tenant (its environment, its coloured prompt); a production
 	 *  tenant needs `confirm_name`. Nothing in the project changes.
@@ -567,6 +574,18 @@ export type Restored = {
 	snapshot: SnapshotInfo,
 	/**  The tenant's data as it was just before, kept in case the restore was a mistake. */
 	kept: SnapshotInfo,
+};
+
+/**  How many snapshots there are (of every project: they share the disk) and what retention keeps. */
+export type Retention = {
+	/**  Automatic snapshots kept of each tenant at least. */
+	keep: number,
+	/**  Automatic snapshots younger than this are kept whatever their number. */
+	days: number,
+	count: number,
+	/**  Bytes on disk (a float so the window's bindings can carry it). */
+	bytes: number | null,
+	folder: string,
 };
 
 /**

@@ -345,7 +345,7 @@ async fn drop_orphan(project: &Project, cfg: &SharedConfig, secrets: &dyn Secret
     let cfg = cfg.on_port(status.shared.port);
     let mut admin = shared_container::admin(&cfg, secrets).await?;
     // Whatever is in it is kept first: an orphan may still be someone's only copy.
-    let source = snapshot::Source { container: &cfg.container, database, tenant_id: None, tenant_name: database };
+    let source = snapshot::Source { container: &cfg.container, database, tenant_id: None, tenant_name: database, spare: None };
     snapshot::take(project, source, snapshot::Reason::BeforeDropOrphan, Some("kept when the orphan database was dropped"), &mut |_| {}).await?;
     postgres::drop_tenant_database(&mut admin, &TenantDatabase { role: database.to_owned(), database: database.to_owned() }).await
 }
@@ -630,7 +630,7 @@ async fn delete(project: &Project, id: &str, confirm_name: Option<&str>, keep_sn
     let mut kept = None;
     if let Some(db) = snap.marks.databases.get(&tenant.id) {
         if keep_snapshot {
-            let source = snapshot::Source { container: &db.container, database: &db.database, tenant_id: Some(tenant.id.as_str()), tenant_name: &tenant.name };
+            let source = snapshot::Source { container: &db.container, database: &db.database, tenant_id: Some(tenant.id.as_str()), tenant_name: &tenant.name, spare: None };
             let note = format!("kept when {} was deleted", tenant.name);
             kept = Some(snapshot::take(project, source, snapshot::Reason::BeforeDelete, Some(&note), &mut |_| {}).await?);
         }

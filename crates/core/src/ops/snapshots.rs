@@ -33,7 +33,7 @@ fn target(project: &Project, id: &str) -> Result<(Tenant, SharedDatabase)> {
 }
 
 fn source<'a>(tenant: &'a Tenant, db: &'a SharedDatabase) -> Source<'a> {
-    Source { container: &db.container, database: &db.database, tenant_id: Some(tenant.id.as_str()), tenant_name: &tenant.name }
+    Source { container: &db.container, database: &db.database, tenant_id: Some(tenant.id.as_str()), tenant_name: &tenant.name, spare: None }
 }
 
 /// Snapshots a local tenant's database (`tenantdesk snapshot create`).
@@ -113,7 +113,14 @@ async fn in_place(project: &Project, id: &str, confirm_name: Option<&str>, secre
     let (tenant, db) = target(project, &tenant_id)?;
     snap.marks.confirm(&tenant.id, &tenant.name, confirm_name)?;
     let file = snapshot::verify(&info)?;
-    let kept = snapshot::take(project, source(&tenant, &db), Reason::BeforeRestore, Some(&format!("before restoring snapshot {}", info.id)), &mut |_| {}).await?;
+    let kept = snapshot::take(
+        project,
+        Source { spare: Some(&info.id), ..source(&tenant, &db) },
+        Reason::BeforeRestore,
+        Some(&format!("before restoring snapshot {}", info.id)),
+        &mut |_| {},
+    )
+    .await?;
     let engine = engine::connect(None).await?;
     let cfg = SharedConfig::new(&db.container, &SharedConfig::from_env().image, db.port);
     let mut admin = shared_container::admin(&cfg, secrets).await?;
@@ -259,5 +266,61 @@ pub async fn clone_tenant(project: &Project, id: &str, name: &TenantName, secret
     }
     .await;
     audit::record_in(project, Some(id), &format!("clone into {name}"), &result);
+    result
+}
+
+/// How many snapshots there are (of every project: they share the disk) and what retention keeps.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Retention {
+    /// Automatic snapshots kept of each tenant at least.
+    pub keep: u32,
+    /// Automatic snapshots younger than this are kept whatever their number.
+    pub days: u32,
+    pub count: u32,
+    /// Bytes on disk (a float so the window's bindings can carry it).
+    pub bytes: f64,
+    pub folder: String,
+}
+
+/// Reads the retention settings and the disk snapshots use; `keep` / `days` change them first.
+pub async fn retention(keep: Option<u32>, days: Option<u32>) -> Result<Retention> {
+    let settings = if keep.is_some() || days.is_some() {
+        crate::settings::Settings::update(|s| {
+            s.snapshot_keep = keep.or(s.snapshot_keep);
+            s.snapshot_keep_days = days.or(s.snapshot_keep_days);
+        })?
+    } else {
+        crate::settings::Settings::load()?
+    };
+    let all = snapshot::list(None, None).await?;
+    Ok(Retention {
+        keep: settings.snapshot_keep() as u32,
+        days: settings.snapshot_keep_days(),
+        count: all.len() as u32,
+        bytes: all.iter().map(|s| s.size).sum(),
+        folder: snapshot::dir().display().to_string(),
+    })
+}
+
+/// Writes a snapshot to `file` (a standard `pg_restore` archive) and its manifest beside it
+/// (`<file>.json`: tenant, database, PostgreSQL version, SHA-256), for another machine's import.
+pub async fn export_snapshot(project: &Project, id: &str, file: &std::path::Path) -> Result<SnapshotInfo> {
+    let result = async {
+        let info = snapshot::find(id).await?;
+        let source = snapshot::verify(&info)?;
+        snapshot::export(&info, &source, file)?;
+        Ok(info)
+    }
+    .await;
+    audit::record_in(project, result.as_ref().ok().and_then(|s| s.tenant_id.as_deref()), &format!("export snapshot {id}"), &result);
+    result
+}
+
+/// Lists a `pg_restore` archive (with its manifest when there is one beside it) as a snapshot of
+/// this project, ready to restore as a new tenant.
+pub async fn import_snapshot(project: &Project, file: &std::path::Path) -> Result<SnapshotInfo> {
+    let result = snapshot::import(project, file).await;
+    audit::record_in(project, None, &format!("import snapshot {}", file.display()), &result);
     result
 }
