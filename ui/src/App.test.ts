@@ -793,12 +793,13 @@ describe("snapshots", () => {
     await waitFor(() => expect(screen.getAllByTestId("tenant-row").map((r) => r.dataset.tenantId)).toContain("local_1"));
   });
 
-  it("clones a tenant under a new name and shows the clone", async () => {
+  it("clones a tenant under a new name, masking the columns asked for, and shows the clone", async () => {
     await mount();
     await fireEvent.click((await screen.findAllByTestId("tenant-row"))[0]);
     await fireEvent.input(await screen.findByTestId("clone-name"), { target: { value: "my-project-2" } });
+    await fireEvent.input(screen.getByTestId("clone-mask"), { target: { value: "users.email, audit.ip" } });
     await fireEvent.click(screen.getByTestId("clone-tenant"));
-    await waitFor(() => expect(calls.find((c) => c.cmd === "clone_tenant")?.args).toEqual({ id: "local_1", name: "my-project-2" }));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "clone_tenant")?.args).toEqual({ id: "local_1", name: "my-project-2", mask: ["users.email", "audit.ip"] }));
     await waitFor(() => expect(screen.getByTestId("detail-name").textContent).toContain("my-project-2"));
   });
 });

@@ -453,6 +453,10 @@ enum TenantCommand {
         id: String,
         #[arg(long)]
         name: String,
+        /// A column the copy must not carry (table.column or schema.table.column; repeatable):
+        /// text becomes a hash of the value, anything else NULL.
+        #[arg(long, value_name = "COLUMN")]
+        mask: Vec<tenantdesk_core::ops::snapshots::MaskedColumn>,
     },
     /// Give a tenant a colour and an icon, shown in the window's list and title, the tray menu and
     /// the prompt of terminals opened in it. Production tenants are always red.
@@ -1031,10 +1035,10 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
             let done = runtime()?.block_on(cloud::retry_provision(project, &id, &Keychain::new(), &mut |p| phases.show(&p)));
             emit(json, &done?, render::created_cloud_tenant)
         }
-        TenantCommand::Clone { id, name } => {
+        TenantCommand::Clone { id, name, mask } => {
             let name = TenantName::parse(&name)?;
             let mut bar = progress::Transfer::new(json, "Copying");
-            let cloned = runtime()?.block_on(tenantdesk_core::ops::snapshots::clone_tenant(project, &id, &name, &Keychain::new(), &mut |s| bar.update(&s)));
+            let cloned = runtime()?.block_on(tenantdesk_core::ops::snapshots::clone_tenant(project, &id, &name, &mask, &Keychain::new(), &mut |s| bar.update(&s)));
             bar.finish();
             emit(json, &cloned?, render::created_tenant)
         }

@@ -277,20 +277,28 @@ fn docker_not_running_is_said_plainly_and_nothing_is_written() {
 
 /// The seed's quick start, `create --type local --name`, then `db status` and `delete -y`, on a
 /// shared container of this test's own.
+/// The database name at the end of a `cloud tenant show` answer's URL.
+fn database_of(show: &Value) -> String {
+    show["tenant"]["database_url"].as_str().and_then(|u| u.rsplit('/').next()).unwrap_or_default().to_owned()
+}
+
+/// A test's own shared container and its volume, removed when the test ends however it ends.
+struct RemoveContainer(String);
+
+impl Drop for RemoveContainer {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").args(["rm", "-f", "-v", &self.0]).output();
+        let _ = Command::new("docker").args(["volume", "rm", "-f", &format!("{}-data", self.0)]).output();
+    }
+}
+
 #[test]
 fn quick_start_status_and_delete_on_a_real_engine() {
     let image = std::env::var("TENANTDESK_POSTGRES_IMAGE").expect("TENANTDESK_POSTGRES_IMAGE (scripts/test.sh sets it)");
     let dir = init_project();
     let container = format!("td-cli-test-{}", std::process::id());
     let port = tenantdesk_core::testing::free_port();
-    struct Cleanup(String);
-    impl Drop for Cleanup {
-        fn drop(&mut self) {
-            let _ = Command::new("docker").args(["rm", "-f", "-v", &self.0]).output();
-            let _ = Command::new("docker").args(["volume", "rm", "-f", &format!("{}-data", self.0)]).output();
-        }
-    }
-    let _cleanup = Cleanup(container.clone());
+    let _cleanup = RemoveContainer(container.clone());
     let tenantdesk = |args: &[&str]| {
         Command::new(BIN)
             .args(args)
@@ -1199,14 +1207,7 @@ fn snapshots_restore_clone_and_undo_a_delete_on_a_real_engine() {
     let data = tempfile::tempdir().expect("tempdir");
     let container = format!("td-snap-test-{}", std::process::id());
     let port = tenantdesk_core::testing::free_port().to_string();
-    struct Cleanup(String);
-    impl Drop for Cleanup {
-        fn drop(&mut self) {
-            let _ = Command::new("docker").args(["rm", "-f", "-v", &self.0]).output();
-            let _ = Command::new("docker").args(["volume", "rm", "-f", &format!("{}-data", self.0)]).output();
-        }
-    }
-    let _cleanup = Cleanup(container.clone());
+    let _cleanup = RemoveContainer(container.clone());
     let data_dir = data.path().display().to_string();
     let config_dir = data.path().join("config").display().to_string();
     let env = [
@@ -1323,6 +1324,22 @@ fn snapshots_restore_clone_and_undo_a_delete_on_a_real_engine() {
     assert_eq!(count(&clone_id), "200000");
     let _ = busy.kill();
     let _ = busy.wait();
+    // Idle, the source is copied as files (TEMPLATE) and every object handed to the clone's role,
+    // the source keeping its own; a masked column carries no value.
+    let masked = ok(&["--json", "cloud", "tenant", "clone", &id, "--name", "shop-masked", "--mask", "items.pad", "--mask", "public.items.n"]);
+    let masked_db = masked["tenant"]["database_url"].as_str().expect("url").rsplit('/').next().expect("db").to_owned();
+    let in_db = |db: &str, q: &str| {
+        let out = Command::new("docker").args(["exec", &container, "psql", "-U", "tenantdesk", "-d", db, "-tAc", q]).output().expect("docker exec");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    assert_eq!(in_db(&masked_db, "SELECT count(*) FROM items WHERE pad LIKE 'masked-%' AND n IS NULL"), "200000");
+    assert_eq!(in_db(&masked_db, "SELECT tableowner FROM pg_tables WHERE tablename = 'items'"), masked_db, "the clone's table is not its role's");
+    let source_db = database_of(&ok(&["--json", "cloud", "tenant", "show", &id]));
+    assert_eq!(in_db("postgres", &format!("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '{source_db}'")), source_db, "the source lost its owner");
+    assert_eq!(in_db(&source_db, "SELECT count(*) FROM items WHERE pad LIKE 'masked-%'"), "0", "the source was masked");
+    let refused = td(&["--json", "cloud", "tenant", "clone", &id, "--name", "shop-bad", "--mask", "items.nope"]);
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stdout).contains("no column public.items.nope"), "{refused:?}");
+    assert!(!ok(&["--json", "cloud", "tenant", "list"])["tenants"].as_array().expect("tenants").iter().any(|t| t["name"] == "shop-bad"), "a failed clone left its tenant");
     let copy = ok(&["--json", "snapshot", "restore", &first_id, "--as", "shop-copy"]);
     let copy_id = copy["tenant"]["id"].as_str().expect("copy id").to_owned();
     assert_ne!(copy_id, id);

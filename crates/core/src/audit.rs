@@ -7,11 +7,9 @@
 //! row breaks the chain from that row on, and `verify` says where.
 
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{Connection, SqliteConnection};
 
 use crate::clock;
@@ -51,16 +49,7 @@ fn fault(action: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
 }
 
 async fn open() -> Result<SqliteConnection> {
-    let path = file();
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(Error::io("create", dir))?;
-    }
-    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
-        .map_err(fault("open the audit log"))?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .busy_timeout(std::time::Duration::from_secs(10));
-    let mut conn = SqliteConnection::connect_with(&options).await.map_err(fault("open the audit log"))?;
+    let mut conn = crate::store::open_sqlite(&file(), "open the audit log").await?;
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS entries (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, project TEXT NOT NULL, \
          tenant TEXT, action TEXT NOT NULL, outcome TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL)",

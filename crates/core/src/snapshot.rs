@@ -5,11 +5,9 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{Connection, SqliteConnection};
 
 use crate::error::{Error, Result};
@@ -88,16 +86,7 @@ fn fault(action: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
 }
 
 async fn open() -> Result<SqliteConnection> {
-    let path = catalogue_file();
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(Error::io("create", dir))?;
-    }
-    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
-        .map_err(fault("open the snapshot catalogue"))?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .busy_timeout(std::time::Duration::from_secs(10));
-    let mut conn = SqliteConnection::connect_with(&options).await.map_err(fault("open the snapshot catalogue"))?;
+    let mut conn = crate::store::open_sqlite(&catalogue_file(), "open the snapshot catalogue").await?;
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS snapshots (id TEXT PRIMARY KEY, project TEXT NOT NULL, tenant_id TEXT, tenant_name TEXT NOT NULL, \
          database TEXT NOT NULL, pg_version TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL, reason TEXT NOT NULL, \

@@ -45,7 +45,7 @@ export const commands = {
 	/**  A new tenant from a snapshot; under the deleted tenant's name, the delete's undo. */
 	restoreSnapshotAs: (snapshot: string, name: string) => typedError<Overview, UiError>(__TAURI_INVOKE("restore_snapshot_as", { snapshot, name })),
 	deleteSnapshot: (snapshot: string) => typedError<SnapshotInfo, UiError>(__TAURI_INVOKE("delete_snapshot", { snapshot })),
-	cloneTenant: (id: string, name: string) => typedError<CreatedTenant, UiError>(__TAURI_INVOKE("clone_tenant", { id, name })),
+	cloneTenant: (id: string, name: string, mask: string[]) => typedError<CreatedTenant, UiError>(__TAURI_INVOKE("clone_tenant", { id, name, mask })),
 	/**  What snapshots use on disk and what retention keeps; `keep` / `days` change it. */
 	snapshotRetention: (keep: number | null, days: number | null) => typedError<Retention, UiError>(__TAURI_INVOKE("snapshot_retention", { keep, days })),
 	/**  Writes a snapshot and its manifest to `file` (a path the user typed; `~` is their home). */
