@@ -601,11 +601,12 @@ describe("the Docker panel", () => {
     await fireEvent.click(screen.getByTestId("docker-recreate"));
     expect(calls.some((c) => c.cmd === "docker_action")).toBe(false);
     await fireEvent.click(screen.getByTestId("confirm-action"));
-    await waitFor(() => expect(calls.find((c) => c.cmd === "docker_action")?.args).toMatchObject({ action: "recreate" }));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "docker_action")?.args).toMatchObject({ action: "recreate", keepSnapshots: true }));
     await waitFor(() => expect(screen.queryByTestId("newer-image")).toBeNull());
 
     await fireEvent.click(screen.getByTestId("docker-reset"));
     expect(screen.getByTestId("confirm-dialog").textContent).toContain("every local tenant's data");
+    expect((screen.getByTestId("confirm-option") as HTMLInputElement).checked).toBe(true);
     expect((screen.getByTestId("confirm-action") as HTMLButtonElement).disabled).toBe(true);
     await fireEvent.click(screen.getByText("Cancel"));
     expect(calls.some((c) => c.cmd === "docker_action" && c.args.action === "reset")).toBe(false);

@@ -265,8 +265,13 @@ enum DbCommand {
     Down,
     /// Pull the container's image again, for a newer build under the same tag.
     Pull,
-    /// Move the container onto the image its tag names now (after a pull), keeping all data.
-    Recreate,
+    /// Move the container onto the image its tag names now (after a pull), keeping all data (and
+    /// a snapshot of each database, first).
+    Recreate {
+        /// Do not snapshot the databases first.
+        #[arg(long)]
+        no_snapshot: bool,
+    },
     /// The container's state, port, image, volume and size, each local tenant's real state,
     /// and orphans.
     Status {
@@ -281,10 +286,14 @@ enum DbCommand {
         #[arg(long, default_value_t = 200)]
         tail: usize,
     },
-    /// Delete the container and ALL local tenants' data in it, then start afresh.
+    /// Delete the container and ALL local tenants' data in it, then start afresh. A snapshot of
+    /// each database is kept first (restorable as new tenants).
     Reset {
         #[arg(short = 'y', long)]
         yes: bool,
+        /// Do not snapshot the databases first (for a container too broken to dump).
+        #[arg(long)]
+        no_snapshot: bool,
     },
     /// Make an orphan database (see `db status`) a tenant of this project again.
     Adopt {
@@ -783,9 +792,12 @@ async fn db(project_arg: Option<&PathBuf>, cmd: DbCommand, json: bool) -> Result
             bar.finish();
             emit(json, &pulled?, |p| p.summary.clone())
         }
-        DbCommand::Recreate => {
+        DbCommand::Recreate { no_snapshot } => {
+            if !no_snapshot && !json {
+                eprintln!("Keeping a snapshot of every database in the container first…");
+            }
             let mut bar = progress::Bar::new(json);
-            let status = local::db_recreate(&cfg, &keychain, &mut |p| bar.update(&p)).await;
+            let status = local::db_recreate(&cfg, !no_snapshot, &keychain, &mut |p| bar.update(&p)).await;
             bar.finish();
             emit(json, &status?, render::shared_status)
         }
@@ -811,10 +823,14 @@ async fn db(project_arg: Option<&PathBuf>, cmd: DbCommand, json: bool) -> Result
             }
             Ok(())
         }
-        DbCommand::Reset { yes } => {
-            prompt::confirm(yes, "Delete the shared container and ALL local tenants' data in it?", "db reset")?;
+        DbCommand::Reset { yes, no_snapshot } => {
+            let kept = if no_snapshot { "" } else { " (a snapshot of each database is kept first)" };
+            prompt::confirm(yes, &format!("Delete the shared container and ALL local tenants' data in it{kept}?"), "db reset")?;
+            if !no_snapshot && !json {
+                eprintln!("Keeping a snapshot of every database in the container first…");
+            }
             let mut bar = progress::Bar::new(json);
-            let status = local::db_reset(&cfg, &keychain, &mut |p| bar.update(&p)).await;
+            let status = local::db_reset(&cfg, !no_snapshot, &keychain, &mut |p| bar.update(&p)).await;
             bar.finish();
             emit(json, &status?, render::shared_status)
         }

@@ -255,6 +255,8 @@ fn reason(r: tenantdesk_core::snapshot::Reason) -> &'static str {
         Reason::BeforeDelete => "before delete",
         Reason::BeforeDropOrphan => "before drop-orphan",
         Reason::BeforeRestore => "before restore",
+        Reason::BeforeReset => "before reset",
+        Reason::BeforeRecreate => "before recreate",
     }
 }
 

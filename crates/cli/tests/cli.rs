@@ -1408,6 +1408,16 @@ fn snapshots_restore_clone_and_undo_a_delete_on_a_real_engine() {
         eprintln!("skipped the full-disk check: mounting a tmpfs needs root");
     }
 
+    // A reset keeps a snapshot of every database in the container first, each under its project
+    // and tenant, and one brings its tenant's data back into the fresh container.
+    ok(&["--json", "db", "reset", "-y"]);
+    let after_reset = ok(&["--json", "snapshot", "list"]);
+    let of_shop =
+        after_reset.as_array().expect("list").iter().find(|s| s["reason"] == "before_reset" && s["tenant_id"] == id.as_str()).cloned().expect("the reset kept no snapshot of shop");
+    assert_eq!(of_shop["tenant_name"], "shop");
+    let back = ok(&["--json", "snapshot", "restore", of_shop["id"].as_str().expect("id"), "--as", "shop-after-reset"]);
+    assert_eq!(count(back["tenant"]["id"].as_str().expect("id")), "200000");
+
     // Deleting a snapshot removes its file and entry.
     ok(&["--json", "snapshot", "delete", &first_id, "-y"]);
     assert!(!file.exists());

@@ -45,6 +45,11 @@ pub fn comment_sql(database: &str, project: &Project, id: &TenantId) -> String {
     format!("COMMENT ON DATABASE {} IS {}", quote_ident(database), quote_literal(&text))
 }
 
+/// The project folder and tenant id a database's comment names, if it has one of Tenantdesk's.
+pub fn owner(comment: &str) -> Option<(PathBuf, String)> {
+    serde_json::from_str::<Owner>(comment).ok().map(|o| (PathBuf::from(o.tenantdesk_project), o.tenant))
+}
+
 /// The project folder a database's comment names, if it has one of Tenantdesk's.
 pub fn owner_in_comment(comment: &str) -> Option<PathBuf> {
     serde_json::from_str::<Owner>(comment).ok().map(|o| PathBuf::from(o.tenantdesk_project))

@@ -21,6 +21,8 @@ pub enum Reason {
     BeforeDelete,
     BeforeDropOrphan,
     BeforeRestore,
+    BeforeReset,
+    BeforeRecreate,
 }
 
 impl Reason {
@@ -30,6 +32,8 @@ impl Reason {
             Reason::BeforeDelete => "before_delete",
             Reason::BeforeDropOrphan => "before_drop_orphan",
             Reason::BeforeRestore => "before_restore",
+            Reason::BeforeReset => "before_reset",
+            Reason::BeforeRecreate => "before_recreate",
         }
     }
 
@@ -38,6 +42,8 @@ impl Reason {
             "before_delete" => Reason::BeforeDelete,
             "before_drop_orphan" => Reason::BeforeDropOrphan,
             "before_restore" => Reason::BeforeRestore,
+            "before_reset" => Reason::BeforeReset,
+            "before_recreate" => Reason::BeforeRecreate,
             _ => Reason::Manual,
         }
     }
@@ -366,13 +372,7 @@ pub struct Source<'a> {
 /// Dumps `source` with the server's own `pg_dump` into a new snapshot and lists it; automatic
 /// ones are then pruned by the user's retention settings. Nothing is listed unless the whole
 /// archive is on disk and synced.
-pub async fn take(
-    project: &crate::Project,
-    source: Source<'_>,
-    reason: Reason,
-    note: Option<&str>,
-    on_step: &mut (dyn FnMut(crate::pg_tools::Step) + Send),
-) -> Result<SnapshotInfo> {
+pub async fn take(project: &Path, source: Source<'_>, reason: Reason, note: Option<&str>, on_step: &mut (dyn FnMut(crate::pg_tools::Step) + Send)) -> Result<SnapshotInfo> {
     let _ = sweep().await;
     let engine = crate::engine::connect(None).await?;
     let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
@@ -381,7 +381,7 @@ pub async fn take(
     let (size, sha256) = writer.finish()?;
     let info = SnapshotInfo {
         id,
-        project: project.root().display().to_string(),
+        project: project.display().to_string(),
         tenant_id: source.tenant_id.map(str::to_owned),
         tenant_name: source.tenant_name.to_owned(),
         database: source.database.to_owned(),

@@ -190,6 +190,20 @@ fn set_mode(options: &mut OpenOptions, mode: u32) {
 #[cfg(not(unix))]
 fn set_mode(_options: &mut OpenOptions, _mode: u32) {}
 
+/// Opens (creating it and its folder when missing) one of Tenantdesk's own SQLite files — the
+/// audit log, the snapshot catalogue — in WAL mode, waiting up to 10 s for another process's
+/// write to finish. `action` says what failed ("open the audit log").
+pub async fn open_sqlite(path: &Path, action: &'static str) -> Result<sqlx::SqliteConnection> {
+    use sqlx::Connection as _;
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(Error::io("create", dir))?;
+    }
+    let fault = |e: sqlx::Error| Error::Database { action, message: format!("{e} ({})", path.display()) };
+    let options: sqlx::sqlite::SqliteConnectOptions = std::str::FromStr::from_str(&format!("sqlite://{}", path.display())).map_err(fault)?;
+    let options = options.create_if_missing(true).journal_mode(sqlx::sqlite::SqliteJournalMode::Wal).busy_timeout(std::time::Duration::from_secs(10));
+    sqlx::SqliteConnection::connect_with(&options).await.map_err(fault)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,18 +226,4 @@ mod tests {
             assert_eq!(mode, 0o600);
         }
     }
-}
-
-/// Opens (creating it and its folder when missing) one of Tenantdesk's own SQLite files — the
-/// audit log, the snapshot catalogue — in WAL mode, waiting up to 10 s for another process's
-/// write to finish. `action` says what failed ("open the audit log").
-pub async fn open_sqlite(path: &Path, action: &'static str) -> Result<sqlx::SqliteConnection> {
-    use sqlx::Connection as _;
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).map_err(Error::io("create", dir))?;
-    }
-    let fault = |e: sqlx::Error| Error::Database { action, message: format!("{e} ({})", path.display()) };
-    let options: sqlx::sqlite::SqliteConnectOptions = std::str::FromStr::from_str(&format!("sqlite://{}", path.display())).map_err(fault)?;
-    let options = options.create_if_missing(true).journal_mode(sqlx::sqlite::SqliteJournalMode::Wal).busy_timeout(std::time::Duration::from_secs(10));
-    sqlx::SqliteConnection::connect_with(&options).await.map_err(fault)
 }

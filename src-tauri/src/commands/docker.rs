@@ -35,7 +35,7 @@ pub async fn docker_status(state: State<'_, AppState>) -> Result<DbStatus, UiErr
 /// in it, so it needs the container's name typed.
 #[tauri::command]
 #[specta::specta]
-pub async fn docker_action(state: State<'_, AppState>, action: DockerAction, confirm_name: Option<String>) -> Result<DbStatus, UiError> {
+pub async fn docker_action(state: State<'_, AppState>, action: DockerAction, confirm_name: Option<String>, keep_snapshots: bool) -> Result<DbStatus, UiError> {
     let cfg = SharedConfig::from_env();
     let secrets = state.secrets();
     let shell = state.shell();
@@ -52,13 +52,13 @@ pub async fn docker_action(state: State<'_, AppState>, action: DockerAction, con
             local::db_restart(&cfg, secrets.as_ref(), &mut progress).await?;
         }
         DockerAction::Recreate => {
-            local::db_recreate(&cfg, secrets.as_ref(), &mut progress).await?;
+            local::db_recreate(&cfg, keep_snapshots, secrets.as_ref(), &mut progress).await?;
         }
         DockerAction::Reset => {
             if confirm_name.as_deref() != Some(cfg.container.as_str()) {
                 return Err(tenantdesk_core::Error::ConfirmationRequired { name: cfg.container.clone() }.into());
             }
-            local::db_reset(&cfg, secrets.as_ref(), &mut progress).await?;
+            local::db_reset(&cfg, keep_snapshots, secrets.as_ref(), &mut progress).await?;
         }
     }
     shell.check_health().await;

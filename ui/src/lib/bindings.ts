@@ -127,7 +127,7 @@ export const commands = {
 	 *  Start, stop, restart or reset the shared container. Reset deletes every local tenant's data
 	 *  in it, so it needs the container's name typed.
 	 */
-	dockerAction: (action: DockerAction, confirmName: string | null) => typedError<DbStatus, UiError>(__TAURI_INVOKE("docker_action", { action, confirmName })),
+	dockerAction: (action: DockerAction, confirmName: string | null, keepSnapshots: boolean) => typedError<DbStatus, UiError>(__TAURI_INVOKE("docker_action", { action, confirmName, keepSnapshots })),
 	/**  Pulls the shared container's image again, with per-layer progress as `docker-progress` events. */
 	dockerPull: () => typedError<Pulled, UiError>(__TAURI_INVOKE("docker_pull")),
 	/**  The last `tail` lines of the shared container's log. */
@@ -559,7 +559,7 @@ export type Pulled = {
 };
 
 /**  Why a snapshot was taken. */
-export type Reason = "manual" | "before_delete" | "before_drop_orphan" | "before_restore";
+export type Reason = "manual" | "before_delete" | "before_drop_orphan" | "before_restore" | "before_reset" | "before_recreate";
 
 /**  A region tenants can be created in: the CLI's constant list, with full names. */
 export type Region = {

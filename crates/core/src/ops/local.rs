@@ -18,6 +18,7 @@ use crate::name::TenantName;
 use crate::ownership::{self, Claim};
 use crate::postgres::{self, TenantDatabase};
 use crate::project::Project;
+use crate::registry::Registry;
 use crate::secret::Secret;
 use crate::shared_container::{self, ContainerState, Progress, Pulled, SharedConfig, SharedStatus};
 use crate::snapshot;
@@ -123,10 +124,40 @@ pub async fn db_pull(cfg: &SharedConfig, on_progress: &mut (dyn FnMut(Progress) 
     result
 }
 
-/// Moves the shared container onto the image its tag names now, keeping every tenant's data.
-pub async fn db_recreate(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SharedStatus> {
+/// Snapshots every Tenantdesk database in the shared container, each under the project and
+/// tenant its comment names, before an action that could lose them all. Any failure stops the
+/// action before it starts; the error says how to go ahead without snapshots.
+async fn snapshot_container(cfg: &SharedConfig, secrets: &dyn SecretStore, reason: snapshot::Reason) -> Result<Vec<snapshot::SnapshotInfo>> {
+    let fail = |e: Error| Error::SnapshotFailed {
+        action: "keep a snapshot of every database first",
+        reason: format!("{e} (go ahead without snapshots: --no-snapshot, or untick the box)"),
+    };
+    let mut admin = shared_container::admin(cfg, secrets).await.map_err(fail)?;
+    let databases = postgres::tenant_databases(&mut admin).await.map_err(fail)?;
+    let _ = admin.close().await;
+    let mut kept = Vec::new();
+    for (database, comment) in databases.into_iter().filter(|(d, _)| !d.starts_with("td_restore_") && !d.starts_with("td_replaced_")) {
+        let owner = comment.as_deref().and_then(ownership::owner);
+        let name = owner
+            .as_ref()
+            .and_then(|(root, id)| Registry::load(&Project::open(root).ok()?.tenants_file()).ok()?.get(&TenantId::parse(id).ok()?).map(|t| t.name.clone()))
+            .unwrap_or_else(|| database.clone());
+        let root = owner.as_ref().map(|(root, _)| root.clone()).unwrap_or_default();
+        let source = snapshot::Source { container: &cfg.container, database: &database, tenant_id: owner.as_ref().map(|(_, id)| id.as_str()), tenant_name: &name, spare: None };
+        let note = format!("kept before the {} of container {}", if reason == snapshot::Reason::BeforeReset { "reset" } else { "recreate" }, cfg.container);
+        kept.push(snapshot::take(&root, source, reason, Some(&note), &mut |_| {}).await.map_err(fail)?);
+    }
+    Ok(kept)
+}
+
+/// Moves the shared container onto the image its tag names now, keeping every tenant's data
+/// (snapshotted first with `keep_snapshots`).
+pub async fn db_recreate(cfg: &SharedConfig, keep_snapshots: bool, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SharedStatus> {
     let result = async {
         let engine = engine::connect(None).await?;
+        if keep_snapshots {
+            snapshot_container(cfg, secrets, snapshot::Reason::BeforeRecreate).await?;
+        }
         shared_container::recreate(&engine, cfg, secrets, on_progress).await?;
         shared_container::status_with_size(&engine, cfg).await
     }
@@ -136,9 +167,16 @@ pub async fn db_recreate(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progr
 }
 
 /// Deletes the shared container and all its data, then brings up a fresh one. Local tenants
-/// that had databases there lose them; their registry entries stay and show as missing.
-pub async fn db_reset(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SharedStatus> {
-    let result = reset(cfg, secrets, on_progress).await;
+/// that had databases there lose them; their registry entries stay and show as missing. With
+/// `keep_snapshots`, every database in it is snapshotted first (restorable as new tenants).
+pub async fn db_reset(cfg: &SharedConfig, keep_snapshots: bool, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SharedStatus> {
+    let result = async {
+        if keep_snapshots {
+            snapshot_container(cfg, secrets, snapshot::Reason::BeforeReset).await?;
+        }
+        reset(cfg, secrets, on_progress).await
+    }
+    .await;
     audit::record(&format!("container {}", cfg.container), audit::Subject::default(), "db reset", &result);
     result
 }
@@ -346,7 +384,7 @@ async fn drop_orphan(project: &Project, cfg: &SharedConfig, secrets: &dyn Secret
     let mut admin = shared_container::admin(&cfg, secrets).await?;
     // Whatever is in it is kept first: an orphan may still be someone's only copy.
     let source = snapshot::Source { container: &cfg.container, database, tenant_id: None, tenant_name: database, spare: None };
-    snapshot::take(project, source, snapshot::Reason::BeforeDropOrphan, Some("kept when the orphan database was dropped"), &mut |_| {}).await?;
+    snapshot::take(project.root(), source, snapshot::Reason::BeforeDropOrphan, Some("kept when the orphan database was dropped"), &mut |_| {}).await?;
     postgres::drop_tenant_database(&mut admin, &TenantDatabase { role: database.to_owned(), database: database.to_owned() }).await
 }
 
@@ -632,7 +670,7 @@ async fn delete(project: &Project, id: &str, confirm_name: Option<&str>, keep_sn
         if keep_snapshot {
             let source = snapshot::Source { container: &db.container, database: &db.database, tenant_id: Some(tenant.id.as_str()), tenant_name: &tenant.name, spare: None };
             let note = format!("kept when {} was deleted", tenant.name);
-            kept = Some(snapshot::take(project, source, snapshot::Reason::BeforeDelete, Some(&note), &mut |_| {}).await?);
+            kept = Some(snapshot::take(project.root(), source, snapshot::Reason::BeforeDelete, Some(&note), &mut |_| {}).await?);
         }
         let cfg = SharedConfig::from_env();
         let cfg = SharedConfig::new(&db.container, &cfg.image, db.port);

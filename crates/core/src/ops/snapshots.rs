@@ -41,7 +41,7 @@ pub async fn create_snapshot(project: &Project, id: &str, note: Option<&str>, on
     let subject = audit::Subject::of(project, Some(id));
     let result = async {
         let (tenant, db) = target(project, id)?;
-        snapshot::take(project, source(&tenant, &db), Reason::Manual, note, on_step).await
+        snapshot::take(project.root(), source(&tenant, &db), Reason::Manual, note, on_step).await
     }
     .await;
     audit::record_for(project, subject, "snapshot", &result);
@@ -114,7 +114,7 @@ async fn in_place(project: &Project, id: &str, confirm_name: Option<&str>, secre
     snap.marks.confirm(&tenant.id, &tenant.name, confirm_name)?;
     let file = snapshot::verify(&info)?;
     let kept = snapshot::take(
-        project,
+        project.root(),
         Source { spare: Some(&info.id), ..source(&tenant, &db) },
         Reason::BeforeRestore,
         Some(&format!("before restoring snapshot {}", info.id)),
