@@ -514,6 +514,7 @@ describe("bringing PostgreSQL up for a new local tenant", () => {
         calls.push({ cmd, args: null });
         if (cmd === "create_local_tenant") return new Promise((resolve) => (finish = resolve)).then(() => state);
         if (cmd === "port_check") return { port: 5432, existing: false, free: true, message: null, suggestion: null };
+        if (cmd === "snapshots" || cmd === "tenant_secrets") return [];
         return null;
       },
       { shouldMockEvents: true },
@@ -756,7 +757,7 @@ describe("snapshots", () => {
     await fireEvent.input(screen.getByTestId("snapshot-note"), { target: { value: "nightly" } });
     await fireEvent.click(screen.getByTestId("snapshot-take"));
     await emit("snapshot-progress", { tenant_id: "local_1", verb: "Dumping", step: { bytes: 1_500_000, table: "public.items" } });
-    await waitFor(() => expect(calls.find((c) => c.cmd === "create_snapshot")?.args).toEqual({ id: "local_1", note: "nightly" }));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "create_snapshot")?.args).toEqual({ id: "local_1", note: "nightly", openExternalAccess: false }));
     await waitFor(() => expect(screen.getAllByTestId("snapshot-row")).toHaveLength(2));
     await fireEvent.click(screen.getAllByTestId("snapshot-restore")[1]);
     expect(screen.getByTestId("confirm-dialog").textContent).toContain("its connection URL, role and password stay as they are");
@@ -826,5 +827,19 @@ describe("snapshots in the Docker panel", () => {
     expect((screen.getByTestId("snapshot-export-path") as HTMLInputElement).value).toBe("~/my-project-s1.dump");
     await fireEvent.click(screen.getByTestId("snapshot-export-confirm"));
     await waitFor(() => expect(calls.find((c) => c.cmd === "export_snapshot")?.args).toEqual({ snapshot: "s1", file: "~/my-project-s1.dump" }));
+  });
+});
+
+describe("a cloud tenant's snapshot", () => {
+  it("asks before switching external access on for the dump, and offers no in-place restore", async () => {
+    await mount();
+    await fireEvent.click((await screen.findAllByTestId("tenant-row"))[1]);
+    const take = (await screen.findByTestId("snapshot-take")) as HTMLButtonElement;
+    expect(take.disabled).toBe(true);
+    await fireEvent.click(screen.getByTestId("snapshot-open-access"));
+    expect(take.disabled).toBe(false);
+    await fireEvent.click(take);
+    await waitFor(() => expect(calls.find((c) => c.cmd === "create_snapshot")?.args).toEqual({ id: "cloud-1", note: null, openExternalAccess: true }));
+    expect(screen.queryByTestId("snapshot-restore")).toBeNull();
   });
 });

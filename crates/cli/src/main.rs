@@ -120,12 +120,17 @@ enum Command {
 
 #[derive(Subcommand)]
 enum SnapshotCommand {
-    /// Snapshot a local tenant's database (the selected tenant by default) with the server's own
-    /// pg_dump, into Tenantdesk's data folder.
+    /// Snapshot a tenant's database (the selected tenant by default) with the server's own
+    /// pg_dump, into Tenantdesk's data folder: a local tenant's in its container, a cloud
+    /// tenant's over its external database access.
     Create {
         tenant: Option<String>,
         #[arg(long)]
         note: Option<String>,
+        /// For a cloud tenant whose external database access is off: switch it on for the dump,
+        /// and off again after.
+        #[arg(long)]
+        open_external_access: bool,
     },
     /// This project's snapshots (of one tenant, also a deleted one), or every project's with --all.
     List {
@@ -456,8 +461,8 @@ enum TenantCommand {
     },
     /// Retry a cloud tenant's failed provisioning and register it when it is ready.
     RetryProvision { id: String },
-    /// Copy a local tenant into a new one with its own role, password and profile (works while the
-    /// source is in use).
+    /// Copy a tenant into a new local one with its own role, password and profile (a local source
+    /// may be in use; a cloud one is dumped over its external access, switched on for it).
     Clone {
         id: String,
         #[arg(long)]
@@ -722,10 +727,10 @@ fn snapshot(project: &Project, cmd: SnapshotCommand, json: bool) -> Result<(), C
     use tenantdesk_core::ops::snapshots;
     let keychain = Keychain::new();
     match cmd {
-        SnapshotCommand::Create { tenant, note } => {
+        SnapshotCommand::Create { tenant, note, open_external_access } => {
             let tenant = prompt::tenant_id(project, tenant, "snapshot")?;
             let mut bar = progress::Transfer::new(json, "Dumping");
-            let taken = runtime()?.block_on(snapshots::create_snapshot(project, &tenant, note.as_deref(), &mut |s| bar.update(&s)));
+            let taken = runtime()?.block_on(snapshots::create_snapshot(project, &tenant, note.as_deref(), open_external_access, &keychain, &mut |s| bar.update(&s)));
             bar.finish();
             emit(json, &taken?, render::snapshot_taken)
         }

@@ -547,8 +547,20 @@ fn cloud_login_create_show_rotate_cancel_and_delete_as_a_script_runs_them() {
     let dir = init_project();
     let audit = tempfile::tempdir().expect("tempdir");
     let audit_dir = audit.path().display().to_string();
+    // The local tenant cloned from the cloud one lives in a shared container of this test's own.
+    let container = format!("td-cli-cloud-local-{}", std::process::id());
+    let _cleanup = RemoveContainer(container.clone());
+    let port = tenantdesk_core::testing::free_port().to_string();
+    let config_dir = audit.path().join("config").display().to_string();
     let tenantdesk = |args: &[&str], stdin: &str| {
-        let out = run_with(dir.path(), args, &[("TENANTDESK_CLOUD_URL", Some(emulator.url.as_str())), ("TENANTDESK_DATA_DIR", Some(audit_dir.as_str()))], stdin);
+        let env = [
+            ("TENANTDESK_CLOUD_URL", Some(emulator.url.as_str())),
+            ("TENANTDESK_DATA_DIR", Some(audit_dir.as_str())),
+            ("TENANTDESK_CONFIG_DIR", Some(config_dir.as_str())),
+            ("TENANTDESK_SHARED_CONTAINER", Some(container.as_str())),
+            ("TENANTDESK_POSTGRES_PORT", Some(port.as_str())),
+        ];
+        let out = run_with(dir.path(), args, &env, stdin);
         (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
     };
 
@@ -588,8 +600,29 @@ fn cloud_login_create_show_rotate_cancel_and_delete_as_a_script_runs_them() {
     let (_, list, _) = tenantdesk(&["--json", "cloud", "tenant", "list", "--offline"], "");
     let entry = &serde_json::from_str::<Value>(&list).expect("json")["tenants"][0];
     assert!(entry["external_db_access"] == true && entry["database_url"].as_str().is_some_and(|u| u.contains(":***@")), "{entry}");
+    let (ok, _, err) = tenantdesk(&["exec", &id, "--", "sh", "-c", "psql \"$DATABASE_URL\" -qc 'create table notes(n int); insert into notes select generate_series(1, 321)'"], "");
+    assert!(ok, "{err}");
     let (ok, out, err) = tenantdesk(&["cloud", "tenant", "external-db-access", &id, "--disable"], "");
     assert!(ok && out.contains("is off"), "{out}{err}");
+
+    // A snapshot over external access needs leave to switch it on, and switches it off again; a
+    // clone brings the cloud tenant's data into a new local tenant.
+    let (ok, _, err) = tenantdesk(&["snapshot", "create", &id], "");
+    assert!(!ok && err.contains("--open-external-access"), "{err}");
+    let (ok, taken, err) = tenantdesk(&["--json", "snapshot", "create", &id, "--open-external-access"], "");
+    assert!(ok, "{err}");
+    let taken: Value = serde_json::from_str(&taken).expect("json");
+    assert!(taken["tenant_id"] == id.as_str() && taken["size"].as_f64().is_some_and(|s| s > 0.0), "{taken}");
+    let (_, list, _) = tenantdesk(&["--json", "cloud", "tenant", "list", "--offline"], "");
+    let entry = &serde_json::from_str::<Value>(&list).expect("json")["tenants"][0];
+    assert_eq!(entry["external_db_access"], false, "external access was left on: {entry}");
+    let (ok, cloned, err) = tenantdesk(&["--json", "cloud", "tenant", "clone", &id, "--name", "from-cloud"], "");
+    assert!(ok, "{err}");
+    let local_id = serde_json::from_str::<Value>(&cloned).expect("json")["tenant"]["id"].as_str().expect("id").to_owned();
+    let (ok, rows, err) = tenantdesk(&["exec", &local_id, "--", "sh", "-c", "psql \"$DATABASE_URL\" -tAc 'select count(*) from notes'"], "");
+    assert!(ok && rows.trim() == "321", "{rows}{err}");
+    let (ok, _, err) = tenantdesk(&["cloud", "tenant", "delete", &local_id, "-y", "--no-snapshot"], "");
+    assert!(ok, "{err}");
     let (ok, _, err) = tenantdesk(&["cloud", "tenant", "cancel", &id], "");
     assert!(!ok && err.contains("--yes is required"), "{err}");
     let (ok, out, err) = tenantdesk(&["cloud", "tenant", "cancel", &id, "-y"], "");

@@ -124,6 +124,82 @@ pub async fn dump(
     Ok(said.version.unwrap_or_else(|| "unknown".to_owned()))
 }
 
+/// Dumps a database reachable only over the network (a cloud tenant's, through its external
+/// access) with `image`'s own pg_dump, in a throwaway container on the host's network, so the
+/// host needs no PostgreSQL client. The password goes in on the container's stdin, never into
+/// its configuration (which `docker inspect` shows). Returns the dump's PostgreSQL version.
+pub async fn dump_remote(
+    engine: &Engine,
+    image: &str,
+    url: &crate::secret::Secret,
+    on_chunk: &mut (dyn FnMut(&[u8]) -> Result<()> + Send),
+    on_step: &mut (dyn FnMut(Step) + Send),
+) -> Result<String> {
+    use bollard::models::{ContainerCreateBody, HostConfig};
+    use bollard::query_parameters::{AttachContainerOptionsBuilder, CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder};
+    let mut parsed = url::Url::parse(url.expose()).map_err(|e| Error::InvalidDatabaseUrl { reason: e.to_string() })?;
+    let password = parsed.password().map(|p| percent_encoding::percent_decode_str(p).decode_utf8_lossy().into_owned()).unwrap_or_default();
+    let _ = parsed.set_password(None);
+    let name = format!("tenantdesk-dump-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let script = "IFS= read -r PGPASSWORD; export PGPASSWORD; pg_dump --version >&2 && exec pg_dump -Fc -v -d \"$1\"";
+    let body = ContainerCreateBody {
+        image: Some(image.to_owned()),
+        entrypoint: Some(vec!["sh".to_owned(), "-c".to_owned(), script.to_owned(), "sh".to_owned(), parsed.to_string()]),
+        user: Some("postgres".to_owned()),
+        attach_stdin: Some(true),
+        attach_stdout: Some(true),
+        attach_stderr: Some(true),
+        open_stdin: Some(true),
+        stdin_once: Some(true),
+        labels: Some(std::collections::HashMap::from([(crate::shared_container::LABEL_MANAGED.to_owned(), "true".to_owned())])),
+        host_config: Some(HostConfig { network_mode: Some("host".to_owned()), ..Default::default() }),
+        ..Default::default()
+    };
+    engine.docker.create_container(Some(CreateContainerOptionsBuilder::default().name(&name).build()), body).await.map_err(failed("create the dump's container"))?;
+    let result = async {
+        let attach = AttachContainerOptionsBuilder::default().stdin(true).stdout(true).stderr(true).stream(true).build();
+        let mut attached = engine.docker.attach_container(&name, Some(attach)).await.map_err(failed("attach to the dump's container"))?;
+        engine.docker.start_container(&name, None::<bollard::query_parameters::StartContainerOptions>).await.map_err(failed("start the dump's container"))?;
+        attached.input.write_all(format!("{password}\n").as_bytes()).await.map_err(Error::io("send the password to", "the dump's container"))?;
+        let _ = attached.input.shutdown().await;
+        let mut said = Said::default();
+        let mut step = Step { bytes: 0.0, table: None };
+        while let Some(item) = attached.output.next().await {
+            match item.map_err(failed("read the dump"))? {
+                LogOutput::StdOut { message } => {
+                    on_chunk(&message)?;
+                    step.bytes += message.len() as f64;
+                    on_step(step.clone());
+                }
+                LogOutput::StdErr { message } => {
+                    if let Some(table) = said.take(&message) {
+                        step.table = Some(table);
+                        on_step(step.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut code = None;
+        for _ in 0..100 {
+            let state =
+                engine.docker.inspect_container(&name, None::<bollard::query_parameters::InspectContainerOptions>).await.map_err(failed("read the dump's exit status"))?.state;
+            if state.as_ref().and_then(|s| s.running) != Some(true) {
+                code = state.and_then(|s| s.exit_code);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        if code != Some(0) {
+            return Err(Error::SnapshotFailed { action: "dump the database", reason: said.reason(code) });
+        }
+        Ok(said.version.unwrap_or_else(|| "unknown".to_owned()))
+    }
+    .await;
+    let _ = engine.docker.remove_container(&name, Some(RemoveContainerOptionsBuilder::default().force(true).build())).await;
+    result
+}
+
 /// Restores the archive at `file` into `database` (which must exist, empty), its objects owned by
 /// `role`. Stops at the first error.
 pub async fn restore(engine: &Engine, container: &str, database: &str, role: &str, file: &Path, on_step: &mut (dyn FnMut(Step) + Send)) -> Result<()> {

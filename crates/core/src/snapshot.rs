@@ -367,6 +367,9 @@ pub struct Source<'a> {
     pub tenant_name: &'a str,
     /// A snapshot retention must leave alone this time: the one about to be restored.
     pub spare: Option<&'a str>,
+    /// A database reached over the network instead (a cloud tenant's): the image whose pg_dump
+    /// runs, and the URL with its password.
+    pub remote: Option<(&'a str, &'a crate::secret::Secret)>,
 }
 
 /// Dumps `source` with the server's own `pg_dump` into a new snapshot and lists it; automatic
@@ -377,7 +380,10 @@ pub async fn take(project: &Path, source: Source<'_>, reason: Reason, note: Opti
     let engine = crate::engine::connect(None).await?;
     let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
     let mut writer = Writer::new(&id)?;
-    let pg_version = crate::pg_tools::dump(&engine, source.container, source.database, &mut |chunk| writer.write(chunk), on_step).await?;
+    let pg_version = match source.remote {
+        Some((image, url)) => crate::pg_tools::dump_remote(&engine, image, url, &mut |chunk| writer.write(chunk), on_step).await?,
+        None => crate::pg_tools::dump(&engine, source.container, source.database, &mut |chunk| writer.write(chunk), on_step).await?,
+    };
     let (size, sha256) = writer.finish()?;
     let info = SnapshotInfo {
         id,

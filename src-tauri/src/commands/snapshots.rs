@@ -29,10 +29,11 @@ pub async fn snapshots(state: State<'_, AppState>, id: String) -> Result<Vec<Sna
 
 #[tauri::command]
 #[specta::specta]
-pub async fn create_snapshot(state: State<'_, AppState>, id: String, note: Option<String>) -> Result<SnapshotInfo, UiError> {
+pub async fn create_snapshot(state: State<'_, AppState>, id: String, note: Option<String>, open_external_access: bool) -> Result<SnapshotInfo, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
     let mut report = reporter(&state, &id, "Dumping");
-    Ok(snapshots::create_snapshot(&project, &id, note.as_deref(), &mut report).await?)
+    let secrets = state.secrets();
+    Ok(snapshots::create_snapshot(&project, &id, note.as_deref(), open_external_access, secrets.as_ref(), &mut report).await?)
 }
 
 #[tauri::command]

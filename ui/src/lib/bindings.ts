@@ -40,7 +40,7 @@ export const commands = {
 	 */
 	setAppearance: (id: string, colour: Colour | null, icon: Icon | null) => typedError<Overview, UiError>(__TAURI_INVOKE("set_appearance", { id, colour, icon })),
 	snapshots: (id: string) => typedError<SnapshotInfo[], UiError>(__TAURI_INVOKE("snapshots", { id })),
-	createSnapshot: (id: string, note: string | null) => typedError<SnapshotInfo, UiError>(__TAURI_INVOKE("create_snapshot", { id, note })),
+	createSnapshot: (id: string, note: string | null, openExternalAccess: boolean) => typedError<SnapshotInfo, UiError>(__TAURI_INVOKE("create_snapshot", { id, note, openExternalAccess })),
 	restoreSnapshotInPlace: (snapshot: string, confirmName: string | null) => typedError<Restored, UiError>(__TAURI_INVOKE("restore_snapshot_in_place", { snapshot, confirmName })),
 	/**  A new tenant from a snapshot; under the deleted tenant's name, the delete's undo. */
 	restoreSnapshotAs: (snapshot: string, name: string) => typedError<Overview, UiError>(__TAURI_INVOKE("restore_snapshot_as", { snapshot, name })),

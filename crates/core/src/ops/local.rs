@@ -143,7 +143,14 @@ async fn snapshot_container(cfg: &SharedConfig, secrets: &dyn SecretStore, reaso
             .and_then(|(root, id)| Registry::load(&Project::open(root).ok()?.tenants_file()).ok()?.get(&TenantId::parse(id).ok()?).map(|t| t.name.clone()))
             .unwrap_or_else(|| database.clone());
         let root = owner.as_ref().map(|(root, _)| root.clone()).unwrap_or_default();
-        let source = snapshot::Source { container: &cfg.container, database: &database, tenant_id: owner.as_ref().map(|(_, id)| id.as_str()), tenant_name: &name, spare: None };
+        let source = snapshot::Source {
+            container: &cfg.container,
+            database: &database,
+            tenant_id: owner.as_ref().map(|(_, id)| id.as_str()),
+            tenant_name: &name,
+            spare: None,
+            remote: None,
+        };
         let note = format!("kept before the {} of container {}", if reason == snapshot::Reason::BeforeReset { "reset" } else { "recreate" }, cfg.container);
         kept.push(snapshot::take(&root, source, reason, Some(&note), &mut |_| {}).await.map_err(fail)?);
     }
@@ -383,7 +390,7 @@ async fn drop_orphan(project: &Project, cfg: &SharedConfig, secrets: &dyn Secret
     let cfg = cfg.on_port(status.shared.port);
     let mut admin = shared_container::admin(&cfg, secrets).await?;
     // Whatever is in it is kept first: an orphan may still be someone's only copy.
-    let source = snapshot::Source { container: &cfg.container, database, tenant_id: None, tenant_name: database, spare: None };
+    let source = snapshot::Source { container: &cfg.container, database, tenant_id: None, tenant_name: database, spare: None, remote: None };
     snapshot::take(project.root(), source, snapshot::Reason::BeforeDropOrphan, Some("kept when the orphan database was dropped"), &mut |_| {}).await?;
     postgres::drop_tenant_database(&mut admin, &TenantDatabase { role: database.to_owned(), database: database.to_owned() }).await
 }
@@ -668,7 +675,8 @@ async fn delete(project: &Project, id: &str, confirm_name: Option<&str>, keep_sn
     let mut kept = None;
     if let Some(db) = snap.marks.databases.get(&tenant.id) {
         if keep_snapshot {
-            let source = snapshot::Source { container: &db.container, database: &db.database, tenant_id: Some(tenant.id.as_str()), tenant_name: &tenant.name, spare: None };
+            let source =
+                snapshot::Source { container: &db.container, database: &db.database, tenant_id: Some(tenant.id.as_str()), tenant_name: &tenant.name, spare: None, remote: None };
             let note = format!("kept when {} was deleted", tenant.name);
             kept = Some(snapshot::take(project.root(), source, snapshot::Reason::BeforeDelete, Some(&note), &mut |_| {}).await?);
         }

@@ -33,19 +33,73 @@ fn target(project: &Project, id: &str) -> Result<(Tenant, SharedDatabase)> {
 }
 
 fn source<'a>(tenant: &'a Tenant, db: &'a SharedDatabase) -> Source<'a> {
-    Source { container: &db.container, database: &db.database, tenant_id: Some(tenant.id.as_str()), tenant_name: &tenant.name, spare: None }
+    Source { container: &db.container, database: &db.database, tenant_id: Some(tenant.id.as_str()), tenant_name: &tenant.name, spare: None, remote: None }
 }
 
-/// Snapshots a local tenant's database (`tenantdesk snapshot create`).
-pub async fn create_snapshot(project: &Project, id: &str, note: Option<&str>, on_step: &mut (dyn FnMut(Step) + Send)) -> Result<SnapshotInfo> {
+/// Snapshots a tenant's database (`tenantdesk snapshot create`): a local one in the container
+/// that serves it; a cloud one over its external database access — which, when it is off, is
+/// switched on for the dump only if `open_external_access` allows it, and off again afterwards.
+pub async fn create_snapshot(
+    project: &Project,
+    id: &str,
+    note: Option<&str>,
+    open_external_access: bool,
+    secrets: &dyn SecretStore,
+    on_step: &mut (dyn FnMut(Step) + Send),
+) -> Result<SnapshotInfo> {
     let subject = audit::Subject::of(project, Some(id));
     let result = async {
+        let tenant = Snapshot::load(project)?.find(project, id)?.clone();
+        if tenant.tenant_type == TenantType::Cloud {
+            return snapshot_cloud(project, &tenant, Reason::Manual, note, open_external_access, secrets, on_step).await;
+        }
         let (tenant, db) = target(project, id)?;
         snapshot::take(project.root(), source(&tenant, &db), Reason::Manual, note, on_step).await
     }
     .await;
     audit::record_for(project, subject, "snapshot", &result);
     result
+}
+
+/// A cloud tenant's database, dumped through its external access by the shared container's
+/// image's pg_dump. External access switched on here is switched off again, whatever happened.
+async fn snapshot_cloud(
+    project: &Project,
+    tenant: &Tenant,
+    reason: Reason,
+    note: Option<&str>,
+    open_external_access: bool,
+    secrets: &dyn SecretStore,
+    on_step: &mut (dyn FnMut(Step) + Send),
+) -> Result<SnapshotInfo> {
+    let was_open = tenant.external_db_access && tenant.effective_database_url().is_some();
+    if !was_open {
+        if !open_external_access {
+            return Err(Error::SnapshotUnsupported {
+                name: tenant.name.clone(),
+                reason: "its database takes no connections from outside SystemPrompt Cloud; let Tenantdesk switch external access on for the dump (--open-external-access, or the box in the window) and off again after".to_owned(),
+            });
+        }
+        super::cloud::set_external_db_access(project, tenant.id.as_str(), true, secrets).await?;
+    }
+    let dumped = async {
+        let url = local::database_url(project, tenant.id.as_str(), secrets)?;
+        let database = url::Url::parse(url.expose()).ok().map(|u| u.path().trim_start_matches('/').to_owned()).unwrap_or_default();
+        let image = SharedConfig::from_env().image;
+        let source = Source { container: "", database: &database, tenant_id: Some(tenant.id.as_str()), tenant_name: &tenant.name, spare: None, remote: Some((&image, &url)) };
+        snapshot::take(project.root(), source, reason, note, on_step).await
+    }
+    .await;
+    if !was_open {
+        let closed = super::cloud::set_external_db_access(project, tenant.id.as_str(), false, secrets).await;
+        if let (Ok(_), Err(e)) = (&dumped, closed) {
+            return Err(Error::SnapshotFailed {
+                action: "switch external database access off again",
+                reason: format!("{e}; the snapshot was kept. Switch it off with 'cloud tenant external-db-access --disable'"),
+            });
+        }
+    }
+    dumped
 }
 
 /// This project's snapshots (of one tenant: its name, id or id prefix, also of a deleted one),
@@ -279,6 +333,10 @@ pub async fn clone_tenant(
     on_step: &mut (dyn FnMut(Step) + Send),
 ) -> Result<CreatedTenant> {
     let result = async {
+        let found = Snapshot::load(project)?.find(project, id)?.clone();
+        if found.tenant_type == TenantType::Cloud {
+            return clone_from_cloud(project, &found, name, masked, secrets, on_step).await;
+        }
         let (tenant, source) = target(project, id)?;
         let cfg = SharedConfig::from_env();
         if source.container != cfg.container {
@@ -305,6 +363,27 @@ pub async fn clone_tenant(
     .await;
     audit::record_in(project, Some(id), &format!("clone into {name}"), &result);
     result
+}
+
+/// A cloud tenant's data in a new local tenant: a snapshot over its external access (switched on
+/// for the dump), restored as the new tenant, then masked.
+async fn clone_from_cloud(
+    project: &Project,
+    tenant: &Tenant,
+    name: &TenantName,
+    masked: &[MaskedColumn],
+    secrets: &dyn SecretStore,
+    on_step: &mut (dyn FnMut(Step) + Send),
+) -> Result<CreatedTenant> {
+    let note = format!("taken to clone {} into {name}", tenant.name);
+    let taken = snapshot_cloud(project, tenant, Reason::Manual, Some(&note), true, secrets, on_step).await?;
+    let created = restore_new(project, &taken.id, name, secrets, on_step).await?;
+    let filled = async {
+        let db = new_database(project, &created)?;
+        mask(&SharedConfig::new(&db.container, &SharedConfig::from_env().image, db.port), &db, masked, secrets).await
+    };
+    let filled = filled.await;
+    undo_on_error(project, created, filled, secrets).await
 }
 
 fn clone_error(e: sqlx::Error) -> Error {
