@@ -14,6 +14,8 @@ fn main() {
         "rotate_credentials",
         "set_production",
         "set_appearance",
+        "about",
+        "set_autostart",
         "snapshots",
         "create_snapshot",
         "restore_snapshot_in_place",

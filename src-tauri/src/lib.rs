@@ -40,6 +40,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::rotate_credentials,
             commands::set_production,
             commands::set_appearance,
+            commands::about,
+            commands::set_autostart,
             commands::snapshots::snapshots,
             commands::snapshots::create_snapshot,
             commands::snapshots::restore_snapshot_in_place,
@@ -279,6 +281,13 @@ fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), Box<dyn std::error::Error
     let state = app.state::<AppState>();
     state.set_shell(std::sync::Arc::new(app.clone()));
     state.set_tray_available(tray::adapter::install(app, on_tray_item));
+    // Started at login (`--hidden`): only the tray shows, when there is one to come back from.
+    if state.tray_available()
+        && std::env::args().any(|a| a == tenantdesk_core::autostart::HIDDEN_ARG)
+        && let Some(window) = app.get_webview_window("main")
+    {
+        let _ = window.hide();
+    }
     let handle = app.clone();
     state.set_watcher(watch::spawn(move |project| refresh(&handle, project))?);
     if let Some(project) = initial_project(&state) {

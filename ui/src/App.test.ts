@@ -36,6 +36,7 @@ let failOn: { cmd: string; error: unknown } | null = null;
 let activity: () => unknown;
 let secretRows: unknown[];
 let snapList: SnapshotInfo[];
+let autostart = false;
 /** While set, a snapshot being taken waits for it (to look at its progress). */
 let gate: Promise<unknown> | null = null;
 const snap = (id: string, reason: SnapshotInfo["reason"], note: string | null = null): SnapshotInfo => ({
@@ -147,6 +148,8 @@ beforeEach(() => {
           return { tenant: gone, unlinked_profiles: [], removed_session: false, snapshot: kept };
         }
         case "snapshots": return snapList;
+        case "about": return { version: "0.1.0", data_dir: "/home/u/.local/share/tenantdesk", settings_file: "/home/u/.config/tenantdesk/settings.json", autostart: { enabled: autostart, program: autostart ? "/usr/bin/tenantdesk-app" : null, entry: "/home/u/.config/autostart/tenantdesk.desktop" } };
+        case "set_autostart": autostart = (args as any).enabled; return { enabled: autostart, program: "/usr/bin/tenantdesk-app", entry: "/home/u/.config/autostart/tenantdesk.desktop" };
         case "project_snapshots": return [...snapList, { ...snap("o1", "before_drop_orphan"), tenant_id: null, tenant_name: "td_old_0badcafe" }];
         case "snapshot_retention": return { keep: (args as any).keep ?? 5, days: (args as any).days ?? 7, count: snapList.length + 1, bytes: 4_800_000, folder: "/home/u/.local/share/tenantdesk/snapshots" };
         case "export_snapshot": return snapList[0];
@@ -841,5 +844,18 @@ describe("a cloud tenant's snapshot", () => {
     await fireEvent.click(take);
     await waitFor(() => expect(calls.find((c) => c.cmd === "create_snapshot")?.args).toEqual({ id: "cloud-1", note: null, openExternalAccess: true }));
     expect(screen.queryByTestId("snapshot-restore")).toBeNull();
+  });
+});
+
+describe("About", () => {
+  it("shows the version and turns starting at login on", async () => {
+    await mount();
+    await fireEvent.click(await screen.findByTestId("about"));
+    await waitFor(() => expect(screen.getByTestId("about-version").textContent).toBe("0.1.0"));
+    const box = screen.getByTestId("autostart") as HTMLInputElement;
+    expect(box.checked).toBe(false);
+    await fireEvent.click(box);
+    await waitFor(() => expect(calls.find((c) => c.cmd === "set_autostart")?.args).toEqual({ enabled: true }));
+    await waitFor(() => expect((screen.getByTestId("autostart") as HTMLInputElement).checked).toBe(true));
   });
 });

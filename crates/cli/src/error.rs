@@ -37,6 +37,12 @@ pub enum CliError {
 
     #[error("Could not run '{0}': {1}")]
     Exec(String, std::io::Error),
+
+    #[error("Could not write the output: {0}")]
+    Output(std::io::Error),
+
+    #[error("The desktop app (tenantdesk-app) is neither beside this tenantdesk nor on PATH")]
+    AppNotFound,
 }
 
 impl CliError {
@@ -45,10 +51,11 @@ impl CliError {
             CliError::Core(e) => e.hint(),
             CliError::MissingArgument { what } => Some(format!("Pass {what}, or run the command in a terminal to be asked")),
             CliError::NeedsYes { .. } => Some("Add -y to confirm".to_owned()),
-            CliError::Declined | CliError::NameMismatch | CliError::Prompt(_) | CliError::CurrentDir(_) | CliError::Runtime(_) => None,
+            CliError::Declined | CliError::NameMismatch | CliError::Prompt(_) | CliError::CurrentDir(_) | CliError::Runtime(_) | CliError::Output(_) => None,
             CliError::Stdin(_) => Some("Pipe the value in, e.g. printf %s \"$KEY\" | tenantdesk cloud profile set-secret <profile> <KEY>".to_owned()),
             CliError::ChecksFailed(_) => Some("Apply the fixes listed above, then run 'tenantdesk doctor' again".to_owned()),
             CliError::Exec(..) => Some("Check the command's name, and that it is on PATH or given with its path".to_owned()),
+            CliError::AppNotFound => Some("Install the Tenantdesk package, or build the app (bash scripts/run.sh) and turn this on from its window".to_owned()),
         }
     }
 
@@ -60,9 +67,10 @@ impl CliError {
             CliError::Declined => "declined",
             CliError::NameMismatch => "name_mismatch",
             CliError::Prompt(_) => "prompt",
-            CliError::CurrentDir(_) | CliError::Runtime(_) | CliError::Stdin(_) => "io",
+            CliError::CurrentDir(_) | CliError::Runtime(_) | CliError::Stdin(_) | CliError::Output(_) => "io",
             CliError::ChecksFailed(_) => "checks_failed",
             CliError::Exec(..) => "exec",
+            CliError::AppNotFound => "app_not_found",
         }
     }
 }

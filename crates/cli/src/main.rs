@@ -116,6 +116,12 @@ enum Command {
     /// Infrastructure: the tenant's database schema.
     #[command(subcommand)]
     Infra(InfraCommand),
+    /// Print a completion script for a shell (installed by the package; for a source install:
+    /// `tenantdesk completions bash > ~/.local/share/bash-completion/completions/tenantdesk`).
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff), as the package installs it.
+    #[command(hide = true)]
+    Man,
 }
 
 #[derive(Subcommand)]
@@ -169,6 +175,9 @@ enum SnapshotCommand {
 
 #[derive(Subcommand)]
 enum SettingsCommand {
+    /// Start the desktop app at login, hidden in the tray (`on`), or not (`off`); without an
+    /// argument, says which.
+    Autostart { state: Option<OnOff> },
     /// How many automatic snapshots (taken before deletes and restores) are kept, and the disk all
     /// snapshots use. Manual snapshots stay until deleted.
     Snapshots {
@@ -230,6 +239,12 @@ enum SecretsCommand {
         #[arg(long)]
         remove: bool,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OnOff {
+    On,
+    Off,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -607,6 +622,16 @@ fn run(cli: Cli) -> Result<(), CliError> {
     let json = cli.json;
     let project_arg = cli.project.as_ref();
     match cli.command {
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "tenantdesk", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out).map_err(CliError::Output)?;
+            let _ = std::io::stdout().write_all(&out);
+            Ok(())
+        }
         Command::Init { dir } => {
             let dir = dir.or_else(|| cli.project.clone()).unwrap_or_else(|| PathBuf::from("."));
             let project = Project::init(&dir)?;
@@ -706,6 +731,19 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let confirm_name = production_name(&project, &tenant, confirm_name)?;
             let opened = tenantdesk_core::ops::environment::open_terminal(&project, &tenant, profile.as_deref(), confirm_name.as_deref(), &Keychain::new())?;
             emit(json, &opened, render::opened_terminal)
+        }
+        Command::Settings(SettingsCommand::Autostart { state }) => {
+            use tenantdesk_core::autostart;
+            let status = match state {
+                None => autostart::status()?,
+                Some(OnOff::Off) => autostart::set(false, std::path::Path::new(""))?,
+                Some(OnOff::On) => {
+                    let cli = std::env::current_exe().map_err(CliError::CurrentDir)?;
+                    let app = autostart::app_beside(&cli).ok_or(CliError::AppNotFound)?;
+                    autostart::set(true, &app)?
+                }
+            };
+            emit(json, &status, render::autostart)
         }
         Command::Settings(SettingsCommand::Snapshots { keep, days }) => {
             emit(json, &runtime()?.block_on(tenantdesk_core::ops::snapshots::retention(keep, days))?, render::retention)

@@ -264,6 +264,14 @@ pub fn snapshot_taken(s: &tenantdesk_core::snapshot::SnapshotInfo) -> String {
     format!("Snapshot {} of '{}' ({}, PostgreSQL {}, sha256 {}…)", s.id, one_line(&s.tenant_name), size(Some(s.size)), s.pg_version, &s.sha256[..12.min(s.sha256.len())])
 }
 
+pub fn autostart(a: &tenantdesk_core::autostart::Autostart) -> String {
+    match (&a.enabled, &a.program) {
+        (true, Some(p)) => format!("Tenantdesk starts at login, hidden in the tray ({p}; entry {})", a.entry),
+        (true, None) => format!("An autostart entry exists at {}, but names no program", a.entry),
+        (false, _) => "Tenantdesk does not start at login (turn it on: tenantdesk settings autostart on)".to_owned(),
+    }
+}
+
 pub fn retention(r: &tenantdesk_core::ops::snapshots::Retention) -> String {
     format!(
         "Snapshots: {} using {} in {}\nAutomatic ones kept: the newest {} of each tenant, and any younger than {} days (manual ones stay until deleted)",

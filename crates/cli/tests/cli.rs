@@ -1456,3 +1456,45 @@ fn snapshots_restore_clone_and_undo_a_delete_on_a_real_engine() {
     assert!(!file.exists());
     assert!(!ok(&["--json", "snapshot", "list", "--all"]).as_array().expect("list").iter().any(|s| s["id"] == first_id.as_str()));
 }
+
+#[test]
+fn completions_load_in_bash_the_man_page_renders_and_autostart_is_an_xdg_entry() {
+    let dir = init_project();
+    let home = tempfile::tempdir().expect("home");
+    let out = run(dir.path(), &["completions", "bash"]);
+    assert!(out.status.success());
+    let script = home.path().join("tenantdesk.bash");
+    fs::write(&script, &out.stdout).expect("write");
+    let completed = Command::new("bash")
+        .args([
+            "-c",
+            &format!("source '{}'; COMP_WORDS=(tenantdesk snap); COMP_CWORD=1; _tenantdesk tenantdesk snap tenantdesk; printf '%s ' \"${{COMPREPLY[@]}}\"", script.display()),
+        ])
+        .output()
+        .expect("bash");
+    assert_eq!(String::from_utf8_lossy(&completed.stdout).trim(), "snapshot", "{completed:?}");
+    for shell in ["zsh", "fish"] {
+        let out = run(dir.path(), &["completions", shell]);
+        assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("tenantdesk"), "{shell}");
+    }
+    let man = String::from_utf8_lossy(&run(dir.path(), &["man"]).stdout).into_owned();
+    assert!(man.starts_with(".ie") || man.contains(".TH tenantdesk"), "{}", &man[..man.len().min(200)]);
+
+    let config = home.path().join("config");
+    let config_dir = config.display().to_string();
+    let env: &[(&str, Option<&str>)] = &[("XDG_CONFIG_HOME", Some(&config_dir))];
+    let entry = config.join("autostart/tenantdesk.desktop");
+    let on = run_with(dir.path(), &["--json", "settings", "autostart", "on"], env, "");
+    if on.status.success() {
+        let text = fs::read_to_string(&entry).expect("autostart entry");
+        let exec = text.lines().find_map(|l| l.strip_prefix("Exec=")).expect("Exec line").to_owned();
+        let program = exec.split_whitespace().next().expect("program");
+        assert!(program.ends_with("tenantdesk-app") && Path::new(program).is_file() && exec.ends_with(" --hidden"), "{text}");
+    } else {
+        // Without a built app there is nothing to start; the error says what to do.
+        let error: Value = serde_json::from_slice(&on.stdout).expect("json");
+        assert_eq!(error["error"]["code"], "app_not_found", "{error}");
+    }
+    let off = run_with(dir.path(), &["settings", "autostart", "off"], env, "");
+    assert!(off.status.success() && !entry.exists());
+}

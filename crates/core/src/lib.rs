@@ -9,6 +9,7 @@
 
 pub mod appearance;
 pub mod audit;
+pub mod autostart;
 pub mod cli_version;
 mod clock;
 pub mod cloud;

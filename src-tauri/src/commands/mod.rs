@@ -138,6 +138,35 @@ pub async fn set_production(state: State<'_, AppState>, id: String, production: 
     then_overview(&state, move |p| ops::set_production(p, &id, production).map(drop).map_err(Into::into)).await
 }
 
+/// What the About box shows: the version, where Tenantdesk keeps its data, and whether it starts
+/// at login.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+pub struct About {
+    pub version: String,
+    pub data_dir: String,
+    pub settings_file: String,
+    pub autostart: tenantdesk_core::autostart::Autostart,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn about() -> Result<About, UiError> {
+    Ok(About {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        data_dir: tenantdesk_core::project::data_dir().display().to_string(),
+        settings_file: tenantdesk_core::settings::file().display().to_string(),
+        autostart: tenantdesk_core::autostart::status()?,
+    })
+}
+
+/// Starts this app at login, hidden in the tray, or stops doing so.
+#[tauri::command]
+#[specta::specta]
+pub fn set_autostart(enabled: bool) -> Result<tenantdesk_core::autostart::Autostart, UiError> {
+    let app = std::env::current_exe().map_err(|_| UiError::internal("Finding the app's own program"))?;
+    Ok(tenantdesk_core::autostart::set(enabled, &app)?)
+}
+
 /// Gives a tenant a colour (none: its own default) and an icon (none: no icon); red is
 /// production's.
 #[tauri::command]

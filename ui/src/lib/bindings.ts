@@ -39,6 +39,9 @@ export const commands = {
 	 *  production's.
 	 */
 	setAppearance: (id: string, colour: Colour | null, icon: Icon | null) => typedError<Overview, UiError>(__TAURI_INVOKE("set_appearance", { id, colour, icon })),
+	about: () => typedError<About, UiError>(__TAURI_INVOKE("about")),
+	/**  Starts this app at login, hidden in the tray, or stops doing so. */
+	setAutostart: (enabled: boolean) => typedError<Autostart, UiError>(__TAURI_INVOKE("set_autostart", { enabled })),
 	snapshots: (id: string) => typedError<SnapshotInfo[], UiError>(__TAURI_INVOKE("snapshots", { id })),
 	createSnapshot: (id: string, note: string | null, openExternalAccess: boolean) => typedError<SnapshotInfo, UiError>(__TAURI_INVOKE("create_snapshot", { id, note, openExternalAccess })),
 	restoreSnapshotInPlace: (snapshot: string, confirmName: string | null) => typedError<Restored, UiError>(__TAURI_INVOKE("restore_snapshot_in_place", { snapshot, confirmName })),
@@ -170,6 +173,17 @@ export const events = {
 };
 
 /* Types */
+/**
+ *  What the About box shows: the version, where Tenantdesk keeps its data, and whether it starts
+ *  at login.
+ */
+export type About = {
+	version: string,
+	data_dir: string,
+	settings_file: string,
+	autostart: Autostart,
+};
+
 /**  Who is logged in, where. */
 export type Account = {
 	email: string,
@@ -199,6 +213,13 @@ export type ActivityEntry = {
 export type Appearance = {
 	colour: Colour,
 	icon: Icon | null,
+};
+
+/**  Whether the app starts at login, and with which program. */
+export type Autostart = {
+	enabled: boolean,
+	program: string | null,
+	entry: string,
 };
 
 /**  What `cancel` did. */
