@@ -81,24 +81,13 @@ async fn start(engine: &Engine, container: &str, script: &str, args: &[&str], st
     Ok((created.id, started))
 }
 
-async fn exit_code(engine: &Engine, id: &str) -> Result<Option<i64>> {
-    Ok(engine.docker.inspect_exec(id).await.map_err(failed("read the tool's exit status"))?.exit_code)
-}
-
-/// Dumps `database` in custom format, passing each chunk of the archive to `on_chunk` and
-/// reporting progress. Returns the server's PostgreSQL version.
-pub async fn dump(
-    engine: &Engine,
-    container: &str,
-    database: &str,
+/// A dump's output: the archive on stdout goes to `on_chunk`, the tool's words on stderr become
+/// progress (and, kept, the reason if it fails).
+async fn read_dump(
+    output: &mut std::pin::Pin<Box<dyn futures_util::Stream<Item = std::result::Result<LogOutput, bollard::errors::Error>> + Send>>,
     on_chunk: &mut (dyn FnMut(&[u8]) -> Result<()> + Send),
     on_step: &mut (dyn FnMut(Step) + Send),
-) -> Result<String> {
-    let script = format!("pg_dump --version >&2 && exec pg_dump -U {SUPERUSER} -d \"$1\" -Fc -v");
-    let (id, started) = start(engine, container, &script, &[database], false).await?;
-    let StartExecResults::Attached { mut output, .. } = started else {
-        return Err(Error::SnapshotFailed { action: "dump the database", reason: "the container did not attach the tool's output".to_owned() });
-    };
+) -> Result<Said> {
     let mut said = Said::default();
     let mut step = Step { bytes: 0.0, table: None };
     while let Some(item) = output.next().await {
@@ -117,6 +106,28 @@ pub async fn dump(
             _ => {}
         }
     }
+    Ok(said)
+}
+
+async fn exit_code(engine: &Engine, id: &str) -> Result<Option<i64>> {
+    Ok(engine.docker.inspect_exec(id).await.map_err(failed("read the tool's exit status"))?.exit_code)
+}
+
+/// Dumps `database` in custom format, passing each chunk of the archive to `on_chunk` and
+/// reporting progress. Returns the server's PostgreSQL version.
+pub async fn dump(
+    engine: &Engine,
+    container: &str,
+    database: &str,
+    on_chunk: &mut (dyn FnMut(&[u8]) -> Result<()> + Send),
+    on_step: &mut (dyn FnMut(Step) + Send),
+) -> Result<String> {
+    let script = format!("pg_dump --version >&2 && exec pg_dump -U {SUPERUSER} -d \"$1\" -Fc -v");
+    let (id, started) = start(engine, container, &script, &[database], false).await?;
+    let StartExecResults::Attached { mut output, .. } = started else {
+        return Err(Error::SnapshotFailed { action: "dump the database", reason: "the container did not attach the tool's output".to_owned() });
+    };
+    let said = read_dump(&mut output, on_chunk, on_step).await?;
     let code = exit_code(engine, &id).await?;
     if code != Some(0) {
         return Err(Error::SnapshotFailed { action: "dump the database", reason: said.reason(code) });
@@ -162,24 +173,7 @@ pub async fn dump_remote(
         engine.docker.start_container(&name, None::<bollard::query_parameters::StartContainerOptions>).await.map_err(failed("start the dump's container"))?;
         attached.input.write_all(format!("{password}\n").as_bytes()).await.map_err(Error::io("send the password to", "the dump's container"))?;
         let _ = attached.input.shutdown().await;
-        let mut said = Said::default();
-        let mut step = Step { bytes: 0.0, table: None };
-        while let Some(item) = attached.output.next().await {
-            match item.map_err(failed("read the dump"))? {
-                LogOutput::StdOut { message } => {
-                    on_chunk(&message)?;
-                    step.bytes += message.len() as f64;
-                    on_step(step.clone());
-                }
-                LogOutput::StdErr { message } => {
-                    if let Some(table) = said.take(&message) {
-                        step.table = Some(table);
-                        on_step(step.clone());
-                    }
-                }
-                _ => {}
-            }
-        }
+        let said = read_dump(&mut attached.output, on_chunk, on_step).await?;
         let mut code = None;
         for _ in 0..100 {
             let state =
