@@ -859,3 +859,30 @@ describe("About", () => {
     await waitFor(() => expect((screen.getByTestId("autostart") as HTMLInputElement).checked).toBe(true));
   });
 });
+
+describe("one notion of current", () => {
+  it("follows a selection made elsewhere (the tray, a command line) in the detail pane", async () => {
+    await mount();
+    await fireEvent.click((await screen.findAllByTestId("tenant-row"))[0]);
+    await waitFor(() => expect(screen.getByTestId("detail-name").textContent).toContain("my-project"));
+    const moved = overview(state.tenants.tenants.map((t) => ({ ...t, selected: t.id === "cloud-1" })));
+    await emit("overview-changed", { overview: moved, error: null });
+    await waitFor(() => expect(screen.getByTestId("detail-name").textContent).toContain("prod"));
+  });
+
+  it("shows a tenant just created, without selecting it", async () => {
+    await mount();
+    await screen.findAllByTestId("tenant-row");
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "create_local_tenant") return (state = overview([...state.tenants.tenants, tenant({ id: "local_new", name: (args as any).name })]));
+      if (cmd === "tenant_details") return { tenant: state.tenants.tenants.find((t) => t.id === (args as any).id), profiles: [], session: null, session_state: "none" };
+      if (cmd === "snapshots" || cmd === "tenant_secrets") return [];
+      return state;
+    }, { shouldMockEvents: true });
+    await workspace.createLocal("fresh", null, null);
+    await waitFor(() => expect(screen.getByTestId("detail-name").textContent).toContain("fresh"));
+    expect(state.tenants.tenants.find((t) => t.id === "local_new")?.selected).toBe(false);
+    expect(calls.some((c) => c.cmd === "select_tenant")).toBe(false);
+  });
+});

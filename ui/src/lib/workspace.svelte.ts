@@ -131,6 +131,14 @@ export class Workspace {
     this.transfer = null;
   }
 
+  /** Creates a local tenant and shows it (focused, not selected: selecting stays the user's call). */
+  async createLocal(name: string, url: string | null, port: number | null): Promise<boolean> {
+    const ok = await this.run(commands.createLocalTenant(name, url, port), `Created ${name}`);
+    const made = ok ? this.tenants.find((t) => t.name === name) : undefined;
+    if (made) this.focus(made.id);
+    return ok;
+  }
+
   /** Opens a terminal in tenant `id` (a production tenant's name in `confirmName`). */
   async openTerminal(id: string, confirmName: string | null) {
     const res = await commands.openTerminal(id, confirmName);
@@ -141,7 +149,11 @@ export class Workspace {
   }
 
   apply(overview: Overview) {
+    // One notion of "current": when the selection changes — here, from the tray or from a
+    // command line — the detail pane follows it, so what is shown is what commands act on.
+    const before = this.overview?.tenants.selected ?? null;
     this.overview = overview;
+    if (before !== null && overview.tenants.selected && overview.tenants.selected !== before) this.focusedId = overview.tenants.selected;
     void this.loadDetails();
     void this.loadCloud();
   }
