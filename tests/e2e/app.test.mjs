@@ -462,7 +462,9 @@ test("takes a snapshot with progress shown, clones the tenant, and undoes a dele
 
   await session.type(await session.find('[data-testid="clone-name"]'), "clicked-clone");
   await session.click(await session.find('[data-testid="clone-tenant"]'));
-  await session.waitFor('[data-testid="tenant-row"] .name', { text: "clicked-clone", timeout: 60_000 });
+  // The clone is listed as soon as it is registered, before its data is in: the toast says done.
+  await session.waitFor('[data-testid="toast"]', { text: "Cloned clicked into clicked-clone", timeout: 60_000 });
+  await session.waitFor('[data-testid="tenant-row"] .name', { text: "clicked-clone" });
   const clone = registry().find((t) => t.name === "clicked-clone");
   assert.equal(sql(dbOf(clone), "SELECT count(*) FROM notes"), "5000");
   // The snapshot's progress reached the window as events (too quick here to photograph); an idle
@@ -480,7 +482,8 @@ test("takes a snapshot with progress shown, clones the tenant, and undoes a dele
   const [undo] = await session.waitFor('[data-testid="toast-action"]', { timeout: 10_000 });
   await shot("delete-undo-toast");
   await session.click(undo);
-  await session.waitFor(`[data-tenant-id="${clone.id}"]`, { timeout: 60_000 });
+  await session.waitFor('[data-testid="toast"]', { text: "Restored clicked-clone from its snapshot", timeout: 60_000 });
+  await session.waitFor(`[data-tenant-id="${clone.id}"]`);
   assert.equal(sql(dbOf(clone), "SELECT count(*) FROM notes"), "5000", "the undone delete did not bring the data back");
 });
 
