@@ -616,6 +616,18 @@ fn cloud_login_create_show_rotate_cancel_and_delete_as_a_script_runs_them() {
     let (_, list, _) = tenantdesk(&["--json", "cloud", "tenant", "list", "--offline"], "");
     let entry = &serde_json::from_str::<Value>(&list).expect("json")["tenants"][0];
     assert_eq!(entry["external_db_access"], false, "external access was left on: {entry}");
+    // A snapshot killed after switching access on leaves its mark; the next sync switches it off.
+    let (ok, _, err) = tenantdesk(&["cloud", "tenant", "external-db-access", &id, "--enable"], "");
+    assert!(ok, "{err}");
+    let marks_file = dir.path().join(".systemprompt/tenantdesk.json");
+    let mut marks: Value = serde_json::from_slice(&fs::read(&marks_file).expect("marks")).expect("json");
+    marks["opened_for_snapshot"] = serde_json::json!([id]);
+    fs::write(&marks_file, serde_json::to_vec_pretty(&marks).expect("json")).expect("write marks");
+    let (ok, list, err) = tenantdesk(&["--json", "cloud", "tenant", "list"], "");
+    assert!(ok, "{err}");
+    assert_eq!(serde_json::from_str::<Value>(&list).expect("json")["tenants"][0]["external_db_access"], false, "the sync left access on");
+    let marks: Value = serde_json::from_slice(&fs::read(&marks_file).expect("marks")).expect("json");
+    assert!(marks.get("opened_for_snapshot").is_none(), "{marks}");
     let (ok, cloned, err) = tenantdesk(&["--json", "cloud", "tenant", "clone", &id, "--name", "from-cloud"], "");
     assert!(ok, "{err}");
     let local_id = serde_json::from_str::<Value>(&cloned).expect("json")["tenant"]["id"].as_str().expect("id").to_owned();

@@ -31,6 +31,11 @@ pub struct TenantMarks {
     /// The colour and icon each tenant was given (production tenants are red regardless).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub appearance: BTreeMap<TenantId, crate::appearance::Chosen>,
+    /// Cloud tenants whose external database access Tenantdesk switched on for a snapshot and has
+    /// not switched off yet: a kill in between leaves the id here, and the next sync or snapshot
+    /// switches it off.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub opened_for_snapshot: BTreeSet<TenantId>,
     /// Where this project's secrets live (`tenantdesk secrets mode`).
     #[serde(default, skip_serializing_if = "SecretsMode::is_keychain")]
     pub secrets_mode: SecretsMode,

@@ -246,6 +246,8 @@ pub async fn whoami(project: &Project, secrets: &dyn SecretStore) -> Result<Acco
 /// its external URL only while external access is on, so access switched off elsewhere takes
 /// the URL out too; switched on elsewhere, the report names it (the list has no external URL).
 pub async fn sync(project: &Project, secrets: &dyn SecretStore) -> Result<SyncReport> {
+    // What a snapshot killed half-way opened is closed first, so the list shows it closed.
+    super::snapshots::close_access_left_open(project, secrets).await?;
     let me = client(project, secrets)?.me().await?;
     let report = merge(project, &me.tenants)?;
     super::secrets::follow_mode(project, secrets)?;

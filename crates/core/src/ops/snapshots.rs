@@ -80,6 +80,10 @@ async fn snapshot_cloud(
                 reason: "its database takes no connections from outside SystemPrompt Cloud; let Tenantdesk switch external access on for the dump (--open-external-access, or the box in the window) and off again after".to_owned(),
             });
         }
+        // Marked first: a kill after the switch leaves the mark, and the next sync closes it.
+        local::update_marks(project, |m| {
+            m.opened_for_snapshot.insert(tenant.id.clone());
+        })?;
         super::cloud::set_external_db_access(project, tenant.id.as_str(), true, secrets).await?;
     }
     let dumped = async {
@@ -91,7 +95,7 @@ async fn snapshot_cloud(
     }
     .await;
     if !was_open {
-        let closed = super::cloud::set_external_db_access(project, tenant.id.as_str(), false, secrets).await;
+        let closed = close_opened(project, &tenant.id, secrets).await;
         if let (Ok(_), Err(e)) = (&dumped, closed) {
             return Err(Error::SnapshotFailed {
                 action: "switch external database access off again",
@@ -100,6 +104,26 @@ async fn snapshot_cloud(
         }
     }
     dumped
+}
+
+/// Switches off external access Tenantdesk opened for a snapshot, and forgets the mark once it is
+/// off. A tenant no longer in the registry has nothing left to close.
+async fn close_opened(project: &Project, id: &TenantId, secrets: &dyn SecretStore) -> Result<()> {
+    match super::cloud::set_external_db_access(project, id.as_str(), false, secrets).await {
+        Ok(_) | Err(Error::TenantNotFound { .. }) => local::update_marks(project, |m| {
+            m.opened_for_snapshot.remove(id);
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// Closes the external access a snapshot killed half-way left open (called by every sync).
+pub async fn close_access_left_open(project: &Project, secrets: &dyn SecretStore) -> Result<()> {
+    let left = crate::marks::TenantMarks::load(&project.marks_file())?.opened_for_snapshot;
+    for id in left {
+        close_opened(project, &id, secrets).await?;
+    }
+    Ok(())
 }
 
 /// This project's snapshots (of one tenant: its name, id or id prefix, also of a deleted one),
