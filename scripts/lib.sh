@@ -8,12 +8,14 @@ as_root() {
 # Debian packages: the Tauri build (WebKitGTK, appindicator for the tray, D-Bus for the keychain),
 # the real SystemPrompt crates the interop tests use as their oracle (bindgen needs libclang),
 # and the test infrastructure (a virtual X server, a D-Bus session with gnome-keyring, WebKit's
-# WebDriver, the Docker engine and a local image registry).
+# WebDriver, the Docker engine and a local image registry), and the package test (debootstrap for a
+# clean Debian, lintian, desktop-file-validate, appstreamcli, rpm to read the .rpm, xwininfo).
 PACKAGES=(
   build-essential pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev libdbus-1-dev
   xvfb xauth dbus dbus-x11 webkit2gtk-driver gnome-keyring libsecret-tools dunst xclip python3-xlib
   docker.io docker-registry postgresql-client
   libclang-dev libglib2.0-bin fonts-noto-color-emoji
+  debootstrap lintian desktop-file-utils appstream rpm x11-utils
 )
 
 ensure_packages() {

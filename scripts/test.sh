@@ -26,3 +26,10 @@ with_keychain cargo test --workspace --locked
 (cd ui && npm run --silent check && npx vitest run)
 cargo build --locked -p tenantdesk-app -p tenantdesk-cloud-emulator
 bash tests/e2e/run.sh
+# The packages (.deb, .rpm) from Tauri's bundler, installed into a clean Debian and linted. The
+# release build lives outside the checkout so reruns on one machine reuse it.
+export TENANTDESK_RELEASE_TARGET=${TENANTDESK_RELEASE_TARGET:-/var/cache/tenantdesk-release/target}
+as_root mkdir -p "$TENANTDESK_RELEASE_TARGET" /var/cache/tenantdesk-debroot
+as_root chown "$(id -u):$(id -g)" "$TENANTDESK_RELEASE_TARGET" "$(dirname "$TENANTDESK_RELEASE_TARGET")"
+mapfile -t packages < <(bash scripts/package.sh)
+as_root bash tests/package/install.sh "${packages[@]}"

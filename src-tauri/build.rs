@@ -1,5 +1,4 @@
-// tauri.conf.json lives at the top of the repository (DESIGN.md's layout); tauri-build is told
-// where. Listing the commands here makes Tauri generate an `allow-<command>` permission for
+// Listing the commands here makes Tauri generate an `allow-<command>` permission for
 // each, so the main window can call only what its capability grants.
 fn main() {
     let manifest = tauri_build::AppManifest::new().commands(&[
@@ -68,7 +67,7 @@ fn main() {
         "activity",
         "verify_activity",
     ]);
-    let attributes = tauri_build::Attributes::new().config_path("../tauri.conf.json").app_manifest(manifest);
+    let attributes = tauri_build::Attributes::new().app_manifest(manifest);
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri-build failed: {error:#}");
     }

@@ -15,6 +15,9 @@ use tenantdesk_core::{Error, Project};
 use crate::error::UiError;
 use crate::state::AppState;
 
+/// The running emulator, kept in the app's state while the app runs.
+pub type Emulator = tenantdesk_cloud_emulator::Running;
+
 pub const LOCAL_NAME: &str = "demo-local";
 pub const CLOUD_NAME: &str = "demo-cloud";
 

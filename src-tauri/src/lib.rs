@@ -3,6 +3,10 @@
 //! title and the tray menu ([`tray`]).
 
 pub mod commands;
+#[cfg(feature = "demo")]
+pub mod demo;
+#[cfg(not(feature = "demo"))]
+#[path = "no_demo.rs"]
 pub mod demo;
 pub mod error;
 pub mod events;
@@ -344,7 +348,7 @@ pub fn run() {
             builder.mount_events(app);
             setup(app.handle())
         })
-        .build(tauri::generate_context!("../tauri.conf.json"));
+        .build(tauri::generate_context!());
     match app {
         Ok(app) => app.run(|_, _| {}),
         Err(error) => {

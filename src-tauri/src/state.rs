@@ -16,7 +16,7 @@ pub struct AppState {
     shell: std::sync::OnceLock<Arc<dyn crate::shell::Shell>>,
     pub health: Mutex<crate::health::HealthMap>,
     /// The in-process cloud emulator of the demo, kept alive while the app runs.
-    pub emulator: Mutex<Option<tenantdesk_cloud_emulator::Running>>,
+    pub emulator: Mutex<Option<crate::demo::Emulator>>,
     /// The task following the shared container's log, while the window wants it.
     pub log_follower: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
     project: Mutex<Option<Project>>,

@@ -1,0 +1,19 @@
+//! A build without the demo (`--no-default-features --features custom-protocol`): "Try the demo"
+//! says this build has none, instead of carrying the cloud emulator.
+
+use tenantdesk_core::ops::Overview;
+
+use crate::error::UiError;
+use crate::state::AppState;
+
+/// Never running in this build.
+pub enum Emulator {}
+
+pub async fn start(_state: &AppState) -> Result<Overview, UiError> {
+    Err(UiError {
+        code: "demo".into(),
+        message: "This build of Tenantdesk has no demo".into(),
+        hint: Some("Install Tenantdesk's package, which has it, or log in to SystemPrompt Cloud".into()),
+        fix: None,
+    })
+}
