@@ -38,7 +38,10 @@ export class Session {
       if (okCount && (text === undefined || (await this.textsOf(css).catch(() => [])).some((t) => t.includes(text)))) return last;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`timed out waiting for ${css} (count ${count ?? ">0"}, text ${text ?? "any"}); last saw ${last.length}`);
+    // What the window said instead, if it said something: a timeout alone hides the cause.
+    const said = await this.textsOf('[data-testid="error-message"], [data-testid="toast"]').catch(() => []);
+    const shown = said.length ? `; the window shows: ${said.map((t) => JSON.stringify(t)).join(", ")}` : "";
+    throw new Error(`timed out waiting for ${css} (count ${count ?? ">0"}, text ${text ?? "any"}); last saw ${last.length}${shown}`);
   }
 
   async textsOf(css) {
@@ -61,6 +64,12 @@ export class Session {
   async type(el, text) {
     await this.cmd("POST", `/element/${el}/clear`, {});
     return this.cmd("POST", `/element/${el}/value`, { text });
+  }
+
+  /** Types `text` (WebDriver key codes too, e.g. "\uE00C" for Escape) into the focused element. */
+  async keys(text) {
+    const active = Object.values(await this.cmd("GET", "/element/active"))[0];
+    return this.cmd("POST", `/element/${active}/value`, { text });
   }
 
   /** The page's HTML: for leak checks over everything the window holds. */
