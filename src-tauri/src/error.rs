@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use tenantdesk_core::Error;
+use tenantdesk_core::error::Remedy;
 
 #[derive(Debug, Clone, Serialize, specta::Type, thiserror::Error)]
 #[error("{message}")]
@@ -19,24 +20,38 @@ pub struct UiError {
 pub enum Fix {
     /// Open (or create) a project folder.
     OpenProject,
+    /// Make the folder a project.
+    InitProject,
     /// Pick a tenant from the list.
     SelectTenant,
     /// Reload the files from disk.
     Reload,
     /// Log in to SystemPrompt Cloud.
     LogIn,
+    /// Start the shared PostgreSQL container.
+    StartDatabase,
+    /// Do the same again.
+    Retry,
+}
+
+impl From<Remedy> for Fix {
+    fn from(remedy: Remedy) -> Self {
+        match remedy {
+            Remedy::InitProject => Fix::InitProject,
+            Remedy::SelectTenant => Fix::SelectTenant,
+            Remedy::Reload => Fix::Reload,
+            Remedy::LogIn => Fix::LogIn,
+            Remedy::StartDatabase => Fix::StartDatabase,
+            Remedy::Retry => Fix::Retry,
+        }
+    }
 }
 
 impl From<Error> for UiError {
+    /// The window's words: the message, what to do in words (never a command line to type) and
+    /// the button that does it.
     fn from(error: Error) -> Self {
-        let fix = match &error {
-            Error::ProjectNotFound { .. } | Error::NotAProject { .. } => Some(Fix::OpenProject),
-            Error::NoTenantConfigured | Error::TenantNotFound { .. } => Some(Fix::SelectTenant),
-            Error::Corrupt { .. } | Error::Invalid { .. } => Some(Fix::Reload),
-            Error::NotLoggedIn | Error::AccessDenied { .. } => Some(Fix::LogIn),
-            _ => None,
-        };
-        Self { code: error.code().to_owned(), message: error.to_string(), hint: error.hint(), fix }
+        Self { code: error.code().to_owned(), message: error.to_string(), hint: error.advice(), fix: error.remedy().map(Fix::from) }
     }
 }
 

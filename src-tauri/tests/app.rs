@@ -78,7 +78,9 @@ fn without_a_project_commands_say_how_to_open_one() {
     let empty = tempfile::tempdir().expect("tempdir");
     let e = h.err("open_project", json!({ "path": empty.path(), "create": false }));
     assert_eq!(e["code"], "project_not_found", "{e}");
-    assert!(e["hint"].as_str().is_some_and(|h| h.contains("tenantdesk init")));
+    // In words, with the button that does it: no command line to type.
+    assert!(e["hint"].as_str().is_some_and(|h| h.starts_with("Initialise this folder")), "{e}");
+    assert_eq!(e["fix"], "init-project");
     let o = h.ok("open_project", json!({ "path": empty.path(), "create": true }));
     assert_eq!(o["tenants"]["tenants"], json!([]));
     assert!(empty.path().join(".systemprompt/tenants.json").is_file());
@@ -149,7 +151,8 @@ fn creating_a_local_tenant_over_ipc() {
     let before = fs::read(dir.path().join(".systemprompt/tenants.json")).expect("read");
     let e = h.err("create_local_tenant", json!({ "name": "new-one", "databaseUrl": "postgres://app:hunter2-SECRET@127.0.0.1:1/app", "port": null }));
     assert_eq!(e["code"], "database_connection_failed", "{e}");
-    assert!(e["hint"].as_str().is_some_and(|h| h.contains("db up")), "{e}");
+    assert!(e["hint"].as_str().is_some_and(|h| h.starts_with("Start the database")), "{e}");
+    assert_eq!(e["fix"], "start-database");
     assert_eq!(before, fs::read(dir.path().join(".systemprompt/tenants.json")).expect("read"));
 }
 

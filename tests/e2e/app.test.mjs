@@ -8,6 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { fixtures, seedProject } from "./fixtures.mjs";
 import { freePort, launch, quit, removeContainer, watchNotifications } from "./webdriver.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -15,19 +16,6 @@ const app = process.env.TENANTDESK_APP ?? path.join(repo, "target/debug/tenantde
 const emulatorBin = path.join(repo, "target/debug/tenantdesk-cloud-emulator");
 const withDocker = Boolean(process.env.TENANTDESK_POSTGRES_IMAGE);
 const artifacts = path.join(repo, "tests/artifacts");
-const fixtures = path.join(repo, "tests/fixtures");
-
-function seedProject() {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-e2e-"));
-  const state = path.join(root, ".systemprompt");
-  for (const sub of ["profiles/local", "profiles/staging", "sessions"]) fs.mkdirSync(path.join(state, sub), { recursive: true });
-  fs.copyFileSync(path.join(fixtures, "registry/seed.json"), path.join(state, "tenants.json"));
-  fs.copyFileSync(path.join(fixtures, "profiles/seed.yaml"), path.join(state, "profiles/local/profile.yaml"));
-  fs.copyFileSync(path.join(fixtures, "profiles/cli-current.yaml"), path.join(state, "profiles/staging/profile.yaml"));
-  fs.copyFileSync(path.join(fixtures, "sessions/index.json"), path.join(state, "sessions/index.json"));
-  return root;
-}
-
 let driver;
 let session;
 let project;
@@ -656,7 +644,17 @@ test("logs in to the cloud emulator, creates a cloud tenant in lhr phase by phas
   await shot("provisioning-in-progress");
   await session.waitFor('[data-testid="job"][data-state="done"]', { timeout: 90_000 });
   assert.deepEqual(await phasesShown('[data-testid="job-phase"]'), PHASES);
-  await notified("Provisioning finished", "e2e-cloud is ready and selected");
+  await notified("Provisioning finished", "e2e-cloud is ready; select it");
+  // Shown, not selected: the selection changes only when the user asks, here from the toast.
+  const sessionsFile = path.join(project, ".systemprompt/sessions/index.json");
+  const sessionsBefore = fs.readFileSync(sessionsFile, "utf8");
+  await session.waitFor('[data-testid="detail-name"]', { text: "e2e-cloud" });
+  assert.ok(!(await session.textsOf('[data-testid="tenant-row"].selected .name')).some((t) => t.includes("e2e-cloud")), "provisioning selected the tenant by itself");
+  await session.waitFor('[data-testid="toast"]', { text: "e2e-cloud is ready" });
+  await shot("provisioning-offers-select");
+  await session.click(await session.find('[data-testid="toast-action"]'));
+  await session.waitFor('[data-testid="tenant-row"].selected .name', { text: "e2e-cloud" });
+  assert.notEqual(fs.readFileSync(sessionsFile, "utf8"), sessionsBefore, "Select it did not change the active session");
   await session.click(await session.find('[data-testid="job"][data-name="e2e-cloud"] [data-testid="job-fold"]'));
   await shot("provisioning-done");
   // Done, it folds to one line and can be dismissed (for a reloaded window too).
@@ -840,7 +838,7 @@ test("a cloud tenant still provisioning when the app quits is followed to the en
   await shot("provisioning-resumed");
   await phaseDelay(150);
   await session.waitFor('[data-testid="job"][data-name="resumed"][data-state="done"]', { timeout: 90_000 });
-  await notified("Provisioning finished", "resumed is ready and selected");
+  await notified("Provisioning finished", "resumed is ready; select it");
   const registry = JSON.parse(fs.readFileSync(path.join(project, ".systemprompt/tenants.json"), "utf8"));
   const tenant = registry.tenants.find((t) => t.name === "resumed");
   assert.ok(tenant, "the resumed tenant is not in tenants.json");

@@ -424,6 +424,34 @@ describe("cloud, credentials, health and notices", () => {
     expect(screen.getByTestId("job-retry")).toBeTruthy();
   });
 
+  it("keeps focus inside a dialog, closes it on Escape and gives focus back", async () => {
+    await mount();
+    const opener = screen.getByTestId("new-tenant");
+    opener.focus();
+    await fireEvent.click(opener);
+    const dialog = await screen.findByTestId("new-tenant-dialog");
+    expect(dialog.contains(document.activeElement)).toBe(true);
+    const all = [...dialog.querySelectorAll<HTMLElement>("button:not([disabled]), input:not([disabled]), select:not([disabled])")];
+    all.at(-1)!.focus();
+    await fireEvent.keyDown(all.at(-1)!, { key: "Tab" });
+    expect(document.activeElement).toBe(all[0]);
+    await fireEvent.keyDown(all[0], { key: "Tab", shiftKey: true });
+    expect(document.activeElement).toBe(all.at(-1));
+    await fireEvent.keyDown(document.activeElement!, { key: "Escape" });
+    await waitFor(() => expect(screen.queryByTestId("new-tenant-dialog")).toBeNull());
+    expect(document.activeElement).toBe(screen.getByTestId("new-tenant"));
+  });
+
+  it("offers to select a cloud tenant when its provisioning ends, and selects it only when asked", async () => {
+    jobs = [{ id: 8, name: "shop", region: "lhr", started_at: new Date().toISOString(), state: "running", error: null, tenant_id: "cloud-1", resumed: false, progress: [] }];
+    await mount();
+    await emit("provisioning-changed", { job: { ...jobs[0], state: "done" } });
+    await waitFor(() => expect(screen.getByTestId("toast").textContent).toContain("shop is ready"));
+    expect(calls.some((c) => c.cmd === "select_tenant")).toBe(false);
+    await fireEvent.click(screen.getByTestId("toast-action"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "select_tenant")?.args).toMatchObject({ id: "cloud-1" }));
+  });
+
   it("folds a finished job to one line, unfolds it on demand, and dismisses it through the backend", async () => {
     const phase = (event_type: string) => ({ kind: "phase" as const, tenant_id: "t1", event_type, message: null, elapsed_ms: 100, latency_ms: 1 });
     jobs = [
@@ -579,6 +607,19 @@ describe("an error whose fix is to log in", () => {
     expect(button.textContent).toBe("Log in to SystemPrompt Cloud…");
     await fireEvent.click(button);
     await waitFor(() => expect(screen.getByTestId("cloud-login-needed")).toBeTruthy());
+  });
+});
+
+describe("an error whose fix is to start the database", () => {
+  it("offers Start the database where the error shows, starts the container, and the banner goes", async () => {
+    await mount();
+    workspace.error = { code: "database_connection_failed", message: "Database connection failed: connection refused", hint: "Start the database for a local tenant, or check the URL, host, port and password", fix: "start-database" };
+    const button = await waitFor(() => screen.getByTestId("error-fix"));
+    expect(button.textContent).toBe("Start the database");
+    await fireEvent.click(button);
+    await waitFor(() => expect(calls.find((c) => c.cmd === "docker_action")?.args).toMatchObject({ action: "start" }));
+    await waitFor(() => expect(screen.queryByTestId("error-banner")).toBeNull());
+    expect(screen.getByTestId("toast").textContent).toContain("The database container is running");
   });
 });
 

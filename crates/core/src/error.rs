@@ -1,6 +1,8 @@
-//! The one error type of the core. Every variant says what went wrong in words a user can act on,
-//! and [`Error::hint`] says what to do next — the seed's troubleshooting table where it applies.
-//! The desktop app and the CLI show the same words.
+//! The one error type of the core. Every variant says what went wrong in words a user can act on;
+//! what to do next comes three ways: [`Error::hint`] as the command line to type (the CLI, the
+//! seed's troubleshooting table where it applies), [`Error::advice`] in words any shell can show
+//! (no commands, flags or environment variables), and [`Error::remedy`] as data a window turns
+//! into a button.
 
 use std::path::PathBuf;
 
@@ -290,6 +292,70 @@ impl Error {
         })
     }
 
+    /// What the user can do about it, when a shell can do it for them.
+    pub fn remedy(&self) -> Option<Remedy> {
+        Some(match self {
+            Error::ProjectNotFound { .. } | Error::NotAProject { .. } => Remedy::InitProject,
+            Error::NoTenantConfigured | Error::TenantNotFound { .. } => Remedy::SelectTenant,
+            Error::Corrupt { .. } | Error::Invalid { .. } => Remedy::Reload,
+            Error::NotLoggedIn | Error::AccessDenied { .. } | Error::LoginFailed { .. } => Remedy::LogIn,
+            // A refused connection to a tenant's database or a container that never became
+            // healthy: (re)starting the shared container is the usual way out.
+            Error::DatabaseConnection { .. } | Error::Unhealthy { .. } => Remedy::StartDatabase,
+            Error::KeychainUnavailable { .. } => Remedy::Retry,
+            Error::DockerNotRunning { .. } | Error::CloudUnreachable { .. } | Error::CloudTimeout { .. } => Remedy::Retry,
+            Error::CloudApi { status, .. } if *status >= 500 => Remedy::Retry,
+            _ => return None,
+        })
+    }
+
+    /// What to do next in words any shell can show: where [`Error::hint`] names a command line,
+    /// this names the action, so the window can put it beside its button.
+    pub fn advice(&self) -> Option<String> {
+        Some(match self {
+            Error::ProjectNotFound { .. } | Error::NotAProject { .. } => "Initialise this folder as a SystemPrompt project (a .systemprompt/ folder in it), or open another folder".to_owned(),
+            Error::NoTenantConfigured => "Choose a tenant from the list".to_owned(),
+            Error::TenantNotFound { .. } => "It may have been deleted elsewhere; choose a tenant from the list".to_owned(),
+            Error::NoTenants => "Create a local or cloud tenant".to_owned(),
+            Error::ProfileNotFound { .. } => "Pick one of the tenant's profiles".to_owned(),
+            Error::SessionNotFound { .. } => "Select the tenant again to start a session".to_owned(),
+            Error::SessionStoreVersion { path, .. } => format!("Move {} aside, then select the tenant again", path.display()),
+            Error::ConfirmationRequired { name } => format!("Type {name} to confirm"),
+            Error::KeychainUnavailable { .. } => "Unlock your keychain (or start a Secret Service such as gnome-keyring), then try again; Tenantdesk never falls back to plaintext files".to_owned(),
+            Error::DockerNotRunning { .. } => "Start Docker (the docker service, or Docker Desktop), then try again".to_owned(),
+            Error::Docker { .. } => "Check the Docker panel's log, then try again".to_owned(),
+            Error::IncompatibleImage { .. } => {
+                "Nothing was changed. Keep the image the container runs, move the data yourself (pg_dump, pg_upgrade), or reset the container, which deletes its data".to_owned()
+            }
+            Error::RecreateFailed { restored: true, .. } => "The container is back on its previous image with all its data; its log in the Docker panel says why the new image did not start".to_owned(),
+            Error::RecreateFailed { restored: false, .. } => "Neither image started; the data volume is untouched. Start the database again".to_owned(),
+            Error::ImagePull { .. } => "Check that the image's registry is reachable from Docker and the image name is right; an image built on this machine cannot be pulled".to_owned(),
+            Error::PortTaken { free: Some(free), .. } => format!("Use port {free}, which is free"),
+            Error::PortTaken { .. } => "Stop what holds the port, or choose another port".to_owned(),
+            Error::ContainerPortTaken { port, holder, .. } => format!("Stop {holder} (or move it off port {port}), then start the database; the container keeps port {port} because its tenants' URLs name it"),
+            Error::DatabaseConnection { .. } => "Start the database for a local tenant, or check the URL, host, port and password".to_owned(),
+            Error::Database { .. } | Error::Unhealthy { .. } => "The database container's log in the Docker panel shows the server's side".to_owned(),
+            Error::NotLoggedIn => "Log in to SystemPrompt Cloud".to_owned(),
+            Error::AccessDenied { .. } => "Log in to SystemPrompt Cloud again; for a tenant's database, rotate its credentials".to_owned(),
+            Error::CloudApi { status: 404, .. } => "It may have been deleted; sync with the cloud to refresh the list".to_owned(),
+            Error::CloudUnreachable { .. } => "Check your network connection, then try again".to_owned(),
+            Error::CloudTimeout { .. } => "Try again; the network or SystemPrompt Cloud is slow".to_owned(),
+            Error::ProvisioningFailed { .. } => "Retry the provisioning from the Provisioning panel".to_owned(),
+            Error::LoginFailed { .. } => "Log in again".to_owned(),
+            Error::UpgradeRefused { .. } => "Make the change named above, then upgrade the profile again; nothing was changed".to_owned(),
+            Error::PasswordMissing { cloud: true, .. } => "Retry its provisioning: that fetches the tenant's credentials into the keychain".to_owned(),
+            Error::PasswordMissing { .. } => "If a file of this project holds the password, import the project's secrets; otherwise this machine never had it (the keychain is per machine)".to_owned(),
+            Error::RotationUnconfirmed { .. } => "Rotate again once SystemPrompt Cloud answers: a new rotation leaves the keychain with the live password".to_owned(),
+            Error::WrongTenantType { .. } => "Each tenant's type shows in the list".to_owned(),
+            Error::NeedsDocker { .. } => "Use an existing database by its URL instead".to_owned(),
+            Error::SnapshotNotFound { .. } => "The Docker panel lists every snapshot".to_owned(),
+            Error::NoTerminal { .. } | Error::TerminalFailed { .. } => "Install a terminal emulator, or name the one to use in the terminal setting (⚙ beside Open terminal)".to_owned(),
+            Error::SelfManagedNeedsProvider => "Upgrade the project's systemprompt CLI to 0.75 or newer, which writes provider; then add the tenant again".to_owned(),
+            // The rest name no command: the same words as the CLI's.
+            _ => return self.hint(),
+        })
+    }
+
     /// A stable machine-readable name for `--json` output and the desktop app.
     pub fn code(&self) -> &'static str {
         match self {
@@ -356,5 +422,110 @@ impl Error {
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { action, path, source }
+    }
+}
+
+/// What a shell can do about an error for the user ([`Error::remedy`]): the window offers it as a
+/// button where the error shows, the CLI has the command line in [`Error::hint`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// Make the folder a SystemPrompt project (`.systemprompt/`).
+    InitProject,
+    /// Pick a tenant.
+    SelectTenant,
+    /// Read the files again (after fixing them by hand).
+    Reload,
+    /// Log in to SystemPrompt Cloud.
+    LogIn,
+    /// Start (or restart) the shared PostgreSQL container.
+    StartDatabase,
+    /// Try the same thing again: the cause (a locked keychain, Docker, the network) may be gone.
+    Retry,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One of every variant (both arms where a variant's advice has two).
+    fn every_error() -> Vec<Error> {
+        let p = || PathBuf::from("/p/.systemprompt/tenants.json");
+        let s = || "x".to_owned();
+        vec![
+            Error::ProjectNotFound { start: p() },
+            Error::NotAProject { dir: p() },
+            Error::NoTenantConfigured,
+            Error::TenantNotFound { id: s(), registry: p() },
+            Error::NoTenants,
+            Error::TenantNameTaken { name: s(), id: s() },
+            Error::ProfileNotFound { name: s() },
+            Error::ProfileExists { name: s() },
+            Error::SessionNotFound { key: s() },
+            Error::InvalidName { kind: "tenant name", value: s(), reason: "too long" },
+            Error::InvalidDatabaseUrl { reason: s() },
+            Error::Corrupt { path: p(), format: "JSON", line: 1, column: 1, message: s() },
+            Error::Invalid { path: p(), message: s() },
+            Error::SessionStoreVersion { path: p(), found: 2 },
+            Error::Io { action: "read", path: p(), source: std::io::Error::from(std::io::ErrorKind::PermissionDenied) },
+            Error::ConfirmationRequired { name: s() },
+            Error::KeychainUnavailable { reason: s() },
+            Error::DockerNotRunning { tried: s() },
+            Error::Docker { action: "start", message: s() },
+            Error::ImagePull { image: s(), message: s() },
+            Error::IncompatibleImage { image: s(), reason: s() },
+            Error::RecreateFailed { image: s(), reason: s(), restored: true },
+            Error::RecreateFailed { image: s(), reason: s(), restored: false },
+            Error::PortTaken { port: 5432, holder: s(), free: Some(5433) },
+            Error::PortTaken { port: 5432, holder: s(), free: None },
+            Error::ContainerPortTaken { container: s(), port: 5432, holder: s() },
+            Error::DatabaseConnection { reason: s() },
+            Error::Database { action: "query", message: s() },
+            Error::Unhealthy { container: s(), logs: s() },
+            Error::NotLoggedIn,
+            Error::AccessDenied { reason: s() },
+            Error::CloudApi { status: 404, code: s(), message: s() },
+            Error::CloudApi { status: 503, code: s(), message: s() },
+            Error::CloudApi { status: 400, code: s(), message: s() },
+            Error::CloudUnreachable { url: s(), reason: s() },
+            Error::CloudTimeout { url: s(), secs: 1.0 },
+            Error::ProvisioningFailed { id: s(), phase: s(), message: s() },
+            Error::RotationUnconfirmed { name: s(), id: s(), reason: s() },
+            Error::PasswordMissing { name: s(), id: s(), cloud: true },
+            Error::PasswordMissing { name: s(), id: s(), cloud: false },
+            Error::UpgradeRefused { name: s(), reason: s() },
+            Error::LoginFailed { reason: s() },
+            Error::UnknownRegion { code: s() },
+            Error::WrongTenantType { name: s(), kind: s(), wanted: "local", operation: "db up" },
+            Error::NeedsDocker { operation: "create" },
+            Error::RefusedProfileKey { key: "tenants_path" },
+            Error::ClaimedByAnotherProject { database: s(), project: s(), tenant: s() },
+            Error::SelfManagedNeedsProvider,
+            Error::InvalidChoice { kind: "region", value: s(), choices: s() },
+            Error::SnapshotNotFound { id: s(), reason: s() },
+            Error::SnapshotCorrupt { id: s(), reason: s() },
+            Error::SnapshotUnsupported { name: s(), reason: s() },
+            Error::SnapshotFailed { action: "dump", reason: s() },
+            Error::NoTerminal { tried: s() },
+            Error::TerminalFailed { program: s(), reason: s() },
+        ]
+    }
+
+    #[test]
+    fn advice_names_no_command_line_flag_or_environment_variable() {
+        for error in every_error() {
+            let Some(advice) = error.advice() else { continue };
+            for cli in ["tenantdesk ", "--", "TENANTDESK_", "'", "systemctl", "docker info"] {
+                assert!(!advice.contains(cli), "{}: advice {advice:?} contains {cli:?}", error.code());
+            }
+        }
+    }
+
+    #[test]
+    fn a_remedy_comes_with_words_for_it() {
+        for error in every_error() {
+            if error.remedy().is_some() {
+                assert!(error.advice().is_some(), "{} has a remedy but no advice", error.code());
+            }
+        }
     }
 }

@@ -215,13 +215,14 @@ impl JobRun {
     fn finish(self, result: tenantdesk_core::Result<String>) {
         let (job, notice) = match result {
             Ok(tenant_id) => {
-                let _ = ops::select_tenant(&self.project, &tenant_id);
+                // Not selected: what the project's commands act on changes only when the user
+                // asks (the window offers "Select it").
                 let job = self.jobs.update(self.id, |j| {
                     j.state = JobState::Done;
                     j.tenant_id = Some(tenant_id.clone());
                 });
                 let name = job.as_ref().map(|j| j.name.clone()).unwrap_or_default();
-                (job, Notice { level: Level::Success, title: "Provisioning finished".into(), body: format!("{name} is ready and selected") })
+                (job, Notice { level: Level::Success, title: "Provisioning finished".into(), body: format!("{name} is ready; select it in the window or the tray to work in it") })
             }
             Err(e) => {
                 let failed_tenant = match &e {

@@ -61,7 +61,7 @@ fn clipboard_error(e: arboard::Error) -> UiError {
     UiError {
         code: "clipboard".to_owned(),
         message: format!("The clipboard is not available: {e}"),
-        hint: Some("Run Tenantdesk inside a desktop session (X11 or Wayland), or use 'tenantdesk secrets export --cli-compatible' from a terminal".to_owned()),
+        hint: Some("Run Tenantdesk inside a desktop session (X11 or Wayland), where a clipboard exists".to_owned()),
         fix: None,
     }
 }

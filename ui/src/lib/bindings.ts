@@ -376,12 +376,18 @@ export type Endpoint = {
 export type Fix = 
 /**  Open (or create) a project folder. */
 "open-project" | 
+/**  Make the folder a project. */
+"init-project" | 
 /**  Pick a tenant from the list. */
 "select-tenant" | 
 /**  Reload the files from disk. */
 "reload" | 
 /**  Log in to SystemPrompt Cloud. */
-"log-in";
+"log-in" | 
+/**  Start the shared PostgreSQL container. */
+"start-database" | 
+/**  Do the same again. */
+"retry";
 
 /**  The tray's "More…" was clicked: the window should show its tenant search. */
 export type FocusSearch = null;

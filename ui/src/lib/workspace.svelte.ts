@@ -165,9 +165,15 @@ export class Workspace {
   /** A provisioning job moved on: keep its latest state (jobs outlive the window). */
   track(job: Job) {
     const i = this.jobs.findIndex((j) => j.id === job.id);
+    const finished = job.state === "done" && (i < 0 || this.jobs[i].state !== "done");
     if (i >= 0) this.jobs[i] = job;
     else this.jobs.push(job);
-    if (job.state === "done" && job.tenant_id) this.focusedId = job.tenant_id;
+    if (finished && job.tenant_id) {
+      // Shown, and offered: the selection (what commands act on) stays the user's call.
+      const id = job.tenant_id;
+      this.focus(id);
+      this.offer(`${job.name} is ready`, "Select it", () => void this.select(id));
+    }
   }
 
   /** Merges the account's tenants in; the toast says what changed. */
@@ -219,8 +225,12 @@ export class Workspace {
     }
   }
 
+  /** The folder last asked for, so "Initialise here" knows where. */
+  lastOpened: string | null = null;
+
   async open(path: string, create: boolean) {
-    const ok = await this.run(commands.openProject(path, create), `Opened ${path}`);
+    this.lastOpened = path;
+    const ok = await this.run(commands.openProject(path, create), create ? `Opened ${path} (initialised where it was not a project)` : `Opened ${path}`);
     this.recent = await commands.recentProjects();
     return ok;
   }
@@ -245,6 +255,23 @@ export class Workspace {
       this.notice = `Selected ${res.data.tenant.name}`;
       void this.loadDetails();
       return true;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** "Start the database", the fix of a refused connection: starts the shared container. */
+  async startDatabase() {
+    this.busy = true;
+    try {
+      const res = await commands.dockerAction("start", null, false);
+      if (res.status === "error") {
+        this.error = res.error;
+        return;
+      }
+      this.error = null;
+      this.notice = "The database container is running";
+      await this.reload();
     } finally {
       this.busy = false;
     }
