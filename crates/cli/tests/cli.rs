@@ -1193,6 +1193,13 @@ fn a_terminal_opens_in_the_tenant_with_its_environment_and_coloured_prompt() {
     let styled = td(&["cloud", "tenant", "appearance", &id, "--colour", "purple", "--icon", "rocket"]);
     assert!(styled.status.success() && String::from_utf8_lossy(&styled.stdout).contains("purple"), "{styled:?}");
 
+    // A shell that needs no start-up file (sh: CI runners often have no $SHELL at all), in a data
+    // folder that has never held one.
+    let no_shell: Vec<(&str, Option<&str>)> = env.iter().map(|&(k, v)| if k == "SHELL" { (k, None) } else { (k, v) }).collect();
+    let plain = run_with(dir.path(), &["terminal", &id], &no_shell, "");
+    assert!(plain.status.success(), "{}", String::from_utf8_lossy(&plain.stderr));
+    assert!(fs::read_to_string(&record).expect("record").contains("ARGS=-e /bin/sh"), "the terminal without $SHELL did not run sh");
+
     let opened = td(&["terminal", &id]);
     assert!(opened.status.success(), "{}", String::from_utf8_lossy(&opened.stderr));
     let saw = fs::read_to_string(&record).expect("the terminal was not started");

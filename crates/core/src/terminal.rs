@@ -165,6 +165,8 @@ pub fn open(emulator: &Emulator, launch: Launch<'_>) -> Result<()> {
     }
     // What it says on failure goes to a file, not a pipe: a terminal that outlives a closed pipe
     // would die of SIGPIPE the first time it wrote a warning.
+    // The folder exists only once a bash or zsh start-up file was written: make it for `sh` too.
+    std::fs::create_dir_all(launch.start_files).map_err(Error::io("create", launch.start_files))?;
     let log = launch.start_files.join("terminal.log");
     let log_file = std::fs::File::create(&log).map_err(Error::io("create", &log))?;
     cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(log_file);
