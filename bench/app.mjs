@@ -10,8 +10,11 @@ import { Session, freePort, waitForDriver } from "../tests/e2e/webdriver.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const profile = process.env.PROFILE ?? "debug";
-const tenantdesk = path.join(repo, `target/${profile}/tenantdesk-app`);
-const hello = path.join(repo, `target/${profile}/tenantdesk-bench-hello`);
+// TARGET_DIR: a release build outside the checkout (scripts/package.sh's); TENANTDESK_APP: another
+// build of the app, e.g. one without the demo (bench/release.sh).
+const target = process.env.TARGET_DIR ?? path.join(repo, "target");
+const tenantdesk = process.env.TENANTDESK_APP ?? path.join(target, `${profile}/tenantdesk-app`);
+const hello = path.join(target, `${profile}/tenantdesk-bench-hello`);
 const RUNS = Number(process.env.RUNS ?? 3);
 const TENANTS = 1000;
 

@@ -21,6 +21,17 @@ cp "$cli" "$stage/tenantdesk"
 "$cli" completions fish > "$stage/completions/tenantdesk.fish"
 "$cli" man | gzip -9n > "$stage/tenantdesk.1.gz"
 
-# The app's binary comes from the same release profile; --ci skips the bundler's prompts.
-(cd ui && TAURI_APP_PATH=../src-tauri TAURI_FRONTEND_PATH=. npx tauri build --ci --bundles deb,rpm >&2)
+# The app's binary from the same release profile (--ci: no prompts), then the packages. The
+# .deb's Depends are what dpkg-shlibdeps reads off both binaries (libc6, libgtk-3-0, … with the
+# versions their symbols need), on top of tauri.conf.json's (the tray library, loaded at run time).
+tauri() { (cd ui && TAURI_APP_PATH=../src-tauri TAURI_FRONTEND_PATH=. npx tauri "$@" >&2); }
+tauri build --ci --no-bundle
+shlibs=$(mktemp -d)
+mkdir -p "$shlibs/debian" && printf 'Source: tenantdesk\n\nPackage: tenantdesk\nArchitecture: any\n' >"$shlibs/debian/control"
+depends=$(cd "$shlibs" && dpkg-shlibdeps -O "$cli" "$CARGO_TARGET_DIR/release/tenantdesk-app" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+rm -rf "$shlibs"
+[ -n "$depends" ] || { echo "dpkg-shlibdeps found no dependencies" >&2; exit 1; }
+configured=$(python3 -c 'import json; print(json.dumps(json.load(open("src-tauri/tauri.conf.json"))["bundle"]["linux"]["deb"]["depends"]))')
+override=$(python3 -c 'import json, sys; deps = json.loads(sys.argv[1]) + [d.strip() for d in sys.argv[2].split(",")]; print(json.dumps({"bundle": {"linux": {"deb": {"depends": deps}}}}))' "$configured" "$depends")
+tauri bundle --ci --bundles deb,rpm --config "$override"
 ls "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb "$CARGO_TARGET_DIR"/release/bundle/rpm/*.rpm

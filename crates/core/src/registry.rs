@@ -141,10 +141,15 @@ impl Registry {
         self.tenants.iter().find(|t| &t.id == id)
     }
 
-    /// Finds a tenant by its full id, or by a unique prefix of at least 8 characters (so the
-    /// shortened ids the list shows can be pasted back).
+    /// Finds a tenant by its full id, by its name when no other tenant has it, or by a unique
+    /// prefix of at least 8 characters (so the shortened ids the list shows can be pasted back).
     pub fn find(&self, needle: &str) -> Option<&Tenant> {
         if let Some(t) = self.tenants.iter().find(|t| t.id.as_str() == needle) {
+            return Some(t);
+        }
+        // A tenant's name, as the quick start's `select my-project` expects, when one tenant has it.
+        let mut named = self.tenants.iter().filter(|t| t.name == needle);
+        if let (Some(t), None) = (named.next(), named.next()) {
             return Some(t);
         }
         let needle = needle.trim_end_matches("...");
@@ -199,6 +204,22 @@ mod tests {
         // Both keys (an older writer's damage) go back as `provider` alone.
         let both = r#"{"tenants":[{"id":"c1","name":"b","tenant_type":"local","provider":"systemprompt"}],"synced_at":"2026-01-30T10:00:00Z"}"#;
         assert_eq!(kinds(&round_trip(both)), [(None, Some("systemprompt"))]);
+    }
+
+    #[test]
+    fn a_tenant_is_found_by_id_by_a_unique_name_or_by_a_unique_prefix() {
+        let registry = Registry::parse(
+            Path::new("t.json"),
+            br#"{"tenants":[{"id":"local_19bff27604c","name":"my-project","provider":"docker_local"},{"id":"local_19bff2aaaaa","name":"twin","provider":"docker_local"},{"id":"c-2","name":"twin","provider":"systemprompt"}]}"#,
+        )
+        .expect("parse");
+        let found = |needle: &str| registry.find(needle).map(|t| t.id.as_str().to_owned());
+        assert_eq!(found("my-project").as_deref(), Some("local_19bff27604c"));
+        assert_eq!(found("local_19bff276").as_deref(), Some("local_19bff27604c"));
+        // Two tenants share the name, and the prefix fits both: neither finds one.
+        assert_eq!(found("twin"), None);
+        assert_eq!(found("local_19bff2"), None);
+        assert_eq!(found("c-2").as_deref(), Some("c-2"));
     }
 
     #[test]
