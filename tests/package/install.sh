@@ -30,7 +30,7 @@ trap cleanup EXIT
 
 echo "== lint: lintian, desktop-file-validate, appstreamcli"
 # Errors fail; warnings are shown. Overrides are for what a bundler-made package cannot change
-# and are listed with their reasons in tests/package/lintian-overrides.
+# and are listed with their reasons in tests/package/lintian-suppressed.
 lintian --fail-on error --suppress-tags-from-file "$here/lintian-suppressed" "$deb"
 dpkg-deb -x "$deb" "$work/deb"
 desktop=$(find "$work/deb/usr/share/applications" -name '*.desktop')

@@ -452,6 +452,15 @@ describe("cloud, credentials, health and notices", () => {
     await waitFor(() => expect(calls.find((c) => c.cmd === "select_tenant")?.args).toMatchObject({ id: "cloud-1" }));
   });
 
+  it("names each provisioning phase in words, counting the repeated boot phase", async () => {
+    const phase = (event_type: string, message: string | null = null) => ({ kind: "phase" as const, tenant_id: "t1", event_type, message, elapsed_ms: 100, latency_ms: 1 });
+    jobs = [{ id: 9, name: "shop", region: "lhr", started_at: new Date().toISOString(), state: "running", error: null, tenant_id: "t1", resumed: false,
+      progress: [phase("subscription_created", "Subscription active"), phase("vm_provisioning_progress", "40%"), phase("vm_provisioning_progress"), phase("something_new")] }];
+    await mount();
+    const shown = screen.getAllByTestId("job-phase").map((p) => p.textContent?.replace(/\s+/g, " ").trim());
+    expect(shown).toEqual(["0.1 s Subscription active", "0.1 s Booting the machine (1/2) 40%", "0.1 s Booting the machine (2/2)", "0.1 s something new"]);
+  });
+
   it("folds a finished job to one line, unfolds it on demand, and dismisses it through the backend", async () => {
     const phase = (event_type: string) => ({ kind: "phase" as const, tenant_id: "t1", event_type, message: null, elapsed_ms: 100, latency_ms: 1 });
     jobs = [
