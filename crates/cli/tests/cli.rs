@@ -61,7 +61,11 @@ fn errors_use_the_seed_troubleshooting_words() {
     insta::assert_snapshot!("error_tenant_not_found", transcript(dir.path(), &["cloud", "tenant", "select", "nope"]));
     insta::assert_snapshot!("error_tenant_not_found_json", transcript(dir.path(), &["--json", "cloud", "tenant", "show", "nope"]));
     fs::remove_file(dir.path().join(".systemprompt/sessions/index.json")).expect("rm");
-    insta::assert_snapshot!("error_no_tenant_configured", transcript(dir.path(), &["cloud", "tenant", "show"]));
+    // Tenants, none selected: said as such, not as the seed's "No tenant configured", which is
+    // for a project with no tenant at all.
+    insta::assert_snapshot!("error_no_tenant_selected", transcript(dir.path(), &["cloud", "tenant", "show"]));
+    let fresh = init_project();
+    insta::assert_snapshot!("error_no_tenant_configured", transcript(fresh.path(), &["cloud", "tenant", "show"]));
     insta::assert_snapshot!("error_delete_needs_yes", transcript(dir.path(), &["cloud", "tenant", "delete", "local_19bff27604c"]));
     insta::assert_snapshot!("error_select_needs_id", transcript(dir.path(), &["cloud", "tenant", "select"]));
     let empty = tempfile::tempdir().expect("tempdir");

@@ -19,6 +19,10 @@ pub enum Error {
     #[error("No tenant configured")]
     NoTenantConfigured,
 
+    /// Tenants exist, none is selected ("No tenant configured" is for a project without any).
+    #[error("No tenant selected")]
+    NoTenantSelected,
+
     #[error("Tenant not found: {id}")]
     TenantNotFound { id: String, registry: PathBuf },
 
@@ -169,8 +173,9 @@ impl Error {
                 "Run 'tenantdesk init' in your project folder, or pass --project DIR".to_owned()
             }
             Error::NoTenantConfigured => {
-                "Run 'tenantdesk cloud tenant list' then 'tenantdesk cloud tenant select <id>'".to_owned()
+                "Create one with 'tenantdesk cloud tenant create --type local --name <name>', or run 'tenantdesk cloud tenant list'".to_owned()
             }
+            Error::NoTenantSelected => "Run 'tenantdesk cloud tenant list' then 'tenantdesk cloud tenant select <name or id>'".to_owned(),
             Error::TenantNotFound { registry, .. } => format!(
                 "Check {} for valid IDs, or run 'tenantdesk cloud tenant list'",
                 registry.display()
@@ -296,7 +301,7 @@ impl Error {
     pub fn remedy(&self) -> Option<Remedy> {
         Some(match self {
             Error::ProjectNotFound { .. } | Error::NotAProject { .. } => Remedy::InitProject,
-            Error::NoTenantConfigured | Error::TenantNotFound { .. } => Remedy::SelectTenant,
+            Error::NoTenantSelected | Error::TenantNotFound { .. } => Remedy::SelectTenant,
             Error::Corrupt { .. } | Error::Invalid { .. } => Remedy::Reload,
             Error::NotLoggedIn | Error::AccessDenied { .. } | Error::LoginFailed { .. } => Remedy::LogIn,
             // A refused connection to a tenant's database or a container that never became
@@ -314,7 +319,8 @@ impl Error {
     pub fn advice(&self) -> Option<String> {
         Some(match self {
             Error::ProjectNotFound { .. } | Error::NotAProject { .. } => "Initialise this folder as a SystemPrompt project (a .systemprompt/ folder in it), or open another folder".to_owned(),
-            Error::NoTenantConfigured => "Choose a tenant from the list".to_owned(),
+            Error::NoTenantConfigured => "Create a local or cloud tenant".to_owned(),
+            Error::NoTenantSelected => "Choose a tenant from the list".to_owned(),
             Error::TenantNotFound { .. } => "It may have been deleted elsewhere; choose a tenant from the list".to_owned(),
             Error::NoTenants => "Create a local or cloud tenant".to_owned(),
             Error::ProfileNotFound { .. } => "Pick one of the tenant's profiles".to_owned(),
@@ -362,6 +368,7 @@ impl Error {
             Error::ProjectNotFound { .. } => "project_not_found",
             Error::NotAProject { .. } => "not_a_project",
             Error::NoTenantConfigured => "no_tenant_configured",
+            Error::NoTenantSelected => "no_tenant_selected",
             Error::TenantNotFound { .. } => "tenant_not_found",
             Error::NoTenants => "no_tenants",
             Error::TenantNameTaken { .. } => "tenant_name_taken",
@@ -455,6 +462,7 @@ mod tests {
             Error::ProjectNotFound { start: p() },
             Error::NotAProject { dir: p() },
             Error::NoTenantConfigured,
+            Error::NoTenantSelected,
             Error::TenantNotFound { id: s(), registry: p() },
             Error::NoTenants,
             Error::TenantNameTaken { name: s(), id: s() },

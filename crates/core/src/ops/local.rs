@@ -792,7 +792,7 @@ pub async fn doctor(project: Option<&Project>, secrets: &dyn SecretStore) -> Vec
     };
     checks.push(Check::from("systemprompt CLI".to_owned(), Ok(crate::cli_version::ProjectCli::from_parts(&snap.marks, || snap.registry.dialect).summary(snap.registry.dialect))));
     if snap.selected().is_none() {
-        checks.push(Check::from("Selected tenant".to_owned(), Err(Error::NoTenantConfigured)));
+        checks.push(Check::from("Selected tenant".to_owned(), Err(snap.no_selection())));
     }
     for tenant in &snap.registry.tenants {
         let what = format!("Database of '{}'", tenant.name);

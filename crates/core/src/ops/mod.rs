@@ -275,6 +275,11 @@ impl Snapshot {
         TenantView::new(tenant, selected, self.marks.is_production(&tenant.id), profiles, &self.marks)
     }
 
+    /// Why nothing is selected: no tenant at all (the seed's words), or none chosen yet.
+    fn no_selection(&self) -> Error {
+        if self.registry.tenants.is_empty() { Error::NoTenantConfigured } else { Error::NoTenantSelected }
+    }
+
     fn find(&self, project: &Project, needle: &str) -> Result<&Tenant> {
         self.registry.find(needle.trim()).ok_or_else(|| Error::TenantNotFound { id: needle.to_owned(), registry: project.tenants_file() })
     }
@@ -367,9 +372,10 @@ pub fn list_tenants(project: &Project) -> Result<TenantList> {
     Ok(overview(project)?.tenants)
 }
 
-/// The selected tenant's id, or "No tenant configured".
+/// The selected tenant's id, or "No tenant selected" ("No tenant configured" when there is none).
 pub fn selected_tenant(project: &Project) -> Result<TenantId> {
-    Snapshot::load(project)?.selected().ok_or(Error::NoTenantConfigured)
+    let snap = Snapshot::load(project)?;
+    snap.selected().ok_or_else(|| snap.no_selection())
 }
 
 pub fn show_tenant(project: &Project, id: Option<&str>) -> Result<TenantDetails> {
@@ -377,7 +383,7 @@ pub fn show_tenant(project: &Project, id: Option<&str>) -> Result<TenantDetails>
     let tenant = match id {
         Some(id) => snap.find(project, id)?,
         None => {
-            let id = snap.selected().ok_or(Error::NoTenantConfigured)?;
+            let id = snap.selected().ok_or_else(|| snap.no_selection())?;
             snap.find(project, id.as_str())?
         }
     };
@@ -710,7 +716,7 @@ fn new_profile(project: &Project, name: &ProfileName, tenant: Option<&str>, secr
     let tenant = match tenant {
         Some(id) => snap.find(project, id)?,
         None => {
-            let id = snap.selected().ok_or(Error::NoTenantConfigured)?;
+            let id = snap.selected().ok_or_else(|| snap.no_selection())?;
             snap.find(project, id.as_str())?
         }
     };
