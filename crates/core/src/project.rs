@@ -98,6 +98,33 @@ pub fn data_dir() -> PathBuf {
     })
 }
 
+/// A folder as a person types it in a window: trimmed, and `~` / `~/…` meaning their home, as a
+/// shell would expand it.
+pub fn typed_folder(text: &str, home: Option<&Path>) -> PathBuf {
+    let text = text.trim();
+    match (text.strip_prefix('~'), home) {
+        (Some(""), Some(home)) => home.to_owned(),
+        (Some(rest), Some(home)) if rest.starts_with('/') => home.join(rest.trim_start_matches('/')),
+        _ => PathBuf::from(text),
+    }
+}
+
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typed_folder_expands_the_home_tilde_only() {
+        let home = Path::new("/home/ada");
+        assert_eq!(typed_folder(" ~/work/shop ", Some(home)), Path::new("/home/ada/work/shop"));
+        assert_eq!(typed_folder("~", Some(home)), home);
+        // `~bob` is another user's home, which a window cannot know: left as typed.
+        assert_eq!(typed_folder("~bob/x", Some(home)), Path::new("~bob/x"));
+        assert_eq!(typed_folder("/srv/~/x", Some(home)), Path::new("/srv/~/x"));
+        assert_eq!(typed_folder("~/x", None), Path::new("~/x"));
+    }
 }

@@ -46,7 +46,8 @@ pub async fn overview(state: State<'_, AppState>) -> Result<Overview, UiError> {
 #[tauri::command]
 #[specta::specta]
 pub async fn open_project(state: State<'_, AppState>, path: String, create: bool) -> Result<Overview, UiError> {
-    let dir = PathBuf::from(path.trim());
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let dir = tenantdesk_core::project::typed_folder(&path, home.as_deref());
     let (project, overview) = tauri::async_runtime::spawn_blocking(move || -> Result<_, UiError> {
         let project = if create { Project::init(&dir)? } else { Project::discover(&dir)? };
         let overview = ops::overview(&project)?;
