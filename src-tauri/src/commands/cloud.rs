@@ -108,11 +108,10 @@ pub fn start_cloud_tenant(state: &AppState, name: String, region: String, plan: 
     let job = state.jobs.start(name.as_str(), &region, false);
     let request = CloudCreate { name, region, plan };
     let secrets = state.secrets();
-    let worker = project.clone();
-    let job_run = JobRun::new(&Background::of(state), project, job.id);
+    let job_run = JobRun::new(&Background::of(state), job.id);
     tauri::async_runtime::spawn(async move {
         let mut on_progress = job_run.reporter();
-        let result = cloud::create_cloud_tenant(&worker, &request, secrets.as_ref(), &mut on_progress).await;
+        let result = cloud::create_cloud_tenant(&project, &request, secrets.as_ref(), &mut on_progress).await;
         job_run.finish(result.map(|c| c.created.tenant.id));
     });
     Ok(job)
@@ -132,11 +131,10 @@ pub fn retry_provision(state: State<'_, AppState>, id: String, name: String, reg
 /// Runs `retry_provision` for tenant `id` as job `job`: follows it to the end and registers it.
 fn follow_to_the_end(app: &Background, project: tenantdesk_core::Project, id: String, job: u32) {
     let secrets = app.secrets.clone();
-    let worker = project.clone();
-    let job_run = JobRun::new(app, project, job);
+    let job_run = JobRun::new(app, job);
     tauri::async_runtime::spawn(async move {
         let mut on_progress = job_run.reporter();
-        let result = cloud::retry_provision(&worker, &id, secrets.as_ref(), &mut on_progress).await;
+        let result = cloud::retry_provision(&project, &id, secrets.as_ref(), &mut on_progress).await;
         job_run.finish(result.map(|c| c.created.tenant.id));
     });
 }
@@ -190,17 +188,17 @@ impl Background {
 }
 
 /// A provisioning job running in the background: every step updates the job and is emitted;
-/// the end selects the new tenant and raises a notice either way.
+/// the end records the new tenant on the job (the window offers to select it) and raises a notice
+/// either way.
 struct JobRun {
     jobs: Arc<Jobs>,
     shell: Arc<dyn Shell>,
-    project: tenantdesk_core::Project,
     id: u32,
 }
 
 impl JobRun {
-    fn new(app: &Background, project: tenantdesk_core::Project, id: u32) -> Self {
-        Self { jobs: app.jobs.clone(), shell: app.shell.clone(), project, id }
+    fn new(app: &Background, id: u32) -> Self {
+        Self { jobs: app.jobs.clone(), shell: app.shell.clone(), id }
     }
 
     fn reporter(&self) -> impl FnMut(cloud::CloudProgress) + Send + use<> {
