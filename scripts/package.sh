@@ -20,10 +20,12 @@ cp "$cli" "$stage/tenantdesk"
 "$cli" completions zsh > "$stage/completions/_tenantdesk"
 "$cli" completions fish > "$stage/completions/tenantdesk.fish"
 "$cli" man | gzip -9n > "$stage/tenantdesk.1.gz"
+gzip -9n < packaging/tenantdesk-app.1 > "$stage/tenantdesk-app.1.gz"
+gzip -9n < packaging/changelog > "$stage/changelog.gz"
 
 # The app's binary from the same release profile (--ci: no prompts), then the packages. The
 # .deb's Depends are what dpkg-shlibdeps reads off both binaries (libc6, libgtk-3-0, … with the
-# versions their symbols need), on top of tauri.conf.json's (the tray library, loaded at run time).
+# versions their symbols need), on top of what the bundler adds itself (WebKitGTK, GTK and the tray library, loaded at run time).
 tauri() { (cd ui && TAURI_APP_PATH=../src-tauri TAURI_FRONTEND_PATH=. npx tauri "$@" >&2); }
 tauri build --ci --no-bundle
 shlibs=$(mktemp -d)

@@ -106,14 +106,14 @@ done
 [ -n "$window" ] || { in_root 'cat /tmp/app.log'; fail "no Tenantdesk window appeared"; }
 # The web view has drawn the UI, not an empty frame: the screenshot has the UI's many colours.
 sleep 3
-DISPLAY=":$display" python3 "$here/screenshot.py" "$artifacts/installed-app.png" >"$work/colours" \
+DISPLAY=":$display" /usr/bin/python3 "$here/screenshot.py" "$artifacts/installed-app.png" >"$work/colours" \
   || fail "could not take a screenshot"
 colours=$(cat "$work/colours")
 [ "$colours" -gt 20 ] || fail "the window looks empty ($colours colours; see $artifacts/installed-app.png)"
 docker exec "$name" pkill -f tenantdesk-app || true
 
 echo "== apt purge tenantdesk"
-files=$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's#^\./#/#' | grep -v '/$')
+files=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {print $6}' | sed 's#^\./##; s#^/##; s#^#/#')
 in_root 'apt-get purge -y -qq tenantdesk >/dev/null 2>&1'
 for f in $files; do
   in_root "test ! -e '$f'" || fail "$f is left after purge"

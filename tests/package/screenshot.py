@@ -2,7 +2,7 @@
 
    python3 screenshot.py out.png
 
-Uses python3-xlib (already a test dependency) and writes the PNG with zlib, so the install test
+Runs under Debian's /usr/bin/python3 with python3-xlib (already a test dependency) and writes the PNG with zlib, so the install test
 needs no image tool.
 """
 import struct
