@@ -259,7 +259,7 @@ fn without_a_keychain_secrets_are_refused_not_written_to_files() {
     assert!(stdout.contains("FAIL OS keychain: The OS keychain is not available"), "{stdout}");
     assert!(stdout.contains("FAIL Docker engine: Docker is not running"), "{stdout}");
     assert!(stdout.contains("FAIL Selected tenant: No tenant configured"), "{stdout}");
-    assert!(stdout.contains("fix: Run 'tenantdesk cloud tenant list'"), "{stdout}");
+    assert!(stdout.contains("fix: Create one with 'tenantdesk cloud tenant create"), "{stdout}");
 }
 
 #[test]
