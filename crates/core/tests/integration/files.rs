@@ -206,7 +206,8 @@ fn the_selection_drives_list_and_show() {
     assert_eq!(shown.session_state, SessionState::Active);
 
     fs::remove_file(project.sessions_file()).expect("rm");
-    assert!(matches!(ops::show_tenant(&project, None), Err(Error::NoTenantConfigured)));
+    // Tenants, none selected: "No tenant selected" ("No tenant configured" is for none at all).
+    assert!(matches!(ops::show_tenant(&project, None), Err(Error::NoTenantSelected)));
     assert!(matches!(ops::show_tenant(&project, Some("nope")), Err(Error::TenantNotFound { .. })));
     // A shortened id from the list works as long as it is unambiguous.
     assert_eq!(ops::show_tenant(&project, Some("999bc654-9a64...")).expect("short").tenant.name, "my-project-prod");
