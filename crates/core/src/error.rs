@@ -318,7 +318,9 @@ impl Error {
     /// this names the action, so the window can put it beside its button.
     pub fn advice(&self) -> Option<String> {
         Some(match self {
-            Error::ProjectNotFound { .. } | Error::NotAProject { .. } => "Initialise this folder as a SystemPrompt project (a .systemprompt/ folder in it), or open another folder".to_owned(),
+            Error::ProjectNotFound { .. } | Error::NotAProject { .. } => {
+                "Initialise this folder as a SystemPrompt project (a .systemprompt/ folder in it), or open another folder".to_owned()
+            }
             Error::NoTenantConfigured => "Create a local or cloud tenant".to_owned(),
             Error::NoTenantSelected => "Choose a tenant from the list".to_owned(),
             Error::TenantNotFound { .. } => "It may have been deleted elsewhere; choose a tenant from the list".to_owned(),
@@ -327,18 +329,26 @@ impl Error {
             Error::SessionNotFound { .. } => "Select the tenant again to start a session".to_owned(),
             Error::SessionStoreVersion { path, .. } => format!("Move {} aside, then select the tenant again", path.display()),
             Error::ConfirmationRequired { name } => format!("Type {name} to confirm"),
-            Error::KeychainUnavailable { .. } => "Unlock your keychain (or start a Secret Service such as gnome-keyring), then try again; Tenantdesk never falls back to plaintext files".to_owned(),
+            Error::KeychainUnavailable { .. } => {
+                "Unlock your keychain (or start a Secret Service such as gnome-keyring), then try again; Tenantdesk never falls back to plaintext files".to_owned()
+            }
             Error::DockerNotRunning { .. } => "Start Docker (the docker service, or Docker Desktop), then try again".to_owned(),
             Error::Docker { .. } => "Check the Docker panel's log, then try again".to_owned(),
             Error::IncompatibleImage { .. } => {
                 "Nothing was changed. Keep the image the container runs, move the data yourself (pg_dump, pg_upgrade), or reset the container, which deletes its data".to_owned()
             }
-            Error::RecreateFailed { restored: true, .. } => "The container is back on its previous image with all its data; its log in the Docker panel says why the new image did not start".to_owned(),
+            Error::RecreateFailed { restored: true, .. } => {
+                "The container is back on its previous image with all its data; its log in the Docker panel says why the new image did not start".to_owned()
+            }
             Error::RecreateFailed { restored: false, .. } => "Neither image started; the data volume is untouched. Start the database again".to_owned(),
-            Error::ImagePull { .. } => "Check that the image's registry is reachable from Docker and the image name is right; an image built on this machine cannot be pulled".to_owned(),
+            Error::ImagePull { .. } => {
+                "Check that the image's registry is reachable from Docker and the image name is right; an image built on this machine cannot be pulled".to_owned()
+            }
             Error::PortTaken { free: Some(free), .. } => format!("Use port {free}, which is free"),
             Error::PortTaken { .. } => "Stop what holds the port, or choose another port".to_owned(),
-            Error::ContainerPortTaken { port, holder, .. } => format!("Stop {holder} (or move it off port {port}), then start the database; the container keeps port {port} because its tenants' URLs name it"),
+            Error::ContainerPortTaken { port, holder, .. } => {
+                format!("Stop {holder} (or move it off port {port}), then start the database; the container keeps port {port} because its tenants' URLs name it")
+            }
             Error::DatabaseConnection { .. } => "Start the database for a local tenant, or check the URL, host, port and password".to_owned(),
             Error::Database { .. } | Error::Unhealthy { .. } => "The database container's log in the Docker panel shows the server's side".to_owned(),
             Error::NotLoggedIn => "Log in to SystemPrompt Cloud".to_owned(),
@@ -350,12 +360,16 @@ impl Error {
             Error::LoginFailed { .. } => "Log in again".to_owned(),
             Error::UpgradeRefused { .. } => "Make the change named above, then upgrade the profile again; nothing was changed".to_owned(),
             Error::PasswordMissing { cloud: true, .. } => "Retry its provisioning: that fetches the tenant's credentials into the keychain".to_owned(),
-            Error::PasswordMissing { .. } => "If a file of this project holds the password, import the project's secrets; otherwise this machine never had it (the keychain is per machine)".to_owned(),
+            Error::PasswordMissing { .. } => {
+                "If a file of this project holds the password, import the project's secrets; otherwise this machine never had it (the keychain is per machine)".to_owned()
+            }
             Error::RotationUnconfirmed { .. } => "Rotate again once SystemPrompt Cloud answers: a new rotation leaves the keychain with the live password".to_owned(),
             Error::WrongTenantType { .. } => "Each tenant's type shows in the list".to_owned(),
             Error::NeedsDocker { .. } => "Use an existing database by its URL instead".to_owned(),
             Error::SnapshotNotFound { .. } => "The Docker panel lists every snapshot".to_owned(),
-            Error::NoTerminal { .. } | Error::TerminalFailed { .. } => "Install a terminal emulator, or name the one to use in the terminal setting (⚙ beside Open terminal)".to_owned(),
+            Error::NoTerminal { .. } | Error::TerminalFailed { .. } => {
+                "Install a terminal emulator, or name the one to use in the terminal setting (⚙ beside Open terminal)".to_owned()
+            }
             Error::SelfManagedNeedsProvider => "Upgrade the project's systemprompt CLI to 0.75 or newer, which writes provider; then add the tenant again".to_owned(),
             // The rest name no command: the same words as the CLI's.
             _ => return self.hint(),

@@ -8,8 +8,8 @@ use tenantdesk_core::cloud::{REGIONS, Region, wire::Plan};
 use tenantdesk_core::keychain::SecretStore;
 use tenantdesk_core::marks::CloudLogin;
 use tenantdesk_core::name::TenantName;
-use tenantdesk_core::ops::cloud::{self, Account, Cancelled, CloudCreate, CloudStatus, SyncTokenRotated};
 use tenantdesk_core::ops::Overview;
+use tenantdesk_core::ops::cloud::{self, Account, Cancelled, CloudCreate, CloudStatus, SyncTokenRotated};
 
 use super::then_overview;
 use crate::error::UiError;
