@@ -12,46 +12,14 @@ pub struct UiError {
     pub message: String,
     pub hint: Option<String>,
     /// A fix the window can perform for the user, named for the UI to map to a button.
-    pub fix: Option<Fix>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
-#[serde(rename_all = "kebab-case")]
-pub enum Fix {
-    /// Open (or create) a project folder.
-    OpenProject,
-    /// Make the folder a project.
-    InitProject,
-    /// Pick a tenant from the list.
-    SelectTenant,
-    /// Reload the files from disk.
-    Reload,
-    /// Log in to SystemPrompt Cloud.
-    LogIn,
-    /// Start the shared PostgreSQL container.
-    StartDatabase,
-    /// Do the same again.
-    Retry,
-}
-
-impl From<Remedy> for Fix {
-    fn from(remedy: Remedy) -> Self {
-        match remedy {
-            Remedy::InitProject => Fix::InitProject,
-            Remedy::SelectTenant => Fix::SelectTenant,
-            Remedy::Reload => Fix::Reload,
-            Remedy::LogIn => Fix::LogIn,
-            Remedy::StartDatabase => Fix::StartDatabase,
-            Remedy::Retry => Fix::Retry,
-        }
-    }
+    pub fix: Option<Remedy>,
 }
 
 impl From<Error> for UiError {
     /// The window's words: the message, what to do in words (never a command line to type) and
     /// the button that does it.
     fn from(error: Error) -> Self {
-        Self { code: error.code().to_owned(), message: error.to_string(), hint: error.advice(), fix: error.remedy().map(Fix::from) }
+        Self { code: error.code().to_owned(), message: error.to_string(), hint: error.advice(), fix: error.remedy() }
     }
 }
 
@@ -61,7 +29,7 @@ impl UiError {
             code: "no_project".to_owned(),
             message: "No project is open".to_owned(),
             hint: Some("Open a folder holding .systemprompt/, or create one".to_owned()),
-            fix: Some(Fix::OpenProject),
+            fix: Some(Remedy::OpenProject),
         }
     }
 

@@ -448,8 +448,12 @@ impl Error {
 
 /// What a shell can do about an error for the user ([`Error::remedy`]): the window offers it as a
 /// button where the error shows, the CLI has the command line in [`Error::hint`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "kebab-case")]
 pub enum Remedy {
+    /// Open a project folder: the window's answer when none is open (no core error means it).
+    OpenProject,
     /// Make the folder a SystemPrompt project (`.systemprompt/`).
     InitProject,
     /// Pick a tenant.

@@ -373,22 +373,6 @@ export type Endpoint = {
 	source: string,
 };
 
-export type Fix = 
-/**  Open (or create) a project folder. */
-"open-project" | 
-/**  Make the folder a project. */
-"init-project" | 
-/**  Pick a tenant from the list. */
-"select-tenant" | 
-/**  Reload the files from disk. */
-"reload" | 
-/**  Log in to SystemPrompt Cloud. */
-"log-in" | 
-/**  Start the shared PostgreSQL container. */
-"start-database" | 
-/**  Do the same again. */
-"retry";
-
 /**  The tray's "More…" was clicked: the window should show its tenant search. */
 export type FocusSearch = null;
 
@@ -593,6 +577,26 @@ export type Region = {
 	code: string,
 	name: string,
 };
+
+/**
+ *  What a shell can do about an error for the user ([`Error::remedy`]): the window offers it as a
+ *  button where the error shows, the CLI has the command line in [`Error::hint`].
+ */
+export type Remedy = 
+/**  Open a project folder: the window's answer when none is open (no core error means it). */
+"open-project" | 
+/**  Make the folder a SystemPrompt project (`.systemprompt/`). */
+"init-project" | 
+/**  Pick a tenant. */
+"select-tenant" | 
+/**  Read the files again (after fixing them by hand). */
+"reload" | 
+/**  Log in to SystemPrompt Cloud. */
+"log-in" | 
+/**  Start (or restart) the shared PostgreSQL container. */
+"start-database" | 
+/**  Try the same thing again: the cause (a locked keychain, Docker, the network) may be gone. */
+"retry";
 
 /**  What an in-place restore did. */
 export type Restored = {
@@ -811,7 +815,7 @@ export type UiError = {
 	message: string,
 	hint: string | null,
 	/**  A fix the window can perform for the user, named for the UI to map to a button. */
-	fix: Fix | null,
+	fix: Remedy | null,
 };
 
 /**  Where the version came from, in the order they are asked. */
