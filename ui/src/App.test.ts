@@ -920,6 +920,22 @@ describe("one notion of current", () => {
     await waitFor(() => expect(screen.getByTestId("detail-name").textContent).toContain("prod"));
   });
 
+  it("moves with Alt+↓/↑ within what the search matches, and Enter in the search shows the first match", async () => {
+    state = overview([...state.tenants.tenants, tenant({ id: "local_2", name: "shop-dev" }), tenant({ id: "cloud-3", name: "shop-prod", tenant_type: "cloud", region: "iad", database_url: null })]);
+    await mount();
+    const search = screen.getByTestId("tenant-search") as HTMLInputElement;
+    await fireEvent.input(search, { target: { value: "shop" } });
+    await waitFor(() => expect(screen.getAllByTestId("tenant-row").length).toBe(2));
+    await fireEvent.keyDown(search, { key: "Enter" });
+    await waitFor(() => expect(screen.getByTestId("detail-name").textContent).toContain("shop-dev"));
+    await fireEvent.keyDown(window, { key: "ArrowDown", altKey: true });
+    await waitFor(() => expect(screen.getByTestId("detail-name").textContent).toContain("shop-prod"));
+    // Past the last match it wraps to the first match, never to a tenant the search hides.
+    await fireEvent.keyDown(window, { key: "ArrowDown", altKey: true });
+    await waitFor(() => expect(screen.getByTestId("detail-name").textContent).toContain("shop-dev"));
+    expect(calls.some((c) => c.cmd === "select_tenant")).toBe(false);
+  });
+
   it("shows a tenant just created, without selecting it", async () => {
     await mount();
     await screen.findAllByTestId("tenant-row");
