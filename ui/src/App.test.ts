@@ -446,7 +446,10 @@ describe("cloud, credentials, health and notices", () => {
     jobs = [{ id: 8, name: "shop", region: "lhr", started_at: new Date().toISOString(), state: "running", error: null, tenant_id: "cloud-1", resumed: false, progress: [] }];
     await mount();
     await emit("provisioning-changed", { job: { ...jobs[0], state: "done" } });
+    await emit("notice", { level: "success", title: "Provisioning finished", body: "shop is ready; select it in the window or the tray to work in it" });
     await waitFor(() => expect(screen.getByTestId("toast").textContent).toContain("shop is ready"));
+    // One toast for the event, not the notice beside the offer.
+    expect(screen.getAllByTestId("toast")).toHaveLength(1);
     expect(calls.some((c) => c.cmd === "select_tenant")).toBe(false);
     await fireEvent.click(screen.getByTestId("toast-action"));
     await waitFor(() => expect(calls.find((c) => c.cmd === "select_tenant")?.args).toMatchObject({ id: "cloud-1" }));
@@ -934,6 +937,16 @@ describe("one notion of current", () => {
     await fireEvent.keyDown(window, { key: "ArrowDown", altKey: true });
     await waitFor(() => expect(screen.getByTestId("detail-name").textContent).toContain("shop-dev"));
     expect(calls.some((c) => c.cmd === "select_tenant")).toBe(false);
+  });
+
+  it("says No tenant configured in the banner of a project without tenants, No tenant selected otherwise", async () => {
+    state = overview([tenant({ selected: false })]);
+    await mount();
+    await waitFor(() => expect(screen.getByTestId("environment-banner").textContent).toContain("No tenant selected"));
+    cleanup();
+    state = overview([]);
+    await mount();
+    await waitFor(() => expect(screen.getByTestId("environment-banner").textContent).toContain("No tenant configured"));
   });
 
   it("shows a tenant just created, without selecting it", async () => {

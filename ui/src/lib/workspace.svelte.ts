@@ -78,7 +78,11 @@ export class Workspace {
     await events.provisioningChanged.listen((e) => this.track(e.payload.job));
     await events.healthChanged.listen((e) => (this.health = e.payload.health));
     await events.loginUrl.listen((e) => (this.loginUrl = e.payload.url));
-    await events.notice.listen((e) => (this.notice = `${e.payload.title}: ${e.payload.body}`));
+    await events.notice.listen((e) => {
+      // One message per event: a finished provisioning has its own toast here (with Select it,
+      // from `track`); the desktop notification still says it outside the window.
+      if (e.payload.title !== "Provisioning finished") this.notice = `${e.payload.title}: ${e.payload.body}`;
+    });
     await events.snapshotProgress.listen((e) => {
       const { tenant_id, verb, step } = e.payload;
       this.transfer = { tenantId: tenant_id, verb, bytes: step.bytes ?? 0, table: step.table };
