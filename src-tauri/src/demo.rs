@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use tenantdesk_cloud_emulator::{Config, PgServer, Settings};
 use tenantdesk_core::name::TenantName;
 use tenantdesk_core::ops::local::{self, DatabaseSource};
-use tenantdesk_core::ops::{self, Overview, cloud};
+use tenantdesk_core::ops::{self, Overview};
 use tenantdesk_core::secret::Secret;
 use tenantdesk_core::shared_container::{self, SharedConfig};
 use tenantdesk_core::{Error, Project};
@@ -39,7 +39,7 @@ pub async fn start(state: &AppState) -> Result<Overview, UiError> {
     // The emulator's tenants get their databases in the shared container, like local tenants.
     let cfg = SharedConfig::from_env();
     let shell = state.shell();
-    let status = local::db_up(&cfg, secrets.as_ref(), &mut |p| shell.docker_progress(p)).await?;
+    let status = tenantdesk_core::ops::container::db_up(&cfg, secrets.as_ref(), &mut |p| shell.docker_progress(p)).await?;
     let cfg = cfg.on_port(status.port);
     let password = secrets.get(&cfg.secret_key())?.ok_or_else(|| Error::KeychainUnavailable { reason: "the shared container's password is missing".to_owned() })?;
     let admin: Secret = shared_container::superuser_url(&cfg, &password, "postgres");
@@ -66,7 +66,7 @@ pub async fn start(state: &AppState) -> Result<Overview, UiError> {
         }
     };
     // The emulator's port changes from run to run; logging in again records the new address.
-    cloud::login_with_token(&project, Some(&running.0), Secret::new(running.1), secrets.as_ref()).await?;
+    tenantdesk_core::ops::account::login_with_token(&project, Some(&running.0), Secret::new(running.1), secrets.as_ref()).await?;
     state.set_project(project.clone());
 
     let tenants = ops::list_tenants(&project)?.tenants;

@@ -1,11 +1,11 @@
 //! Local tenants' health, followed in the background: every few seconds the shared container and
-//! each local tenant's database are checked (`core::ops::local::db_status`); a change updates the
+//! each local tenant's database are checked (`core::tenantdesk_core::ops::databases::db_status`); a change updates the
 //! tray's dots, tells the window, and a tenant turning unhealthy raises a notification.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use tenantdesk_core::ops::local::{DbStatus, LocalHealth};
+use tenantdesk_core::ops::databases::{DbStatus, LocalHealth};
 use tenantdesk_core::shared_container::ContainerState;
 
 /// A tenant's dot in the tray and the list.

@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 
 use serde::Serialize;
-use tenantdesk_core::ops::cloud::CloudProgress;
+use tenantdesk_core::ops::provisioning::CloudProgress;
 
 use crate::error::UiError;
 

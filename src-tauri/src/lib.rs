@@ -163,7 +163,7 @@ pub async fn check_health<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
     let Some(project) = state.project() else { return };
     let cfg = tenantdesk_core::shared_container::SharedConfig::from_env();
-    let now = match ops::local::db_status(Some(&project), &cfg, state.secrets().as_ref()).await {
+    let now = match tenantdesk_core::ops::databases::db_status(Some(&project), &cfg, state.secrets().as_ref()).await {
         Ok(status) => HealthMap::from_status(&status),
         Err(_) => {
             let locals = ops::list_tenants(&project).map(|l| l.tenants).unwrap_or_default();
@@ -224,7 +224,11 @@ fn on_tray_item<R: Runtime>(app: &AppHandle<R>, item: &str) {
             tauri::async_runtime::spawn(async move {
                 let cfg = tenantdesk_core::shared_container::SharedConfig::from_env();
                 let secrets = app.state::<AppState>().secrets();
-                let result = if start { ops::local::db_up(&cfg, secrets.as_ref(), &mut |_| {}).await.map(drop) } else { ops::local::db_down(&cfg).await.map(drop) };
+                let result = if start {
+                    tenantdesk_core::ops::container::db_up(&cfg, secrets.as_ref(), &mut |_| {}).await.map(drop)
+                } else {
+                    tenantdesk_core::ops::container::db_down(&cfg).await.map(drop)
+                };
                 if let Err(e) = result {
                     notify(&app, Notice { level: Level::Error, title: "Database".into(), body: format!("{e}{}", e.hint().map(|h| format!(" — {h}")).unwrap_or_default()) });
                 }

@@ -485,7 +485,7 @@ enum TenantCommand {
         /// A column the copy must not carry (table.column or schema.table.column; repeatable):
         /// text becomes a hash of the value, anything else NULL.
         #[arg(long, value_name = "COLUMN")]
-        mask: Vec<tenantdesk_core::ops::snapshots::MaskedColumn>,
+        mask: Vec<tenantdesk_core::ops::clones::MaskedColumn>,
     },
     /// Give a tenant a colour and an icon, shown in the window's list and title, the tray menu and
     /// the prompt of terminals opened in it. Production tenants are always red.
@@ -754,7 +754,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Doctor => {
             let project = project(project_arg).ok();
-            let checks = runtime()?.block_on(local::doctor(project.as_ref(), &Keychain::new()));
+            let checks = runtime()?.block_on(tenantdesk_core::ops::doctor::doctor(project.as_ref(), &Keychain::new()));
             emit(json, &checks, |c| render::doctor(c))?;
             if checks.iter().all(|c| c.ok) { Ok(()) } else { Err(CliError::ChecksFailed(checks.iter().filter(|c| !c.ok).count())) }
         }
@@ -824,14 +824,14 @@ async fn db(project_arg: Option<&PathBuf>, cmd: DbCommand, json: bool) -> Result
     match cmd {
         DbCommand::Up => {
             let mut bar = progress::Bar::new(json);
-            let status = local::db_up(&cfg, &keychain, &mut |p| bar.update(&p)).await;
+            let status = tenantdesk_core::ops::container::db_up(&cfg, &keychain, &mut |p| bar.update(&p)).await;
             bar.finish();
             emit(json, &status?, render::shared_status)
         }
-        DbCommand::Down => emit(json, &local::db_down(&cfg).await?, render::shared_status),
+        DbCommand::Down => emit(json, &tenantdesk_core::ops::container::db_down(&cfg).await?, render::shared_status),
         DbCommand::Pull => {
             let mut bar = progress::Bar::new(json);
-            let pulled = local::db_pull(&cfg, &mut |p| bar.update(&p)).await;
+            let pulled = tenantdesk_core::ops::container::db_pull(&cfg, &mut |p| bar.update(&p)).await;
             bar.finish();
             emit(json, &pulled?, |p| p.summary.clone())
         }
@@ -840,13 +840,13 @@ async fn db(project_arg: Option<&PathBuf>, cmd: DbCommand, json: bool) -> Result
                 eprintln!("Keeping a snapshot of every database in the container first…");
             }
             let mut bar = progress::Bar::new(json);
-            let status = local::db_recreate(&cfg, !no_snapshot, &keychain, &mut |p| bar.update(&p)).await;
+            let status = tenantdesk_core::ops::container::db_recreate(&cfg, !no_snapshot, &keychain, &mut |p| bar.update(&p)).await;
             bar.finish();
             emit(json, &status?, render::shared_status)
         }
         DbCommand::Status { watch } => {
             let project = project(project_arg).ok();
-            emit(json, &local::db_status(project.as_ref(), &cfg, &keychain).await?, render::db_status)?;
+            emit(json, &tenantdesk_core::ops::databases::db_status(project.as_ref(), &cfg, &keychain).await?, render::db_status)?;
             if watch {
                 let engine = engine::connect(None).await?;
                 let mut events = std::pin::pin!(shared_container::health_events(&engine));
@@ -873,19 +873,19 @@ async fn db(project_arg: Option<&PathBuf>, cmd: DbCommand, json: bool) -> Result
                 eprintln!("Keeping a snapshot of every database in the container first…");
             }
             let mut bar = progress::Bar::new(json);
-            let status = local::db_reset(&cfg, !no_snapshot, &keychain, &mut |p| bar.update(&p)).await;
+            let status = tenantdesk_core::ops::container::db_reset(&cfg, !no_snapshot, &keychain, &mut |p| bar.update(&p)).await;
             bar.finish();
             emit(json, &status?, render::shared_status)
         }
         DbCommand::Adopt { database, name } => {
             let project = project(project_arg)?;
             let name = TenantName::parse(&name)?;
-            emit(json, &local::adopt_orphan_database(&project, &cfg, &keychain, &database, &name).await?, render::created_tenant)
+            emit(json, &tenantdesk_core::ops::databases::adopt_orphan_database(&project, &cfg, &keychain, &database, &name).await?, render::created_tenant)
         }
         DbCommand::DropOrphan { database, yes } => {
             let project = project(project_arg)?;
             prompt::confirm(yes, &format!("Drop the database '{database}' and its role?"), "db drop-orphan")?;
-            local::drop_orphan_database(&project, &cfg, &keychain, &database).await?;
+            tenantdesk_core::ops::databases::drop_orphan_database(&project, &cfg, &keychain, &database).await?;
             emit(json, &database, |d| format!("Dropped orphan database '{d}'"))
         }
     }
@@ -896,14 +896,14 @@ async fn auth(project: &Project, cmd: AuthCommand, json: bool) -> Result<(), Cli
     match cmd {
         AuthCommand::Login { with_token: true, api_url, .. } => {
             let token = prompt::secret("API token")?;
-            emit(json, &cloud::login_with_token(project, api_url.as_deref(), token, &keychain).await?, render::account)
+            emit(json, &tenantdesk_core::ops::account::login_with_token(project, api_url.as_deref(), token, &keychain).await?, render::account)
         }
         AuthCommand::Login { api_url, provider, no_browser, .. } => {
             let provider = match provider {
                 Provider::Github => "github",
                 Provider::Google => "google",
             };
-            let account = cloud::browser_login(project, api_url.as_deref(), provider, &keychain, |url| {
+            let account = tenantdesk_core::ops::account::browser_login(project, api_url.as_deref(), provider, &keychain, |url| {
                 let opened = !no_browser && tenantdesk_core::cloud::login::open_browser(url);
                 if opened {
                     eprintln!("Opened your browser to sign in. Waiting for it (5 minutes at most)…");
@@ -915,21 +915,21 @@ async fn auth(project: &Project, cmd: AuthCommand, json: bool) -> Result<(), Cli
             emit(json, &account, render::account)
         }
         AuthCommand::Logout => {
-            let was = cloud::logout(project, &keychain)?;
+            let was = tenantdesk_core::ops::account::logout(project, &keychain)?;
             emit(json, &serde_json::json!({ "logged_out": was }), |_| match &was {
                 Some(email) => format!("Logged out {email}. tenants.json and local tenants are unchanged."),
                 None => "Not logged in; nothing to do.".to_owned(),
             })
         }
-        AuthCommand::Whoami => emit(json, &cloud::whoami(project, &keychain).await?, render::account),
+        AuthCommand::Whoami => emit(json, &tenantdesk_core::ops::account::whoami(project, &keychain).await?, render::account),
     }
 }
 
 fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliError> {
     match cmd {
         TenantCommand::List { offline } => {
-            if !offline && ops::cloud::logged_in(project) {
-                match runtime()?.block_on(cloud::sync(project, &Keychain::new())) {
+            if !offline && tenantdesk_core::ops::login::logged_in(project) {
+                match runtime()?.block_on(tenantdesk_core::ops::sync::sync(project, &Keychain::new())) {
                     Ok(report) if !json => {
                         if !report.added.is_empty() {
                             eprintln!("Added from SystemPrompt Cloud: {}", report.added.join(", "));
@@ -956,7 +956,7 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
             let details = match ops::show_tenant(project, id.as_deref()) {
                 Ok(d) => d,
                 // A cloud tenant whose provisioning failed is not registered; the API still knows it.
-                Err(tenantdesk_core::Error::TenantNotFound { .. }) if id.is_some() && ops::cloud::logged_in(project) => {
+                Err(tenantdesk_core::Error::TenantNotFound { .. }) if id.is_some() && tenantdesk_core::ops::login::logged_in(project) => {
                     let status = runtime()?.block_on(cloud::status(project, id.as_deref().unwrap_or_default(), &keychain))?;
                     return emit(json, &status, render::cloud_status);
                 }
@@ -971,7 +971,7 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
                 }
                 return emit(json, &value, |_| render::cloud_tenant_details(&details, &live));
             }
-            let health = runtime()?.block_on(local::tenant_health(project, &details.tenant.id, &keychain)).transpose();
+            let health = runtime()?.block_on(tenantdesk_core::ops::databases::tenant_health(project, &details.tenant.id, &keychain)).transpose();
             match &health {
                 Some(Ok(h)) => value["health"] = serde_json::to_value(h).unwrap_or_default(),
                 Some(Err(e)) => value["health_error"] = serde_json::json!({ "code": e.code(), "message": e.to_string(), "hint": e.hint() }),
@@ -1042,7 +1042,7 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
                     given
                 }
             };
-            let deleted = runtime()?.block_on(local::delete_tenant(project, &id, confirm_name.as_deref(), !no_snapshot, &Keychain::new()));
+            let deleted = runtime()?.block_on(tenantdesk_core::ops::delete_tenant(project, &id, confirm_name.as_deref(), !no_snapshot, &Keychain::new()));
             emit(json, &deleted?, render::deleted_tenant)
         }
         TenantCommand::RotateCredentials { id, yes, confirm_name } => {
@@ -1057,7 +1057,7 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
                     given
                 }
             };
-            let rotated = runtime()?.block_on(local::rotate_credentials(project, &id, confirm_name.as_deref(), &Keychain::new()));
+            let rotated = runtime()?.block_on(tenantdesk_core::ops::rotation::rotate_credentials(project, &id, confirm_name.as_deref(), &Keychain::new()));
             emit(json, &rotated?, render::rotated)
         }
         TenantCommand::RotateSyncToken { id, yes, confirm_name } => {
@@ -1091,13 +1091,13 @@ fn tenant(project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliEr
         }
         TenantCommand::RetryProvision { id } => {
             let mut phases = progress::Phases::new(json);
-            let done = runtime()?.block_on(cloud::retry_provision(project, &id, &Keychain::new(), &mut |p| phases.show(&p)));
+            let done = runtime()?.block_on(tenantdesk_core::ops::provisioning::retry_provision(project, &id, &Keychain::new(), &mut |p| phases.show(&p)));
             emit(json, &done?, render::created_cloud_tenant)
         }
         TenantCommand::Clone { id, name, mask } => {
             let name = TenantName::parse(&name)?;
             let mut bar = progress::Transfer::new(json, "Copying");
-            let cloned = runtime()?.block_on(tenantdesk_core::ops::snapshots::clone_tenant(project, &id, &name, &mask, &Keychain::new(), &mut |s| bar.update(&s)));
+            let cloned = runtime()?.block_on(tenantdesk_core::ops::clones::clone_tenant(project, &id, &name, &mask, &Keychain::new(), &mut |s| bar.update(&s)));
             bar.finish();
             emit(json, &cloned?, render::created_tenant)
         }
@@ -1121,14 +1121,14 @@ fn create_cloud(project: &Project, args: CreateTenant, json: bool) -> Result<(),
     let plan = match args.plan {
         Some(p) => Some(p),
         None if prompt::interactive() => {
-            let plans = rt.block_on(cloud::plans(project, &keychain))?;
+            let plans = rt.block_on(tenantdesk_core::ops::provisioning::plans(project, &keychain))?;
             prompt::plan(&plans)?
         }
         None => None,
     };
-    let request = cloud::CloudCreate { name, region, plan };
+    let request = tenantdesk_core::ops::provisioning::CloudCreate { name, region, plan };
     let mut phases = progress::Phases::new(json);
-    let created = rt.block_on(cloud::create_cloud_tenant(project, &request, &keychain, &mut |p| phases.show(&p)));
+    let created = rt.block_on(tenantdesk_core::ops::provisioning::create_cloud_tenant(project, &request, &keychain, &mut |p| phases.show(&p)));
     emit(json, &created?, render::created_cloud_tenant)
 }
 

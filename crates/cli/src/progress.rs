@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use tenantdesk_core::ops::cloud::CloudProgress;
+use tenantdesk_core::ops::provisioning::CloudProgress;
 use tenantdesk_core::shared_container::Progress;
 
 pub struct Bar {

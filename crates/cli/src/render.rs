@@ -3,8 +3,11 @@
 
 use std::fmt::Write;
 
-use tenantdesk_core::ops::cloud::{ExternalAccessChanged, ExternalUrlMissing, Unfinished};
-use tenantdesk_core::ops::local::{Check, DbStatus, LocalHealth, Rotated};
+use tenantdesk_core::ops::cloud::ExternalAccessChanged;
+use tenantdesk_core::ops::credentials::Rotated;
+use tenantdesk_core::ops::databases::{DbStatus, LocalHealth};
+use tenantdesk_core::ops::doctor::Check;
+use tenantdesk_core::ops::sync::{ExternalUrlMissing, Unfinished};
 use tenantdesk_core::ops::{CreatedTenant, DeletedTenant, ProfileDetails, ProfileView, Selection, SessionSwitch, SessionView, TenantDetails, TenantList, TenantView};
 use tenantdesk_core::session::SessionState;
 use tenantdesk_core::shared_container::{HealthEvent, SharedStatus};
@@ -595,7 +598,7 @@ pub fn secrets_report(r: &tenantdesk_core::ops::secrets::SecretsReport) -> Strin
     out
 }
 
-pub fn account(a: &tenantdesk_core::ops::cloud::Account) -> String {
+pub fn account(a: &tenantdesk_core::ops::account::Account) -> String {
     format!("Logged in to {} as {}{}\n  Cloud tenants: {}", a.api_url, a.email, a.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default(), a.cloud_tenants)
 }
 
@@ -663,7 +666,7 @@ pub fn cloud_tenant_details(d: &TenantDetails, live: &Result<tenantdesk_core::op
     out
 }
 
-pub fn created_cloud_tenant(c: &tenantdesk_core::ops::cloud::CreatedCloudTenant) -> String {
+pub fn created_cloud_tenant(c: &tenantdesk_core::ops::provisioning::CreatedCloudTenant) -> String {
     let mut out = created_tenant(&c.created);
     let _ = write!(out, "\n  Region: {}", c.region);
     if let Some(host) = &c.hostname {

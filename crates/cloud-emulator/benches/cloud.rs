@@ -12,8 +12,7 @@ use tenantdesk_cloud_emulator::{Config, PgServer, Settings, start};
 use tenantdesk_core::Project;
 use tenantdesk_core::keychain::MemoryStore;
 use tenantdesk_core::name::TenantName;
-use tenantdesk_core::ops::cloud::{self, CloudCreate, CloudProgress};
-use tenantdesk_core::ops::local;
+use tenantdesk_core::ops::provisioning::{CloudCreate, CloudProgress};
 use tenantdesk_core::secret::Secret;
 use tenantdesk_core::testing::TestServer;
 
@@ -35,14 +34,14 @@ fn main() {
         let dir = tempfile::tempdir().expect("tempdir");
         let project = Project::init(dir.path()).expect("init");
         let secrets = MemoryStore::default();
-        cloud::login_with_token(&project, Some(&emulator.url), Secret::new(emulator.demo_token.clone()), &secrets).await.expect("login");
+        tenantdesk_core::ops::account::login_with_token(&project, Some(&emulator.url), Secret::new(emulator.demo_token.clone()), &secrets).await.expect("login");
 
         let (mut client, mut own, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
         for i in 0..RUNS {
             let request = CloudCreate { name: TenantName::parse(&format!("bench-{i}")).expect("name"), region: "iad".to_owned(), plan: None };
             let t = Instant::now();
-            let created = cloud::create_cloud_tenant(&project, &request, &secrets, &mut |_| {}).await.expect("create");
-            let url = local::database_url(&project, &created.created.tenant.id, &secrets).expect("url");
+            let created = tenantdesk_core::ops::provisioning::create_cloud_tenant(&project, &request, &secrets, &mut |_| {}).await.expect("create");
+            let url = tenantdesk_core::ops::credentials::database_url(&project, &created.created.tenant.id, &secrets).expect("url");
             tenantdesk_core::postgres::verify(&url).await.expect("connect");
             let total = t.elapsed().as_secs_f64() * 1000.0;
             let inside = emulator.provisioned_in(&created.created.tenant.id).await.expect("emulator timing").as_secs_f64() * 1000.0;
@@ -62,7 +61,7 @@ fn main() {
         let mut latencies = Vec::new();
         for i in 0..4 {
             let request = CloudCreate { name: TenantName::parse(&format!("latency-{i}")).expect("name"), region: "lhr".to_owned(), plan: None };
-            cloud::create_cloud_tenant(&project, &request, &secrets, &mut |p| {
+            tenantdesk_core::ops::provisioning::create_cloud_tenant(&project, &request, &secrets, &mut |p| {
                 if let CloudProgress::Phase { latency_ms: Some(ms), .. } = p {
                     latencies.push(ms as f64);
                 }

@@ -146,10 +146,10 @@ async fn main() {
         shared_container::recreate(&engine, &cfg, &keychain, &mut |_| {}).await.expect("recreate");
         recreate.push(t.elapsed());
 
-        assert!(local::database_url(&project, &created.tenant.id, &keychain).is_ok());
+        assert!(tenantdesk_core::ops::credentials::database_url(&project, &created.tenant.id, &keychain).is_ok());
         remove(&cfg.container);
         for id in ops_ids(&project) {
-            let _ = keychain.delete(&local::password_key(&project, &id));
+            let _ = keychain.delete(&tenantdesk_core::ops::credentials::password_key(&project, &id));
         }
         let _ = keychain.delete(&cfg.secret_key());
     }

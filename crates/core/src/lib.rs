@@ -13,6 +13,7 @@ pub mod autostart;
 pub mod cli_version;
 mod clock;
 pub mod cloud;
+pub mod compose;
 pub mod engine;
 pub mod error;
 pub mod keychain;

@@ -98,6 +98,14 @@ impl TenantMarks {
         store::write_atomic(lock, path, json.as_bytes(), store::SHARED)
     }
 
+    /// Changes the marks file under its lock: read, `change`, written back atomically.
+    pub fn update(path: &Path, change: impl FnOnce(&mut Self)) -> Result<()> {
+        let lock = crate::store::lock(path)?;
+        let mut marks = Self::load(path)?;
+        change(&mut marks);
+        marks.save(&lock, path)
+    }
+
     pub fn is_production(&self, id: &TenantId) -> bool {
         self.production.contains(id)
     }

@@ -7,7 +7,8 @@
 
 use std::time::Duration;
 
-use sqlx::{Connection, Executor, PgConnection};
+pub use sqlx::PgConnection;
+use sqlx::{Connection, Executor};
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
@@ -150,6 +151,85 @@ pub async fn tenant_databases(admin: &mut PgConnection) -> Result<Vec<(String, O
         .fetch_all(admin)
         .await
         .map_err(db_error("list databases"))
+}
+
+/// Runs one statement. A failure is the server's words, for the caller to file under what it was
+/// doing.
+pub async fn execute(conn: &mut PgConnection, sql: &str) -> std::result::Result<(), String> {
+    conn.execute(sql).await.map(drop).map_err(|e| describe(&e))
+}
+
+/// Says goodbye to the server; a connection that is already gone needs nothing more.
+pub async fn close(conn: PgConnection) {
+    let _ = conn.close().await;
+}
+
+/// The bytes every database on the server takes, when the server says.
+pub async fn total_size(admin: &mut PgConnection) -> Option<f64> {
+    sqlx::query_scalar::<_, i64>("SELECT sum(pg_database_size(datname))::bigint FROM pg_database").fetch_one(admin).await.ok().map(|s| s as f64)
+}
+
+/// The role owning `database`, when there is such a database.
+pub async fn database_owner(admin: &mut PgConnection, database: &str) -> Result<Option<String>> {
+    sqlx::query_scalar("SELECT pg_get_userbyid(datdba)::text FROM pg_database WHERE datname = $1")
+        .bind(database)
+        .fetch_optional(admin)
+        .await
+        .map_err(|e| Error::Database { action: "find the database's owner", message: e.to_string() })
+}
+
+/// How many sessions are connected to `database` (other than this one).
+pub async fn open_connections(admin: &mut PgConnection, database: &str) -> std::result::Result<i64, String> {
+    sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = $1").bind(database).fetch_one(admin).await.map_err(|e| describe(&e))
+}
+
+/// The SQL type of one column, `None` when the table has no such column.
+pub async fn column_type(conn: &mut PgConnection, schema: &str, table: &str, column: &str) -> std::result::Result<Option<String>, String> {
+    sqlx::query_scalar("SELECT data_type::text FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3")
+        .bind(schema)
+        .bind(table)
+        .bind(column)
+        .fetch_optional(conn)
+        .await
+        .map_err(|e| describe(&e))
+}
+
+/// The databases an earlier restore left when it was killed (`td_restore_…`, `td_replaced_…`)
+/// carrying `comment_literal` (a quoted literal): the tenant's, never the live one.
+pub async fn restore_leftovers(admin: &mut PgConnection, comment_literal: &str) -> Vec<String> {
+    let query = format!(
+        "SELECT datname::text FROM pg_database WHERE (datname LIKE 'td\\_restore\\_%' OR datname LIKE 'td\\_replaced\\_%') AND shobj_description(oid, 'pg_database') = {comment_literal}"
+    );
+    sqlx::query_scalar(&query).fetch_all(admin).await.unwrap_or_default()
+}
+
+/// Applies the migration files in `dir` (sqlx's format, recorded in `_sqlx_migrations`):
+/// returns the ones applied now, as `<version>_<description>`, and how many were applied before.
+pub async fn apply_migrations(dir: &std::path::Path, url: &Secret) -> Result<(Vec<String>, u32)> {
+    let migrator = sqlx::migrate::Migrator::new(dir).await.map_err(|e| Error::Database { action: "read the migration files", message: e.to_string() })?;
+    verify(url).await?;
+    // A one-connection pool rather than a connection: `Migrator::run` on `&mut PgConnection`
+    // makes the future not `Send` for every lifetime (an sqlx `Acquire` bound), which the
+    // desktop app's background jobs need.
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(url.expose())
+        .await
+        .map_err(|e| Error::DatabaseConnection { reason: describe(&e) })?;
+    let applied_before: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success").fetch_all(&pool).await.unwrap_or_default();
+    let ran = migrator.run(&pool).await.map_err(|e| Error::Database { action: "apply the migrations", message: e.to_string() });
+    pool.close().await;
+    ran?;
+    let (mut applied, mut before) = (Vec::new(), 0);
+    for m in migrator.iter() {
+        if applied_before.contains(&m.version) {
+            before += 1;
+        } else {
+            applied.push(format!("{}_{}", m.version, m.description));
+        }
+    }
+    Ok((applied, before))
 }
 
 #[cfg(test)]

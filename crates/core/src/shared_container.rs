@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use bollard::models::{ContainerCreateBody, ContainerInspectResponse, HealthConfig, HostConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest};
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, DownloadFromContainerOptionsBuilder, EventsOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
-    RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
+    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, DownloadFromContainerOptionsBuilder, EventsOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
+    RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
 };
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use serde::Serialize;
@@ -710,4 +710,12 @@ pub fn health_events(engine: &Engine) -> impl Stream<Item = Result<HealthEvent>>
             }
         }
     })
+}
+/// The shared containers on this engine, of any Tenantdesk setup (another container name or
+/// data folder), by name.
+pub async fn managed_containers(engine: &Engine) -> Result<Vec<String>> {
+    // Shared containers only (an older one, or another configuration's): not the emulator's server.
+    let filters = HashMap::from([("label".to_owned(), vec![format!("{}=true", LABEL_MANAGED), format!("{}={}", LABEL_ROLE, ROLE_SHARED)])]);
+    let list = engine.docker.list_containers(Some(ListContainersOptionsBuilder::default().all(true).filters(&filters).build())).await.map_err(failed("list containers"))?;
+    Ok(list.into_iter().filter_map(|c| c.names.and_then(|n| n.first().map(|n| n.trim_start_matches('/').to_owned()))).collect())
 }

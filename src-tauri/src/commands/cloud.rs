@@ -9,7 +9,9 @@ use tenantdesk_core::keychain::SecretStore;
 use tenantdesk_core::marks::CloudLogin;
 use tenantdesk_core::name::TenantName;
 use tenantdesk_core::ops::Overview;
-use tenantdesk_core::ops::cloud::{self, Account, Cancelled, CloudCreate, CloudStatus, SyncTokenRotated};
+use tenantdesk_core::ops::account::Account;
+use tenantdesk_core::ops::cloud::{self, Cancelled, CloudStatus, SyncTokenRotated};
+use tenantdesk_core::ops::provisioning::CloudCreate;
 
 use super::then_overview;
 use crate::error::UiError;
@@ -28,7 +30,7 @@ pub struct CloudInfo {
 #[tauri::command]
 #[specta::specta]
 pub fn cloud_info(state: State<'_, AppState>) -> CloudInfo {
-    CloudInfo { login: state.project().as_ref().and_then(cloud::login_record), regions: REGIONS.to_vec() }
+    CloudInfo { login: state.project().as_ref().and_then(tenantdesk_core::ops::login::login_record), regions: REGIONS.to_vec() }
 }
 
 /// Browser login: the API's sign-in page opens in the system browser (its address is also sent
@@ -41,7 +43,7 @@ pub async fn cloud_login(state: State<'_, AppState>, api_url: Option<String>) ->
     let secrets = state.secrets();
     let api_url = api_url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
     let shell = state.shell();
-    let account = cloud::browser_login(&project, api_url.as_deref(), "github", secrets.as_ref(), move |url| {
+    let account = tenantdesk_core::ops::account::browser_login(&project, api_url.as_deref(), "github", secrets.as_ref(), move |url| {
         shell.login_url(url);
         if std::env::var_os("TENANTDESK_NO_BROWSER").is_none() {
             // Whether a browser opened or not, the address is in the dialog (the event above).
@@ -57,14 +59,14 @@ pub async fn cloud_login(state: State<'_, AppState>, api_url: Option<String>) ->
 #[specta::specta]
 pub async fn cloud_logout(state: State<'_, AppState>) -> Result<Overview, UiError> {
     let secrets = state.secrets();
-    then_overview(&state, move |p| cloud::logout(p, secrets.as_ref()).map(drop).map_err(Into::into)).await
+    then_overview(&state, move |p| tenantdesk_core::ops::account::logout(p, secrets.as_ref()).map(drop).map_err(Into::into)).await
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn cloud_plans(state: State<'_, AppState>) -> Result<Vec<Plan>, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
-    Ok(cloud::plans(&project, state.secrets().as_ref()).await?)
+    Ok(tenantdesk_core::ops::provisioning::plans(&project, state.secrets().as_ref()).await?)
 }
 
 /// A sync's result: the project as it now is, and what the sync changed and found.
@@ -80,7 +82,7 @@ pub struct Synced {
 #[specta::specta]
 pub async fn cloud_sync(state: State<'_, AppState>) -> Result<Synced, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
-    let report = cloud::sync(&project, state.secrets().as_ref()).await?;
+    let report = tenantdesk_core::ops::sync::sync(&project, state.secrets().as_ref()).await?;
     if !report.unfinished.is_empty() {
         resume_unfinished(&state);
     }
@@ -102,7 +104,7 @@ pub fn start_cloud_tenant(state: &AppState, name: String, region: String, plan: 
     if tenantdesk_core::cloud::region(&region).is_none() {
         return Err(tenantdesk_core::Error::UnknownRegion { code: region }.into());
     }
-    if !cloud::logged_in(&project) {
+    if !tenantdesk_core::ops::login::logged_in(&project) {
         return Err(tenantdesk_core::Error::NotLoggedIn.into());
     }
     let job = state.jobs.start(name.as_str(), &region, false);
@@ -111,7 +113,7 @@ pub fn start_cloud_tenant(state: &AppState, name: String, region: String, plan: 
     let job_run = JobRun::new(&Background::of(state), job.id);
     tauri::async_runtime::spawn(async move {
         let mut on_progress = job_run.reporter();
-        let result = cloud::create_cloud_tenant(&project, &request, secrets.as_ref(), &mut on_progress).await;
+        let result = tenantdesk_core::ops::provisioning::create_cloud_tenant(&project, &request, secrets.as_ref(), &mut on_progress).await;
         job_run.finish(result.map(|c| c.created.tenant.id));
     });
     Ok(job)
@@ -134,7 +136,7 @@ fn follow_to_the_end(app: &Background, project: tenantdesk_core::Project, id: St
     let job_run = JobRun::new(app, job);
     tauri::async_runtime::spawn(async move {
         let mut on_progress = job_run.reporter();
-        let result = cloud::retry_provision(&project, &id, secrets.as_ref(), &mut on_progress).await;
+        let result = tenantdesk_core::ops::provisioning::retry_provision(&project, &id, secrets.as_ref(), &mut on_progress).await;
         job_run.finish(result.map(|c| c.created.tenant.id));
     });
 }
@@ -146,14 +148,14 @@ fn follow_to_the_end(app: &Background, project: tenantdesk_core::Project, id: St
 /// nothing offline.
 pub fn resume_unfinished(state: &AppState) {
     let Some(project) = state.project() else { return };
-    if cloud::logged_in(&project) {
+    if tenantdesk_core::ops::login::logged_in(&project) {
         tauri::async_runtime::spawn(resume(Background::of(state), project));
     }
 }
 
 async fn resume(app: Background, project: tenantdesk_core::Project) {
-    let Ok(pick_ups) = cloud::pick_ups(&project, app.secrets.as_ref()).await else { return };
-    for cloud::PickUp { tenant, failed } in pick_ups {
+    let Ok(pick_ups) = tenantdesk_core::ops::sync::pick_ups(&project, app.secrets.as_ref()).await else { return };
+    for tenantdesk_core::ops::sync::PickUp { tenant, failed } in pick_ups {
         let region = tenant.region.clone().unwrap_or_default();
         // Another pick-up (a second project open, a login) or a create of this run may have it.
         let Some(job) = app.jobs.start_for(&tenant.id, &tenant.name, &region) else { continue };
@@ -201,7 +203,7 @@ impl JobRun {
         Self { jobs: app.jobs.clone(), shell: app.shell.clone(), id }
     }
 
-    fn reporter(&self) -> impl FnMut(cloud::CloudProgress) + Send + use<> {
+    fn reporter(&self) -> impl FnMut(tenantdesk_core::ops::provisioning::CloudProgress) + Send + use<> {
         let (jobs, shell, id) = (self.jobs.clone(), self.shell.clone(), self.id);
         move |p| {
             if let Some(job) = jobs.progress(id, p) {

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use tauri::State;
 use tenantdesk_core::audit;
-use tenantdesk_core::ops::local;
 use tenantdesk_core::ops::secrets::{self, SecretInfo};
 
 use crate::error::UiError;
@@ -29,7 +28,7 @@ pub async fn tenant_secrets(state: State<'_, AppState>, id: String) -> Result<Ve
 #[specta::specta]
 pub async fn copy_connection_string(state: State<'_, AppState>, id: String) -> Result<u32, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
-    let url = local::database_url(&project, &id, state.secrets().as_ref())?;
+    let url = tenantdesk_core::ops::credentials::database_url(&project, &id, state.secrets().as_ref())?;
     let mut clipboard = arboard::Clipboard::new().map_err(clipboard_error)?;
     clipboard.set_text(url.expose().to_owned()).map_err(clipboard_error)?;
     // On X11 the clipboard lives as long as its owner: this thread owns it for the period, then

@@ -6,7 +6,8 @@ use tauri::State;
 use tenantdesk_core::engine;
 use tenantdesk_core::name::TenantName;
 use tenantdesk_core::ops::Overview;
-use tenantdesk_core::ops::local::{self, DbStatus, PortCheck};
+use tenantdesk_core::ops::container::PortCheck;
+use tenantdesk_core::ops::databases::DbStatus;
 use tenantdesk_core::shared_container::{self, Pulled, SharedConfig};
 
 use super::then_overview;
@@ -28,7 +29,7 @@ pub enum DockerAction {
 #[specta::specta]
 pub async fn docker_status(state: State<'_, AppState>) -> Result<DbStatus, UiError> {
     let project = state.project();
-    Ok(local::db_status(project.as_ref(), &SharedConfig::from_env(), state.secrets().as_ref()).await?)
+    Ok(tenantdesk_core::ops::databases::db_status(project.as_ref(), &SharedConfig::from_env(), state.secrets().as_ref()).await?)
 }
 
 /// Start, stop, restart or reset the shared container. Reset deletes every local tenant's data
@@ -43,27 +44,27 @@ pub async fn docker_action(state: State<'_, AppState>, action: DockerAction, con
     let mut progress = move |p| emitter.docker_progress(p);
     match action {
         DockerAction::Start => {
-            local::db_up(&cfg, secrets.as_ref(), &mut progress).await?;
+            tenantdesk_core::ops::container::db_up(&cfg, secrets.as_ref(), &mut progress).await?;
         }
         DockerAction::Stop => {
-            local::db_down(&cfg).await?;
+            tenantdesk_core::ops::container::db_down(&cfg).await?;
         }
         DockerAction::Restart => {
-            local::db_restart(&cfg, secrets.as_ref(), &mut progress).await?;
+            tenantdesk_core::ops::container::db_restart(&cfg, secrets.as_ref(), &mut progress).await?;
         }
         DockerAction::Recreate => {
-            local::db_recreate(&cfg, keep_snapshots, secrets.as_ref(), &mut progress).await?;
+            tenantdesk_core::ops::container::db_recreate(&cfg, keep_snapshots, secrets.as_ref(), &mut progress).await?;
         }
         DockerAction::Reset => {
             if confirm_name.as_deref() != Some(cfg.container.as_str()) {
                 return Err(tenantdesk_core::Error::ConfirmationRequired { name: cfg.container.clone() }.into());
             }
-            local::db_reset(&cfg, keep_snapshots, secrets.as_ref(), &mut progress).await?;
+            tenantdesk_core::ops::container::db_reset(&cfg, keep_snapshots, secrets.as_ref(), &mut progress).await?;
         }
     }
     shell.check_health().await;
     let project = state.project();
-    Ok(local::db_status(project.as_ref(), &cfg, secrets.as_ref()).await?)
+    Ok(tenantdesk_core::ops::databases::db_status(project.as_ref(), &cfg, secrets.as_ref()).await?)
 }
 
 /// Pulls the shared container's image again, with per-layer progress as `docker-progress` events.
@@ -71,14 +72,14 @@ pub async fn docker_action(state: State<'_, AppState>, action: DockerAction, con
 #[specta::specta]
 pub async fn docker_pull(state: State<'_, AppState>) -> Result<Pulled, UiError> {
     let shell = state.shell();
-    Ok(local::db_pull(&SharedConfig::from_env(), &mut |p| shell.docker_progress(p)).await?)
+    Ok(tenantdesk_core::ops::container::db_pull(&SharedConfig::from_env(), &mut |p| shell.docker_progress(p)).await?)
 }
 
 /// The pre-flight of the port a new shared container would bind, for the New tenant dialog.
 #[tauri::command]
 #[specta::specta]
 pub async fn port_check(port: Option<u16>) -> Result<PortCheck, UiError> {
-    Ok(local::port_check(&SharedConfig::from_env(), port).await?)
+    Ok(tenantdesk_core::ops::container::port_check(&SharedConfig::from_env(), port).await?)
 }
 
 /// The last `tail` lines of the shared container's log.
@@ -125,7 +126,7 @@ pub fn follow_docker_logs(state: State<'_, AppState>, follow: bool) {
 pub async fn adopt_orphan(state: State<'_, AppState>, database: String, name: String) -> Result<Overview, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
     let name = TenantName::parse(name.trim())?;
-    local::adopt_orphan_database(&project, &SharedConfig::from_env(), state.secrets().as_ref(), &database, &name).await?;
+    tenantdesk_core::ops::databases::adopt_orphan_database(&project, &SharedConfig::from_env(), state.secrets().as_ref(), &database, &name).await?;
     then_overview(&state, |_| Ok(())).await
 }
 
@@ -138,6 +139,6 @@ pub async fn drop_orphan(state: State<'_, AppState>, database: String, confirm_n
         return Err(tenantdesk_core::Error::ConfirmationRequired { name: database }.into());
     }
     let cfg = SharedConfig::from_env();
-    local::drop_orphan_database(&project, &cfg, state.secrets().as_ref(), &database).await?;
-    Ok(local::db_status(Some(&project), &cfg, state.secrets().as_ref()).await?)
+    tenantdesk_core::ops::databases::drop_orphan_database(&project, &cfg, state.secrets().as_ref(), &database).await?;
+    Ok(tenantdesk_core::ops::databases::db_status(Some(&project), &cfg, state.secrets().as_ref()).await?)
 }

@@ -9,7 +9,8 @@ use tauri::State;
 use tenantdesk_core::Project;
 use tenantdesk_core::appearance::{Colour, Icon};
 use tenantdesk_core::name::{ProfileName, TenantName};
-use tenantdesk_core::ops::local::{self, DatabaseSource, LocalHealth};
+use tenantdesk_core::ops::databases::LocalHealth;
+use tenantdesk_core::ops::local::{self, DatabaseSource};
 use tenantdesk_core::ops::{self, Overview, Selection, TenantDetails};
 use tenantdesk_core::shared_container::SharedConfig;
 
@@ -105,7 +106,7 @@ pub async fn create_local_tenant(state: State<'_, AppState>, name: String, datab
 pub async fn delete_tenant(state: State<'_, AppState>, id: String, confirm_name: Option<String>, keep_snapshot: bool) -> Result<ops::DeletedTenant, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
     let secrets = state.secrets();
-    Ok(local::delete_tenant(&project, &id, confirm_name.as_deref(), keep_snapshot, secrets.as_ref()).await?)
+    Ok(tenantdesk_core::ops::delete_tenant(&project, &id, confirm_name.as_deref(), keep_snapshot, secrets.as_ref()).await?)
 }
 
 /// The live state of a local tenant's database in Docker (None for tenants Tenantdesk does not
@@ -115,7 +116,7 @@ pub async fn delete_tenant(state: State<'_, AppState>, id: String, confirm_name:
 pub async fn tenant_health(state: State<'_, AppState>, id: String) -> Result<Option<LocalHealth>, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
     let secrets = state.secrets();
-    Ok(local::tenant_health(&project, &id, secrets.as_ref()).await?)
+    Ok(tenantdesk_core::ops::databases::tenant_health(&project, &id, secrets.as_ref()).await?)
 }
 
 /// Gives a local tenant's role a new password; production tenants need `confirm_name`.
@@ -124,7 +125,7 @@ pub async fn tenant_health(state: State<'_, AppState>, id: String) -> Result<Opt
 pub async fn rotate_credentials(state: State<'_, AppState>, id: String, confirm_name: Option<String>) -> Result<Overview, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
     let secrets = state.secrets();
-    let rotated = local::rotate_credentials(&project, &id, confirm_name.as_deref(), secrets.as_ref()).await?;
+    let rotated = tenantdesk_core::ops::rotation::rotate_credentials(&project, &id, confirm_name.as_deref(), secrets.as_ref()).await?;
     state.shell().notify(Notice {
         level: Level::Success,
         title: "Credentials rotated".into(),

@@ -71,10 +71,10 @@ pub async fn delete_snapshot(state: State<'_, AppState>, snapshot: String) -> Re
 pub async fn clone_tenant(state: State<'_, AppState>, id: String, name: String, mask: Vec<String>) -> Result<CreatedTenant, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
     let name = TenantName::parse(&name)?;
-    let mask = mask.iter().filter(|m| !m.trim().is_empty()).map(|m| m.parse()).collect::<Result<Vec<snapshots::MaskedColumn>, _>>()?;
+    let mask = mask.iter().filter(|m| !m.trim().is_empty()).map(|m| m.parse()).collect::<Result<Vec<tenantdesk_core::ops::clones::MaskedColumn>, _>>()?;
     let mut report = reporter(&state, &id, "Copying");
     let secrets = state.secrets();
-    Ok(snapshots::clone_tenant(&project, &id, &name, &mask, secrets.as_ref(), &mut report).await?)
+    Ok(tenantdesk_core::ops::clones::clone_tenant(&project, &id, &name, &mask, secrets.as_ref(), &mut report).await?)
 }
 
 /// What snapshots use on disk and what retention keeps; `keep` / `days` change it.

@@ -7,8 +7,8 @@ use tenantdesk_cloud_emulator::{Fault, FaultKind};
 use tenantdesk_core::Error;
 use tenantdesk_core::cloud::{ClientOptions, CloudClient};
 use tenantdesk_core::keychain::SecretStore;
-use tenantdesk_core::ops::cloud::{self, CloudProgress};
-use tenantdesk_core::ops::local;
+use tenantdesk_core::ops::cloud::{self};
+use tenantdesk_core::ops::provisioning::CloudProgress;
 use tenantdesk_core::registry::Registry;
 use tenantdesk_core::secret::Secret;
 
@@ -36,22 +36,22 @@ async fn a_provisioning_that_fails_part_way_registers_nothing_and_retry_finishes
 
     assert!(Registry::load(&c.project.tenants_file()).expect("registry").tenants.is_empty(), "half-registered");
     assert!(!c.project.root().join(".systemprompt/profiles/flaky").exists(), "a profile was made");
-    let key = local::password_key(&c.project, &tenantdesk_core::tenant::TenantId::parse(&id).expect("id"));
+    let key = tenantdesk_core::ops::credentials::password_key(&c.project, &tenantdesk_core::tenant::TenantId::parse(&id).expect("id"));
     assert!(c.keychain.get(&key).expect("keychain").is_none(), "a password was stored");
     let status = cloud::status(&c.project, &id, &c.keychain).await.expect("show works for the failed tenant");
     assert_eq!((status.status.as_str(), status.phase.as_deref()), ("failed", Some("vm_provisioned")));
     // After a restart the app would show it failed, at that phase, and leave the retry to the user.
-    let picked = cloud::pick_ups(&c.project, &c.keychain).await.expect("pick-ups");
+    let picked = tenantdesk_core::ops::sync::pick_ups(&c.project, &c.keychain).await.expect("pick-ups");
     assert!(
-        matches!(picked.as_slice(), [cloud::PickUp { tenant, failed: Some(Error::ProvisioningFailed { phase, .. }) }] if tenant.id == id && phase == "vm_provisioned"),
+        matches!(picked.as_slice(), [tenantdesk_core::ops::sync::PickUp { tenant, failed: Some(Error::ProvisioningFailed { phase, .. }) }] if tenant.id == id && phase == "vm_provisioned"),
         "{picked:?}"
     );
 
     let mut resumed = Vec::new();
-    let done = cloud::retry_provision(&c.project, &id, &c.keychain, &mut |p| resumed.push(p)).await.expect("retry");
+    let done = tenantdesk_core::ops::provisioning::retry_provision(&c.project, &id, &c.keychain, &mut |p| resumed.push(p)).await.expect("retry");
     assert_eq!(phases(&resumed).first().map(String::as_str), Some("vm_provisioned"), "resumed at the failed phase");
     assert_eq!(done.created.tenant.id, id);
-    assert!(connects(&local::database_url(&c.project, &id, &c.keychain).expect("url")).await);
+    assert!(connects(&tenantdesk_core::ops::credentials::database_url(&c.project, &id, &c.keychain).expect("url")).await);
     assert_eq!(account_tenants(&c).await, ["flaky"], "a retry made another tenant");
 }
 
@@ -65,7 +65,7 @@ async fn a_dropped_event_stream_falls_back_to_polling_and_still_finishes() {
     assert_eq!(phases(&seen).len(), 3);
     assert!(seen.iter().any(|p| matches!(p, CloudProgress::StreamLost { .. })), "{seen:?}");
     assert!(seen.iter().any(|p| matches!(p, CloudProgress::Polled { status, .. } if status == "ready")), "{seen:?}");
-    assert!(connects(&local::database_url(&c.project, &created.created.tenant.id, &c.keychain).expect("url")).await);
+    assert!(connects(&tenantdesk_core::ops::credentials::database_url(&c.project, &created.created.tenant.id, &c.keychain).expect("url")).await);
 }
 
 #[tokio::test]
@@ -82,12 +82,12 @@ async fn server_errors_are_retried_only_where_a_retry_is_safe() {
     assert_eq!(cloud::status(&c.project, &id, &c.keychain).await.expect("GET retried after a 500").status, "ready");
 
     // A rotation is not idempotent: one 500 is reported, not retried, and nothing rotated.
-    let before = local::database_url(&c.project, &id, &c.keychain).expect("url");
+    let before = tenantdesk_core::ops::credentials::database_url(&c.project, &id, &c.keychain).expect("url");
     c.faults(vec![fault(FaultKind::Status { status: 500 }, "/rotate-credentials", None, 1)]);
-    let failed = local::rotate_credentials(&c.project, &id, None, &c.keychain).await;
+    let failed = tenantdesk_core::ops::rotation::rotate_credentials(&c.project, &id, None, &c.keychain).await;
     assert!(matches!(failed, Err(Error::CloudApi { status: 500, .. })), "{failed:?}");
     assert!(connects(&before).await, "the password changed although the rotation failed");
-    assert_eq!(local::database_url(&c.project, &id, &c.keychain).expect("url").expose(), before.expose());
+    assert_eq!(tenantdesk_core::ops::credentials::database_url(&c.project, &id, &c.keychain).expect("url").expose(), before.expose());
 }
 
 #[tokio::test]
@@ -163,22 +163,22 @@ async fn a_locked_keychain_during_rotation_leaves_the_files_as_they_were_and_a_r
     let id = c.create("locked", "gru").await.0.expect("create").created.tenant.id;
     let flaky = Flaky { inner: &c.keychain, refuse: std::sync::atomic::AtomicBool::new(true) };
     let registry = std::fs::read(c.project.tenants_file()).expect("registry");
-    let failed = local::rotate_credentials(&c.project, &id, None, &flaky).await;
+    let failed = tenantdesk_core::ops::rotation::rotate_credentials(&c.project, &id, None, &flaky).await;
     let Err(e @ Error::KeychainUnavailable { .. }) = failed else { panic!("expected the keychain error, got {failed:?}") };
     assert!(e.hint().expect("hint").contains("doctor"), "{e}");
     assert_eq!(std::fs::read(c.project.tenants_file()).expect("registry"), registry, "tenants.json changed");
     // The keychain was asked before the server rotated: the stored password still works.
-    assert!(connects(&local::database_url(&c.project, &id, &c.keychain).expect("url")).await, "a refused rotation left a stale password");
+    assert!(connects(&tenantdesk_core::ops::credentials::database_url(&c.project, &id, &c.keychain).expect("url")).await, "a refused rotation left a stale password");
     flaky.refuse.store(false, std::sync::atomic::Ordering::Relaxed);
-    local::rotate_credentials(&c.project, &id, None, &flaky).await.expect("rotate again");
-    assert!(connects(&local::database_url(&c.project, &id, &c.keychain).expect("url")).await, "the stored password does not connect");
+    tenantdesk_core::ops::rotation::rotate_credentials(&c.project, &id, None, &flaky).await.expect("rotate again");
+    assert!(connects(&tenantdesk_core::ops::credentials::database_url(&c.project, &id, &c.keychain).expect("url")).await, "the stored password does not connect");
 
     // The server rotates but its answer is lost (a 502 after the work): the current credentials
     // are fetched, so the keychain holds the live password.
-    let before = local::database_url(&c.project, &id, &c.keychain).expect("url");
+    let before = tenantdesk_core::ops::credentials::database_url(&c.project, &id, &c.keychain).expect("url");
     c.faults(vec![fault(FaultKind::StatusAfter { status: 502 }, "/rotate-credentials", None, 1)]);
-    local::rotate_credentials(&c.project, &id, None, &c.keychain).await.expect("a lost answer is recovered");
-    let after = local::database_url(&c.project, &id, &c.keychain).expect("url");
+    tenantdesk_core::ops::rotation::rotate_credentials(&c.project, &id, None, &c.keychain).await.expect("a lost answer is recovered");
+    let after = tenantdesk_core::ops::credentials::database_url(&c.project, &id, &c.keychain).expect("url");
     assert_ne!(before.expose(), after.expose(), "the server's rotation did not reach the keychain");
     assert!(connects(&after).await, "the stored password does not connect after a lost answer");
     assert!(!connects(&before).await, "the emulator did not rotate (the fault did not apply)");
@@ -190,11 +190,11 @@ async fn a_cloud_tenant_whose_password_never_reached_the_keychain_is_sent_to_ret
     let id = c.create("halfway", "iad").await.0.expect("create").created.tenant.id;
     let tenant = tenantdesk_core::tenant::TenantId::parse(&id).expect("id");
     // What a create killed while storing the credentials leaves: the tenant, no password.
-    c.keychain.delete(&local::password_key(&c.project, &tenant)).expect("forget");
-    let checks = local::doctor(Some(&c.project), &c.keychain).await;
+    c.keychain.delete(&tenantdesk_core::ops::credentials::password_key(&c.project, &tenant)).expect("forget");
+    let checks = tenantdesk_core::ops::doctor::doctor(Some(&c.project), &c.keychain).await;
     let check = checks.iter().find(|ch| ch.what.contains("halfway")).expect("a check of the tenant");
     assert!(!check.ok);
     assert!(check.fix.as_deref().is_some_and(|f| f.contains(&format!("retry-provision {id}"))), "{check:?}");
-    cloud::retry_provision(&c.project, &id, &c.keychain, &mut |_| {}).await.expect("retry-provision finishes it");
-    assert!(connects(&local::database_url(&c.project, &id, &c.keychain).expect("url")).await, "the fetched password does not connect");
+    tenantdesk_core::ops::provisioning::retry_provision(&c.project, &id, &c.keychain, &mut |_| {}).await.expect("retry-provision finishes it");
+    assert!(connects(&tenantdesk_core::ops::credentials::database_url(&c.project, &id, &c.keychain).expect("url")).await, "the fetched password does not connect");
 }

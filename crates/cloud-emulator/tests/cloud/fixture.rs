@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tenantdesk_cloud_emulator::{Config, Fault, PgServer, Running, Settings, start};
 use tenantdesk_core::keychain::{Keychain, SecretKey, SecretStore};
-use tenantdesk_core::ops::cloud::{self, CloudCreate, CloudProgress, CreatedCloudTenant};
+use tenantdesk_core::ops::provisioning::{CloudCreate, CloudProgress, CreatedCloudTenant};
 use tenantdesk_core::secret::Secret;
 use tenantdesk_core::testing::TestServer;
 pub use tenantdesk_core::testing::free_port;
@@ -86,7 +86,7 @@ impl Cloud {
     /// An emulator with no delay between phases, and a project logged in to it.
     pub async fn logged_in() -> Self {
         let cloud = Self::new().await;
-        cloud::login_with_token(&cloud.project, Some(&cloud.url()), Secret::new(cloud.token()), &cloud.keychain).await.expect("login with the demo token");
+        tenantdesk_core::ops::account::login_with_token(&cloud.project, Some(&cloud.url()), Secret::new(cloud.token()), &cloud.keychain).await.expect("login with the demo token");
         cloud
     }
 
@@ -131,7 +131,7 @@ impl Cloud {
     pub async fn create(&self, name: &str, region: &str) -> (tenantdesk_core::Result<CreatedCloudTenant>, Vec<CloudProgress>) {
         let mut seen = Vec::new();
         let request = CloudCreate { name: TenantName::parse(name).expect("name"), region: region.to_owned(), plan: None };
-        let result = cloud::create_cloud_tenant(&self.project, &request, &self.keychain, &mut |p| seen.push(p)).await;
+        let result = tenantdesk_core::ops::provisioning::create_cloud_tenant(&self.project, &request, &self.keychain, &mut |p| seen.push(p)).await;
         (result, seen)
     }
 

@@ -5,8 +5,9 @@ use tenantdesk_cloud_emulator::provision::PHASES;
 use tenantdesk_core::Error;
 use tenantdesk_core::cloud::REGIONS;
 use tenantdesk_core::keychain::SecretStore;
-use tenantdesk_core::ops::cloud::{self, CloudProgress};
-use tenantdesk_core::ops::{self, local};
+use tenantdesk_core::ops::cloud::{self};
+use tenantdesk_core::ops::provisioning::CloudProgress;
+use tenantdesk_core::ops::{self};
 use tenantdesk_core::registry::Registry;
 use tenantdesk_core::secret::Secret;
 use tenantdesk_core::tenant::{TenantId, TenantType};
@@ -40,7 +41,7 @@ async fn browser(authorize: String, decision: &'static str) {
 async fn browser_login_goes_through_the_loopback_callback_and_logout_forgets_the_token() {
     let c = Cloud::new().await;
     let mut opened = None;
-    let account = cloud::browser_login(&c.project, Some(&c.url()), "github", &c.keychain, |url| {
+    let account = tenantdesk_core::ops::account::browser_login(&c.project, Some(&c.url()), "github", &c.keychain, |url| {
         opened = Some(url.to_owned());
         tokio::spawn(browser(url.to_owned(), "allow"));
     })
@@ -48,22 +49,22 @@ async fn browser_login_goes_through_the_loopback_callback_and_logout_forgets_the
     .expect("login");
     assert!(opened.expect("a URL to open").starts_with(&c.url()));
     assert_eq!(account.email, "ada@example.com");
-    let token = c.keychain.get(&cloud::token_key(&c.project)).expect("keychain").expect("token stored");
+    let token = c.keychain.get(&tenantdesk_core::ops::credentials::token_key(&c.project)).expect("keychain").expect("token stored");
     assert!(token.expose().starts_with("sp_op_"));
     let marks = std::fs::read_to_string(c.project.marks_file()).expect("marks");
     assert!(marks.contains("ada@example.com") && !marks.contains(token.expose()), "{marks}");
-    assert_eq!(cloud::whoami(&c.project, &c.keychain).await.expect("whoami").email, "ada@example.com");
+    assert_eq!(tenantdesk_core::ops::account::whoami(&c.project, &c.keychain).await.expect("whoami").email, "ada@example.com");
 
-    assert_eq!(cloud::logout(&c.project, &c.keychain).expect("logout").as_deref(), Some("ada@example.com"));
-    assert!(c.keychain.get(&cloud::token_key(&c.project)).expect("keychain").is_none());
-    assert!(matches!(cloud::whoami(&c.project, &c.keychain).await, Err(Error::NotLoggedIn)));
+    assert_eq!(tenantdesk_core::ops::account::logout(&c.project, &c.keychain).expect("logout").as_deref(), Some("ada@example.com"));
+    assert!(c.keychain.get(&tenantdesk_core::ops::credentials::token_key(&c.project)).expect("keychain").is_none());
+    assert!(matches!(tenantdesk_core::ops::account::whoami(&c.project, &c.keychain).await, Err(Error::NotLoggedIn)));
 
-    let denied = cloud::browser_login(&c.project, Some(&c.url()), "github", &c.keychain, |url| {
+    let denied = tenantdesk_core::ops::account::browser_login(&c.project, Some(&c.url()), "github", &c.keychain, |url| {
         tokio::spawn(browser(url.to_owned(), "deny"));
     })
     .await;
     assert!(matches!(denied, Err(Error::LoginFailed { .. })), "{denied:?}");
-    assert!(c.keychain.get(&cloud::token_key(&c.project)).expect("keychain").is_none());
+    assert!(c.keychain.get(&tenantdesk_core::ops::credentials::token_key(&c.project)).expect("keychain").is_none());
 }
 
 #[tokio::test]
@@ -77,7 +78,7 @@ async fn a_tenant_in_every_region_shows_every_phase_in_order_and_its_database_co
         assert!(matches!(seen.first(), Some(CloudProgress::Checkout { needs_browser: false, .. })));
         assert_eq!(created.region, region.code);
         assert_eq!(created.created.profile.as_deref(), Some(name.as_str()));
-        let url = local::database_url(&c.project, &created.created.tenant.id, &c.keychain).expect("url from the keychain");
+        let url = tenantdesk_core::ops::credentials::database_url(&c.project, &created.created.tenant.id, &c.keychain).expect("url from the keychain");
         assert!(connects(&url).await, "{} does not connect", region.code);
     }
     let registry = std::fs::read_to_string(c.project.tenants_file()).expect("registry");
@@ -85,7 +86,7 @@ async fn a_tenant_in_every_region_shows_every_phase_in_order_and_its_database_co
     assert_eq!(parsed.tenants.len(), REGIONS.len());
     for t in &parsed.tenants {
         assert_eq!(t.tenant_type, TenantType::Cloud);
-        let url = local::database_url(&c.project, t.id.as_str(), &c.keychain).expect("url");
+        let url = tenantdesk_core::ops::credentials::database_url(&c.project, t.id.as_str(), &c.keychain).expect("url");
         let password = url::Url::parse(url.expose()).expect("url").password().expect("password").to_owned();
         assert!(!registry.contains(&password), "a password reached tenants.json");
     }
@@ -115,7 +116,7 @@ async fn external_database_access_switches_the_registry_url_and_it_connects() {
     assert!(on.enabled && url.contains(":***@"), "{on:?}");
     assert_eq!((entry(&c).external_db_access, entry(&c).database_url), (true, Some(url)));
     assert_eq!(c.inspect(&id).await["external_db_access"], true);
-    let full = local::database_url(&c.project, &id, &c.keychain).expect("url");
+    let full = tenantdesk_core::ops::credentials::database_url(&c.project, &id, &c.keychain).expect("url");
     assert!(connects(&full).await, "the external URL does not connect with the keychain's password");
     let password = url::Url::parse(full.expose()).expect("url").password().expect("password").to_owned();
     assert!(!std::fs::read_to_string(c.project.tenants_file()).expect("registry").contains(&password), "the password reached tenants.json");
@@ -161,18 +162,18 @@ async fn external_access_switched_elsewhere_is_followed_by_a_sync() {
     cloud::set_external_db_access(&c.project, &id, true, &c.keychain).await.expect("enable");
     elsewhere(false).await;
     assert!(entry().database_url.is_some());
-    let report = cloud::sync(&c.project, &c.keychain).await.expect("sync");
+    let report = tenantdesk_core::ops::sync::sync(&c.project, &c.keychain).await.expect("sync");
     assert_eq!((entry().external_db_access, entry().database_url), (false, None));
     assert!(report.external_url_missing.is_empty(), "{report:?}");
 
     elsewhere(true).await;
-    let report = cloud::sync(&c.project, &c.keychain).await.expect("sync");
+    let report = tenantdesk_core::ops::sync::sync(&c.project, &c.keychain).await.expect("sync");
     assert_eq!((entry().external_db_access, entry().database_url), (true, None));
-    assert_eq!(report.external_url_missing, vec![cloud::ExternalUrlMissing { id: id.clone(), name: "switched".to_owned() }]);
+    assert_eq!(report.external_url_missing, vec![tenantdesk_core::ops::sync::ExternalUrlMissing { id: id.clone(), name: "switched".to_owned() }]);
     let fetched = cloud::set_external_db_access(&c.project, &id, true, &c.keychain).await.expect("fetch the URL");
     assert_eq!(entry().database_url, fetched.database_url.clone());
-    assert!(connects(&local::database_url(&c.project, &id, &c.keychain).expect("url")).await);
-    assert!(cloud::sync(&c.project, &c.keychain).await.expect("sync").external_url_missing.is_empty());
+    assert!(connects(&tenantdesk_core::ops::credentials::database_url(&c.project, &id, &c.keychain).expect("url")).await);
+    assert!(tenantdesk_core::ops::sync::sync(&c.project, &c.keychain).await.expect("sync").external_url_missing.is_empty());
 }
 
 #[tokio::test]
@@ -180,12 +181,12 @@ async fn rotation_changes_which_password_works_and_the_sync_token_the_emulator_a
     let c = Cloud::logged_in().await;
     let (created, _) = c.create("rotating", "iad").await;
     let id = created.expect("create").created.tenant.id;
-    let old = local::database_url(&c.project, &id, &c.keychain).expect("url");
+    let old = tenantdesk_core::ops::credentials::database_url(&c.project, &id, &c.keychain).expect("url");
     let registry_before = std::fs::read_to_string(c.project.tenants_file()).expect("registry");
 
-    let rotated = local::rotate_credentials(&c.project, &id, None, &c.keychain).await.expect("rotate");
+    let rotated = tenantdesk_core::ops::rotation::rotate_credentials(&c.project, &id, None, &c.keychain).await.expect("rotate");
     assert!(rotated.database_url.contains(":***@"), "{rotated:?}");
-    let new = local::database_url(&c.project, &id, &c.keychain).expect("url");
+    let new = tenantdesk_core::ops::credentials::database_url(&c.project, &id, &c.keychain).expect("url");
     assert_ne!(old.expose(), new.expose());
     assert!(connects(&new).await, "the new password does not connect");
     assert!(!connects(&old).await, "the old password still connects");
@@ -196,7 +197,7 @@ async fn rotation_changes_which_password_works_and_the_sync_token_the_emulator_a
         let request = sync.get(format!("{}/api/v1/sync/verify", c.url())).bearer_auth(token.expose().to_owned());
         async move { request.send().await.expect("verify").status().as_u16() }
     };
-    let key = cloud::sync_token_key(&c.project, &TenantId::parse(&id).expect("id"));
+    let key = tenantdesk_core::ops::credentials::sync_token_key(&c.project, &TenantId::parse(&id).expect("id"));
     // No sync token before the first rotation, and none is expected (the API makes one only then).
     let token_row = || async {
         let listed = tenantdesk_core::ops::secrets::tenant_secrets(&c.project, &id, &c.keychain).await.expect("secrets");
@@ -219,7 +220,7 @@ async fn delete_drops_the_database_and_the_entry_and_cancel_leaves_the_registry_
     let c = Cloud::logged_in().await;
     let id = c.create("doomed", "syd").await.0.expect("create").created.tenant.id;
     let keep = c.create("kept", "syd").await.0.expect("create").created.tenant.id;
-    let url = local::database_url(&c.project, &id, &c.keychain).expect("url");
+    let url = tenantdesk_core::ops::credentials::database_url(&c.project, &id, &c.keychain).expect("url");
     let db = c.inspect(&id).await["db_name"].as_str().expect("db name").to_owned();
 
     let before = std::fs::read_to_string(c.project.tenants_file()).expect("registry");
@@ -229,14 +230,14 @@ async fn delete_drops_the_database_and_the_entry_and_cancel_leaves_the_registry_
     assert_eq!(std::fs::read_to_string(c.project.tenants_file()).expect("registry"), before);
     assert!(matches!(cloud::cancel_subscription(&c.project, &keep, Some("wrong"), &c.keychain).await, Err(Error::ConfirmationRequired { .. })));
 
-    local::delete_tenant(&c.project, &id, None, true, &c.keychain).await.expect("delete");
+    tenantdesk_core::ops::delete_tenant(&c.project, &id, None, true, &c.keychain).await.expect("delete");
     assert!(!connects(&url).await, "the deleted tenant's database still connects");
     let mut admin = tenantdesk_core::postgres::connect(&c.admin).await.expect("admin");
     let left: Option<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname = $1").bind(&db).fetch_optional(&mut admin).await.expect("query");
     assert_eq!(left, None, "database survived the delete");
     let registry = Registry::load(&c.project.tenants_file()).expect("registry");
     assert_eq!(registry.tenants.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["kept"]);
-    assert!(c.keychain.get(&local::password_key(&c.project, &TenantId::parse(&id).expect("id"))).expect("keychain").is_none());
+    assert!(c.keychain.get(&tenantdesk_core::ops::credentials::password_key(&c.project, &TenantId::parse(&id).expect("id"))).expect("keychain").is_none());
     assert_eq!(c.inspect(&id).await["status"], "deleted");
     assert!(matches!(cloud::status(&c.project, &id, &c.keychain).await, Err(Error::TenantNotFound { .. })));
 }
@@ -266,7 +267,7 @@ async fn sync_merges_cloud_tenants_keeps_local_ones_and_sets_synced_at() {
     registry.save(&lock, &path).expect("save");
     drop(lock);
 
-    let report = cloud::sync(&c.project, &c.keychain).await.expect("sync");
+    let report = tenantdesk_core::ops::sync::sync(&c.project, &c.keychain).await.expect("sync");
     assert_eq!(report.added, ["in-the-cloud"]);
     assert_eq!(report.local_kept, 1);
     let after = Registry::load(&path).expect("registry");
@@ -276,7 +277,7 @@ async fn sync_merges_cloud_tenants_keeps_local_ones_and_sets_synced_at() {
     let synced = after.tenants.iter().find(|t| t.id.as_str() == cloud_id).expect("cloud tenant");
     assert_eq!((synced.region.as_deref(), synced.tenant_type), (Some("lhr"), TenantType::Cloud));
     assert!(synced.internal_database_url.as_deref().is_some_and(|u| u.contains(":***@")), "{synced:?}");
-    let again = cloud::sync(&c.project, &c.keychain).await.expect("second sync");
+    let again = tenantdesk_core::ops::sync::sync(&c.project, &c.keychain).await.expect("second sync");
     assert!(again.added.is_empty() && again.updated.is_empty(), "{again:?}");
 }
 
@@ -288,7 +289,7 @@ async fn migrations_run_after_provisioning_and_state_survives_an_emulator_restar
     std::fs::write(dir.join("1_notes.sql"), "CREATE TABLE notes (body text);").expect("write");
     let created = c.create("migrated", "fra").await.0.expect("create");
     assert_eq!(created.migrations.applied, ["1_notes"], "{:?}", created.migrations);
-    let url = local::database_url(&c.project, &created.created.tenant.id, &c.keychain).expect("url");
+    let url = tenantdesk_core::ops::credentials::database_url(&c.project, &created.created.tenant.id, &c.keychain).expect("url");
     let mut conn = tenantdesk_core::postgres::connect(&url).await.expect("connect");
     sqlx::query("INSERT INTO notes VALUES ('x')").execute(&mut conn).await.expect("the migration's table exists");
     std::fs::write(dir.join("2_more.sql"), "ALTER TABLE notes ADD COLUMN at timestamptz;").expect("write");
@@ -297,7 +298,7 @@ async fn migrations_run_after_provisioning_and_state_survives_an_emulator_restar
 
     c.restart(std::time::Duration::ZERO).await;
     // The project still points at the old port; log in again at the new address with the same token.
-    cloud::login_with_token(&c.project, Some(&c.url()), Secret::new(c.token()), &c.keychain).await.expect("same token after restart");
+    tenantdesk_core::ops::account::login_with_token(&c.project, Some(&c.url()), Secret::new(c.token()), &c.keychain).await.expect("same token after restart");
     let status = cloud::status(&c.project, &created.created.tenant.id, &c.keychain).await.expect("status after restart");
     assert_eq!((status.status.as_str(), status.region.as_deref()), ("ready", Some("fra")));
 }
@@ -386,14 +387,14 @@ async fn provisioning_cut_off_by_a_restart_resumes_and_can_be_picked_up() {
     assert_eq!(c.inspect(&id).await["status"], "provisioning");
     // Still slow after the restart, so the pick-up below follows the resumed phases to the end.
     c.restart(std::time::Duration::from_millis(250)).await;
-    cloud::login_with_token(&c.project, Some(&c.url()), Secret::new(c.token()), &c.keychain).await.expect("login again");
+    tenantdesk_core::ops::account::login_with_token(&c.project, Some(&c.url()), Secret::new(c.token()), &c.keychain).await.expect("login again");
     let listed = Registry::load(&c.project.tenants_file()).expect("registry");
     assert!(listed.tenants.iter().all(|t| t.id.as_str() != id), "a tenant without credentials was registered by the sync");
     let mut seen = Vec::new();
-    let done = cloud::retry_provision(&c.project, &id, &c.keychain, &mut |p| seen.push(p)).await.expect("picked up");
+    let done = tenantdesk_core::ops::provisioning::retry_provision(&c.project, &id, &c.keychain, &mut |p| seen.push(p)).await.expect("picked up");
     assert_eq!(done.created.tenant.name, "interrupted");
     assert_eq!(phases(&seen).last().map(String::as_str), Some("tenant_ready"));
-    assert!(connects(&local::database_url(&c.project, &id, &c.keychain).expect("url")).await);
+    assert!(connects(&tenantdesk_core::ops::credentials::database_url(&c.project, &id, &c.keychain).expect("url")).await);
 }
 
 /// A create stopped mid-way on this side (the app or the CLI quit) leaves a tenant the account
@@ -403,7 +404,8 @@ async fn provisioning_cut_off_by_a_restart_resumes_and_can_be_picked_up() {
 async fn a_create_stopped_mid_way_here_is_named_unfinished_and_picked_up_without_a_duplicate() {
     let c = Cloud::logged_in().await;
     c.emulator().set_phase_delay(std::time::Duration::from_millis(200));
-    let request = cloud::CloudCreate { name: tenantdesk_core::name::TenantName::parse("quitter").expect("name"), region: "fra".to_owned(), plan: None };
+    let request =
+        tenantdesk_core::ops::provisioning::CloudCreate { name: tenantdesk_core::name::TenantName::parse("quitter").expect("name"), region: "fra".to_owned(), plan: None };
     // The create is dropped at its first phase event (the tenant exists), as when the process ends.
     let (named, id) = tokio::sync::oneshot::channel();
     let mut named = Some(named);
@@ -415,25 +417,25 @@ async fn a_create_stopped_mid_way_here_is_named_unfinished_and_picked_up_without
         }
     };
     let id = tokio::select! {
-        result = cloud::create_cloud_tenant(&c.project, &request, &c.keychain, &mut on_progress) => panic!("the create ended before it was stopped: {result:?}"),
+        result = tenantdesk_core::ops::provisioning::create_cloud_tenant(&c.project, &request, &c.keychain, &mut on_progress) => panic!("the create ended before it was stopped: {result:?}"),
         id = id => id.expect("the tenant's id"),
     };
     assert!(Registry::load(&c.project.tenants_file()).expect("registry").tenants.iter().all(|t| t.id.as_str() != id));
 
-    let unfinished = cloud::unfinished(&c.project, &c.keychain).await.expect("unfinished");
-    assert_eq!(unfinished, vec![cloud::Unfinished { id: id.clone(), name: "quitter".to_owned(), region: Some("fra".to_owned()) }]);
-    let report = cloud::sync(&c.project, &c.keychain).await.expect("sync");
+    let unfinished = tenantdesk_core::ops::sync::unfinished(&c.project, &c.keychain).await.expect("unfinished");
+    assert_eq!(unfinished, vec![tenantdesk_core::ops::sync::Unfinished { id: id.clone(), name: "quitter".to_owned(), region: Some("fra".to_owned()) }]);
+    let report = tenantdesk_core::ops::sync::sync(&c.project, &c.keychain).await.expect("sync");
     assert_eq!(report.unfinished, unfinished);
     assert!(!report.added.contains(&"quitter".to_owned()), "sync registered a tenant without credentials");
-    let picked = cloud::pick_ups(&c.project, &c.keychain).await.expect("pick-ups");
-    assert!(matches!(picked.as_slice(), [cloud::PickUp { tenant, failed: None }] if tenant.id == id), "still provisioning, to be followed: {picked:?}");
+    let picked = tenantdesk_core::ops::sync::pick_ups(&c.project, &c.keychain).await.expect("pick-ups");
+    assert!(matches!(picked.as_slice(), [tenantdesk_core::ops::sync::PickUp { tenant, failed: None }] if tenant.id == id), "still provisioning, to be followed: {picked:?}");
 
     let mut resumed = Vec::new();
-    let done = cloud::retry_provision(&c.project, &id, &c.keychain, &mut |p| resumed.push(p)).await.expect("picked up");
+    let done = tenantdesk_core::ops::provisioning::retry_provision(&c.project, &id, &c.keychain, &mut |p| resumed.push(p)).await.expect("picked up");
     assert_eq!((done.created.tenant.id.as_str(), done.created.tenant.name.as_str()), (id.as_str(), "quitter"));
     assert!(done.created.profile.is_some(), "no profile for the picked-up tenant");
-    assert!(connects(&local::database_url(&c.project, &id, &c.keychain).expect("url")).await);
-    assert!(cloud::unfinished(&c.project, &c.keychain).await.expect("unfinished").is_empty());
+    assert!(connects(&tenantdesk_core::ops::credentials::database_url(&c.project, &id, &c.keychain).expect("url")).await);
+    assert!(tenantdesk_core::ops::sync::unfinished(&c.project, &c.keychain).await.expect("unfinished").is_empty());
     let account = tenantdesk_core::cloud::CloudClient::new(&c.url(), Secret::new(c.token()), Default::default()).expect("client").me().await.expect("me");
     assert_eq!(account.tenants.iter().filter(|t| t.name == "quitter").count(), 1, "a second tenant was made");
 }

@@ -5,9 +5,9 @@
 
 use serde::Serialize;
 
-use super::Snapshot;
-use super::local::database_url;
+use super::credentials::database_url;
 use super::secrets::profile_key;
+use super::view::Snapshot;
 use crate::audit;
 use crate::error::{Error, Result};
 use crate::keychain::SecretStore;

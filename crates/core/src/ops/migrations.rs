@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::keychain::SecretStore;
 use crate::postgres;
 use crate::project::Project;
@@ -40,39 +40,17 @@ pub async fn run(project: &Project, url: &Secret) -> MigrationReport {
 
 async fn apply(project: &Project, url: &Secret) -> Result<MigrationReport> {
     let Some(dir) = folder(project) else { return Ok(MigrationReport::default()) };
-    let migrator = sqlx::migrate::Migrator::new(dir.as_path()).await.map_err(|e| Error::Database { action: "read the migration files", message: e.to_string() })?;
-    postgres::verify(url).await?;
-    // A one-connection pool rather than a connection: `Migrator::run` on `&mut PgConnection`
-    // makes the future not `Send` for every lifetime (an sqlx `Acquire` bound), which the
-    // desktop app's background jobs need.
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .acquire_timeout(std::time::Duration::from_secs(5))
-        .connect(url.expose())
-        .await
-        .map_err(|e| Error::DatabaseConnection { reason: postgres::describe(&e) })?;
-    let applied_before: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success").fetch_all(&pool).await.unwrap_or_default();
-    let ran = migrator.run(&pool).await.map_err(|e| Error::Database { action: "apply the migrations", message: e.to_string() });
-    pool.close().await;
-    ran?;
-    let mut report = MigrationReport { folder: Some(dir.display().to_string()), ..Default::default() };
-    for m in migrator.iter() {
-        if applied_before.contains(&m.version) {
-            report.already_applied += 1;
-        } else {
-            report.applied.push(format!("{}_{}", m.version, m.description));
-        }
-    }
-    Ok(report)
+    let (applied, already_applied) = postgres::apply_migrations(&dir, url).await?;
+    Ok(MigrationReport { folder: Some(dir.display().to_string()), applied, already_applied, error: None })
 }
 
 /// `tenantdesk infra db migrate [--tenant ID]`: the selected (or given) tenant's database.
 pub async fn migrate(project: &Project, id: Option<&str>, secrets: &dyn SecretStore) -> Result<MigrationReport> {
     let id = match id {
         Some(id) => id.to_owned(),
-        None => super::selected_tenant(project)?.to_string(),
+        None => super::tenants::selected_tenant(project)?.to_string(),
     };
-    let url = super::local::database_url(project, &id, secrets)?;
+    let url = super::credentials::database_url(project, &id, secrets)?;
     let result = apply(project, &url).await;
     crate::audit::record_in(project, Some(&id), "migrate", &result);
     result

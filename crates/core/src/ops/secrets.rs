@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::local::password_key;
+use super::credentials::password_key;
 use crate::audit;
 use crate::error::{Error, Result};
 use crate::keychain::{SecretKey, SecretKind, SecretStore};
@@ -164,7 +164,7 @@ fn import_all(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsRep
     if credentials.is_file() {
         let mut map = read_json(&credentials)?;
         if let Some(token) = map.get("api_token").and_then(Value::as_str).filter(|t| !t.is_empty() && *t != MASK) {
-            secrets.set(&super::cloud::token_key(project), &Secret::new(token))?;
+            secrets.set(&super::credentials::token_key(project), &Secret::new(token))?;
             map.insert("api_token".to_owned(), Value::String(MASK.to_owned()));
             backup(&credentials, &mut report)?;
             write_json(&credentials, &map)?;
@@ -173,7 +173,7 @@ fn import_all(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsRep
             let (api_url, email) = (map.get("api_url").and_then(Value::as_str), map.get("user_email").and_then(Value::as_str));
             if let (Some(api_url), Some(email)) = (api_url, email) {
                 let login = crate::marks::CloudLogin { api_url: api_url.to_owned(), user_email: email.to_owned(), authenticated_at: crate::clock::now_rfc3339() };
-                super::local::update_marks(project, |m| {
+                TenantMarks::update(&project.marks_file(), |m| {
                     m.cloud.get_or_insert(login);
                 })?;
             }
@@ -245,7 +245,7 @@ fn export_all(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsRep
     }
     let credentials = project.state_dir().join("credentials.json");
     if credentials.is_file()
-        && let Some(token) = secrets.get(&super::cloud::token_key(project))?
+        && let Some(token) = secrets.get(&super::credentials::token_key(project))?
     {
         let mut map = read_json(&credentials)?;
         map.insert("api_token".to_owned(), Value::String(token.expose().to_owned()));
@@ -269,12 +269,12 @@ pub fn set_mode(project: &Project, mode: SecretsMode, secrets: &dyn SecretStore)
     // an import before the setting (the next write exports again, as the mode still says).
     let result = (|| match mode {
         SecretsMode::CliCompatible => {
-            super::local::update_marks(project, |m| m.secrets_mode = mode)?;
+            TenantMarks::update(&project.marks_file(), |m| m.secrets_mode = mode)?;
             export_all(project, secrets)
         }
         SecretsMode::Keychain => {
             let report = import_all(project, secrets)?;
-            super::local::update_marks(project, |m| m.secrets_mode = mode)?;
+            TenantMarks::update(&project.marks_file(), |m| m.secrets_mode = mode)?;
             Ok(report)
         }
     })();
@@ -372,9 +372,9 @@ pub async fn tenant_secrets(project: &Project, id: &str, secrets: &dyn SecretSto
         )?;
     }
     if tenant.tenant_type == crate::tenant::TenantType::Cloud {
-        push("Sync token".to_owned(), super::cloud::sync_token_key(project, &tenant.id), &|a| a == "rotate sync token", true, false)?;
+        push("Sync token".to_owned(), super::credentials::sync_token_key(project, &tenant.id), &|a| a == "rotate sync token", true, false)?;
     }
-    for profile in super::list_profiles(project)?.into_iter().filter(|p| p.tenant_id.as_deref() == Some(tenant.id.as_str())) {
+    for profile in super::view::Snapshot::load(project)?.profile_views().into_iter().filter(|p| p.tenant_id.as_deref() == Some(tenant.id.as_str())) {
         let file = project.profiles_dir().join(&profile.name).join("secrets.json");
         let Ok(map) = read_json(&file) else { continue };
         for key in map.iter().filter(|(k, v)| v.as_str() == Some(MASK) && k.as_str() != "database_url").map(|(k, _)| k) {

@@ -1,15 +1,15 @@
 //! Keeping tenants' data recoverable: snapshots taken by hand, restored in place (the tenant
 //! keeps its URL, role and password) or as a new tenant, an undo for a delete, and clones.
 
-use sqlx::Connection as _;
-
-use super::local::{self, create_shared};
-use super::{CreatedTenant, Snapshot};
+use super::cloud::*;
+use super::credentials::*;
+use super::local::create_shared;
+use super::view::{CreatedTenant, Snapshot};
 use crate::audit;
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::keychain::SecretStore;
-use crate::marks::SharedDatabase;
+use crate::marks::{SharedDatabase, TenantMarks};
 use crate::name::TenantName;
 use crate::ownership;
 use crate::pg_tools::{self, Step};
@@ -18,9 +18,8 @@ use crate::project::Project;
 use crate::shared_container::{self, SharedConfig};
 use crate::snapshot::{self, Reason, SnapshotInfo, Source};
 use crate::tenant::{Tenant, TenantId, TenantType};
-
 /// A tenant and its database in the shared container: what snapshots are taken of.
-fn target(project: &Project, id: &str) -> Result<(Tenant, SharedDatabase)> {
+pub(super) fn target(project: &Project, id: &str) -> Result<(Tenant, SharedDatabase)> {
     let snap = Snapshot::load(project)?;
     let tenant = snap.find(project, id)?.clone();
     let refuse = |reason: &str| Error::SnapshotUnsupported { name: tenant.name.clone(), reason: reason.to_owned() };
@@ -63,7 +62,7 @@ pub async fn create_snapshot(
 
 /// A cloud tenant's database, dumped through its external access by the shared container's
 /// image's pg_dump. External access switched on here is switched off again, whatever happened.
-async fn snapshot_cloud(
+pub(super) async fn snapshot_cloud(
     project: &Project,
     tenant: &Tenant,
     reason: Reason,
@@ -81,13 +80,13 @@ async fn snapshot_cloud(
             });
         }
         // Marked first: a kill after the switch leaves the mark, and the next sync closes it.
-        local::update_marks(project, |m| {
+        TenantMarks::update(&project.marks_file(), |m| {
             m.opened_for_snapshot.insert(tenant.id.clone());
         })?;
         super::cloud::set_external_db_access(project, tenant.id.as_str(), true, secrets).await?;
     }
     let dumped = async {
-        let url = local::database_url(project, tenant.id.as_str(), secrets)?;
+        let url = database_url(project, tenant.id.as_str(), secrets)?;
         let database = url::Url::parse(url.expose()).ok().map(|u| u.path().trim_start_matches('/').to_owned()).unwrap_or_default();
         let image = SharedConfig::from_env().image;
         let source = Source { container: "", database: &database, tenant_id: Some(tenant.id.as_str()), tenant_name: &tenant.name, spare: None, remote: Some((&image, &url)) };
@@ -104,26 +103,6 @@ async fn snapshot_cloud(
         }
     }
     dumped
-}
-
-/// Switches off external access Tenantdesk opened for a snapshot, and forgets the mark once it is
-/// off. A tenant no longer in the registry has nothing left to close.
-async fn close_opened(project: &Project, id: &TenantId, secrets: &dyn SecretStore) -> Result<()> {
-    match super::cloud::set_external_db_access(project, id.as_str(), false, secrets).await {
-        Ok(_) | Err(Error::TenantNotFound { .. }) => local::update_marks(project, |m| {
-            m.opened_for_snapshot.remove(id);
-        }),
-        Err(e) => Err(e),
-    }
-}
-
-/// Closes the external access a snapshot killed half-way left open (called by every sync).
-pub async fn close_access_left_open(project: &Project, secrets: &dyn SecretStore) -> Result<()> {
-    let left = crate::marks::TenantMarks::load(&project.marks_file())?.opened_for_snapshot;
-    for id in left {
-        close_opened(project, &id, secrets).await?;
-    }
-    Ok(())
 }
 
 /// This project's snapshots (of one tenant: its name, id or id prefix, also of a deleted one),
@@ -226,18 +205,18 @@ async fn in_place(project: &Project, id: &str, confirm_name: Option<&str>, secre
     }
     // The data it replaced is in `kept`; a drop that fails here is swept by the next restore.
     let _ = exec(&mut admin, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&replaced))).await;
-    let _ = admin.close().await;
+    postgres::close(admin).await;
     Ok(Restored { tenant_id: tenant.id.to_string(), name: tenant.name.clone(), snapshot: info, kept })
 }
 
-async fn exec(admin: &mut sqlx::PgConnection, sql: &str) -> Result<()> {
-    sqlx::Executor::execute(&mut *admin, sql).await.map(drop).map_err(|e| Error::SnapshotFailed { action: "restore the snapshot", reason: postgres::describe(&e) })
+async fn exec(admin: &mut postgres::PgConnection, sql: &str) -> Result<()> {
+    postgres::execute(admin, sql).await.map_err(|reason| Error::SnapshotFailed { action: "restore the snapshot", reason })
 }
 
 /// Renames the restored database into the tenant's name in one transaction, closing the
 /// tenant's connections first; a connection that slips in between makes the rename fail and the
 /// transaction roll back, so it is tried again.
-async fn swap(admin: &mut sqlx::PgConnection, live: &str, fresh: &str, replaced: &str) -> Result<()> {
+async fn swap(admin: &mut postgres::PgConnection, live: &str, fresh: &str, replaced: &str) -> Result<()> {
     let mut last = None;
     for _ in 0..20 {
         let attempt = async {
@@ -262,11 +241,8 @@ async fn swap(admin: &mut sqlx::PgConnection, live: &str, fresh: &str, replaced:
 /// Drops what an earlier restore of this tenant left when it was killed: a half-restored
 /// database, or the replaced one it had not dropped yet. Both carry the tenant's comment; the
 /// live database never has these names.
-async fn sweep_leftovers(admin: &mut sqlx::PgConnection, comment_literal: &str) {
-    let query = format!(
-        "SELECT datname::text FROM pg_database WHERE (datname LIKE 'td\\_restore\\_%' OR datname LIKE 'td\\_replaced\\_%') AND shobj_description(oid, 'pg_database') = {comment_literal}"
-    );
-    let names: Vec<String> = sqlx::query_scalar(&query).fetch_all(&mut *admin).await.unwrap_or_default();
+async fn sweep_leftovers(admin: &mut postgres::PgConnection, comment_literal: &str) {
+    let names = postgres::restore_leftovers(admin, comment_literal).await;
     for name in names {
         let _ = exec(admin, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&name))).await;
     }
@@ -282,7 +258,7 @@ pub async fn restore_as(project: &Project, id: &str, name: &TenantName, secrets:
     result
 }
 
-async fn restore_new(project: &Project, id: &str, name: &TenantName, secrets: &dyn SecretStore, on_step: &mut (dyn FnMut(Step) + Send)) -> Result<CreatedTenant> {
+pub(super) async fn restore_new(project: &Project, id: &str, name: &TenantName, secrets: &dyn SecretStore, on_step: &mut (dyn FnMut(Step) + Send)) -> Result<CreatedTenant> {
     let info = snapshot::find(id).await?;
     let keep_id = info.tenant_name == name.as_str();
     let file = snapshot::verify(&info)?;
@@ -299,7 +275,7 @@ async fn restore_new(project: &Project, id: &str, name: &TenantName, secrets: &d
 }
 
 /// The database a just-made tenant got.
-fn new_database(project: &Project, created: &CreatedTenant) -> Result<SharedDatabase> {
+pub(super) fn new_database(project: &Project, created: &CreatedTenant) -> Result<SharedDatabase> {
     let marks = Snapshot::load(project)?.marks;
     marks
         .databases
@@ -309,178 +285,14 @@ fn new_database(project: &Project, created: &CreatedTenant) -> Result<SharedData
 }
 
 /// A tenant made to be filled is removed again when filling it failed.
-async fn undo_on_error(project: &Project, created: CreatedTenant, filled: Result<()>, secrets: &dyn SecretStore) -> Result<CreatedTenant> {
+pub(super) async fn undo_on_error(project: &Project, created: CreatedTenant, filled: Result<()>, secrets: &dyn SecretStore) -> Result<CreatedTenant> {
     match filled {
         Ok(()) => Ok(created),
         Err(e) => {
-            let _ = local::delete_tenant(project, &created.tenant.id, Some(&created.tenant.name), false, secrets).await;
+            let _ = super::deletion::delete_tenant(project, &created.tenant.id, Some(&created.tenant.name), false, secrets).await;
             Err(e)
         }
     }
-}
-
-/// A column whose values a clone must not carry: `table.column` or `schema.table.column`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MaskedColumn {
-    pub schema: String,
-    pub table: String,
-    pub column: String,
-}
-
-impl std::str::FromStr for MaskedColumn {
-    type Err = Error;
-    fn from_str(value: &str) -> Result<Self> {
-        let parts: Vec<&str> = value.trim().split('.').collect();
-        let bad = || Error::InvalidName { kind: "masked column", value: value.to_owned(), reason: "name it as table.column or schema.table.column" };
-        let (schema, table, column) = match parts.as_slice() {
-            [t, c] => ("public", *t, *c),
-            [s, t, c] => (*s, *t, *c),
-            _ => return Err(bad()),
-        };
-        if [schema, table, column].iter().any(|p| p.is_empty()) {
-            return Err(bad());
-        }
-        Ok(Self { schema: schema.to_owned(), table: table.to_owned(), column: column.to_owned() })
-    }
-}
-
-/// Copies a local tenant into a new one with its own role, password and profile. An idle source
-/// is copied by `CREATE DATABASE … TEMPLATE` (a file copy) and its objects given to the clone's
-/// role; a source in use is copied by a dump piped into a restore inside the container. `masked`
-/// columns are overwritten in the copy: text with a hash of the value, anything else with NULL.
-pub async fn clone_tenant(
-    project: &Project,
-    id: &str,
-    name: &TenantName,
-    masked: &[MaskedColumn],
-    secrets: &dyn SecretStore,
-    on_step: &mut (dyn FnMut(Step) + Send),
-) -> Result<CreatedTenant> {
-    let result = async {
-        let found = Snapshot::load(project)?.find(project, id)?.clone();
-        if found.tenant_type == TenantType::Cloud {
-            return clone_from_cloud(project, &found, name, masked, secrets, on_step).await;
-        }
-        let (tenant, source) = target(project, id)?;
-        let cfg = SharedConfig::from_env();
-        if source.container != cfg.container {
-            return Err(Error::SnapshotUnsupported {
-                name: tenant.name.clone(),
-                reason: format!(
-                    "its database is in the container '{}', and new tenants are made in '{}'; snapshot it and restore the snapshot as a new tenant",
-                    source.container, cfg.container
-                ),
-            });
-        }
-        let created = create_shared(project, name, &TenantId::new_local(), &cfg, secrets, &mut |_| {}).await?;
-        let filled = async {
-            let db = new_database(project, &created)?;
-            let cfg = SharedConfig::new(&db.container, &cfg.image, db.port);
-            if !template_copy(project, &cfg, &source, &db, &TenantId::parse(&created.tenant.id)?, secrets).await? {
-                pg_tools::copy(&engine::connect(None).await?, &db.container, &source.database, &db.database, &db.role, on_step).await?;
-            }
-            mask(&cfg, &db, masked, secrets).await
-        };
-        let filled = filled.await;
-        undo_on_error(project, created, filled, secrets).await
-    }
-    .await;
-    audit::record_in(project, Some(id), &format!("clone into {name}"), &result);
-    result
-}
-
-/// A cloud tenant's data in a new local tenant: a snapshot over its external access (switched on
-/// for the dump), restored as the new tenant, then masked.
-async fn clone_from_cloud(
-    project: &Project,
-    tenant: &Tenant,
-    name: &TenantName,
-    masked: &[MaskedColumn],
-    secrets: &dyn SecretStore,
-    on_step: &mut (dyn FnMut(Step) + Send),
-) -> Result<CreatedTenant> {
-    let note = format!("taken to clone {} into {name}", tenant.name);
-    let taken = snapshot_cloud(project, tenant, Reason::Manual, Some(&note), true, secrets, on_step).await?;
-    let created = restore_new(project, &taken.id, name, secrets, on_step).await?;
-    let filled = async {
-        let db = new_database(project, &created)?;
-        mask(&SharedConfig::new(&db.container, &SharedConfig::from_env().image, db.port), &db, masked, secrets).await
-    };
-    let filled = filled.await;
-    undo_on_error(project, created, filled, secrets).await
-}
-
-fn clone_error(e: sqlx::Error) -> Error {
-    Error::SnapshotFailed { action: "clone the database", reason: postgres::describe(&e) }
-}
-
-async fn run(conn: &mut sqlx::PgConnection, sql: &str) -> Result<()> {
-    sqlx::Executor::execute(&mut *conn, sql).await.map(drop).map_err(clone_error)
-}
-
-/// A superuser connection to one database of the shared container.
-async fn superuser(cfg: &SharedConfig, database: &str, secrets: &dyn SecretStore) -> Result<sqlx::PgConnection> {
-    let password =
-        secrets.get(&cfg.secret_key())?.ok_or_else(|| Error::DatabaseConnection { reason: "the shared container's superuser password is not in the keychain".to_owned() })?;
-    postgres::connect(&shared_container::superuser_url(cfg, &password, database)).await
-}
-
-/// Replaces the clone's empty database by a file copy of the source, then moves every object to
-/// the clone's role (`REASSIGN OWNED` also takes the source database itself, which goes back to
-/// its role in the same transaction). Returns false, with the empty database as it was, when the
-/// source has open connections: `TEMPLATE` refuses those.
-async fn template_copy(project: &Project, cfg: &SharedConfig, source: &SharedDatabase, target: &SharedDatabase, target_id: &TenantId, secrets: &dyn SecretStore) -> Result<bool> {
-    let mut admin = shared_container::admin(cfg, secrets).await?;
-    let busy: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = $1").bind(&source.database).fetch_one(&mut admin).await.map_err(clone_error)?;
-    if busy > 0 {
-        return Ok(false);
-    }
-    let (new_db, new_role) = (quote_ident(&target.database), quote_ident(&target.role));
-    run(&mut admin, &format!("DROP DATABASE {new_db}")).await?;
-    let copied = run(&mut admin, &format!("CREATE DATABASE {new_db} TEMPLATE {} OWNER {new_role}", quote_ident(&source.database))).await;
-    if copied.is_err() {
-        // A connection came in between: the empty database goes back, and the dump is used.
-        run(&mut admin, &format!("CREATE DATABASE {new_db} OWNER {new_role}")).await?;
-    }
-    run(&mut admin, &format!("REVOKE ALL ON DATABASE {new_db} FROM PUBLIC")).await?;
-    run(&mut admin, &ownership::comment_sql(&target.database, project, target_id)).await?;
-    let _ = admin.close().await;
-    if copied.is_err() {
-        return Ok(false);
-    }
-    let mut conn = superuser(cfg, &target.database, secrets).await?;
-    run(&mut conn, "BEGIN").await?;
-    run(&mut conn, &format!("REASSIGN OWNED BY {} TO {new_role}", quote_ident(&source.role))).await?;
-    run(&mut conn, &format!("ALTER DATABASE {} OWNER TO {}", quote_ident(&source.database), quote_ident(&source.role))).await?;
-    run(&mut conn, "COMMIT").await?;
-    let _ = conn.close().await;
-    Ok(true)
-}
-
-/// Overwrites the masked columns in the clone: text-like ones with `masked-<md5>`, others NULL.
-async fn mask(cfg: &SharedConfig, db: &SharedDatabase, masked: &[MaskedColumn], secrets: &dyn SecretStore) -> Result<()> {
-    if masked.is_empty() {
-        return Ok(());
-    }
-    let mut conn = superuser(cfg, &db.database, secrets).await?;
-    for m in masked {
-        let kind: Option<String> = sqlx::query_scalar("SELECT data_type::text FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3")
-            .bind(&m.schema)
-            .bind(&m.table)
-            .bind(&m.column)
-            .fetch_optional(&mut conn)
-            .await
-            .map_err(clone_error)?;
-        let Some(kind) = kind else {
-            return Err(Error::SnapshotFailed { action: "mask the clone", reason: format!("it has no column {}.{}.{}", m.schema, m.table, m.column) });
-        };
-        let column = quote_ident(&m.column);
-        let value = if ["text", "character varying", "character"].contains(&kind.as_str()) { format!("'masked-' || md5({column})") } else { "NULL".to_owned() };
-        let sql = format!("UPDATE {}.{} SET {column} = {value} WHERE {column} IS NOT NULL", quote_ident(&m.schema), quote_ident(&m.table));
-        run(&mut conn, &sql).await.map_err(|e| Error::SnapshotFailed { action: "mask the clone", reason: format!("{}.{}.{}: {e}", m.schema, m.table, m.column) })?;
-    }
-    let _ = conn.close().await;
-    Ok(())
 }
 
 /// How many snapshots there are (of every project: they share the disk) and what retention keeps.

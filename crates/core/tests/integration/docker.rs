@@ -42,12 +42,12 @@ impl Fixture {
     async fn create(&self, name: &str) -> Result<String, Error> {
         let created =
             local::create_local_tenant(&self.project, &TenantName::parse(name)?, DatabaseSource::Shared { port: None }, &self.cfg, &self.chain.store, &mut |_| {}).await?;
-        self.chain.track(local::password_key(&self.project, &tenantdesk_core::tenant::TenantId::parse(&created.tenant.id).expect("id")));
+        self.chain.track(tenantdesk_core::ops::credentials::password_key(&self.project, &tenantdesk_core::tenant::TenantId::parse(&created.tenant.id).expect("id")));
         Ok(created.tenant.id)
     }
 
     fn url(&self, id: &str) -> Secret {
-        local::database_url(&self.project, id, &self.chain.store).expect("url")
+        tenantdesk_core::ops::credentials::database_url(&self.project, id, &self.chain.store).expect("url")
     }
 
     async fn superuser(&self) -> PgConnection {
@@ -90,23 +90,23 @@ async fn a_local_tenant_lives_through_stop_and_start_and_is_gone_after_delete() 
     conn.execute("CREATE TABLE notes (body text); INSERT INTO notes VALUES ('kept')").await.expect("write");
     conn.close().await.expect("close");
 
-    local::db_down(&f.cfg).await.expect("down");
+    tenantdesk_core::ops::container::db_down(&f.cfg).await.expect("down");
     assert!(PgConnection::connect(url.expose()).await.is_err(), "still reachable after db down");
-    let status = local::db_up(&f.cfg, &f.chain.store, &mut |_| {}).await.expect("up");
+    let status = tenantdesk_core::ops::container::db_up(&f.cfg, &f.chain.store, &mut |_| {}).await.expect("up");
     assert!(matches!(status.state, ContainerState::Healthy | ContainerState::Starting), "{status:?}");
     assert_eq!(rows(&url, "SELECT body FROM notes").await.expect("read back"), ["kept"]);
 
-    let report = local::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
+    let report = tenantdesk_core::ops::databases::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
     assert_eq!(report.tenants.len(), 1);
     assert_eq!(report.tenants[0].database_present, Some(true));
 
-    local::delete_tenant(&f.project, &id, None, true, &f.chain.store).await.expect("delete");
+    tenantdesk_core::ops::delete_tenant(&f.project, &id, None, true, &f.chain.store).await.expect("delete");
     let mut admin = f.superuser().await;
     let db: Option<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'td\\_my\\_project\\_%'").fetch_optional(&mut admin).await.expect("query");
     let role: Option<String> = sqlx::query_scalar("SELECT rolname FROM pg_roles WHERE rolname LIKE 'td\\_my\\_project\\_%'").fetch_optional(&mut admin).await.expect("query");
     assert_eq!((db, role), (None, None), "database or role survived the delete");
     assert!(Registry::load(&f.project.tenants_file()).expect("registry").tenants.is_empty());
-    assert!(matches!(local::database_url(&f.project, &id, &f.chain.store), Err(Error::TenantNotFound { .. })));
+    assert!(matches!(tenantdesk_core::ops::credentials::database_url(&f.project, &id, &f.chain.store), Err(Error::TenantNotFound { .. })));
 }
 
 #[tokio::test]
@@ -125,19 +125,21 @@ async fn tenants_in_one_container_cannot_read_each_others_databases() {
     // An orphan: a Tenantdesk-shaped database nobody claims.
     let mut admin = f.superuser().await;
     admin.execute("CREATE DATABASE td_orphan_00000000").await.expect("orphan");
-    let report = local::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
+    let report = tenantdesk_core::ops::databases::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
     assert_eq!(report.orphan_databases, ["td_orphan_00000000"]);
-    local::drop_orphan_database(&f.project, &f.cfg, &f.chain.store, "td_orphan_00000000").await.expect("drop orphan");
+    tenantdesk_core::ops::databases::drop_orphan_database(&f.project, &f.cfg, &f.chain.store, "td_orphan_00000000").await.expect("drop orphan");
 
     // An orphan with a role of its own (a tenant whose registry entry was lost) can be adopted.
     admin.execute("CREATE ROLE td_lost_00000001 LOGIN PASSWORD 'old'").await.expect("lost role");
     admin.execute("CREATE DATABASE td_lost_00000001 OWNER td_lost_00000001").await.expect("lost database");
-    let adopted = local::adopt_orphan_database(&f.project, &f.cfg, &f.chain.store, "td_lost_00000001", &TenantName::parse("found").expect("name")).await.expect("adopt");
-    f.chain.track(local::password_key(&f.project, &tenantdesk_core::tenant::TenantId::parse(&adopted.tenant.id).expect("id")));
+    let adopted = tenantdesk_core::ops::databases::adopt_orphan_database(&f.project, &f.cfg, &f.chain.store, "td_lost_00000001", &TenantName::parse("found").expect("name"))
+        .await
+        .expect("adopt");
+    f.chain.track(tenantdesk_core::ops::credentials::password_key(&f.project, &tenantdesk_core::tenant::TenantId::parse(&adopted.tenant.id).expect("id")));
     assert_eq!(rows(&f.url(&adopted.tenant.id), "SELECT current_database()::text").await.expect("connect as adopted"), ["td_lost_00000001"]);
-    let report = local::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
+    let report = tenantdesk_core::ops::databases::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
     assert!(report.orphan_databases.is_empty(), "{report:?}");
-    let err = local::drop_orphan_database(&f.project, &f.cfg, &f.chain.store, &report.tenants[0].name).await.expect_err("not an orphan");
+    let err = tenantdesk_core::ops::databases::drop_orphan_database(&f.project, &f.cfg, &f.chain.store, &report.tenants[0].name).await.expect_err("not an orphan");
     assert!(err.to_string().contains("not an orphan"), "{err}");
 }
 
@@ -151,29 +153,31 @@ async fn two_projects_share_the_container_and_neither_is_the_others_orphan() {
         .await
         .expect("create in B");
     let beta_id = tenantdesk_core::tenant::TenantId::parse(&beta.tenant.id).expect("id");
-    f.chain.track(local::password_key(&b, &beta_id));
-    let beta_url = local::database_url(&b, &beta.tenant.id, &f.chain.store).expect("url");
+    f.chain.track(tenantdesk_core::ops::credentials::password_key(&b, &beta_id));
+    let beta_url = tenantdesk_core::ops::credentials::database_url(&b, &beta.tenant.id, &f.chain.store).expect("url");
     let beta_db = url::Url::parse(beta_url.expose()).expect("url").path().trim_start_matches('/').to_owned();
 
     // Seen from A, B's live database is B's, not an orphan, and cannot be dropped or adopted.
-    let status = local::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
+    let status = tenantdesk_core::ops::databases::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
     assert!(status.orphan_databases.is_empty(), "{status:?}");
     let claim = status.other_projects.iter().find(|c| c.database == beta_db).expect("B's database listed as B's");
     assert_eq!((claim.tenant_name.as_str(), claim.project.as_str()), ("beta", b.root().to_str().expect("utf-8")));
-    let err = local::drop_orphan_database(&f.project, &f.cfg, &f.chain.store, &beta_db).await.expect_err("B's database");
+    let err = tenantdesk_core::ops::databases::drop_orphan_database(&f.project, &f.cfg, &f.chain.store, &beta_db).await.expect_err("B's database");
     assert!(matches!(&err, Error::ClaimedByAnotherProject { tenant, .. } if tenant == "beta"), "{err:?}");
-    let err = local::adopt_orphan_database(&f.project, &f.cfg, &f.chain.store, &beta_db, &TenantName::parse("stolen").expect("name")).await.expect_err("B's database");
+    let err = tenantdesk_core::ops::databases::adopt_orphan_database(&f.project, &f.cfg, &f.chain.store, &beta_db, &TenantName::parse("stolen").expect("name"))
+        .await
+        .expect_err("B's database");
     assert!(matches!(err, Error::ClaimedByAnotherProject { .. }), "{err:?}");
     rows(&beta_url, "SELECT 'still there'").await.expect("B's database is intact");
     // B sees A's database the same way.
-    let from_b = local::db_status(Some(&b), &f.cfg, &f.chain.store).await.expect("status");
+    let from_b = tenantdesk_core::ops::databases::db_status(Some(&b), &f.cfg, &f.chain.store).await.expect("status");
     assert!(from_b.orphan_databases.is_empty() && from_b.other_projects.iter().any(|c| c.tenant_name == "alpha"), "{from_b:?}");
 
     // B's folder is gone: its database is an orphan now, which A may drop.
     drop(b_dir);
-    let status = local::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
+    let status = tenantdesk_core::ops::databases::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
     assert_eq!(status.orphan_databases, std::slice::from_ref(&beta_db), "{status:?}");
-    local::drop_orphan_database(&f.project, &f.cfg, &f.chain.store, &beta_db).await.expect("drop the real orphan");
+    tenantdesk_core::ops::databases::drop_orphan_database(&f.project, &f.cfg, &f.chain.store, &beta_db).await.expect("drop the real orphan");
 }
 
 #[tokio::test]
@@ -210,14 +214,15 @@ async fn a_taken_port_is_named_and_nothing_is_created() {
     // Once the container exists its port is fixed (its tenants' URLs name it): a taken port says
     // so, instead of offering a --port that would give the same error again.
     f.create("first").await.expect("create");
-    local::db_down(&f.cfg).await.expect("down");
+    tenantdesk_core::ops::container::db_down(&f.cfg).await.expect("down");
     let listener = std::net::TcpListener::bind(("127.0.0.1", f.cfg.port)).expect("hold the port");
-    let err =
-        local::db_up(&SharedConfig::new(&f.cfg.container, &image(), port::next_free(f.cfg.port + 1).expect("free")), &f.chain.store, &mut |_| {}).await.expect_err("port is taken");
+    let err = tenantdesk_core::ops::container::db_up(&SharedConfig::new(&f.cfg.container, &image(), port::next_free(f.cfg.port + 1).expect("free")), &f.chain.store, &mut |_| {})
+        .await
+        .expect_err("port is taken");
     assert!(matches!(&err, Error::ContainerPortTaken { port, .. } if *port == f.cfg.port), "{err:?}");
     assert!(!err.hint().expect("hint").contains("--port"), "{:?}", err.hint());
     drop(listener);
-    local::db_up(&f.cfg, &f.chain.store, &mut |_| {}).await.expect("up once the port is free");
+    tenantdesk_core::ops::container::db_up(&f.cfg, &f.chain.store, &mut |_| {}).await.expect("up once the port is free");
 }
 
 /// Reconcile names another shared container as an orphan, never the cloud emulator's server.
@@ -235,7 +240,7 @@ async fn other_shared_containers_are_orphans_and_the_emulators_server_is_not() {
             name
         })
         .collect();
-    let status = local::db_status(Some(&f.project), &f.cfg, &f.chain.store).await;
+    let status = tenantdesk_core::ops::databases::db_status(Some(&f.project), &f.cfg, &f.chain.store).await;
     for name in &made {
         let _ = Command::new("docker").args(["rm", "-f", name]).output();
     }
@@ -279,7 +284,7 @@ async fn the_superuser_password_is_not_in_docker_inspect() {
     assert!(copied.status.success(), "{copied:?}");
     assert!(!String::from_utf8_lossy(&copied.stdout).contains(password.expose()), "the password is left in the container's layer");
     // The emptied file does not stop the container from starting again.
-    local::db_restart(&f.cfg, &f.chain.store, &mut |_| {}).await.expect("restart");
+    tenantdesk_core::ops::container::db_restart(&f.cfg, &f.chain.store, &mut |_| {}).await.expect("restart");
     rows(&f.url(&local_id(&f)), "SELECT 1").await.expect("the tenant connects after a restart");
 }
 
@@ -346,9 +351,9 @@ async fn deleting_a_cli_made_tenant_removes_its_compose_project_by_label() {
         r#"{{"tenants":[{{"id":"local_7f0c2b7e-3a51-4a8e-9d0e-2f7b1c9a4e11","name":"cli-made","database_url":"postgres://systemprompt:x@localhost:5432/systemprompt","tenant_type":"local","external_db_access":false,"docker_project":"{project_name}"}}],"synced_at":"2026-08-21T10:00:00Z"}}"#
     );
     std::fs::write(f.project.tenants_file(), registry).expect("write");
-    let status = local::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
+    let status = tenantdesk_core::ops::databases::db_status(Some(&f.project), &f.cfg, &f.chain.store).await.expect("status");
     assert_eq!(status.tenants[0].container, Some(ContainerState::Created), "{status:?}");
-    local::delete_tenant(&f.project, "local_7f0c2b7e-3a51-4a8e-9d0e-2f7b1c9a4e11", None, true, &f.chain.store).await.expect("delete");
+    tenantdesk_core::ops::delete_tenant(&f.project, "local_7f0c2b7e-3a51-4a8e-9d0e-2f7b1c9a4e11", None, true, &f.chain.store).await.expect("delete");
     let left = Command::new("docker").args(["ps", "-aq", "--filter", &format!("label={label}")]).output().expect("docker");
     assert_eq!(String::from_utf8_lossy(&left.stdout).trim(), "", "the compose container survived");
     let vols = Command::new("docker").args(["volume", "ls", "-q", "--filter", &format!("label={label}")]).output().expect("docker");
@@ -417,14 +422,17 @@ impl SecretStore for Locked {
 async fn a_delete_the_keychain_refuses_changes_nothing_and_a_retry_finishes_it() {
     let f = Fixture::new("delete-locked");
     let id = f.create("doomed").await.expect("create");
-    let err = local::delete_tenant(&f.project, &id, None, true, &Locked).await.expect_err("locked keychain");
+    let err = tenantdesk_core::ops::delete_tenant(&f.project, &id, None, true, &Locked).await.expect_err("locked keychain");
     assert!(matches!(err, Error::KeychainUnavailable { .. }), "{err:?}");
     assert!(Registry::load(&f.project.tenants_file()).expect("load").tenants.iter().any(|t| t.id.as_str() == id), "the tenant left the registry");
     rows(&f.url(&id), "SELECT 1").await.expect("its database and password are intact");
-    let deleted = local::delete_tenant(&f.project, &id, None, true, &f.chain.store).await.expect("the retry deletes it");
+    let deleted = tenantdesk_core::ops::delete_tenant(&f.project, &id, None, true, &f.chain.store).await.expect("the retry deletes it");
     assert_eq!(deleted.tenant.id, id);
     assert!(Registry::load(&f.project.tenants_file()).expect("load").tenants.is_empty());
-    assert!(f.chain.store.get(&local::password_key(&f.project, &tenantdesk_core::tenant::TenantId::parse(&id).expect("id"))).expect("get").is_none(), "password left behind");
+    assert!(
+        f.chain.store.get(&tenantdesk_core::ops::credentials::password_key(&f.project, &tenantdesk_core::tenant::TenantId::parse(&id).expect("id"))).expect("get").is_none(),
+        "password left behind"
+    );
 }
 
 #[tokio::test]
@@ -443,7 +451,7 @@ async fn a_rotation_killed_half_way_is_finished_or_undone_by_the_next_one() {
     f.chain.store.set(&pending, &journalled).expect("journal");
     admin.execute(tenantdesk_core::postgres::alter_role_password(&role, &journalled).expect("sql").as_str()).await.expect("alter");
     assert!(rows(&f.url(&id), "SELECT 1").await.is_err(), "the simulated kill should leave the stored password stale");
-    assert!(local::settle_rotation(&f.project, &tenant, &f.chain.store).await.expect("settle"));
+    assert!(tenantdesk_core::ops::credentials::settle_rotation(&f.project, &tenant, &f.chain.store).await.expect("settle"));
     assert!(f.url(&id).expose().contains("journalled-password"), "the journalled password was not promoted");
     rows(&f.url(&id), "SELECT 1").await.expect("the settled password connects");
     assert!(f.chain.store.get(&pending).expect("get").is_none(), "the journal stays");
@@ -451,7 +459,7 @@ async fn a_rotation_killed_half_way_is_finished_or_undone_by_the_next_one() {
     // Killed after the journal, before ALTER ROLE: the stored password still works; the journal
     // goes and a full rotation succeeds.
     f.chain.store.set(&pending, &Secret::new("never-applied-0123456789abcdef0123".to_owned())).expect("journal");
-    local::rotate_credentials(&f.project, &id, None, &f.chain.store).await.expect("rotate after a kill");
+    tenantdesk_core::ops::rotation::rotate_credentials(&f.project, &id, None, &f.chain.store).await.expect("rotate after a kill");
     rows(&f.url(&id), "SELECT 1").await.expect("the rotated password connects");
     assert!(!f.url(&id).expose().contains("never-applied"));
     assert!(f.chain.store.get(&pending).expect("get").is_none());
@@ -463,7 +471,7 @@ async fn rotation_retires_the_old_password_and_rolls_back_when_the_keychain_fail
     let f = Fixture::new("rotate");
     let id = f.create("rotating").await.expect("create");
     let old = f.url(&id);
-    let rotated = local::rotate_credentials(&f.project, &id, None, &f.chain.store).await.expect("rotate");
+    let rotated = tenantdesk_core::ops::rotation::rotate_credentials(&f.project, &id, None, &f.chain.store).await.expect("rotate");
     assert!(rotated.database_url.contains(":***@"), "{rotated:?}");
     let new = f.url(&id);
     assert_ne!(old.expose(), new.expose());
@@ -472,15 +480,15 @@ async fn rotation_retires_the_old_password_and_rolls_back_when_the_keychain_fail
     assert!(err.to_string().contains("password authentication failed"), "{err}");
 
     // The keychain refuses the new password: the database keeps the one the keychain has.
-    let err = local::rotate_credentials(&f.project, &id, None, &WritesFail(&f.chain.store)).await.expect_err("keychain fails");
+    let err = tenantdesk_core::ops::rotation::rotate_credentials(&f.project, &id, None, &WritesFail(&f.chain.store)).await.expect_err("keychain fails");
     assert!(matches!(err, Error::KeychainUnavailable { .. }), "{err:?}");
     assert_eq!(f.url(&id).expose(), new.expose(), "the keychain changed");
     rows(&new, "SELECT 'still works'").await.expect("the password in the keychain still connects");
 
     tenantdesk_core::ops::set_production(&f.project, &id, true).expect("mark");
-    let err = local::rotate_credentials(&f.project, &id, None, &f.chain.store).await.expect_err("production needs the name");
+    let err = tenantdesk_core::ops::rotation::rotate_credentials(&f.project, &id, None, &f.chain.store).await.expect_err("production needs the name");
     assert!(matches!(err, Error::ConfirmationRequired { .. }), "{err:?}");
-    local::rotate_credentials(&f.project, &id, Some("rotating"), &f.chain.store).await.expect("rotate with the name");
+    tenantdesk_core::ops::rotation::rotate_credentials(&f.project, &id, Some("rotating"), &f.chain.store).await.expect("rotate with the name");
 }
 
 /// Builds `FROM` the test image with `lines` added, tagged `tag`; removed on drop.

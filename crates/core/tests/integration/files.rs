@@ -114,7 +114,7 @@ fn a_corrupt_registry_is_reported_with_its_position_and_left_untouched() {
     let broken = "{\n  \"tenants\": [\n    { \"id\": \"local_1\", \"name\": \"x\", }\n  ]\n";
     fs::write(&path, broken).expect("write");
     for result in [
-        ops::delete_tenant(&project, "local_1", None).map(|_| ()),
+        ops::tenants::remove_record(&project, "local_1", None).map(|_| ()),
         ops::select_tenant(&project, "local_1").map(|_| ()),
         ops::create_profile(&project, &ProfileName::parse("n").expect("name"), Some("local_1"), &MemoryStore::default()).map(|_| ()),
     ] {
@@ -216,7 +216,7 @@ fn the_selection_drives_list_and_show() {
 #[test]
 fn deleting_a_tenant_unlinks_its_profiles_and_drops_its_session() {
     let (_dir, project) = project();
-    let deleted = ops::delete_tenant(&project, "local_19bff27604c", None).expect("delete");
+    let deleted = ops::tenants::remove_record(&project, "local_19bff27604c", None).expect("delete");
     assert_eq!(deleted.unlinked_profiles, ["local"]);
     assert!(deleted.removed_session);
     let registry = Registry::load(&project.tenants_file()).expect("load");
@@ -227,7 +227,7 @@ fn deleting_a_tenant_unlinks_its_profiles_and_drops_its_session() {
     let index = SessionIndex::load(&project.sessions_file()).expect("load");
     assert!(index.active_key.is_none());
     assert!(index.entry("tenant_999bc654-9a64-49bc-98be-db976fc84e76").is_some(), "other session kept");
-    assert!(matches!(ops::delete_tenant(&project, "local_19bff27604c", None), Err(Error::TenantNotFound { .. })));
+    assert!(matches!(ops::tenants::remove_record(&project, "local_19bff27604c", None), Err(Error::TenantNotFound { .. })));
 }
 
 #[test]
@@ -337,11 +337,11 @@ fn production_tenants_need_their_name_to_be_deleted() {
     assert!(ops::list_tenants(&project).expect("list").tenants[1].production);
     let registry_before = fs::read(project.tenants_file()).expect("read");
     for wrong in [None, Some("my-project"), Some("MY-PROJECT-PROD")] {
-        let err = ops::delete_tenant(&project, id, wrong).expect_err("must refuse");
+        let err = ops::tenants::remove_record(&project, id, wrong).expect_err("must refuse");
         assert!(matches!(err, Error::ConfirmationRequired { .. }), "{err:?}");
     }
     assert_eq!(registry_before, fs::read(project.tenants_file()).expect("read"), "refused delete changed the registry");
-    ops::delete_tenant(&project, id, Some("my-project-prod")).expect("delete with the name");
+    ops::tenants::remove_record(&project, id, Some("my-project-prod")).expect("delete with the name");
     let marks = fs::read_to_string(project.marks_file()).expect("marks");
     assert!(!marks.contains(id), "the mark outlived the tenant: {marks}");
     assert!(!fs::read_to_string(project.tenants_file()).expect("read").contains("tenantdesk"), "marks leaked into the CLI's file");
@@ -403,7 +403,7 @@ fn links_are_followed_for_files_and_refused_for_folders_leading_out_of_the_proje
     let outside = tempfile::tempdir().expect("tempdir");
     fs::write(outside.path().join("profile.yaml"), "name: away\ncloud:\n  tenant_id: local_19bff27604c\n").expect("write");
     std::os::unix::fs::symlink(outside.path(), project.profiles_dir().join("away")).expect("link");
-    let err = ops::delete_tenant(&project, "local_19bff27604c", Some("my-project")).expect_err("unlinking the profile writes through the link");
+    let err = ops::tenants::remove_record(&project, "local_19bff27604c", Some("my-project")).expect_err("unlinking the profile writes through the link");
     assert!(err.to_string().contains("links outside the project"), "{err}");
     assert!(
         Registry::load(&project.tenants_file()).expect("load").get(&tenantdesk_core::tenant::TenantId::parse("local_19bff27604c").expect("id")).is_some(),

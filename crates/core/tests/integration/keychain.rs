@@ -2,7 +2,7 @@
 
 use tenantdesk_core::Project;
 use tenantdesk_core::keychain::{Keychain, SecretKey, SecretKind, SecretStore};
-use tenantdesk_core::ops::local::password_key;
+use tenantdesk_core::ops::credentials::password_key;
 use tenantdesk_core::secret::Secret;
 use tenantdesk_core::tenant::TenantId;
 
