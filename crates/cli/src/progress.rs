@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use tenantdesk_core::ops::container::Progress;
 use tenantdesk_core::ops::provisioning::CloudProgress;
-use tenantdesk_core::shared_container::Progress;
 
 pub struct Bar {
     bar: Option<ProgressBar>,

@@ -96,3 +96,11 @@ pub fn plan(plans: &[tenantdesk_core::cloud::wire::Plan]) -> Result<Option<Strin
     let pick = Select::new().with_prompt("Plan").items(&items).default(0).interact()?;
     Ok(Some(plans[pick].id.clone()))
 }
+/// A production tenant's name, asked at a terminal when not given (scripts must pass it).
+pub fn production_name(project: &Project, tenant: &str, given: Option<String>) -> Result<Option<String>, CliError> {
+    let t = ops::show_tenant(project, Some(tenant))?.tenant;
+    if !t.production || given.is_some() || !interactive() {
+        return Ok(given);
+    }
+    Ok(Some(text(None, &format!("'{}' is production. Type its name to use its credentials", t.name), "--confirm-name")?))
+}

@@ -4,13 +4,13 @@
 use std::fmt::Write;
 
 use tenantdesk_core::ops::cloud::ExternalAccessChanged;
+use tenantdesk_core::ops::container::{HealthEvent, SharedStatus};
 use tenantdesk_core::ops::credentials::Rotated;
 use tenantdesk_core::ops::databases::{DbStatus, LocalHealth};
 use tenantdesk_core::ops::doctor::Check;
 use tenantdesk_core::ops::sync::{ExternalUrlMissing, Unfinished};
 use tenantdesk_core::ops::{CreatedTenant, DeletedTenant, ProfileDetails, ProfileView, Selection, SessionSwitch, SessionView, TenantDetails, TenantList, TenantView};
 use tenantdesk_core::session::SessionState;
-use tenantdesk_core::shared_container::{HealthEvent, SharedStatus};
 use tenantdesk_core::tenant::{TenantId, TenantType};
 
 use crate::error::CliError;
@@ -552,7 +552,7 @@ pub fn doctor(checks: &[Check]) -> String {
     out
 }
 
-pub fn audit(entries: &[tenantdesk_core::audit::Entry]) -> String {
+pub fn audit(entries: &[tenantdesk_core::ops::history::Entry]) -> String {
     if entries.is_empty() {
         return "No audit entries yet.".to_owned();
     }
@@ -564,7 +564,7 @@ pub fn audit(entries: &[tenantdesk_core::audit::Entry]) -> String {
     out
 }
 
-pub fn verification(v: &tenantdesk_core::audit::Verification) -> String {
+pub fn verification(v: &tenantdesk_core::ops::history::Verification) -> String {
     if v.intact {
         return format!("Audit log intact: {} entries, hash chain verified", v.entries);
     }

@@ -14,6 +14,7 @@ pub mod cli_version;
 mod clock;
 pub mod cloud;
 pub mod compose;
+pub mod desk;
 pub mod engine;
 pub mod error;
 pub mod keychain;
@@ -39,5 +40,6 @@ pub mod terminal;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use desk::Desk;
 pub use error::{Error, Result};
 pub use project::Project;

@@ -1,6 +1,9 @@
 //! A SystemPrompt project: the folder holding `.systemprompt/`, found like the CLI finds it, by
 //! walking up from the current directory.
 
+/// Whether a file name is one of the temp files an atomic write leaves for a moment (a watcher
+/// ignores them).
+pub use crate::store::is_temp_file;
 use std::fs;
 use std::path::{Path, PathBuf};
 

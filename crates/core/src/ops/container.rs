@@ -1,17 +1,20 @@
 //! The shared PostgreSQL container's lifecycle: up, down, pull, recreate, reset, restart, the
 //! port a new one would bind. Resetting and recreating keep a snapshot of every database first.
 
+use futures_util::StreamExt;
 use serde::Serialize;
 
 use crate::audit;
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::keychain::SecretStore;
-use crate::ownership::{self};
-use crate::postgres::{self};
+use crate::ownership;
+use crate::postgres;
 use crate::project::Project;
 use crate::registry::Registry;
-use crate::shared_container::{self, ContainerState, Progress, Pulled, SharedConfig, SharedStatus};
+use crate::secret::Secret;
+use crate::shared_container;
+pub use crate::shared_container::{ContainerState, HealthEvent, Progress, Pulled, SharedConfig, SharedStatus};
 use crate::snapshot;
 use crate::tenant::TenantId;
 
@@ -152,4 +155,37 @@ pub async fn port_check(cfg: &SharedConfig, port: Option<u16>) -> Result<PortChe
         Err(e @ Error::PortTaken { free, .. }) => Ok(PortCheck { port: cfg.port, existing: false, free: false, message: Some(e.to_string()), suggestion: free }),
         Err(e) => Err(e),
     }
+}
+
+/// Reads the shared container's log (the last `tail` lines, then new ones with `follow`):
+/// `on_text` gets each piece until it returns false or the log ends.
+pub async fn read_logs(cfg: &SharedConfig, follow: bool, tail: usize, on_text: &mut (dyn FnMut(String) -> bool + Send)) -> Result<()> {
+    let engine = engine::connect(None).await?;
+    let mut lines = std::pin::pin!(shared_container::logs(&engine, cfg, follow, tail));
+    while let Some(text) = lines.next().await {
+        if !on_text(text?) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Follows the engine's start, die and health events for Tenantdesk's containers: `on_event`
+/// gets each until it returns false; an error when the engine cannot be reached or goes away.
+pub async fn watch_health(on_event: &mut (dyn FnMut(HealthEvent) -> bool + Send)) -> Result<()> {
+    let engine = engine::connect(None).await?;
+    let mut events = std::pin::pin!(shared_container::health_events(&engine));
+    while let Some(event) = events.next().await {
+        if !on_event(event?) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// A superuser URL of the shared container's `postgres` database (for the demo's cloud
+/// emulator, which makes its tenants' databases there).
+pub fn superuser_url(cfg: &SharedConfig, secrets: &dyn SecretStore) -> Result<Secret> {
+    let password = secrets.get(&cfg.secret_key())?.ok_or_else(|| Error::KeychainUnavailable { reason: "the shared container's password is missing".to_owned() })?;
+    Ok(shared_container::superuser_url(cfg, &password, "postgres"))
 }

@@ -12,6 +12,7 @@ pub mod databases;
 pub mod deletion;
 pub mod doctor;
 pub mod environment;
+pub mod history;
 pub mod local;
 pub mod login;
 pub mod migrations;

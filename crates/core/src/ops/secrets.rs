@@ -260,6 +260,11 @@ fn profile_tenant(project: &Project, profile: &str) -> Option<crate::tenant::Ten
     Profile::load(&project.profiles_dir().join(profile)).ok()?.tenant_id()
 }
 
+/// Where this project's secrets live now.
+pub fn mode(project: &Project) -> Result<SecretsMode> {
+    Ok(TenantMarks::load(&project.marks_file())?.secrets_mode)
+}
+
 /// Sets where the project's secrets live. `CliCompatible` writes the keychain's values into the
 /// CLI's files now and after every later write; `Keychain` takes them out of the files again (a
 /// 0600 backup of each first) and masks them from then on.

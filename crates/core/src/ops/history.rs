@@ -1,0 +1,23 @@
+//! The audit log, as the user asks for it: one project's entries (or every project's), one
+//! tenant's by any name the user knows it by, and the check of the hash chain.
+
+pub use crate::audit::{Entry, Verification};
+use crate::error::Result;
+use crate::project::Project;
+
+/// The entries of `project` (every project's, and the shared container's, with `None`), oldest
+/// first; only `tenant`'s when given (an id, an id prefix or a name, resolved in the project).
+pub async fn entries(project: Option<&Project>, tenant: Option<&str>) -> Result<Vec<Entry>> {
+    let tenant = match (project, tenant) {
+        (Some(p), Some(t)) => crate::audit::Subject::of(p, Some(t)).id,
+        (None, t) => t.map(str::to_owned),
+        (_, None) => None,
+    };
+    let root = project.map(|p| p.root().display().to_string());
+    crate::audit::list(root.as_deref(), tenant.as_deref()).await
+}
+
+/// Checks the hash chain: edited and deleted entries are reported.
+pub async fn verify() -> Result<Verification> {
+    crate::audit::verify().await
+}
