@@ -9,7 +9,6 @@ use tenantdesk_core::name::TenantName;
 use tenantdesk_core::ops::local::{self, DatabaseSource};
 use tenantdesk_core::ops::{self, Overview};
 use tenantdesk_core::secret::Secret;
-use tenantdesk_core::shared_container::{self, SharedConfig};
 use tenantdesk_core::{Error, Project};
 
 use crate::error::UiError;
@@ -37,12 +36,11 @@ pub async fn start(state: &AppState) -> Result<Overview, UiError> {
     let secrets = state.secrets();
 
     // The emulator's tenants get their databases in the shared container, like local tenants.
-    let cfg = SharedConfig::from_env();
+    let cfg = state.container();
     let shell = state.shell();
     let status = tenantdesk_core::ops::container::db_up(&cfg, secrets.as_ref(), &mut |p| shell.docker_progress(p)).await?;
     let cfg = cfg.on_port(status.port);
-    let password = secrets.get(&cfg.secret_key())?.ok_or_else(|| Error::KeychainUnavailable { reason: "the shared container's password is missing".to_owned() })?;
-    let admin: Secret = shared_container::superuser_url(&cfg, &password, "postgres");
+    let admin: Secret = ops::container::superuser_url(&cfg, secrets.as_ref())?;
 
     let running = {
         let existing = state.emulator.lock().map(|e| e.as_ref().map(|r| (r.url.clone(), r.demo_token.clone()))).unwrap_or(None);

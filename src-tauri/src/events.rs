@@ -54,7 +54,7 @@ pub struct HealthChanged {
 /// A step of bringing the shared container up (image layers while pulling).
 #[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
 pub struct DockerProgress {
-    pub progress: tenantdesk_core::shared_container::Progress,
+    pub progress: tenantdesk_core::ops::container::Progress,
 }
 
 /// Lines of the shared container's log, while following it.

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use tenantdesk_core::ops::container::ContainerState;
 use tenantdesk_core::ops::databases::{DbStatus, LocalHealth};
-use tenantdesk_core::shared_container::ContainerState;
 
 /// A tenant's dot in the tray and the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]

@@ -19,9 +19,9 @@ pub mod watch;
 
 use std::path::PathBuf;
 
+use ops::Overview;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::{Event, collect_commands, collect_events};
-use tenantdesk_core::ops::Overview;
 use tenantdesk_core::tenant::TenantType;
 use tenantdesk_core::{Project, ops};
 
@@ -162,8 +162,7 @@ pub fn notify<R: Runtime>(app: &AppHandle<R>, notice: Notice) {
 pub async fn check_health<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
     let Some(project) = state.project() else { return };
-    let cfg = tenantdesk_core::shared_container::SharedConfig::from_env();
-    let now = match tenantdesk_core::ops::databases::db_status(Some(&project), &cfg, state.secrets().as_ref()).await {
+    let now = match ops::databases::db_status(Some(&project), &state.container(), state.secrets().as_ref()).await {
         Ok(status) => HealthMap::from_status(&status),
         Err(_) => {
             let locals = ops::list_tenants(&project).map(|l| l.tenants).unwrap_or_default();
@@ -198,14 +197,13 @@ const ENGINE_RETRY: std::time::Duration = std::time::Duration::from_secs(5);
 /// Wakes the health monitor on the engine's start, die and health events for Tenantdesk's
 /// containers, so a stopped or unhealthy database shows in the window and tray at once.
 async fn follow_engine_events(nudge: std::sync::Arc<tokio::sync::Notify>) {
-    use futures_util::StreamExt;
     loop {
-        if let Ok(engine) = tenantdesk_core::engine::connect(None).await {
-            let mut events = std::pin::pin!(tenantdesk_core::shared_container::health_events(&engine));
-            while let Some(Ok(_)) = events.next().await {
-                nudge.notify_one();
-            }
-        }
+        // Returns when the engine cannot be reached or goes away; then it is looked for again.
+        let _ = ops::container::watch_health(&mut |_| {
+            nudge.notify_one();
+            true
+        })
+        .await;
         tokio::time::sleep(ENGINE_RETRY).await;
     }
 }
@@ -222,13 +220,9 @@ fn on_tray_item<R: Runtime>(app: &AppHandle<R>, item: &str) {
             let app = app.clone();
             let start = item == tray::START_DB_ID;
             tauri::async_runtime::spawn(async move {
-                let cfg = tenantdesk_core::shared_container::SharedConfig::from_env();
+                let cfg = app.state::<AppState>().container();
                 let secrets = app.state::<AppState>().secrets();
-                let result = if start {
-                    tenantdesk_core::ops::container::db_up(&cfg, secrets.as_ref(), &mut |_| {}).await.map(drop)
-                } else {
-                    tenantdesk_core::ops::container::db_down(&cfg).await.map(drop)
-                };
+                let result = if start { ops::container::db_up(&cfg, secrets.as_ref(), &mut |_| {}).await.map(drop) } else { ops::container::db_down(&cfg).await.map(drop) };
                 if let Err(e) = result {
                     notify(&app, Notice { level: Level::Error, title: "Database".into(), body: format!("{e}{}", e.hint().map(|h| format!(" — {h}")).unwrap_or_default()) });
                 }
@@ -285,7 +279,7 @@ fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), Box<dyn std::error::Error
         Some(dir) => PathBuf::from(dir),
         None => app.path().app_config_dir()?,
     };
-    app.manage(AppState::new(config_dir, std::sync::Arc::new(tenantdesk_core::keychain::Keychain::new())));
+    app.manage(AppState::new(config_dir, tenantdesk_core::Desk::from_env()));
     let state = app.state::<AppState>();
     state.set_shell(std::sync::Arc::new(app.clone()));
     state.set_tray_available(tray::adapter::install(app, on_tray_item));

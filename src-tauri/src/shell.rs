@@ -8,7 +8,7 @@ use std::pin::Pin;
 
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;
-use tenantdesk_core::shared_container::Progress;
+use tenantdesk_core::ops::container::Progress;
 
 use crate::events::{DockerLog, DockerProgress, LoginUrl, Notice, ProvisioningChanged, SnapshotProgress};
 use crate::jobs::Job;

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tenantdesk_core::Project;
 use tenantdesk_core::keychain::SecretStore;
+use tenantdesk_core::ops::container::SharedConfig;
+use tenantdesk_core::{Desk, Project};
 
 const MAX_RECENT: usize = 10;
 
@@ -23,18 +24,18 @@ pub struct AppState {
     recents_file: PathBuf,
     watch: Mutex<Option<WatchHandle>>,
     tray_available: AtomicBool,
-    secrets: Arc<dyn SecretStore>,
+    desk: Desk,
 }
 
 impl AppState {
-    pub fn new(config_dir: PathBuf, secrets: Arc<dyn SecretStore>) -> Self {
+    pub fn new(config_dir: PathBuf, desk: Desk) -> Self {
         Self {
             jobs: Arc::default(),
             shell: std::sync::OnceLock::new(),
             health: Mutex::new(crate::health::HealthMap::default()),
             emulator: Mutex::new(None),
             log_follower: Mutex::new(None),
-            secrets,
+            desk,
             project: Mutex::new(None),
             recents_file: config_dir.join("recent-projects.json"),
             watch: Mutex::new(None),
@@ -52,7 +53,12 @@ impl AppState {
     }
 
     pub fn secrets(&self) -> Arc<dyn SecretStore> {
-        self.secrets.clone()
+        self.desk.shared_secrets()
+    }
+
+    /// The shared container the app manages (fixed for the process, as the environment said).
+    pub fn container(&self) -> SharedConfig {
+        self.desk.container().clone()
     }
 
     pub fn project(&self) -> Option<Project> {

@@ -2,8 +2,8 @@
 //! adapter that applies the model to the real tray icon. On Linux the tray emits no click events,
 //! so every action is a menu item — and every one of them also exists in the window.
 
+use tenantdesk_core::ops::container::ContainerState;
 use tenantdesk_core::ops::{TenantList, TenantView};
-use tenantdesk_core::shared_container::ContainerState;
 use tenantdesk_core::tenant::TenantType;
 
 use crate::health::{Dot, HealthMap};

@@ -37,7 +37,7 @@ fn relevant(event: &notify::Event) -> bool {
     }
     event.paths.iter().any(|p| {
         let name = p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-        !(name.ends_with(".lock") || tenantdesk_core::store::is_temp_file(&name))
+        !(name.ends_with(".lock") || tenantdesk_core::project::is_temp_file(&name))
     })
 }
 

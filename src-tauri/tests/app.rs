@@ -26,7 +26,10 @@ impl Harness {
         let config = tempfile::tempdir().expect("tempdir");
         let builder = tenantdesk_app::specta_builder::<MockRuntime>();
         let app = mock_builder()
-            .manage(AppState::new(config.path().to_owned(), std::sync::Arc::new(tenantdesk_core::keychain::MemoryStore::default())))
+            .manage(AppState::new(
+                config.path().to_owned(),
+                tenantdesk_core::Desk::new(std::sync::Arc::new(tenantdesk_core::keychain::MemoryStore::default()), tenantdesk_core::ops::container::SharedConfig::from_env()),
+            ))
             .invoke_handler(builder.invoke_handler())
             .build(mock_context(noop_assets()))
             .expect("mock app");

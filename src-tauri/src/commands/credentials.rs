@@ -6,7 +6,6 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use tauri::State;
-use tenantdesk_core::audit;
 use tenantdesk_core::ops::secrets::{self, SecretInfo};
 
 use crate::error::UiError;
@@ -81,8 +80,8 @@ pub struct ActivityEntry {
 #[specta::specta]
 pub async fn activity(state: State<'_, AppState>, tenant: Option<String>) -> Result<Vec<ActivityEntry>, UiError> {
     // The open project's history only: another project's tenants are not this window's business.
-    let root = state.project().map(|p| p.root().display().to_string());
-    let entries = audit::list(Some(root.as_deref().unwrap_or("")), tenant.as_deref().filter(|t| !t.is_empty())).await?;
+    let Some(project) = state.project() else { return Ok(Vec::new()) };
+    let entries = tenantdesk_core::ops::history::entries(Some(&project), tenant.as_deref().filter(|t| !t.is_empty())).await?;
     Ok(entries
         .into_iter()
         .rev()
@@ -100,6 +99,6 @@ pub struct ActivityCheck {
 #[tauri::command]
 #[specta::specta]
 pub async fn verify_activity() -> Result<ActivityCheck, UiError> {
-    let v = audit::verify().await?;
+    let v = tenantdesk_core::ops::history::verify().await?;
     Ok(ActivityCheck { entries: u32::try_from(v.entries).unwrap_or(u32::MAX), intact: v.intact, problems: v.problems })
 }

@@ -1,14 +1,12 @@
 //! The Docker panel: the engine and the shared container (state, health, port, image, volume
 //! size), start / stop / restart / reset with pull progress, the log, and orphans.
 
-use futures_util::StreamExt;
 use tauri::State;
-use tenantdesk_core::engine;
 use tenantdesk_core::name::TenantName;
 use tenantdesk_core::ops::Overview;
 use tenantdesk_core::ops::container::PortCheck;
+use tenantdesk_core::ops::container::{self as container, Pulled};
 use tenantdesk_core::ops::databases::DbStatus;
-use tenantdesk_core::shared_container::{self, Pulled, SharedConfig};
 
 use super::then_overview;
 use crate::error::UiError;
@@ -29,7 +27,7 @@ pub enum DockerAction {
 #[specta::specta]
 pub async fn docker_status(state: State<'_, AppState>) -> Result<DbStatus, UiError> {
     let project = state.project();
-    Ok(tenantdesk_core::ops::databases::db_status(project.as_ref(), &SharedConfig::from_env(), state.secrets().as_ref()).await?)
+    Ok(tenantdesk_core::ops::databases::db_status(project.as_ref(), &state.container(), state.secrets().as_ref()).await?)
 }
 
 /// Start, stop, restart or reset the shared container. Reset deletes every local tenant's data
@@ -37,7 +35,7 @@ pub async fn docker_status(state: State<'_, AppState>) -> Result<DbStatus, UiErr
 #[tauri::command]
 #[specta::specta]
 pub async fn docker_action(state: State<'_, AppState>, action: DockerAction, confirm_name: Option<String>, keep_snapshots: bool) -> Result<DbStatus, UiError> {
-    let cfg = SharedConfig::from_env();
+    let cfg = state.container();
     let secrets = state.secrets();
     let shell = state.shell();
     let emitter = shell.clone();
@@ -72,27 +70,26 @@ pub async fn docker_action(state: State<'_, AppState>, action: DockerAction, con
 #[specta::specta]
 pub async fn docker_pull(state: State<'_, AppState>) -> Result<Pulled, UiError> {
     let shell = state.shell();
-    Ok(tenantdesk_core::ops::container::db_pull(&SharedConfig::from_env(), &mut |p| shell.docker_progress(p)).await?)
+    Ok(tenantdesk_core::ops::container::db_pull(&state.container(), &mut |p| shell.docker_progress(p)).await?)
 }
 
 /// The pre-flight of the port a new shared container would bind, for the New tenant dialog.
 #[tauri::command]
 #[specta::specta]
-pub async fn port_check(port: Option<u16>) -> Result<PortCheck, UiError> {
-    Ok(tenantdesk_core::ops::container::port_check(&SharedConfig::from_env(), port).await?)
+pub async fn port_check(state: State<'_, AppState>, port: Option<u16>) -> Result<PortCheck, UiError> {
+    Ok(tenantdesk_core::ops::container::port_check(&state.container(), port).await?)
 }
 
 /// The last `tail` lines of the shared container's log.
 #[tauri::command]
 #[specta::specta]
-pub async fn docker_logs(tail: u32) -> Result<String, UiError> {
-    let engine = engine::connect(None).await?;
-    let cfg = SharedConfig::from_env();
-    let mut lines = std::pin::pin!(shared_container::logs(&engine, &cfg, false, tail as usize));
+pub async fn docker_logs(state: State<'_, AppState>, tail: u32) -> Result<String, UiError> {
     let mut out = String::new();
-    while let Some(line) = lines.next().await {
-        out.push_str(&line?);
-    }
+    container::read_logs(&state.container(), false, tail as usize, &mut |text| {
+        out.push_str(&text);
+        true
+    })
+    .await?;
     Ok(out)
 }
 
@@ -108,15 +105,9 @@ pub fn follow_docker_logs(state: State<'_, AppState>, follow: bool) {
     if !follow {
         return;
     }
+    let cfg = state.container();
     *slot = Some(tauri::async_runtime::spawn(async move {
-        let Ok(engine) = engine::connect(None).await else { return };
-        let cfg = SharedConfig::from_env();
-        let mut lines = std::pin::pin!(shared_container::logs(&engine, &cfg, true, 0));
-        while let Some(Ok(text)) = lines.next().await {
-            if !shell.docker_log(text) {
-                return;
-            }
-        }
+        let _ = container::read_logs(&cfg, true, 0, &mut |text| shell.docker_log(text)).await;
     }));
 }
 
@@ -126,7 +117,7 @@ pub fn follow_docker_logs(state: State<'_, AppState>, follow: bool) {
 pub async fn adopt_orphan(state: State<'_, AppState>, database: String, name: String) -> Result<Overview, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
     let name = TenantName::parse(name.trim())?;
-    tenantdesk_core::ops::databases::adopt_orphan_database(&project, &SharedConfig::from_env(), state.secrets().as_ref(), &database, &name).await?;
+    tenantdesk_core::ops::databases::adopt_orphan_database(&project, &state.container(), state.secrets().as_ref(), &database, &name).await?;
     then_overview(&state, |_| Ok(())).await
 }
 
@@ -138,7 +129,7 @@ pub async fn drop_orphan(state: State<'_, AppState>, database: String, confirm_n
     if confirm_name != database {
         return Err(tenantdesk_core::Error::ConfirmationRequired { name: database }.into());
     }
-    let cfg = SharedConfig::from_env();
+    let cfg = state.container();
     tenantdesk_core::ops::databases::drop_orphan_database(&project, &cfg, state.secrets().as_ref(), &database).await?;
     Ok(tenantdesk_core::ops::databases::db_status(Some(&project), &cfg, state.secrets().as_ref()).await?)
 }

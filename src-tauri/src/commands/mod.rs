@@ -12,7 +12,6 @@ use tenantdesk_core::name::{ProfileName, TenantName};
 use tenantdesk_core::ops::databases::LocalHealth;
 use tenantdesk_core::ops::local::{self, DatabaseSource};
 use tenantdesk_core::ops::{self, Overview, Selection, TenantDetails};
-use tenantdesk_core::shared_container::SharedConfig;
 
 use crate::error::UiError;
 use crate::events::{Level, Notice};
@@ -95,7 +94,7 @@ pub async fn create_local_tenant(state: State<'_, AppState>, name: String, datab
     };
     let secrets = state.secrets();
     let shell = state.shell();
-    local::create_local_tenant(&project, &name, source, &SharedConfig::from_env(), secrets.as_ref(), &mut |p| shell.docker_progress(p)).await?;
+    local::create_local_tenant(&project, &name, source, &state.container(), secrets.as_ref(), &mut |p| shell.docker_progress(p)).await?;
     then_overview(&state, |_| Ok(())).await
 }
 
