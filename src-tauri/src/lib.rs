@@ -224,7 +224,7 @@ fn on_tray_item<R: Runtime>(app: &AppHandle<R>, item: &str) {
                 let secrets = app.state::<AppState>().secrets();
                 let result = if start { ops::container::db_up(&cfg, secrets.as_ref(), &mut |_| {}).await.map(drop) } else { ops::container::db_down(&cfg).await.map(drop) };
                 if let Err(e) = result {
-                    notify(&app, Notice { level: Level::Error, title: "Database".into(), body: format!("{e}{}", e.hint().map(|h| format!(" — {h}")).unwrap_or_default()) });
+                    notify(&app, Notice { level: Level::Error, title: "Database".into(), body: format!("{e}{}", e.advice().map(|h| format!(" — {h}")).unwrap_or_default()) });
                 }
                 check_health(&app).await;
             });

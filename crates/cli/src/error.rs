@@ -48,7 +48,7 @@ pub enum CliError {
 impl CliError {
     pub fn hint(&self) -> Option<String> {
         match self {
-            CliError::Core(e) => e.hint(),
+            CliError::Core(e) => crate::hint::of(e),
             CliError::MissingArgument { what } => Some(format!("Pass {what}, or run the command in a terminal to be asked")),
             CliError::NeedsYes { .. } => Some("Add -y to confirm".to_owned()),
             CliError::Declined | CliError::NameMismatch | CliError::Prompt(_) | CliError::CurrentDir(_) | CliError::Runtime(_) | CliError::Output(_) => None,

@@ -9,6 +9,7 @@ mod args;
 mod commands;
 mod error;
 mod exec;
+mod hint;
 mod progress;
 mod prompt;
 mod render;

@@ -157,7 +157,7 @@ pub fn tenant_details(d: &TenantDetails, health: Option<&Result<LocalHealth, ten
         }
         Some(Err(why)) => {
             field(&mut out, "Live state", format!("not checked: {why}"));
-            if let Some(hint) = why.hint() {
+            if let Some(hint) = crate::hint::of(why) {
                 field(&mut out, "", hint);
             }
         }
@@ -546,7 +546,7 @@ pub fn doctor(checks: &[Check]) -> String {
         let mark = if c.ok { "ok  " } else { "FAIL" };
         let _ = write!(out, "\n  {mark} {}: {}", c.what, c.detail);
         if let Some(fix) = &c.fix {
-            let _ = write!(out, "\n       fix: {fix}");
+            let _ = write!(out, "\n       fix: {}", crate::hint::say(fix));
         }
     }
     out
@@ -657,7 +657,7 @@ pub fn cloud_tenant_details(d: &TenantDetails, live: &Result<tenantdesk_core::op
         Ok(s) => cloud_fields(&mut out, s),
         Err(e) => {
             let _ = writeln!(out, "  Unavailable: {e}");
-            if let Some(hint) = e.hint() {
+            if let Some(hint) = crate::hint::of(e) {
                 let _ = writeln!(out, "  Hint: {hint}");
             }
         }

@@ -99,7 +99,7 @@ async fn main() {
             Ok(url) => url,
             Err(e) => {
                 eprintln!("error: {e}");
-                if let Some(hint) = e.hint() {
+                if let Some(hint) = e.advice() {
                     eprintln!("hint: {hint}");
                 }
                 std::process::exit(1);

@@ -166,134 +166,71 @@ pub enum Error {
 }
 
 impl Error {
-    /// What the user should do next, when there is something to do.
-    pub fn hint(&self) -> Option<String> {
+    /// What the user should do next, when there is something to do, as data: the CLI says it as
+    /// a command line, the window through [`Error::remedy`] and [`Error::advice`].
+    pub fn hint(&self) -> Option<Hint> {
+        let say = |text: &str| Hint::Words(text.to_owned());
         Some(match self {
-            Error::ProjectNotFound { .. } | Error::NotAProject { .. } => {
-                "Run 'tenantdesk init' in your project folder, or pass --project DIR".to_owned()
+            Error::ProjectNotFound { .. } | Error::NotAProject { .. } => Hint::InitProject,
+            Error::NoTenantConfigured => Hint::CreateTenant { or_list: true },
+            Error::NoTenantSelected => Hint::SelectTenant,
+            Error::TenantNotFound { registry, .. } => Hint::CheckTenantIds { registry: registry.clone() },
+            Error::NoTenants => Hint::CreateTenant { or_list: false },
+            Error::TenantNameTaken { .. } => say("Choose another name, or delete the existing tenant first"),
+            Error::ProfileNotFound { .. } => Hint::ListProfiles,
+            Error::ProfileExists { .. } => say("Choose another name, or delete the existing profile first"),
+            Error::SessionNotFound { .. } => Hint::ListSessions,
+            Error::InvalidName { .. } => say("Use 1-63 ASCII letters, digits, '-' or '_', starting with a letter or digit"),
+            Error::InvalidDatabaseUrl { .. } => say("Use the form postgres://user:password@host:port/database"),
+            Error::Corrupt { path, .. } | Error::Invalid { path, .. } => {
+                Hint::Words(format!("Fix or restore {} by hand; Tenantdesk leaves it untouched until it parses", path.display()))
             }
-            Error::NoTenantConfigured => {
-                "Create one with 'tenantdesk cloud tenant create --type local --name <name>', or run 'tenantdesk cloud tenant list'".to_owned()
-            }
-            Error::NoTenantSelected => "Run 'tenantdesk cloud tenant list' then 'tenantdesk cloud tenant select <name or id>'".to_owned(),
-            Error::TenantNotFound { registry, .. } => format!(
-                "Check {} for valid IDs, or run 'tenantdesk cloud tenant list'",
-                registry.display()
-            ),
-            Error::NoTenants => {
-                "Create one with 'tenantdesk cloud tenant create --type local --name <name>'".to_owned()
-            }
-            Error::TenantNameTaken { .. } => "Choose another name, or delete the existing tenant first".to_owned(),
-            Error::ProfileNotFound { .. } => "Run 'tenantdesk cloud profile list' to see the profiles".to_owned(),
-            Error::ProfileExists { .. } => "Choose another name, or delete the existing profile first".to_owned(),
-            Error::SessionNotFound { .. } => "Run 'tenantdesk admin session list' to see the sessions".to_owned(),
-            Error::InvalidName { .. } => {
-                "Use 1-63 ASCII letters, digits, '-' or '_', starting with a letter or digit".to_owned()
-            }
-            Error::InvalidDatabaseUrl { .. } => {
-                "Use the form postgres://user:password@host:port/database".to_owned()
-            }
-            Error::Corrupt { path, .. } | Error::Invalid { path, .. } => format!(
-                "Fix or restore {} by hand; Tenantdesk leaves it untouched until it parses",
-                path.display()
-            ),
-            Error::SessionStoreVersion { path, .. } => format!(
-                "Delete {} and run 'tenantdesk admin session switch <profile>'",
-                path.display()
-            ),
-            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
-                "Check the file's owner and permissions".to_owned()
-            }
+            Error::SessionStoreVersion { path, .. } => Hint::ResetSessions { path: path.clone() },
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => say("Check the file's owner and permissions"),
             Error::Io { .. } => return None,
-            Error::ConfirmationRequired { name } => {
-                format!("Pass --confirm-name {name} (or type it when asked)")
-            }
-            Error::KeychainUnavailable { .. } => {
-                if cfg!(target_os = "linux") {
-                    "Start and unlock a Secret Service (gnome-keyring or KWallet) in your session; 'tenantdesk doctor' checks it. Tenantdesk never falls back to plaintext files".to_owned()
-                } else {
-                    "Unlock your keychain and try again; Tenantdesk never falls back to plaintext files".to_owned()
-                }
-            }
-            Error::DockerNotRunning { .. } => {
-                if cfg!(target_os = "linux") {
-                    "Start Docker: 'sudo systemctl start docker' (or start Docker Desktop), then retry".to_owned()
-                } else {
-                    "Start Docker Desktop, then retry".to_owned()
-                }
-            }
-            Error::Docker { .. } => "Check 'docker info' and the engine's log, then retry".to_owned(),
-            Error::IncompatibleImage { .. } => {
-                "Nothing was changed. Keep the image the container runs (set TENANTDESK_POSTGRES_IMAGE back), or move the data yourself (pg_dump, pg_upgrade); 'tenantdesk db reset' starts afresh on the new image and deletes the data".to_owned()
-            }
-            Error::RecreateFailed { restored: true, .. } => {
-                "The container is back on its previous image with all its data; 'tenantdesk db logs' shows why the new image did not start".to_owned()
-            }
-            Error::RecreateFailed { restored: false, .. } => {
-                "Neither image started; the data volume is untouched. Run 'tenantdesk doctor', then 'tenantdesk db up'".to_owned()
-            }
-            Error::ImagePull { .. } => {
-                "Check that the image's registry is reachable from the engine and the name is right (TENANTDESK_POSTGRES_IMAGE); an image built on this machine cannot be pulled".to_owned()
-            }
-            Error::PortTaken { free: Some(free), .. } => format!("Use --port {free}, which is free"),
-            Error::PortTaken { .. } => "Stop what holds the port, or choose another with --port".to_owned(),
-            // Not --port: every local tenant's URL names the port the container was made on.
-            Error::ContainerPortTaken { port, holder, .. } => {
-                format!("Stop {holder} (or move it off port {port}), then run 'tenantdesk db up'; the container keeps port {port} because its tenants' URLs name it")
-            }
-            Error::DatabaseConnection { .. } => {
-                "Run 'tenantdesk db up' for local tenants, or check the URL, host, port and password".to_owned()
-            }
-            Error::Database { .. } => "Check 'tenantdesk db logs' for the server's side".to_owned(),
-            Error::Unhealthy { .. } => "Check the container's logs with 'tenantdesk db logs'".to_owned(),
-            Error::NotLoggedIn => "Run 'tenantdesk cloud auth login' (or 'login --with-token' with a token on stdin)".to_owned(),
-            Error::AccessDenied { .. } => {
-                "Run 'tenantdesk cloud auth login' again; for a tenant's database, 'tenantdesk cloud tenant rotate-credentials <id>'".to_owned()
-            }
-            Error::CloudApi { status: 404, .. } => "Check the id with 'tenantdesk cloud tenant list'".to_owned(),
-            Error::CloudApi { status, .. } if *status >= 500 => "SystemPrompt Cloud had a problem; retry in a minute".to_owned(),
+            Error::ConfirmationRequired { name } => Hint::ConfirmName { name: name.clone() },
+            Error::KeychainUnavailable { .. } => Hint::UnlockKeychain,
+            Error::DockerNotRunning { .. } => Hint::StartDocker,
+            Error::Docker { .. } => Hint::CheckDocker,
+            Error::IncompatibleImage { .. } => Hint::KeepImage,
+            Error::RecreateFailed { restored, .. } => Hint::RecreateFailed { restored: *restored },
+            Error::ImagePull { .. } => Hint::CheckImageName,
+            Error::PortTaken { free, .. } => Hint::ChoosePort { free: *free },
+            Error::ContainerPortTaken { port, holder, .. } => Hint::FreeContainerPort { port: *port, holder: holder.clone() },
+            Error::DatabaseConnection { .. } => Hint::StartDatabase,
+            Error::Database { .. } => Hint::ReadContainerLog { server_side: true },
+            Error::Unhealthy { .. } => Hint::ReadContainerLog { server_side: false },
+            Error::NotLoggedIn => Hint::LogIn,
+            Error::AccessDenied { .. } => Hint::LogInAgain { or_rotate: true },
+            Error::CloudApi { status: 404, .. } => Hint::CheckTenantId,
+            Error::CloudApi { status, .. } if *status >= 500 => say("SystemPrompt Cloud had a problem; retry in a minute"),
             Error::CloudApi { .. } => return None,
-            Error::CloudUnreachable { .. } => {
-                "Check your network connection, or the API address in TENANTDESK_CLOUD_URL".to_owned()
-            }
-            Error::CloudTimeout { .. } => {
-                "Retry; on a slow network raise TENANTDESK_CLOUD_TIMEOUT_MS".to_owned()
-            }
-            Error::ProvisioningFailed { id, .. } => format!(
-                "Check 'tenantdesk cloud tenant show {id}' for status, then 'tenantdesk cloud tenant retry-provision {id}'"
-            ),
-            Error::LoginFailed { .. } => "Run 'tenantdesk cloud auth login' again".to_owned(),
-            Error::UpgradeRefused { name, .. } => format!("Make the change named above, then run 'tenantdesk cloud profile upgrade {name}' again; nothing was changed"),
+            Error::CloudUnreachable { .. } => Hint::CheckNetwork,
+            Error::CloudTimeout { .. } => Hint::RetryOrWaitLonger,
+            Error::ProvisioningFailed { id, .. } => Hint::RetryProvision { id: id.clone() },
+            Error::LoginFailed { .. } => Hint::LogInAgain { or_rotate: false },
+            Error::UpgradeRefused { name, .. } => Hint::UpgradeProfile { name: name.clone() },
             // A cloud tenant whose create stopped before its credentials were stored: finishing
             // the provisioning fetches and stores them.
-            Error::PasswordMissing { id, cloud: true, .. } => format!("Run 'tenantdesk cloud tenant retry-provision {id}': it fetches the tenant's credentials into the keychain"),
-            Error::PasswordMissing { .. } => {
-                "If a file of this project holds the password, run 'tenantdesk secrets import'; otherwise this machine never had it (the keychain is per machine)".to_owned()
+            Error::PasswordMissing { id, cloud: true, .. } => Hint::FetchCredentials { id: id.clone() },
+            Error::PasswordMissing { .. } => Hint::ImportSecrets,
+            Error::RotationUnconfirmed { id, .. } => Hint::RotateAgain { id: id.clone() },
+            Error::UnknownRegion { .. } => {
+                Hint::Words(format!("Use one of: {}", crate::cloud::REGIONS.iter().map(|r| format!("{} ({})", r.code, r.name)).collect::<Vec<_>>().join(", ")))
             }
-            Error::RotationUnconfirmed { id, .. } => format!("Run 'tenantdesk cloud tenant rotate-credentials {id} -y' again once SystemPrompt Cloud answers: a new rotation leaves the keychain with the live password"),
-            Error::UnknownRegion { .. } => format!(
-                "Use one of: {}",
-                crate::cloud::REGIONS.iter().map(|r| format!("{} ({})", r.code, r.name)).collect::<Vec<_>>().join(", ")
-            ),
-            Error::WrongTenantType { .. } => "Run 'tenantdesk cloud tenant list' to see each tenant's type".to_owned(),
-            Error::NeedsDocker { .. } => {
-                "Pass --database-url postgres://user:password@host:port/db to use an existing database".to_owned()
+            Error::WrongTenantType { .. } => Hint::ListTenantTypes,
+            Error::NeedsDocker { .. } => Hint::UseDatabaseUrl,
+            Error::RefusedProfileKey { .. } => say("Leave it out: the CLI finds credentials.json and tenants.json in .systemprompt/ by itself"),
+            Error::ClaimedByAnotherProject { project, .. } => {
+                Hint::Words(format!("Open the project at {project} to manage it; it stops being claimed once that project deletes its tenant or its folder is gone"))
             }
-            Error::RefusedProfileKey { .. } => {
-                "Leave it out: the CLI finds credentials.json and tenants.json in .systemprompt/ by itself".to_owned()
-            }
-            Error::ClaimedByAnotherProject { project, .. } => format!("Open the project at {project} to manage it; it stops being claimed once that project deletes its tenant or its folder is gone"),
-            Error::InvalidChoice { kind, .. } => format!("Pick a {kind} from the choices above"),
-            Error::SnapshotNotFound { .. } => "Run 'tenantdesk snapshot list --all' to see every snapshot".to_owned(),
-            Error::SnapshotCorrupt { .. } => "Nothing was changed. Restore another snapshot, or delete this one".to_owned(),
-            Error::SnapshotUnsupported { .. } => "Snapshots are of databases Tenantdesk made in its shared container".to_owned(),
-            Error::SnapshotFailed { .. } => "Nothing was changed; the tenant's database is as it was. Check the Docker panel, then try again".to_owned(),
-            Error::NoTerminal { .. } | Error::TerminalFailed { .. } => {
-                "Install a terminal emulator, or name the one to use: 'tenantdesk settings terminal <command>'".to_owned()
-            }
-            Error::SelfManagedNeedsProvider => {
-                "Upgrade the project's systemprompt CLI to 0.75 or newer, which writes `provider`; then add the tenant again".to_owned()
-            }
+            Error::InvalidChoice { kind, .. } => Hint::Words(format!("Pick a {kind} from the choices above")),
+            Error::SnapshotNotFound { .. } => Hint::ListSnapshots,
+            Error::SnapshotCorrupt { .. } => say("Nothing was changed. Restore another snapshot, or delete this one"),
+            Error::SnapshotUnsupported { .. } => say("Snapshots are of databases Tenantdesk made in its shared container"),
+            Error::SnapshotFailed { .. } => say("Nothing was changed; the tenant's database is as it was. Check the Docker panel, then try again"),
+            Error::NoTerminal { .. } | Error::TerminalFailed { .. } => Hint::ChooseTerminal,
+            Error::SelfManagedNeedsProvider => say("Upgrade the project's systemprompt CLI to 0.75 or newer, which writes `provider`; then add the tenant again"),
         })
     }
 
@@ -372,11 +309,15 @@ impl Error {
             }
             Error::SelfManagedNeedsProvider => "Upgrade the project's systemprompt CLI to 0.75 or newer, which writes provider; then add the tenant again".to_owned(),
             // The rest name no command: the same words as the CLI's.
-            _ => return self.hint(),
+            // The rest name no command: their hint's words serve every shell.
+            _ => match self.hint()? {
+                Hint::Words(words) => words,
+                _ => return None,
+            },
         })
     }
 
-    /// A stable machine-readable name for `--json` output and the desktop app.
+    /// A stable machine-readable name for the CLI's JSON output and the desktop app.
     pub fn code(&self) -> &'static str {
         match self {
             Error::ProjectNotFound { .. } => "project_not_found",
@@ -446,8 +387,101 @@ impl Error {
     }
 }
 
+/// What to do next about an error ([`Error::hint`]), as data. Each shell says it its own way:
+/// the CLI as the command line to run, the window as words and a button ([`Remedy`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hint {
+    /// Words that name no command: every shell shows them as they are.
+    Words(String),
+    /// Initialise the folder as a project, or name another one.
+    InitProject,
+    /// Create a tenant (or first see the list).
+    CreateTenant {
+        or_list: bool,
+    },
+    /// List the tenants and select one.
+    SelectTenant,
+    /// The id given is not in this registry: check it, or list the tenants.
+    CheckTenantIds {
+        registry: PathBuf,
+    },
+    /// A cloud tenant id the API does not know: list the tenants.
+    CheckTenantId,
+    /// See each tenant's type.
+    ListTenantTypes,
+    ListProfiles,
+    ListSessions,
+    ListSnapshots,
+    /// A sessions index of an unknown version: move it aside and switch again.
+    ResetSessions {
+        path: PathBuf,
+    },
+    /// Type (or pass) the tenant's name to confirm.
+    ConfirmName {
+        name: String,
+    },
+    UnlockKeychain,
+    StartDocker,
+    /// The engine answered with an error: its own diagnostics.
+    CheckDocker,
+    /// The image cannot serve the container's data: keep the old image or move the data.
+    KeepImage,
+    /// Moving the container onto a new image failed; `restored` when it is back on the old one.
+    RecreateFailed {
+        restored: bool,
+    },
+    /// The image could not be pulled: its name and registry.
+    CheckImageName,
+    /// The port a new container would bind is taken: another one (`free` when known).
+    ChoosePort {
+        free: Option<u16>,
+    },
+    /// The existing container's own port is taken: free it (its tenants' URLs name it).
+    FreeContainerPort {
+        port: u16,
+        holder: String,
+    },
+    /// Start the shared container.
+    StartDatabase,
+    /// The shared container's log says more (`server_side`: about an SQL error).
+    ReadContainerLog {
+        server_side: bool,
+    },
+    LogIn,
+    /// Log in again (`or_rotate`: or rotate the tenant's database credentials).
+    LogInAgain {
+        or_rotate: bool,
+    },
+    /// The network or the API address.
+    CheckNetwork,
+    /// Retry, or wait longer for the API.
+    RetryOrWaitLonger,
+    /// See the tenant's provisioning status, then retry it.
+    RetryProvision {
+        id: String,
+    },
+    /// Finishing the provisioning fetches the tenant's credentials.
+    FetchCredentials {
+        id: String,
+    },
+    /// Move a password a file holds into the keychain.
+    ImportSecrets,
+    /// Rotate again once the API answers.
+    RotateAgain {
+        id: String,
+    },
+    /// Make the change named, then upgrade the profile again.
+    UpgradeProfile {
+        name: String,
+    },
+    /// Use an existing database instead of Docker.
+    UseDatabaseUrl,
+    /// Install a terminal emulator or name one.
+    ChooseTerminal,
+}
+
 /// What a shell can do about an error for the user ([`Error::remedy`]): the window offers it as a
-/// button where the error shows, the CLI has the command line in [`Error::hint`].
+/// button where the error shows, the CLI the command line of [`Error::hint`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "kebab-case")]
@@ -469,89 +503,5 @@ pub enum Remedy {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// One of every variant (both arms where a variant's advice has two).
-    fn every_error() -> Vec<Error> {
-        let p = || PathBuf::from("/p/.systemprompt/tenants.json");
-        let s = || "x".to_owned();
-        vec![
-            Error::ProjectNotFound { start: p() },
-            Error::NotAProject { dir: p() },
-            Error::NoTenantConfigured,
-            Error::NoTenantSelected,
-            Error::TenantNotFound { id: s(), registry: p() },
-            Error::NoTenants,
-            Error::TenantNameTaken { name: s(), id: s() },
-            Error::ProfileNotFound { name: s() },
-            Error::ProfileExists { name: s() },
-            Error::SessionNotFound { key: s() },
-            Error::InvalidName { kind: "tenant name", value: s(), reason: "too long" },
-            Error::InvalidDatabaseUrl { reason: s() },
-            Error::Corrupt { path: p(), format: "JSON", line: 1, column: 1, message: s() },
-            Error::Invalid { path: p(), message: s() },
-            Error::SessionStoreVersion { path: p(), found: 2 },
-            Error::Io { action: "read", path: p(), source: std::io::Error::from(std::io::ErrorKind::PermissionDenied) },
-            Error::ConfirmationRequired { name: s() },
-            Error::KeychainUnavailable { reason: s() },
-            Error::DockerNotRunning { tried: s() },
-            Error::Docker { action: "start", message: s() },
-            Error::ImagePull { image: s(), message: s() },
-            Error::IncompatibleImage { image: s(), reason: s() },
-            Error::RecreateFailed { image: s(), reason: s(), restored: true },
-            Error::RecreateFailed { image: s(), reason: s(), restored: false },
-            Error::PortTaken { port: 5432, holder: s(), free: Some(5433) },
-            Error::PortTaken { port: 5432, holder: s(), free: None },
-            Error::ContainerPortTaken { container: s(), port: 5432, holder: s() },
-            Error::DatabaseConnection { reason: s() },
-            Error::Database { action: "query", message: s() },
-            Error::Unhealthy { container: s(), logs: s() },
-            Error::NotLoggedIn,
-            Error::AccessDenied { reason: s() },
-            Error::CloudApi { status: 404, code: s(), message: s() },
-            Error::CloudApi { status: 503, code: s(), message: s() },
-            Error::CloudApi { status: 400, code: s(), message: s() },
-            Error::CloudUnreachable { url: s(), reason: s() },
-            Error::CloudTimeout { url: s(), secs: 1.0 },
-            Error::ProvisioningFailed { id: s(), phase: s(), message: s() },
-            Error::RotationUnconfirmed { name: s(), id: s(), reason: s() },
-            Error::PasswordMissing { name: s(), id: s(), cloud: true },
-            Error::PasswordMissing { name: s(), id: s(), cloud: false },
-            Error::UpgradeRefused { name: s(), reason: s() },
-            Error::LoginFailed { reason: s() },
-            Error::UnknownRegion { code: s() },
-            Error::WrongTenantType { name: s(), kind: s(), wanted: "local", operation: "db up" },
-            Error::NeedsDocker { operation: "create" },
-            Error::RefusedProfileKey { key: "tenants_path" },
-            Error::ClaimedByAnotherProject { database: s(), project: s(), tenant: s() },
-            Error::SelfManagedNeedsProvider,
-            Error::InvalidChoice { kind: "region", value: s(), choices: s() },
-            Error::SnapshotNotFound { id: s(), reason: s() },
-            Error::SnapshotCorrupt { id: s(), reason: s() },
-            Error::SnapshotUnsupported { name: s(), reason: s() },
-            Error::SnapshotFailed { action: "dump", reason: s() },
-            Error::NoTerminal { tried: s() },
-            Error::TerminalFailed { program: s(), reason: s() },
-        ]
-    }
-
-    #[test]
-    fn advice_names_no_command_line_flag_or_environment_variable() {
-        for error in every_error() {
-            let Some(advice) = error.advice() else { continue };
-            for cli in ["tenantdesk ", "--", "TENANTDESK_", "Run '", "systemctl", "docker info"] {
-                assert!(!advice.contains(cli), "{}: advice {advice:?} contains {cli:?}", error.code());
-            }
-        }
-    }
-
-    #[test]
-    fn a_remedy_comes_with_words_for_it() {
-        for error in every_error() {
-            if error.remedy().is_some() {
-                assert!(error.advice().is_some(), "{} has a remedy but no advice", error.code());
-            }
-        }
-    }
-}
+#[path = "error_tests.rs"]
+mod tests;

@@ -9,7 +9,9 @@ use crate::{Context, emit, render};
 pub fn doctor(ctx: &Context) -> Result<(), CliError> {
     let project = ctx.project().ok();
     let checks = ctx.runtime()?.block_on(ops::doctor::doctor(project.as_ref(), ctx.desk.secrets()));
-    emit(ctx.json, &checks, |c| render::doctor(c))?;
+    // The fix as the command line to run, in the JSON too.
+    let shown: Vec<_> = checks.iter().map(|c| serde_json::json!({ "what": c.what, "ok": c.ok, "detail": c.detail, "fix": c.fix.as_ref().map(crate::hint::say) })).collect();
+    emit(ctx.json, &shown, |_| render::doctor(&checks))?;
     if checks.iter().all(|c| c.ok) { Ok(()) } else { Err(CliError::ChecksFailed(checks.iter().filter(|c| !c.ok).count())) }
 }
 

@@ -25,7 +25,7 @@ pub fn run(ctx: &Context, project: &Project, cmd: TenantCommand, json: bool) -> 
                         }
                     }
                     Ok(_) => {}
-                    Err(e) => eprintln!("Warning: Failed to sync cloud tenants: {e}{}", e.hint().map(|h| format!("\n  Hint: {h}")).unwrap_or_default()),
+                    Err(e) => eprintln!("Warning: Failed to sync cloud tenants: {e}{}", crate::hint::of(&e).map(|h| format!("\n  Hint: {h}")).unwrap_or_default()),
                 }
             }
             emit(json, &ops::list_tenants(project)?, render::tenant_list)
@@ -50,14 +50,14 @@ pub fn run(ctx: &Context, project: &Project, cmd: TenantCommand, json: bool) -> 
                 let live = ctx.runtime()?.block_on(ops::cloud::status(project, &details.tenant.id, keychain));
                 match &live {
                     Ok(s) => value["cloud"] = serde_json::to_value(s).unwrap_or_default(),
-                    Err(e) => value["cloud_error"] = serde_json::json!({ "code": e.code(), "message": e.to_string(), "hint": e.hint() }),
+                    Err(e) => value["cloud_error"] = serde_json::json!({ "code": e.code(), "message": e.to_string(), "hint": crate::hint::of(&e) }),
                 }
                 return emit(json, &value, |_| render::cloud_tenant_details(&details, &live));
             }
             let health = ctx.runtime()?.block_on(ops::databases::tenant_health(project, &details.tenant.id, keychain)).transpose();
             match &health {
                 Some(Ok(h)) => value["health"] = serde_json::to_value(h).unwrap_or_default(),
-                Some(Err(e)) => value["health_error"] = serde_json::json!({ "code": e.code(), "message": e.to_string(), "hint": e.hint() }),
+                Some(Err(e)) => value["health_error"] = serde_json::json!({ "code": e.code(), "message": e.to_string(), "hint": crate::hint::of(&e) }),
                 None => {}
             }
             emit(json, &value, |_| render::tenant_details(&details, health.as_ref()))

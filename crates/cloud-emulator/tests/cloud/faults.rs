@@ -6,6 +6,7 @@ use std::time::Duration;
 use tenantdesk_cloud_emulator::{Fault, FaultKind};
 use tenantdesk_core::Error;
 use tenantdesk_core::cloud::{ClientOptions, CloudClient};
+use tenantdesk_core::error::Hint;
 use tenantdesk_core::keychain::SecretStore;
 use tenantdesk_core::ops::cloud::{self};
 use tenantdesk_core::ops::provisioning::CloudProgress;
@@ -32,7 +33,7 @@ async fn a_provisioning_that_fails_part_way_registers_nothing_and_retry_finishes
     assert!(message.contains("injected"), "{message}");
     assert_eq!(phases(&seen).last().map(String::as_str), Some("provisioning_failed"));
     let hint = Error::ProvisioningFailed { id: id.clone(), phase, message }.hint().expect("hint");
-    assert!(hint.contains(&format!("tenant show {id}")) && hint.contains("retry-provision"), "{hint}");
+    assert_eq!(hint, Hint::RetryProvision { id: id.clone() });
 
     assert!(Registry::load(&c.project.tenants_file()).expect("registry").tenants.is_empty(), "half-registered");
     assert!(!c.project.root().join(".systemprompt/profiles/flaky").exists(), "a profile was made");
@@ -100,7 +101,7 @@ async fn one_401_refreshes_the_tenant_token_and_a_second_is_access_denied() {
     let denied = cloud::status(&c.project, &id, &c.keychain).await;
     let Err(e @ Error::AccessDenied { .. }) = denied else { panic!("expected Access denied, got {denied:?}") };
     assert!(e.to_string().starts_with("Access denied"), "{e}");
-    assert!(e.hint().expect("hint").contains("rotate-credentials"));
+    assert_eq!(e.hint(), Some(Hint::LogInAgain { or_rotate: true }));
     // A token the API does not know is refused at the exchange.
     let stranger = CloudClient::new(&c.url(), Secret::new("sp_op_nobody"), ClientOptions::default()).expect("client");
     assert!(matches!(stranger.status(&id).await, Err(Error::AccessDenied { .. })));
@@ -116,7 +117,7 @@ async fn a_slow_api_times_out_with_a_message_and_unknown_tenants_are_not_found()
     let slow = client.me().await;
     let Err(e @ Error::CloudTimeout { .. }) = slow else { panic!("expected a timeout, got {slow:?}") };
     assert!(e.to_string().contains("did not answer within 0.3 seconds"), "{e}");
-    assert!(e.hint().expect("hint").contains("TENANTDESK_CLOUD_TIMEOUT_MS"));
+    assert_eq!(e.hint(), Some(Hint::RetryOrWaitLonger));
 
     // An event stream whose answer never comes times out like any request (the create then
     // polls), instead of waiting without end.
@@ -165,7 +166,7 @@ async fn a_locked_keychain_during_rotation_leaves_the_files_as_they_were_and_a_r
     let registry = std::fs::read(c.project.tenants_file()).expect("registry");
     let failed = tenantdesk_core::ops::rotation::rotate_credentials(&c.project, &id, None, &flaky).await;
     let Err(e @ Error::KeychainUnavailable { .. }) = failed else { panic!("expected the keychain error, got {failed:?}") };
-    assert!(e.hint().expect("hint").contains("doctor"), "{e}");
+    assert_eq!(e.hint(), Some(Hint::UnlockKeychain), "{e}");
     assert_eq!(std::fs::read(c.project.tenants_file()).expect("registry"), registry, "tenants.json changed");
     // The keychain was asked before the server rotated: the stored password still works.
     assert!(connects(&tenantdesk_core::ops::credentials::database_url(&c.project, &id, &c.keychain).expect("url")).await, "a refused rotation left a stale password");
@@ -194,7 +195,7 @@ async fn a_cloud_tenant_whose_password_never_reached_the_keychain_is_sent_to_ret
     let checks = tenantdesk_core::ops::doctor::doctor(Some(&c.project), &c.keychain).await;
     let check = checks.iter().find(|ch| ch.what.contains("halfway")).expect("a check of the tenant");
     assert!(!check.ok);
-    assert!(check.fix.as_deref().is_some_and(|f| f.contains(&format!("retry-provision {id}"))), "{check:?}");
+    assert_eq!(check.fix, Some(Hint::FetchCredentials { id: id.clone() }), "{check:?}");
     tenantdesk_core::ops::provisioning::retry_provision(&c.project, &id, &c.keychain, &mut |_| {}).await.expect("retry-provision finishes it");
     assert!(connects(&tenantdesk_core::ops::credentials::database_url(&c.project, &id, &c.keychain).expect("url")).await, "the fetched password does not connect");
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::credentials::*;
 use super::view::*;
 use crate::engine;
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::keychain::{SecretKey, SecretKind, SecretStore, generate_password};
 use crate::postgres::{self};
 use crate::project::Project;
@@ -18,7 +18,9 @@ pub struct Check {
     pub what: String,
     pub ok: bool,
     pub detail: String,
-    pub fix: Option<String>,
+    /// What to do about a failed check; each shell says it its own way.
+    #[serde(skip)]
+    pub fix: Option<Hint>,
 }
 
 impl Check {
