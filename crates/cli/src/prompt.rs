@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use std::io::Read;
 
 use dialoguer::{Confirm, Input, Password, Select};
+use tenantdesk_core::ops::confirmation::Confirmation;
 use tenantdesk_core::secret::Secret;
 use tenantdesk_core::{Project, ops};
 
@@ -96,11 +97,29 @@ pub fn plan(plans: &[tenantdesk_core::cloud::wire::Plan]) -> Result<Option<Strin
     let pick = Select::new().with_prompt("Plan").items(&items).default(0).interact()?;
     Ok(Some(plans[pick].id.clone()))
 }
+
+/// Collects what core says an action needs ([`Confirmation`]): a name typed at a terminal when
+/// none was given (unless `-y` stands in for it), else the yes/no question (`-y` answers it; a
+/// script without it gets an error naming the flag). Returns the name to hand to the use case.
+pub fn confirmation(needed: &Confirmation, yes: bool, given: Option<String>, command: &'static str) -> Result<Option<String>, CliError> {
+    if given.is_none()
+        && interactive()
+        && let Some(n) = needed.names.iter().find(|n| !(n.yes_instead && yes))
+    {
+        let typed = text(None, &n.prompt, "--confirm-name")?;
+        if n.compared && typed != n.name {
+            return Err(CliError::NameMismatch);
+        }
+        return Ok(Some(typed));
+    }
+    if let Some(question) = &needed.question {
+        confirm(yes, question, command)?;
+    }
+    Ok(given)
+}
+
 /// A production tenant's name, asked at a terminal when not given (scripts must pass it).
 pub fn production_name(project: &Project, tenant: &str, given: Option<String>) -> Result<Option<String>, CliError> {
-    let t = ops::show_tenant(project, Some(tenant))?.tenant;
-    if !t.production || given.is_some() || !interactive() {
-        return Ok(given);
-    }
-    Ok(Some(text(None, &format!("'{}' is production. Type its name to use its credentials", t.name), "--confirm-name")?))
+    let needed = ops::confirmation::for_tenant(project, tenant, ops::confirmation::TenantAction::UseCredentials)?;
+    confirmation(&needed, false, given, "exec")
 }

@@ -54,9 +54,7 @@ pub async fn docker_action(state: State<'_, AppState>, action: DockerAction, con
             tenantdesk_core::ops::container::db_recreate(&cfg, keep_snapshots, secrets.as_ref(), &mut progress).await?;
         }
         DockerAction::Reset => {
-            if confirm_name.as_deref() != Some(cfg.container.as_str()) {
-                return Err(tenantdesk_core::Error::ConfirmationRequired { name: cfg.container.clone() }.into());
-            }
+            tenantdesk_core::ops::confirmation::for_container_reset(&cfg.container, keep_snapshots).check(false, confirm_name.as_deref())?;
             tenantdesk_core::ops::container::db_reset(&cfg, keep_snapshots, secrets.as_ref(), &mut progress).await?;
         }
     }
@@ -126,9 +124,7 @@ pub async fn adopt_orphan(state: State<'_, AppState>, database: String, name: St
 #[specta::specta]
 pub async fn drop_orphan(state: State<'_, AppState>, database: String, confirm_name: String) -> Result<DbStatus, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
-    if confirm_name != database {
-        return Err(tenantdesk_core::Error::ConfirmationRequired { name: database }.into());
-    }
+    tenantdesk_core::ops::confirmation::for_orphan_drop(&database).check(false, Some(&confirm_name))?;
     let cfg = state.container();
     tenantdesk_core::ops::databases::drop_orphan_database(&project, &cfg, state.secrets().as_ref(), &database).await?;
     Ok(tenantdesk_core::ops::databases::db_status(Some(&project), &cfg, state.secrets().as_ref()).await?)

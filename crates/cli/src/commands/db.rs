@@ -61,8 +61,7 @@ pub async fn run(ctx: &Context, cmd: DbCommand, json: bool) -> Result<(), CliErr
             Ok(())
         }
         DbCommand::Reset { yes, no_snapshot } => {
-            let kept = if no_snapshot { "" } else { " (a snapshot of each database is kept first)" };
-            prompt::confirm(yes, &format!("Delete the shared container and ALL local tenants' data in it{kept}?"), "db reset")?;
+            prompt::confirmation(&ops::confirmation::for_container_reset(&cfg.container, !no_snapshot), yes, None, "db reset")?;
             if !no_snapshot && !json {
                 eprintln!("Keeping a snapshot of every database in the container first…");
             }
@@ -78,7 +77,7 @@ pub async fn run(ctx: &Context, cmd: DbCommand, json: bool) -> Result<(), CliErr
         }
         DbCommand::DropOrphan { database, yes } => {
             let project = ctx.project()?;
-            prompt::confirm(yes, &format!("Drop the database '{database}' and its role?"), "db drop-orphan")?;
+            prompt::confirmation(&ops::confirmation::for_orphan_drop(&database), yes, None, "db drop-orphan")?;
             ops::databases::drop_orphan_database(&project, &cfg, keychain, &database).await?;
             emit(json, &database, |d| format!("Dropped orphan database '{d}'"))
         }

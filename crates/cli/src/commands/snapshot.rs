@@ -43,20 +43,8 @@ pub fn run(ctx: &Context, project: &Project, cmd: SnapshotCommand, json: bool) -
         }
         SnapshotCommand::Restore { snapshot, yes, confirm_name, .. } => {
             let info = ctx.runtime()?.block_on(tenantdesk_core::snapshot::find(&snapshot))?;
-            let production = info.tenant_id.as_deref().and_then(|t| ops::show_tenant(project, Some(t)).ok()).is_some_and(|d| d.tenant.production);
-            let confirm_name = match confirm_name {
-                None if production && prompt::interactive() => {
-                    Some(prompt::text(None, &format!("'{}' is production. Type its name to replace its data", info.tenant_name), "--confirm-name")?)
-                }
-                given => {
-                    prompt::confirm(
-                        yes,
-                        &format!("Replace the data of '{}' with snapshot {} ({})? Its current data is snapshotted first.", info.tenant_name, info.id, info.created_at),
-                        "snapshot restore --in-place",
-                    )?;
-                    given
-                }
-            };
+            let needed = ops::confirmation::for_restore(project, &info);
+            let confirm_name = prompt::confirmation(&needed, yes, confirm_name, "snapshot restore --in-place")?;
             let mut bar = progress::Transfer::new(json, "Restoring");
             let restored = ctx.runtime()?.block_on(snapshots::restore_in_place(project, &info.id, confirm_name.as_deref(), keychain, &mut |s| bar.update(&s)));
             bar.finish();

@@ -4,6 +4,9 @@ use tenantdesk_core::Project;
 use tenantdesk_core::name::TenantName;
 use tenantdesk_core::ops;
 
+use tenantdesk_core::ops::confirmation::TenantAction;
+use tenantdesk_core::ops::report::{Live, TenantReport};
+
 use crate::args::*;
 use crate::error::CliError;
 use crate::{Context, emit, progress, prompt, render};
@@ -11,56 +14,54 @@ use crate::{Context, emit, progress, prompt, render};
 pub fn run(ctx: &Context, project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliError> {
     match cmd {
         TenantCommand::List { offline } => {
-            if !offline && ops::login::logged_in(project) {
-                match ctx.runtime()?.block_on(ops::sync::sync(project, ctx.desk.secrets())) {
-                    Ok(report) if !json => {
-                        if !report.added.is_empty() {
-                            eprintln!("Added from SystemPrompt Cloud: {}", report.added.join(", "));
-                        }
-                        for t in &report.unfinished {
-                            eprintln!("{}", render::unfinished(t));
-                        }
-                        for t in &report.external_url_missing {
-                            eprintln!("{}", render::external_url_missing(t));
-                        }
+            let (list, synced) = ctx.runtime()?.block_on(ops::report::list_with_sync(project, !offline, ctx.desk.secrets()))?;
+            match synced {
+                Some(Ok(report)) if !json => {
+                    if !report.added.is_empty() {
+                        eprintln!("Added from SystemPrompt Cloud: {}", report.added.join(", "));
                     }
-                    Ok(_) => {}
-                    Err(e) => eprintln!("Warning: Failed to sync cloud tenants: {e}{}", crate::hint::of(&e).map(|h| format!("\n  Hint: {h}")).unwrap_or_default()),
+                    for t in &report.unfinished {
+                        eprintln!("{}", render::unfinished(t));
+                    }
+                    for t in &report.external_url_missing {
+                        eprintln!("{}", render::external_url_missing(t));
+                    }
                 }
+                Some(Err(e)) => eprintln!("Warning: Failed to sync cloud tenants: {e}{}", crate::hint::of(&e).map(|h| format!("\n  Hint: {h}")).unwrap_or_default()),
+                _ => {}
             }
-            emit(json, &ops::list_tenants(project)?, render::tenant_list)
+            emit(json, &list, render::tenant_list)
         }
         TenantCommand::Select { id } => {
             let id = prompt::tenant_id(project, id, "select")?;
             emit(json, &ops::select_tenant(project, &id)?, render::selection)
         }
         TenantCommand::Show { id } => {
-            let keychain = ctx.desk.secrets();
-            let details = match ops::show_tenant(project, id.as_deref()) {
-                Ok(d) => d,
-                // A cloud tenant whose provisioning failed is not registered; the API still knows it.
-                Err(tenantdesk_core::Error::TenantNotFound { .. }) if id.is_some() && ops::login::logged_in(project) => {
-                    let status = ctx.runtime()?.block_on(ops::cloud::status(project, id.as_deref().unwrap_or_default(), keychain))?;
-                    return emit(json, &status, render::cloud_status);
-                }
-                Err(e) => return Err(e.into()),
+            let (details, live) = match ctx.runtime()?.block_on(ops::report::tenant_report(project, id.as_deref(), ctx.desk.secrets()))? {
+                TenantReport::Unregistered(status) => return emit(json, &status, render::cloud_status),
+                TenantReport::Registered { details, live } => (details, live),
             };
+            let problem = |e: &tenantdesk_core::Error| serde_json::json!({ "code": e.code(), "message": e.to_string(), "hint": crate::hint::of(e) });
             let mut value = serde_json::to_value(&details).unwrap_or_default();
-            if details.tenant.tenant_type == tenantdesk_core::tenant::TenantType::Cloud {
-                let live = ctx.runtime()?.block_on(ops::cloud::status(project, &details.tenant.id, keychain));
-                match &live {
-                    Ok(s) => value["cloud"] = serde_json::to_value(s).unwrap_or_default(),
-                    Err(e) => value["cloud_error"] = serde_json::json!({ "code": e.code(), "message": e.to_string(), "hint": crate::hint::of(&e) }),
+            match live {
+                Some(Ok(Live::Cloud(s))) => {
+                    value["cloud"] = serde_json::to_value(&s).unwrap_or_default();
+                    emit(json, &value, |_| render::cloud_tenant_details(&details, &Ok(s.clone())))
                 }
-                return emit(json, &value, |_| render::cloud_tenant_details(&details, &live));
+                Some(Err(e)) if details.tenant.tenant_type == tenantdesk_core::tenant::TenantType::Cloud => {
+                    value["cloud_error"] = problem(&e);
+                    emit(json, &value, |_| render::cloud_tenant_details(&details, &Err(e)))
+                }
+                Some(Ok(Live::Local(h))) => {
+                    value["health"] = serde_json::to_value(&h).unwrap_or_default();
+                    emit(json, &value, |_| render::tenant_details(&details, Some(&Ok(h.clone()))))
+                }
+                Some(Err(e)) => {
+                    value["health_error"] = problem(&e);
+                    emit(json, &value, |_| render::tenant_details(&details, Some(&Err(e))))
+                }
+                None => emit(json, &value, |_| render::tenant_details(&details, None)),
             }
-            let health = ctx.runtime()?.block_on(ops::databases::tenant_health(project, &details.tenant.id, keychain)).transpose();
-            match &health {
-                Some(Ok(h)) => value["health"] = serde_json::to_value(h).unwrap_or_default(),
-                Some(Err(e)) => value["health_error"] = serde_json::json!({ "code": e.code(), "message": e.to_string(), "hint": crate::hint::of(&e) }),
-                None => {}
-            }
-            emit(json, &value, |_| render::tenant_details(&details, health.as_ref()))
         }
         TenantCommand::Create(args) if args.region.is_some() || args.kind == Some(TenantKind::Cloud) => create_cloud(ctx, project, args, json),
         TenantCommand::Restore { forget: true } => {
@@ -101,52 +102,22 @@ pub fn run(ctx: &Context, project: &Project, cmd: TenantCommand, json: bool) -> 
         }
         TenantCommand::Delete { id, yes, confirm_name, no_snapshot } => {
             let id = prompt::tenant_id(project, id, "delete")?;
-            let tenant = ops::show_tenant(project, Some(&id))?.tenant;
-            let cloud = tenant.tenant_type == tenantdesk_core::tenant::TenantType::Cloud;
-            let confirm_name = match confirm_name {
-                // The seed: deleting a cloud tenant cancels its subscription, so its name is typed.
-                None if cloud && !yes && prompt::interactive() => {
-                    let typed = prompt::text(
-                        None,
-                        &format!("Delete cloud tenant '{}' and {}? This cannot be undone. Type its name to confirm", tenant.name, tenant.delete_destroys),
-                        "--confirm-name",
-                    )?;
-                    if typed != tenant.name {
-                        return Err(CliError::NameMismatch);
-                    }
-                    Some(typed)
-                }
-                None if tenant.production && prompt::interactive() => {
-                    Some(prompt::text(None, &format!("'{}' is production. Type its name to delete it", tenant.name), "--confirm-name")?)
-                }
-                given => {
-                    let undo = if tenant.snapshots && !no_snapshot { "A snapshot is kept first, so it can be undone." } else { "This cannot be undone." };
-                    prompt::confirm(yes, &format!("Delete tenant '{}' and {}? {undo}", tenant.name, tenant.delete_destroys), "tenant delete")?;
-                    given
-                }
-            };
+            let needed = ops::confirmation::for_tenant(project, &id, TenantAction::Delete { keep_snapshot: !no_snapshot })?;
+            let confirm_name = prompt::confirmation(&needed, yes, confirm_name, "tenant delete")?;
             let deleted = ctx.runtime()?.block_on(ops::delete_tenant(project, &id, confirm_name.as_deref(), !no_snapshot, ctx.desk.secrets()));
             emit(json, &deleted?, render::deleted_tenant)
         }
         TenantCommand::RotateCredentials { id, yes, confirm_name } => {
             let id = prompt::tenant_id(project, id, "rotate")?;
-            let tenant = ops::show_tenant(project, Some(&id))?.tenant;
-            let confirm_name = match confirm_name {
-                None if tenant.production && prompt::interactive() => {
-                    Some(prompt::text(None, &format!("'{}' is production. Type its name to rotate its credentials", tenant.name), "--confirm-name")?)
-                }
-                given => {
-                    prompt::confirm(yes, &format!("Rotate database credentials for '{}'? This will generate a new password.", tenant.name), "tenant rotate-credentials")?;
-                    given
-                }
-            };
+            let needed = ops::confirmation::for_tenant(project, &id, TenantAction::RotateCredentials)?;
+            let confirm_name = prompt::confirmation(&needed, yes, confirm_name, "tenant rotate-credentials")?;
             let rotated = ctx.runtime()?.block_on(ops::rotation::rotate_credentials(project, &id, confirm_name.as_deref(), ctx.desk.secrets()));
             emit(json, &rotated?, render::rotated)
         }
         TenantCommand::RotateSyncToken { id, yes, confirm_name } => {
             let id = prompt::tenant_id(project, id, "rotate the sync token of")?;
-            let tenant = ops::show_tenant(project, Some(&id))?.tenant;
-            prompt::confirm(yes, &format!("Rotate the sync token for '{}'? The old one stops working.", tenant.name), "tenant rotate-sync-token")?;
+            let needed = ops::confirmation::for_tenant(project, &id, TenantAction::RotateSyncToken)?;
+            let confirm_name = prompt::confirmation(&needed, yes, confirm_name, "tenant rotate-sync-token")?;
             let rotated = ctx.runtime()?.block_on(ops::cloud::rotate_sync_token(project, &id, confirm_name.as_deref(), ctx.desk.secrets()))?;
             emit(json, &rotated, |r| format!("Rotated the sync token of '{}' ({}); the new one is in the keychain", r.name, r.tenant_id))
         }
@@ -157,18 +128,8 @@ pub fn run(ctx: &Context, project: &Project, cmd: TenantCommand, json: bool) -> 
         }
         TenantCommand::Cancel { id, yes } => {
             let id = prompt::tenant_id(project, id, "cancel")?;
-            let tenant = ops::show_tenant(project, Some(&id))?.tenant;
-            let confirm_name = if yes {
-                None
-            } else if prompt::interactive() {
-                let typed = prompt::text(None, &format!("Cancel the subscription of '{}'? Type its name to confirm", tenant.name), "-y")?;
-                if typed != tenant.name {
-                    return Err(CliError::NameMismatch);
-                }
-                Some(typed)
-            } else {
-                return Err(CliError::NeedsYes { command: "tenant cancel" });
-            };
+            let needed = ops::confirmation::for_tenant(project, &id, TenantAction::Cancel)?;
+            let confirm_name = prompt::confirmation(&needed, yes, None, "tenant cancel")?;
             let cancelled = ctx.runtime()?.block_on(ops::cloud::cancel_subscription(project, &id, confirm_name.as_deref(), ctx.desk.secrets()))?;
             emit(json, &cancelled, |c| format!("Cancelled the subscription of '{}' ({}). The tenant stays in tenants.json until you delete it.", c.name, c.tenant_id))
         }

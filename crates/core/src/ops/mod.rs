@@ -6,6 +6,7 @@
 pub mod account;
 pub mod clones;
 pub mod cloud;
+pub mod confirmation;
 pub mod container;
 pub mod credentials;
 pub mod databases;
@@ -18,6 +19,7 @@ pub mod login;
 pub mod migrations;
 pub mod profiles;
 pub mod provisioning;
+pub mod report;
 pub mod rotation;
 pub mod secrets;
 pub mod sessions;
