@@ -325,6 +325,7 @@ fn wants_demo() -> bool {
 }
 
 pub fn run() {
+    tenantdesk_core::log_to_stderr();
     let builder = specta_builder::<tauri::Wry>();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| tray::adapter::show_main(app)))

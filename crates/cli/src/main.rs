@@ -55,6 +55,7 @@ impl Context {
 }
 
 fn main() -> ExitCode {
+    tenantdesk_core::log_to_stderr();
     let cli = Cli::parse();
     let json = cli.json;
     match run(cli) {

@@ -126,21 +126,54 @@ async fn append(project: &str, subject: &Subject, action: &str, outcome: &str) -
     Ok(())
 }
 
-/// Records an action and how it ended. Usable from sync and async code alike: the write runs on
-/// a thread of its own, so it never nests one async runtime inside another.
+/// One entry for the writer, and where to say how writing it went.
+struct Job {
+    project: String,
+    subject: Subject,
+    action: String,
+    outcome: String,
+    written: std::sync::mpsc::Sender<Result<()>>,
+}
+
+/// The one thread that writes the log, with its own small runtime: started on the first entry
+/// and kept for the process, so `record` works the same from sync code and from inside another
+/// runtime, without a thread and a runtime per entry.
+fn writer() -> Option<&'static std::sync::mpsc::Sender<Job>> {
+    static WRITER: std::sync::OnceLock<Option<std::sync::mpsc::Sender<Job>>> = std::sync::OnceLock::new();
+    WRITER
+        .get_or_init(|| {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let (tx, rx) = std::sync::mpsc::channel::<Job>();
+            std::thread::Builder::new()
+                .name("audit log".to_owned())
+                .spawn(move || {
+                    for job in rx {
+                        let _ = job.written.send(rt.block_on(append(&job.project, &job.subject, &job.action, &job.outcome)));
+                    }
+                })
+                .ok()?;
+            Some(tx)
+        })
+        .as_ref()
+}
+
+/// Records an action and how it ended, before returning (so what a command did is in the log
+/// when it exits). The action itself already happened: a log that cannot be written is
+/// reported (a warning on the log's subscriber, the CLI's stderr), not fatal.
 pub fn record<T>(project: &str, subject: Subject, action: &str, result: &Result<T>) {
     let outcome = match result {
         Ok(_) => "ok".to_owned(),
         Err(e) => format!("failed: {e}"),
     };
-    let (project, action) = (project.to_owned(), action.to_owned());
-    let writer = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-        rt.block_on(append(&project, &subject, &action, &outcome)).err()
-    });
-    // The action itself already happened; a log that cannot be written is reported, not fatal.
-    if let Ok(Some(e)) = writer.join() {
-        eprintln!("warning: the audit log could not be written: {e}");
+    tracing::info!(project, tenant = subject.id.as_deref(), action, outcome = outcome.as_str(), "audit");
+    let (written, done) = std::sync::mpsc::channel();
+    let job = Job { project: project.to_owned(), subject, action: action.to_owned(), outcome, written };
+    let result = match writer() {
+        Some(tx) if tx.send(job).is_ok() => done.recv().unwrap_or_else(|_| Err(Error::Database { action: "write the audit log", message: "its writer stopped".to_owned() })),
+        _ => Err(Error::Database { action: "write the audit log", message: "its writer could not start".to_owned() }),
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "the audit log could not be written");
     }
 }
 

@@ -39,7 +39,16 @@ pub mod tenant;
 pub mod terminal;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod undo;
 
 pub use desk::Desk;
+
+/// Sends the log (`tracing`: each use case's span, warnings such as an audit entry that could
+/// not be written) to stderr, at the level `TENANTDESK_LOG` names (`error`, `warn` — the
+/// default —, `info`, `debug`, `trace`). Never a secret: no use case logs one.
+pub fn log_to_stderr() {
+    let level = std::env::var("TENANTDESK_LOG").ok().and_then(|l| l.parse::<tracing::Level>().ok()).unwrap_or(tracing::Level::WARN);
+    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_max_level(level).without_time().with_target(false).try_init();
+}
 pub use error::{Error, Result};
 pub use project::Project;

@@ -580,7 +580,7 @@ export type Region = {
 
 /**
  *  What a shell can do about an error for the user ([`Error::remedy`]): the window offers it as a
- *  button where the error shows, the CLI has the command line in [`Error::hint`].
+ *  button where the error shows, the CLI the command line of [`Error::hint`].
  */
 export type Remedy = 
 /**  Open a project folder: the window's answer when none is open (no core error means it). */

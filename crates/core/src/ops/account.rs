@@ -30,6 +30,7 @@ pub struct Account {
 
 /// Logs in with a token the user already has (stdin, CI): checks it with `/auth/me`, keeps it in
 /// the keychain, records the account, and merges the account's tenants into tenants.json.
+#[tracing::instrument(skip_all)]
 pub async fn login_with_token(project: &Project, api_url: Option<&str>, token: Secret, secrets: &dyn SecretStore) -> Result<Account> {
     let result = login(project, api_url, token, secrets).await;
     audit::record_in(project, None, "cloud login", &result);
@@ -61,6 +62,7 @@ async fn login(project: &Project, api_url: Option<&str>, token: Secret, secrets:
 
 /// Browser login: listens on a loopback port, asks the API where to send the browser, hands that
 /// URL to `open` (which opens a browser or prints it), and waits up to 5 minutes for the token.
+#[tracing::instrument(skip_all)]
 pub async fn browser_login(project: &Project, api_url: Option<&str>, provider: &str, secrets: &dyn SecretStore, open: impl FnOnce(&str)) -> Result<Account> {
     let base = api_url.map(|u| u.trim_end_matches('/').to_owned()).unwrap_or_else(|| self::api_url(Some(project)));
     let callback = Callback::bind().await?;
@@ -73,6 +75,7 @@ pub async fn browser_login(project: &Project, api_url: Option<&str>, provider: &
 
 /// Forgets the login: the token leaves the keychain and the account record goes. Unlike the
 /// CLI, tenants.json stays (local tenants are never lost to a logout).
+#[tracing::instrument(skip_all)]
 pub fn logout(project: &Project, secrets: &dyn SecretStore) -> Result<Option<String>> {
     let result = (|| {
         let was = TenantMarks::load(&project.marks_file())?.cloud.map(|c| c.user_email);
@@ -84,6 +87,7 @@ pub fn logout(project: &Project, secrets: &dyn SecretStore) -> Result<Option<Str
     result
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn whoami(project: &Project, secrets: &dyn SecretStore) -> Result<Account> {
     let client = client(project, secrets)?;
     let me = client.me().await?;

@@ -47,6 +47,7 @@ impl std::str::FromStr for MaskedColumn {
 /// is copied by `CREATE DATABASE … TEMPLATE` (a file copy) and its objects given to the clone's
 /// role; a source in use is copied by a dump piped into a restore inside the container. `masked`
 /// columns are overwritten in the copy: text with a hash of the value, anything else with NULL.
+#[tracing::instrument(skip_all)]
 pub async fn clone_tenant(
     project: &Project,
     id: &str,

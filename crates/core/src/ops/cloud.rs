@@ -55,6 +55,7 @@ pub struct CloudStatus {
 
 /// Asks the API how a cloud tenant is doing (registered here or not: a failed provisioning is
 /// never registered, and this is how its state is seen).
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub async fn status(project: &Project, id: &str, secrets: &dyn SecretStore) -> Result<CloudStatus> {
     let client = client(project, secrets)?;
     let id = Registry::load(&project.tenants_file())?.find(id.trim()).map_or_else(|| id.trim().to_owned(), |t| t.id.to_string());
@@ -77,6 +78,7 @@ pub async fn status(project: &Project, id: &str, secrets: &dyn SecretStore) -> R
 /// Rotates a cloud tenant's database password through the API, then updates tenants.json and
 /// the keychain together: if the keychain write fails, tenants.json is put back (the server has
 /// already rotated, so the error says to rotate again).
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub async fn rotate_credentials(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<Rotated> {
     let (snap, tenant) = cloud_tenant(project, id, "Credential rotation")?;
     snap.marks.confirm(&tenant.id, &tenant.name, confirm_name)?;
@@ -151,6 +153,7 @@ pub struct ExternalAccessChanged {
 /// it. The API switches it, then tenants.json follows as the CLI keeps it: `external_db_access`,
 /// and `database_url` set to the external URL (masked) only while enabled. The URL's password is
 /// the tenant's own; the keychain gets it if it differs from the one it holds.
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub async fn set_external_db_access(project: &Project, id: &str, enabled: bool, secrets: &dyn SecretStore) -> Result<ExternalAccessChanged> {
     let result = async {
         let (_, tenant) = cloud_tenant(project, id, "External database access")?;
@@ -193,6 +196,7 @@ pub struct SyncTokenRotated {
 
 /// Rotates a cloud tenant's sync token; the new one goes to the keychain only (the CLI's legacy
 /// `sync_token` field in tenants.json is never written with a value).
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub async fn rotate_sync_token(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<SyncTokenRotated> {
     let result = async {
         let (snap, tenant) = cloud_tenant(project, id, "Sync-token rotation")?;
@@ -230,6 +234,7 @@ pub struct Cancelled {
 }
 
 /// Cancels a cloud tenant's subscription; tenants.json is unchanged, as with the CLI.
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub async fn cancel_subscription(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<Cancelled> {
     let result = async {
         let (_, tenant) = cloud_tenant(project, id, "Cancelling a subscription")?;
@@ -264,6 +269,7 @@ pub(super) async fn close_opened(project: &Project, id: &TenantId, secrets: &dyn
 }
 
 /// Closes the external access a snapshot killed half-way left open (called by every sync).
+#[tracing::instrument(skip_all)]
 pub async fn close_access_left_open(project: &Project, secrets: &dyn SecretStore) -> Result<()> {
     let left = crate::marks::TenantMarks::load(&project.marks_file())?.opened_for_snapshot;
     for id in left {

@@ -18,6 +18,7 @@ pub use crate::shared_container::{ContainerState, HealthEvent, Progress, Pulled,
 use crate::snapshot;
 use crate::tenant::TenantId;
 
+#[tracing::instrument(skip_all)]
 pub async fn db_up(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SharedStatus> {
     let result = up(cfg, secrets, on_progress).await;
     audit::record(&format!("container {}", cfg.container), audit::Subject::default(), "db up", &result);
@@ -30,6 +31,7 @@ async fn up(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut (dy
     shared_container::status_with_size(&engine, cfg).await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn db_down(cfg: &SharedConfig) -> Result<SharedStatus> {
     let result = down(cfg).await;
     audit::record(&format!("container {}", cfg.container), audit::Subject::default(), "db down", &result);
@@ -43,6 +45,7 @@ async fn down(cfg: &SharedConfig) -> Result<SharedStatus> {
 }
 
 /// Pulls the shared container's image again (a newer build under the same tag), with progress.
+#[tracing::instrument(skip_all)]
 pub async fn db_pull(cfg: &SharedConfig, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<Pulled> {
     let result = async { shared_container::pull(&engine::connect(None).await?, cfg, on_progress).await }.await;
     audit::record(&format!("container {}", cfg.container), audit::Subject::default(), &format!("db pull {}", cfg.image), &result);
@@ -84,6 +87,7 @@ async fn snapshot_container(cfg: &SharedConfig, secrets: &dyn SecretStore, reaso
 
 /// Moves the shared container onto the image its tag names now, keeping every tenant's data
 /// (snapshotted first with `keep_snapshots`).
+#[tracing::instrument(skip_all)]
 pub async fn db_recreate(cfg: &SharedConfig, keep_snapshots: bool, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SharedStatus> {
     let result = async {
         let engine = engine::connect(None).await?;
@@ -101,6 +105,7 @@ pub async fn db_recreate(cfg: &SharedConfig, keep_snapshots: bool, secrets: &dyn
 /// Deletes the shared container and all its data, then brings up a fresh one. Local tenants
 /// that had databases there lose them; their registry entries stay and show as missing. With
 /// `keep_snapshots`, every database in it is snapshotted first (restorable as new tenants).
+#[tracing::instrument(skip_all)]
 pub async fn db_reset(cfg: &SharedConfig, keep_snapshots: bool, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SharedStatus> {
     let result = async {
         if keep_snapshots {
@@ -121,6 +126,7 @@ async fn reset(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut 
 }
 
 /// Stops and starts the shared container again (its data stays).
+#[tracing::instrument(skip_all)]
 pub async fn db_restart(cfg: &SharedConfig, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(Progress) + Send)) -> Result<SharedStatus> {
     db_down(cfg).await?;
     db_up(cfg, secrets, on_progress).await
@@ -143,6 +149,7 @@ pub struct PortCheck {
 /// Checks the port a new tenant's shared container would bind (`port`, else the configured
 /// one): when the container exists its own port is what counts; when the port is taken, who
 /// holds it and a free one to use.
+#[tracing::instrument(skip_all)]
 pub async fn port_check(cfg: &SharedConfig, port: Option<u16>) -> Result<PortCheck> {
     let cfg = cfg.on_port(port);
     let engine = engine::connect(None).await?;
@@ -159,6 +166,7 @@ pub async fn port_check(cfg: &SharedConfig, port: Option<u16>) -> Result<PortChe
 
 /// Reads the shared container's log (the last `tail` lines, then new ones with `follow`):
 /// `on_text` gets each piece until it returns false or the log ends.
+#[tracing::instrument(skip_all)]
 pub async fn read_logs(cfg: &SharedConfig, follow: bool, tail: usize, on_text: &mut (dyn FnMut(String) -> bool + Send)) -> Result<()> {
     let engine = engine::connect(None).await?;
     let mut lines = std::pin::pin!(shared_container::logs(&engine, cfg, follow, tail));
@@ -172,6 +180,7 @@ pub async fn read_logs(cfg: &SharedConfig, follow: bool, tail: usize, on_text: &
 
 /// Follows the engine's start, die and health events for Tenantdesk's containers: `on_event`
 /// gets each until it returns false; an error when the engine cannot be reached or goes away.
+#[tracing::instrument(skip_all)]
 pub async fn watch_health(on_event: &mut (dyn FnMut(HealthEvent) -> bool + Send)) -> Result<()> {
     let engine = engine::connect(None).await?;
     let mut events = std::pin::pin!(shared_container::health_events(&engine));
@@ -185,6 +194,7 @@ pub async fn watch_health(on_event: &mut (dyn FnMut(HealthEvent) -> bool + Send)
 
 /// A superuser URL of the shared container's `postgres` database (for the demo's cloud
 /// emulator, which makes its tenants' databases there).
+#[tracing::instrument(skip_all)]
 pub fn superuser_url(cfg: &SharedConfig, secrets: &dyn SecretStore) -> Result<Secret> {
     let password = secrets.get(&cfg.secret_key())?.ok_or_else(|| Error::KeychainUnavailable { reason: "the shared container's password is missing".to_owned() })?;
     Ok(shared_container::superuser_url(cfg, &password, "postgres"))

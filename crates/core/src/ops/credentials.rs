@@ -13,6 +13,7 @@ use crate::secret::Secret;
 use crate::tenant::{TenantId, TenantType, parse_database_url};
 
 /// The keychain entry of a tenant's database password.
+#[tracing::instrument(skip_all)]
 pub fn password_key(project: &Project, id: &TenantId) -> SecretKey {
     SecretKey::new(format!("{}/{}", project.key(), id), SecretKind::DatabasePassword)
 }
@@ -23,11 +24,13 @@ pub(super) fn pending_password_key(project: &Project, id: &TenantId) -> SecretKe
 }
 
 /// The keychain entry of the project's API token.
+#[tracing::instrument(skip_all)]
 pub fn token_key(project: &Project) -> SecretKey {
     SecretKey::new(format!("{}/cloud", project.key()), SecretKind::ApiToken)
 }
 
 /// The keychain entry of a cloud tenant's sync token.
+#[tracing::instrument(skip_all)]
 pub fn sync_token_key(project: &Project, id: &TenantId) -> SecretKey {
     SecretKey::new(format!("{}/{}", project.key(), id), SecretKind::SyncToken)
 }
@@ -35,6 +38,7 @@ pub fn sync_token_key(project: &Project, id: &TenantId) -> SecretKey {
 /// Finishes or undoes a rotation that was killed (SIGKILL, Ctrl-C, a lost keychain) after it
 /// journalled its new password: whichever password the role takes now is kept, the other is
 /// dropped. A server that cannot be reached decides nothing; the journal stays for next time.
+#[tracing::instrument(skip_all)]
 pub async fn settle_rotation(project: &Project, id: &TenantId, secrets: &dyn SecretStore) -> Result<bool> {
     let pending_key = pending_password_key(project, id);
     let Some(pending) = secrets.get(&pending_key)? else { return Ok(false) };
@@ -50,6 +54,7 @@ pub async fn settle_rotation(project: &Project, id: &TenantId, secrets: &dyn Sec
 }
 
 /// The tenant's real connection URL: the registry's masked URL with the keychain's password.
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub fn database_url(project: &Project, id: &str, secrets: &dyn SecretStore) -> Result<Secret> {
     let snap = Snapshot::load(project)?;
     let tenant = snap.find(project, id)?;

@@ -20,6 +20,7 @@ use crate::project::Project;
 use crate::shared_container::{self, ContainerState, SharedConfig, SharedStatus};
 use crate::snapshot;
 use crate::tenant::{Tenant, TenantId, TenantType};
+use crate::undo::Undo;
 
 /// One local tenant's real state.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -51,6 +52,7 @@ pub struct DbStatus {
 
 /// The shared container's state and, for a project, each local tenant's real state and the
 /// orphans: Tenantdesk databases and containers nothing in the registry refers to.
+#[tracing::instrument(skip_all)]
 pub async fn db_status(project: Option<&Project>, cfg: &SharedConfig, secrets: &dyn SecretStore) -> Result<DbStatus> {
     let engine = engine::connect(None).await?;
     let mut shared = shared_container::status_with_size(&engine, cfg).await?;
@@ -110,6 +112,7 @@ pub async fn db_status(project: Option<&Project>, cfg: &SharedConfig, secrets: &
 
 /// The real state of one local tenant whose database Tenantdesk or the CLI made in Docker;
 /// `None` for other tenants, whose databases Tenantdesk does not manage.
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub async fn tenant_health(project: &Project, id: &str, secrets: &dyn SecretStore) -> Result<Option<LocalHealth>> {
     let snap = Snapshot::load(project)?;
     let tenant = snap.find(project, id)?;
@@ -125,6 +128,7 @@ pub async fn tenant_health(project: &Project, id: &str, secrets: &dyn SecretStor
 }
 
 /// Drops a Tenantdesk database that no tenant claims (see `db_status`).
+#[tracing::instrument(skip_all)]
 pub async fn drop_orphan_database(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore, database: &str) -> Result<()> {
     let result = drop_orphan(project, cfg, secrets, database).await;
     audit::record_in(project, None, &format!("drop orphan database {database}"), &result);
@@ -155,6 +159,7 @@ async fn drop_orphan(project: &Project, cfg: &SharedConfig, secrets: &dyn Secret
 
 /// Takes an orphan database (see `db_status`) back as a tenant of this project: its role gets a
 /// new password (kept in the keychain), and the tenant and its default profile are registered.
+#[tracing::instrument(skip_all, fields(name = name.as_str()))]
 pub async fn adopt_orphan_database(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore, database: &str, name: &TenantName) -> Result<CreatedTenant> {
     let result = adopt(project, cfg, secrets, database, name).await;
     let tenant = result.as_ref().ok().map(|c| c.tenant.id.clone());
@@ -181,18 +186,15 @@ async fn adopt(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore,
     })?;
     let sql = postgres::alter_role_password(&role, &password)?;
     secrets.set(&key, &password)?;
+    let mut undo = Undo::default();
+    undo.then(super::local::forget(secrets, key));
     let mut altered = postgres::execute(&mut admin, &sql).await;
     if altered.is_ok() {
         altered = postgres::execute(&mut admin, &ownership::comment_sql(database, project, &id)).await;
     }
-    if let Err(message) = altered {
-        let _ = secrets.delete(&key);
-        return Err(Error::Database { action: "set the adopted role's password", message });
-    }
+    undo.check(altered.map_err(|message| Error::Database { action: "set the adopted role's password", message })).await?;
     let tenant = Tenant::new_local(id.clone(), name.to_string(), format!("postgres://{role}:***@127.0.0.1:{}/{database}", cfg.port));
-    let created = register_tenant(project, &tenant, secrets).inspect_err(|_| {
-        let _ = secrets.delete(&key);
-    })?;
+    let created = undo.check(register_tenant(project, &tenant, secrets)).await?;
     let mark = SharedDatabase { container: cfg.container.clone(), role, database: database.to_owned(), port: cfg.port };
     TenantMarks::update(&project.marks_file(), |m| {
         m.databases.insert(id, mark);

@@ -14,6 +14,7 @@ use crate::tenant::TenantType;
 ///
 /// With `keep_snapshot`, a database Tenantdesk made is snapshotted first (the delete is refused if
 /// that fails), so the delete can be undone; the snapshot is in the answer.
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub async fn delete_tenant(project: &Project, id: &str, confirm_name: Option<&str>, keep_snapshot: bool, secrets: &dyn SecretStore) -> Result<DeletedTenant> {
     let subject = audit::Subject::of(project, Some(id));
     let result = delete(project, id, confirm_name, keep_snapshot, secrets).await;

@@ -39,6 +39,7 @@ impl Check {
 /// The seed's troubleshooting table, made executable: the keychain (reachable, unlocked,
 /// writable), the Docker engine, and each tenant's database. Never changes anything but a
 /// probe entry in the keychain, removed again.
+#[tracing::instrument(skip_all)]
 pub async fn doctor(project: Option<&Project>, secrets: &dyn SecretStore) -> Vec<Check> {
     let mut checks = Vec::new();
     let probe = SecretKey::new("doctor", SecretKind::DatabasePassword);

@@ -56,12 +56,14 @@ impl TenantEnvironment {
 /// The environment of tenant `id` (an id or a unique prefix) through `profile`, or through the
 /// profile its session was made with, or its first profile. A production tenant needs its name
 /// in `confirm_name`.
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub fn environment(project: &Project, id: &str, profile: Option<&str>, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<TenantEnvironment> {
     gather(project, id, profile, Some(confirm_name), secrets)
 }
 
 /// What `env` prints: masked values need no confirmation (they show nothing); revealed ones
 /// need a production tenant's name, as `exec` does; references show no value either.
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub fn printable(project: &Project, id: &str, profile: Option<&str>, view: View, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<Vec<ShownVariable>> {
     let confirm = (view == View::Revealed).then_some(confirm_name);
     let env = gather(project, id, profile, confirm, secrets)?;
@@ -83,6 +85,7 @@ pub enum View {
 
 /// The environment of `exec`: a tenant's, an env file's (references resolved), or both (the
 /// file's lines last).
+#[tracing::instrument(skip_all)]
 pub fn for_exec(
     project: &Project,
     tenant: Option<&str>,
@@ -103,6 +106,7 @@ pub fn for_exec(
 
 /// Records a run of `exec`: the program's name only (its arguments may hold anything) and whether
 /// it could be started.
+#[tracing::instrument(skip_all)]
 pub fn record_exec(project: &Project, env: &TenantEnvironment, command: &[String], started: &std::io::Result<i32>) {
     let program = command.first().map(|c| std::path::Path::new(c).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()).unwrap_or_default();
     let outcome = match started {
@@ -124,6 +128,7 @@ pub struct OpenedTerminal {
 /// Opens the user's terminal in the project folder with tenant `id`'s environment (as `exec`
 /// passes it) and a prompt naming the tenant in its colour. A production tenant needs its name.
 /// The active tenant does not change, and closing the terminal changes nothing.
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub fn open_terminal(project: &Project, id: &str, profile: Option<&str>, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<OpenedTerminal> {
     let result = terminal_in(project, id, profile, confirm_name, secrets);
     audit::record_in(project, Some(id), "open terminal", &result);
@@ -159,6 +164,7 @@ pub struct TerminalSetting {
 }
 
 /// Reads the terminal setting (`None`), or sets it (`Some("")` clears it).
+#[tracing::instrument(skip_all)]
 pub fn terminal_setting(change: Option<&str>) -> Result<TerminalSetting> {
     let settings = match change {
         Some(command) => crate::settings::Settings::update(|s| s.terminal = Some(command.trim().to_owned()).filter(|c| !c.is_empty()))?,
@@ -304,6 +310,7 @@ pub struct ImportedEnv {
 /// Moves an env file's values into the keychain as secrets of `profile` (its `secrets.json`
 /// marks them `***`), after a 0600 backup of the file; with `remove`, those lines leave the file.
 /// References and empty values are left alone.
+#[tracing::instrument(skip_all)]
 pub fn import_env(project: &Project, path: &std::path::Path, profile: &str, remove: bool, secrets: &dyn SecretStore) -> Result<ImportedEnv> {
     let result = import(project, path, profile, remove, secrets);
     audit::record_in(project, None, &format!("import env file into profile {profile}"), &result);

@@ -7,6 +7,7 @@ use crate::project::Project;
 
 /// The entries of `project` (every project's, and the shared container's, with `None`), oldest
 /// first; only `tenant`'s when given (an id, an id prefix or a name, resolved in the project).
+#[tracing::instrument(skip_all)]
 pub async fn entries(project: Option<&Project>, tenant: Option<&str>) -> Result<Vec<Entry>> {
     let tenant = match (project, tenant) {
         (Some(p), Some(t)) => crate::audit::Subject::of(p, Some(t)).id,
@@ -18,6 +19,7 @@ pub async fn entries(project: Option<&Project>, tenant: Option<&str>) -> Result<
 }
 
 /// Checks the hash chain: edited and deleted entries are reported.
+#[tracing::instrument(skip_all)]
 pub async fn verify() -> Result<Verification> {
     crate::audit::verify().await
 }

@@ -18,6 +18,7 @@ use crate::secret::Secret;
 use crate::shared_container::{self, Progress, SharedConfig};
 use crate::snapshot;
 use crate::tenant::{Tenant, TenantId, parse_database_url};
+use crate::undo::Undo;
 
 /// Where a new local tenant's database comes from.
 #[derive(Debug, Clone)]
@@ -33,6 +34,7 @@ pub enum DatabaseSource {
 /// tenant's own role and database, keeps the password in the keychain and the masked URL in
 /// tenants.json, and gives it a default profile. With an external URL: verifies it first. Any
 /// failure part-way undoes every step already taken (database, role, container, secret, entry).
+#[tracing::instrument(skip_all)]
 pub async fn create_local_tenant(
     project: &Project,
     name: &TenantName,
@@ -65,13 +67,13 @@ async fn create(
             }
             let (masked, password) = split_password(&parsed);
             let key = password_key(project, &id);
+            let mut undo = Undo::default();
             if let Some(p) = &password {
                 secrets.set(&key, p)?;
+                undo.then(forget(secrets, key));
             }
             let tenant = Tenant::new_local(id, name.to_string(), masked);
-            register_tenant(project, &tenant, secrets).inspect_err(|_| {
-                let _ = secrets.delete(&key);
-            })
+            undo.check(register_tenant(project, &tenant, secrets)).await
         }
         DatabaseSource::Shared { port } => create_shared(project, name, &id, &cfg.on_port(port), secrets, on_progress).await,
     }
@@ -102,45 +104,41 @@ async fn create_on_shared(project: &Project, name: &TenantName, id: &TenantId, c
     let password = generate_password()?;
     let key = password_key(project, id);
     secrets.set(&key, &password)?;
-    let mut admin = match shared_container::admin(cfg, secrets).await {
-        Ok(a) => a,
-        Err(e) => {
-            let _ = secrets.delete(&key);
-            return Err(e);
-        }
-    };
-    if let Err(e) = postgres::create_tenant_database(&mut admin, &db, &password).await {
-        let _ = secrets.delete(&key);
-        return Err(e);
-    }
+    let mut undo = Undo::default();
+    undo.then(forget(secrets, key));
+    let mut admin = undo.check(shared_container::admin(cfg, secrets).await).await?;
+    undo.check(postgres::create_tenant_database(&mut admin, &db, &password).await).await?;
+    undo.then(drop_database(cfg, secrets, db.clone()));
     // Whose it is, recorded where the data is: another project's `db status` reads it.
     ownership::remember(project);
-    if let Err(message) = postgres::execute(&mut admin, &ownership::comment_sql(&db.database, project, id)).await {
-        let _ = postgres::drop_tenant_database(&mut admin, &db).await;
-        let _ = secrets.delete(&key);
-        return Err(Error::Database { action: "record the database's project", message });
-    }
+    let commented = postgres::execute(&mut admin, &ownership::comment_sql(&db.database, project, id)).await;
+    undo.check(commented.map_err(|message| Error::Database { action: "record the database's project", message })).await?;
     let masked = format!("postgres://{}:***@127.0.0.1:{}/{}", db.role, cfg.port, db.database);
     let tenant = Tenant::new_local(id.clone(), name.to_string(), masked);
-    let created = match register_tenant(project, &tenant, secrets) {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = postgres::drop_tenant_database(&mut admin, &db).await;
-            let _ = secrets.delete(&key);
-            return Err(e);
-        }
-    };
-    let mark = SharedDatabase { container: cfg.container.clone(), role: db.role.clone(), database: db.database.clone(), port: cfg.port };
-    if let Err(e) = TenantMarks::update(&project.marks_file(), |m| {
-        m.databases.insert(id.clone(), mark);
-    }) {
+    let created = undo.check(register_tenant(project, &tenant, secrets)).await?;
+    undo.then(async move {
         let _ = remove_record(project, id.as_str(), Some(name.as_str()));
-        let _ = postgres::drop_tenant_database(&mut admin, &db).await;
-        let _ = secrets.delete(&key);
-        return Err(e);
-    }
+    });
+    let mark = SharedDatabase { container: cfg.container.clone(), role: db.role.clone(), database: db.database.clone(), port: cfg.port };
+    let marked = TenantMarks::update(&project.marks_file(), |m| {
+        m.databases.insert(id.clone(), mark);
+    });
+    undo.check(marked).await?;
     postgres::close(admin).await;
     Ok(created)
+}
+
+/// Undo step: a keychain entry goes again.
+pub(super) async fn forget(secrets: &dyn SecretStore, key: crate::keychain::SecretKey) {
+    let _ = secrets.delete(&key);
+}
+
+/// Undo step: a database and role just made go again (over a connection of its own).
+async fn drop_database(cfg: &SharedConfig, secrets: &dyn SecretStore, db: TenantDatabase) {
+    if let Ok(mut admin) = shared_container::admin(cfg, secrets).await {
+        let _ = postgres::drop_tenant_database(&mut admin, &db).await;
+        postgres::close(admin).await;
+    }
 }
 
 /// Removes what Tenantdesk or the CLI made for a local or self-managed tenant: its role and

@@ -9,6 +9,7 @@ use crate::marks::{CloudLogin, TenantMarks};
 use crate::project::Project;
 /// The API's base URL: `TENANTDESK_CLOUD_URL`, else the one the project logged in to, else the
 /// public API.
+#[tracing::instrument(skip_all)]
 pub fn api_url(project: Option<&Project>) -> String {
     if let Some(url) = std::env::var("TENANTDESK_CLOUD_URL").ok().filter(|u| !u.trim().is_empty()) {
         return url.trim().trim_end_matches('/').to_owned();
@@ -17,16 +18,19 @@ pub fn api_url(project: Option<&Project>) -> String {
 }
 
 /// Whether the project has logged in (from its record; the keychain is not asked).
+#[tracing::instrument(skip_all)]
 pub fn logged_in(project: &Project) -> bool {
     login_record(project).is_some()
 }
 
 /// Who the project logged in as, and where (no network, no keychain).
+#[tracing::instrument(skip_all)]
 pub fn login_record(project: &Project) -> Option<CloudLogin> {
     TenantMarks::load(&project.marks_file()).ok().and_then(|m| m.cloud)
 }
 
 /// A client logged in as the project's account.
+#[tracing::instrument(skip_all)]
 pub fn client(project: &Project, secrets: &dyn SecretStore) -> Result<CloudClient> {
     // A project that never logged in is told so without a keychain round trip (and without a
     // keychain at all).

@@ -31,6 +31,7 @@ fn folder(project: &Project) -> Option<PathBuf> {
 
 /// Runs the migrations against `url`; failures are reported in the result, not raised, so a
 /// tenant that was just created is never undone by a bad migration file.
+#[tracing::instrument(skip_all)]
 pub async fn run(project: &Project, url: &Secret) -> MigrationReport {
     match apply(project, url).await {
         Ok(report) => report,
@@ -45,6 +46,7 @@ async fn apply(project: &Project, url: &Secret) -> Result<MigrationReport> {
 }
 
 /// `tenantdesk infra db migrate [--tenant ID]`: the selected (or given) tenant's database.
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub async fn migrate(project: &Project, id: Option<&str>, secrets: &dyn SecretStore) -> Result<MigrationReport> {
     let id = match id {
         Some(id) => id.to_owned(),

@@ -19,10 +19,12 @@ use crate::tenant::Tenant;
 
 use super::view::*;
 
+#[tracing::instrument(skip_all)]
 pub fn list_profiles(project: &Project) -> Result<Vec<ProfileView>> {
     Ok(Snapshot::load(project)?.profile_views())
 }
 
+#[tracing::instrument(skip_all)]
 pub fn show_profile(project: &Project, name: &str) -> Result<ProfileDetails> {
     let snap = Snapshot::load(project)?;
     let name = ProfileName::parse(name)?;
@@ -36,6 +38,7 @@ pub fn show_profile(project: &Project, name: &str) -> Result<ProfileDetails> {
 }
 
 /// Creates a profile linked to `tenant` (the selected tenant when `None`), as the seed says.
+#[tracing::instrument(skip_all)]
 pub fn create_profile(project: &Project, name: &ProfileName, tenant: Option<&str>, secrets: &dyn SecretStore) -> Result<ProfileView> {
     let result = new_profile(project, name, tenant, secrets);
     let tenant = result.as_ref().ok().and_then(|p| p.tenant_id.clone()).or_else(|| tenant.map(str::to_owned));
@@ -127,6 +130,7 @@ pub struct ProfileUpgrade {
 
 /// Moves a pre-0.73 profile to the layout today's CLI loads (see `Profile::upgraded`), after a
 /// 0600 backup of the file; `dry_run` only says what would change.
+#[tracing::instrument(skip_all)]
 pub fn upgrade_profile(project: &Project, name: &str, dry_run: bool) -> Result<ProfileUpgrade> {
     let result = upgrade(project, name, dry_run);
     if !dry_run {
@@ -192,6 +196,7 @@ fn line_diff(before: &str, after: &str) -> String {
 }
 
 /// Deletes a profile's folder; if it was the active profile, the active profile is cleared.
+#[tracing::instrument(skip_all)]
 pub fn delete_profile(project: &Project, name: &str) -> Result<ProfileView> {
     let result = remove_profile(project, name);
     let tenant = result.as_ref().ok().and_then(|p| p.tenant_id.clone());

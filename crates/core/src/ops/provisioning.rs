@@ -73,6 +73,7 @@ pub struct CreatedCloudTenant {
     pub migrations: super::migrations::MigrationReport,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn plans(project: &Project, secrets: &dyn SecretStore) -> Result<Vec<wire::Plan>> {
     client(project, secrets)?.plans().await
 }
@@ -81,6 +82,7 @@ pub async fn plans(project: &Project, secrets: &dyn SecretStore) -> Result<Vec<w
 /// needs the browser), then the provisioning events until `tenant_ready` — or, when the stream
 /// drops, the status every 2 s — then the credentials into the keychain, the tenant into
 /// tenants.json with a profile, and the project's migrations against its database.
+#[tracing::instrument(skip_all)]
 pub async fn create_cloud_tenant(
     project: &Project,
     request: &CloudCreate,
@@ -117,6 +119,7 @@ async fn create(project: &Project, request: &CloudCreate, secrets: &dyn SecretSt
 
 /// Picks up a tenant whose provisioning failed (or whose last steps did not run here): asks the
 /// API to retry when it failed, follows it to the end, and registers it.
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub async fn retry_provision(project: &Project, id: &str, secrets: &dyn SecretStore, on_progress: &mut (dyn FnMut(CloudProgress) + Send)) -> Result<CreatedCloudTenant> {
     let result = retry(project, id, secrets, on_progress).await;
     audit::record_in(project, Some(id), "retry provisioning", &result);

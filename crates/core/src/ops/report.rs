@@ -28,6 +28,7 @@ pub enum Live {
 }
 
 /// Tenant `id` (the selected one when `None`) with its live state.
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub async fn tenant_report(project: &Project, id: Option<&str>, secrets: &dyn SecretStore) -> Result<TenantReport> {
     let details = match super::tenants::show_tenant(project, id) {
         Ok(d) => d,
@@ -47,6 +48,7 @@ pub async fn tenant_report(project: &Project, id: Option<&str>, secrets: &dyn Se
 /// The tenant list, with the account's cloud tenants merged in first when `sync` and logged in
 /// (local tenants are never dropped). A sync that fails leaves the list as the files hold it,
 /// and says why.
+#[tracing::instrument(skip_all)]
 pub async fn list_with_sync(project: &Project, sync: bool, secrets: &dyn SecretStore) -> Result<(TenantList, Option<Result<SyncReport>>)> {
     let synced = if sync && super::login::logged_in(project) { Some(super::sync::sync(project, secrets).await) } else { None };
     Ok((super::tenants::list_tenants(project)?, synced))

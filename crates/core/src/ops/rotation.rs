@@ -15,6 +15,7 @@ use crate::tenant::{TenantType, parse_database_url};
 /// new one connects and the old one no longer does, then stores it in the keychain. If storing
 /// fails, the old password is put back, so nothing is lost at any step. Production tenants need
 /// their name typed.
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub async fn rotate_credentials(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<Rotated> {
     let result = rotate(project, id, confirm_name, secrets).await;
     audit::record_in(project, Some(id), "rotate credentials", &result);

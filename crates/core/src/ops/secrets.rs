@@ -106,6 +106,7 @@ fn write_json(path: &Path, value: &Map<String, Value>) -> Result<()> {
 /// Moves every secret found in the project's files into the keychain and masks the files:
 /// tenants.json URLs, each profile's secrets.json, and credentials.json's API token. Each file
 /// is backed up before it changes; a file is only rewritten after all of its secrets are stored.
+#[tracing::instrument(skip_all)]
 pub fn import(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsReport> {
     let result = import_all(project, secrets);
     audit::record_in(project, None, "import secrets", &result);
@@ -184,6 +185,7 @@ fn import_all(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsRep
 
 /// Writes the keychain's values back into the plaintext files the `systemprompt` CLI reads
 /// (0600), for users who ask for CLI-compatible files.
+#[tracing::instrument(skip_all)]
 pub fn export_cli_compatible(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsReport> {
     let result = export_all(project, secrets);
     audit::record_in(project, None, "export secrets (CLI-compatible)", &result);
@@ -261,6 +263,7 @@ fn profile_tenant(project: &Project, profile: &str) -> Option<crate::tenant::Ten
 }
 
 /// Where this project's secrets live now.
+#[tracing::instrument(skip_all)]
 pub fn mode(project: &Project) -> Result<SecretsMode> {
     Ok(TenantMarks::load(&project.marks_file())?.secrets_mode)
 }
@@ -268,6 +271,7 @@ pub fn mode(project: &Project) -> Result<SecretsMode> {
 /// Sets where the project's secrets live. `CliCompatible` writes the keychain's values into the
 /// CLI's files now and after every later write; `Keychain` takes them out of the files again (a
 /// 0600 backup of each first) and masks them from then on.
+#[tracing::instrument(skip_all)]
 pub fn set_mode(project: &Project, mode: SecretsMode, secrets: &dyn SecretStore) -> Result<SecretsReport> {
     // Ordered so that a kill between the two steps leaves files that agree with the stored mode
     // once the next write follows it: the setting before an export (the next write finishes it),
@@ -302,6 +306,7 @@ pub(super) fn follow_mode(project: &Project, secrets: &dyn SecretStore) -> Resul
 
 /// Stores one of a profile's secrets (a provider API key, …) in the keychain and marks it in the
 /// profile's secrets.json as kept elsewhere (`***`).
+#[tracing::instrument(skip_all)]
 pub fn set_profile_secret(project: &Project, profile: &str, key: &str, value: &Secret, secrets: &dyn SecretStore) -> Result<()> {
     let result = set_secret(project, profile, key, value, secrets);
     audit::record_in(project, None, &format!("set secret {key} of profile {profile}"), &result);
@@ -345,6 +350,7 @@ pub struct SecretInfo {
 /// The secrets a tenant has in the keychain: its database password, a cloud tenant's sync
 /// token, and the secrets of its profiles. A keychain that cannot be read is an error (with the
 /// doctor's fix), not a list of "missing".
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub async fn tenant_secrets(project: &Project, id: &str, secrets: &dyn SecretStore) -> Result<Vec<SecretInfo>> {
     let registry = Registry::load(&project.tenants_file())?;
     let tenant = registry.find(id.trim()).ok_or_else(|| Error::TenantNotFound { id: id.to_owned(), registry: project.tenants_file() })?.clone();

@@ -10,6 +10,7 @@ use crate::store;
 
 use super::view::*;
 
+#[tracing::instrument(skip_all)]
 pub fn list_sessions(project: &Project) -> Result<Vec<SessionView>> {
     let sessions = SessionIndex::load(&project.sessions_file())?;
     let active = sessions.active_key.as_deref();
@@ -17,6 +18,7 @@ pub fn list_sessions(project: &Project) -> Result<Vec<SessionView>> {
 }
 
 /// One session by key (`local`, `tenant_<id>`, or a tenant id); the active one when `None`.
+#[tracing::instrument(skip_all)]
 pub fn show_session(project: &Project, key: Option<&str>) -> Result<SessionView> {
     let sessions = SessionIndex::load(&project.sessions_file())?;
     let key = match key {
@@ -30,6 +32,7 @@ pub fn show_session(project: &Project, key: Option<&str>) -> Result<SessionView>
 
 /// Switches to a profile, as `systemprompt admin session switch` does: its tenant's session slot
 /// becomes active. Only the two active fields change.
+#[tracing::instrument(skip_all)]
 pub fn switch_session(project: &Project, profile: &str) -> Result<SessionSwitch> {
     let result = switch(project, profile);
     let tenant = result.as_ref().ok().and_then(|s| s.key.strip_prefix("tenant_").map(str::to_owned));

@@ -38,6 +38,7 @@ fn source<'a>(tenant: &'a Tenant, db: &'a SharedDatabase) -> Source<'a> {
 /// Snapshots a tenant's database (`tenantdesk snapshot create`): a local one in the container
 /// that serves it; a cloud one over its external database access — which, when it is off, is
 /// switched on for the dump only if `open_external_access` allows it, and off again afterwards.
+#[tracing::instrument(skip_all)]
 pub async fn create_snapshot(
     project: &Project,
     id: &str,
@@ -107,6 +108,7 @@ pub(super) async fn snapshot_cloud(
 
 /// This project's snapshots (of one tenant: its name, id or id prefix, also of a deleted one),
 /// or every project's with `all`. Newest first.
+#[tracing::instrument(skip_all)]
 pub async fn list_snapshots(project: &Project, tenant: Option<&str>, all: bool) -> Result<Vec<SnapshotInfo>> {
     let root = project.root().display().to_string();
     let mut found = snapshot::list((!all).then_some(root.as_str()), None).await?;
@@ -120,6 +122,7 @@ pub async fn list_snapshots(project: &Project, tenant: Option<&str>, all: bool) 
     Ok(found)
 }
 
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub async fn delete_snapshot(project: &Project, id: &str) -> Result<SnapshotInfo> {
     let result = async {
         let info = snapshot::find(id).await?;
@@ -147,6 +150,7 @@ pub struct Restored {
 /// snapshotted; the archive is restored into a new database, and only when that succeeded is it
 /// swapped in by rename, in one transaction — so a failure or a kill at any point leaves the
 /// original serving. A production tenant needs its name.
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub async fn restore_in_place(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore, on_step: &mut (dyn FnMut(Step) + Send)) -> Result<Restored> {
     let result = in_place(project, id, confirm_name, secrets, on_step).await;
     let tenant = result.as_ref().ok().map(|r| r.tenant_id.clone());
@@ -251,6 +255,7 @@ async fn sweep_leftovers(admin: &mut postgres::PgConnection, comment_literal: &s
 /// Makes a new local tenant from a snapshot: its own role, database, password and profile. Under
 /// the name the snapshot's tenant had, it also takes that tenant's id where it is free — which is
 /// how a delete is undone. If the restore fails, the new tenant is removed again.
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub async fn restore_as(project: &Project, id: &str, name: &TenantName, secrets: &dyn SecretStore, on_step: &mut (dyn FnMut(Step) + Send)) -> Result<CreatedTenant> {
     let result = restore_new(project, id, name, secrets, on_step).await;
     let tenant = result.as_ref().ok().map(|c| c.tenant.id.clone());
@@ -310,6 +315,7 @@ pub struct Retention {
 }
 
 /// Reads the retention settings and the disk snapshots use; `keep` / `days` change them first.
+#[tracing::instrument(skip_all)]
 pub async fn retention(keep: Option<u32>, days: Option<u32>) -> Result<Retention> {
     let settings = if keep.is_some() || days.is_some() {
         crate::settings::Settings::update(|s| {
@@ -331,6 +337,7 @@ pub async fn retention(keep: Option<u32>, days: Option<u32>) -> Result<Retention
 
 /// Writes a snapshot to `file` (a standard `pg_restore` archive) and its manifest beside it
 /// (`<file>.json`: tenant, database, PostgreSQL version, SHA-256), for another machine's import.
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub async fn export_snapshot(project: &Project, id: &str, file: &std::path::Path) -> Result<SnapshotInfo> {
     let result = async {
         let info = snapshot::find(id).await?;
@@ -345,6 +352,7 @@ pub async fn export_snapshot(project: &Project, id: &str, file: &std::path::Path
 
 /// Lists a `pg_restore` archive (with its manifest when there is one beside it) as a snapshot of
 /// this project, ready to restore as a new tenant.
+#[tracing::instrument(skip_all)]
 pub async fn import_snapshot(project: &Project, file: &std::path::Path) -> Result<SnapshotInfo> {
     let result = snapshot::import(project, file).await;
     audit::record_in(project, None, &format!("import snapshot {}", file.display()), &result);

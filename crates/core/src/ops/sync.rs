@@ -83,6 +83,7 @@ fn unfinished_in(registry: &Registry, infos: &[TenantInfo]) -> Vec<Unfinished> {
 }
 
 /// The account's tenants whose provisioning has not finished here.
+#[tracing::instrument(skip_all)]
 pub async fn unfinished(project: &Project, secrets: &dyn SecretStore) -> Result<Vec<Unfinished>> {
     let me = client(project, secrets)?.me().await?;
     Ok(unfinished_in(&Registry::load(&project.tenants_file())?, &me.tenants))
@@ -98,6 +99,7 @@ pub struct PickUp {
 
 /// `unfinished`, each with its state from the API, for picking them up after a restart; a tenant
 /// whose status cannot be read now is left for the next time.
+#[tracing::instrument(skip_all)]
 pub async fn pick_ups(project: &Project, secrets: &dyn SecretStore) -> Result<Vec<PickUp>> {
     let client = client(project, secrets)?;
     let mut out = Vec::new();
@@ -114,6 +116,7 @@ pub async fn pick_ups(project: &Project, secrets: &dyn SecretStore) -> Result<Ve
 /// are appended; nothing is removed) and sets `synced_at`. A cloud tenant's `database_url` is
 /// its external URL only while external access is on, so access switched off elsewhere takes
 /// the URL out too; switched on elsewhere, the report names it (the list has no external URL).
+#[tracing::instrument(skip_all)]
 pub async fn sync(project: &Project, secrets: &dyn SecretStore) -> Result<SyncReport> {
     // What a snapshot killed half-way opened is closed first, so the list shows it closed.
     super::cloud::close_access_left_open(project, secrets).await?;

@@ -19,16 +19,19 @@ use crate::tenant::{Tenant, TenantId, TenantType};
 use super::profiles::write_new_profile;
 use super::view::*;
 
+#[tracing::instrument(skip_all)]
 pub fn list_tenants(project: &Project) -> Result<TenantList> {
     Ok(overview(project)?.tenants)
 }
 
 /// The selected tenant's id, or "No tenant selected" ("No tenant configured" when there is none).
+#[tracing::instrument(skip_all)]
 pub fn selected_tenant(project: &Project) -> Result<TenantId> {
     let snap = Snapshot::load(project)?;
     snap.selected().ok_or_else(|| snap.no_selection())
 }
 
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub fn show_tenant(project: &Project, id: Option<&str>) -> Result<TenantDetails> {
     let snap = Snapshot::load(project)?;
     let tenant = match id {
@@ -49,6 +52,7 @@ pub fn show_tenant(project: &Project, id: Option<&str>) -> Result<TenantDetails>
 /// Makes `id` the active tenant: the sessions index's active slot moves to the tenant's key and
 /// the active profile to the one its session was made with (or its first profile). The sessions
 /// themselves are not touched, so switching back restores them.
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub fn select_tenant(project: &Project, id: &str) -> Result<Selection> {
     let result = select(project, id);
     audit::record_in(project, Some(id), "select", &result);
@@ -116,6 +120,7 @@ fn unregister_tenant(project: &Project, id: &TenantId) -> Result<()> {
 /// Puts back the local and self-managed tenants a `systemprompt cloud auth logout` took out of
 /// `tenants.json` (from Tenantdesk's last-known copy; their passwords are still in the keychain).
 /// Records already back are left alone.
+#[tracing::instrument(skip_all)]
 pub fn restore_tenants(project: &Project, secrets: &dyn SecretStore) -> Result<Vec<TenantView>> {
     let result = restore(project).and_then(|restored| {
         super::secrets::follow_mode(project, secrets)?;
@@ -145,6 +150,7 @@ fn restore(project: &Project) -> Result<Vec<TenantView>> {
 }
 
 /// Declines the offer to restore tenants a logout removed: they are forgotten.
+#[tracing::instrument(skip_all)]
 pub fn forget_removed_tenants(project: &Project) -> Result<()> {
     last_known::forget(project);
     audit::record_in(project, None, "forget tenants removed by a logout", &Ok::<(), Error>(()));
@@ -166,6 +172,7 @@ pub struct SelfManagedTenant {
 /// Records a tenant hosted on the user's own infrastructure (`kubernetes`, `gke`, …): only the
 /// record, its default profile and, when given, its database password in the keychain.
 /// Tenantdesk runs nothing for it and never calls the SystemPrompt Cloud API about it.
+#[tracing::instrument(skip_all)]
 pub fn add_self_managed_tenant(project: &Project, new: &SelfManagedTenant, secrets: &dyn SecretStore) -> Result<CreatedTenant> {
     let result = add_self_managed(project, new, secrets);
     audit::record_in(project, Some(new.id.as_str()), &format!("add self-managed tenant {}", new.name), &result);
@@ -210,6 +217,7 @@ pub(crate) fn check_name_free(project: &Project, name: &TenantName) -> Result<()
 /// and drops its session, clearing the selection if it was selected. A production tenant is
 /// only deleted when `confirm_name` is its name. The registry entry goes last: a failure or a
 /// kill before it leaves the tenant listed, and deleting it again finishes the job.
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub fn remove_record(project: &Project, id: &str, confirm_name: Option<&str>) -> Result<DeletedTenant> {
     let path = project.tenants_file();
     let marks = TenantMarks::load(&project.marks_file())?;
@@ -255,6 +263,7 @@ pub fn remove_record(project: &Project, id: &str, confirm_name: Option<&str>) ->
 
 /// Marks a tenant as production (or not). Production tenants are shown with a warning colour and
 /// need their name typed to delete.
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub fn set_production(project: &Project, id: &str, production: bool) -> Result<TenantView> {
     let result = mark(project, id, production);
     let action = if production { "mark production" } else { "unmark production" };
@@ -293,6 +302,7 @@ pub struct AppearanceChange {
 
 /// Gives a tenant a colour and an icon, shown in the list, the window title, the tray and the
 /// prompt of a terminal opened in it. Red is production's and cannot be chosen.
+#[tracing::instrument(skip_all, fields(tenant = id))]
 pub fn set_appearance(project: &Project, id: &str, change: AppearanceChange) -> Result<TenantView> {
     let result = restyle(project, id, change);
     audit::record_in(project, Some(result.as_ref().map(|t| t.id.as_str()).unwrap_or(id)), "change appearance", &result);
