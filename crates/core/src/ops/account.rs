@@ -93,3 +93,18 @@ pub async fn whoami(project: &Project, secrets: &dyn SecretStore) -> Result<Acco
     let me = client.me().await?;
     Ok(Account { email: me.user.email, name: me.user.name, api_url: client.base_url().to_owned(), cloud_tenants: me.tenants.len() as u32 })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_empty_token_is_refused_and_logging_out_when_out_changes_nothing() {
+        let (_dir, project, keychain) = super::super::seed();
+        let before = std::fs::read(project.tenants_file()).expect("registry");
+        assert!(matches!(login_with_token(&project, Some("http://127.0.0.1:9"), Secret::new("  "), &keychain).await, Err(Error::LoginFailed { .. })));
+        assert_eq!(logout(&project, &keychain).expect("logout"), None);
+        assert!(std::fs::read(project.tenants_file()).expect("registry") == before, "tenants.json changed");
+        assert!(keychain.get(&token_key(&project)).expect("get").is_none());
+    }
+}

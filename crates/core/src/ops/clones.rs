@@ -176,3 +176,17 @@ async fn mask(cfg: &SharedConfig, db: &SharedDatabase, masked: &[MaskedColumn], 
     postgres::close(conn).await;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_masked_column_names_its_table_with_public_as_the_default_schema() {
+        let c: MaskedColumn = "users.email".parse().expect("column");
+        assert_eq!((c.schema.as_str(), c.table.as_str(), c.column.as_str()), ("public", "users", "email"));
+        let c: MaskedColumn = "crm.people.phone".parse().expect("column");
+        assert_eq!(c.schema, "crm");
+        assert!("email".parse::<MaskedColumn>().is_err());
+    }
+}

@@ -284,3 +284,16 @@ pub(super) async fn credentials(client: &crate::cloud::CloudClient, id: &str) ->
         status.secrets_url.ok_or_else(|| Error::CloudApi { status: 200, code: "no_secrets_url".to_owned(), message: "Tenant is ready but secrets URL is missing".to_owned() })?;
     client.credentials(&secrets_url).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_local_tenant_is_refused_by_the_cloud_operations() {
+        let (_dir, project, keychain) = super::super::seed();
+        let refused = rotate_sync_token(&project, "my-project", None, &keychain).await;
+        assert!(matches!(refused, Err(Error::WrongTenantType { .. }) | Err(Error::NotLoggedIn)), "{refused:?}");
+        assert!(matches!(cancel_subscription(&project, "nope", None, &keychain).await, Err(Error::TenantNotFound { .. })));
+    }
+}

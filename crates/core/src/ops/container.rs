@@ -199,3 +199,18 @@ pub fn superuser_url(cfg: &SharedConfig, secrets: &dyn SecretStore) -> Result<Se
     let password = secrets.get(&cfg.secret_key())?.ok_or_else(|| Error::KeychainUnavailable { reason: "the shared container's password is missing".to_owned() })?;
     Ok(shared_container::superuser_url(cfg, &password, "postgres"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_superuser_url_needs_the_password_from_the_keychain() {
+        let keychain = crate::keychain::MemoryStore::default();
+        let cfg = SharedConfig::new("td-test", "postgres:15", 5999);
+        assert!(matches!(superuser_url(&cfg, &keychain), Err(Error::KeychainUnavailable { .. })));
+        keychain.set(&cfg.secret_key(), &Secret::new("pw")).expect("set");
+        let url = superuser_url(&cfg, &keychain).expect("url");
+        assert!(url.expose().contains(":5999/postgres"), "the URL names the port and database");
+    }
+}

@@ -136,8 +136,8 @@ pub async fn drop_orphan_database(project: &Project, cfg: &SharedConfig, secrets
 }
 
 /// Refuses a database another project's tenant uses, naming that project and tenant.
-fn refuse_claimed(status: &DbStatus, database: &str) -> Result<()> {
-    match status.other_projects.iter().find(|c| c.database == database) {
+fn refuse_claimed(others: &[Claim], database: &str) -> Result<()> {
+    match others.iter().find(|c| c.database == database) {
         Some(claim) => Err(Error::ClaimedByAnotherProject { database: database.to_owned(), project: claim.project.clone(), tenant: claim.tenant_name.clone() }),
         None => Ok(()),
     }
@@ -145,7 +145,7 @@ fn refuse_claimed(status: &DbStatus, database: &str) -> Result<()> {
 
 async fn drop_orphan(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore, database: &str) -> Result<()> {
     let status = db_status(Some(project), cfg, secrets).await?;
-    refuse_claimed(&status, database)?;
+    refuse_claimed(&status.other_projects, database)?;
     if !status.orphan_databases.iter().any(|d| d == database) {
         return Err(Error::Database { action: "drop an orphan database", message: format!("'{database}' is not an orphan of this project") });
     }
@@ -170,7 +170,7 @@ pub async fn adopt_orphan_database(project: &Project, cfg: &SharedConfig, secret
 async fn adopt(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore, database: &str, name: &TenantName) -> Result<CreatedTenant> {
     check_name_free(project, name)?;
     let status = db_status(Some(project), cfg, secrets).await?;
-    refuse_claimed(&status, database)?;
+    refuse_claimed(&status.other_projects, database)?;
     if !status.orphan_databases.iter().any(|d| d == database) {
         return Err(Error::Database { action: "adopt an orphan database", message: format!("'{database}' is not an orphan of this project") });
     }
@@ -200,4 +200,18 @@ async fn adopt(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore,
         m.databases.insert(id, mark);
     })?;
     Ok(created)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_projects_database_is_refused_with_its_project_and_tenant() {
+        let claim = Claim { database: "td_x_1".to_owned(), project: "/other".to_owned(), tenant_id: "local_1".to_owned(), tenant_name: "theirs".to_owned() };
+        let others = [claim];
+        let refused = refuse_claimed(&others, "td_x_1");
+        assert!(matches!(&refused, Err(Error::ClaimedByAnotherProject { project, tenant, .. }) if project == "/other" && tenant == "theirs"), "{refused:?}");
+        refuse_claimed(&others, "td_y_2").expect("an orphan of this project");
+    }
 }

@@ -31,3 +31,18 @@ async fn delete(project: &Project, id: &str, confirm_name: Option<&str>, keep_sn
         TenantType::Local | TenantType::SelfManaged => super::local::delete_local(project, &snap, &tenant, confirm_name, keep_snapshot, secrets).await,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_locked_keychain_stops_a_delete_before_anything_changes() {
+        let (_dir, project, keychain) = super::super::seed();
+        let before = crate::testing::tree(project.root());
+        keychain.locked.store(true, std::sync::atomic::Ordering::Relaxed);
+        let refused = delete_tenant(&project, "my-project", None, false, &keychain).await;
+        assert!(matches!(refused, Err(crate::Error::KeychainUnavailable { .. })), "{refused:?}");
+        assert!(crate::testing::tree(project.root()) == before, "a file changed");
+    }
+}

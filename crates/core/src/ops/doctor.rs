@@ -84,3 +84,19 @@ pub async fn doctor(project: Option<&Project>, secrets: &dyn SecretStore) -> Vec
     }
     checks
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_keychain_check_fails_with_its_fix_when_locked() {
+        let keychain = crate::keychain::MemoryStore::default();
+        let checks = doctor(None, &keychain).await;
+        assert!(checks[0].ok, "{checks:?}");
+        keychain.locked.store(true, std::sync::atomic::Ordering::Relaxed);
+        let checks = doctor(None, &keychain).await;
+        assert!(!checks[0].ok);
+        assert_eq!(checks[0].fix, Some(Hint::UnlockKeychain));
+    }
+}

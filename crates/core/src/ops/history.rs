@@ -23,3 +23,17 @@ pub async fn entries(project: Option<&Project>, tenant: Option<&str>) -> Result<
 pub async fn verify() -> Result<Verification> {
     crate::audit::verify().await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_tenant_named_by_its_name_finds_the_entries_of_its_id() {
+        let (_dir, project, _) = super::super::seed();
+        super::super::tenants::select_tenant(&project, "my-project").expect("select");
+        let by_name = entries(Some(&project), Some("my-project")).await.expect("entries");
+        assert!(by_name.iter().any(|e| e.action == "select" && e.tenant.as_deref() == Some("local_19bff27604c")), "{by_name:?}");
+        assert!(verify().await.expect("verify").intact);
+    }
+}

@@ -184,3 +184,24 @@ pub(super) async fn delete_local(
     deleted.snapshot = kept;
     Ok(deleted)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_existing_database_is_registered_with_its_password_in_the_keychain_only() {
+        let (_dir, project, keychain) = super::super::seed();
+        let source = DatabaseSource::External { url: "postgres://app:s3cret@db.example:5432/app".to_owned(), verify: false };
+        let name = TenantName::parse("external").expect("name");
+        let created = create_local_tenant(&project, &name, source, &SharedConfig::from_env(), &keychain, &mut |_| {}).await.expect("create");
+        assert_eq!(created.tenant.database_url.as_deref(), Some("postgres://app:***@db.example:5432/app"));
+        let id = TenantId::parse(&created.tenant.id).expect("id");
+        assert_eq!(keychain.get(&password_key(&project, &id)).expect("get").expect("stored").expose(), "s3cret");
+        assert!(!std::fs::read_to_string(project.tenants_file()).expect("registry").contains("s3cret"));
+        let again =
+            create_local_tenant(&project, &name, DatabaseSource::External { url: "postgres://a@h/d".to_owned(), verify: false }, &SharedConfig::from_env(), &keychain, &mut |_| {})
+                .await;
+        assert!(matches!(again, Err(Error::TenantNameTaken { .. })), "{again:?}");
+    }
+}

@@ -40,3 +40,16 @@ pub fn client(project: &Project, secrets: &dyn SecretStore) -> Result<CloudClien
     let token = secrets.get(&token_key(project))?.ok_or(Error::NotLoggedIn)?;
     CloudClient::new(&api_url(Some(project)), token, ClientOptions::from_env())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_project_never_logged_in_has_no_record_and_no_client() {
+        let (_dir, project, keychain) = super::super::seed();
+        assert!(!logged_in(&project));
+        assert!(login_record(&project).is_none());
+        assert!(matches!(client(&project, &keychain), Err(Error::NotLoggedIn)));
+    }
+}

@@ -57,3 +57,15 @@ pub async fn migrate(project: &Project, id: Option<&str>, secrets: &dyn SecretSt
     crate::audit::record_in(project, Some(&id), "migrate", &result);
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_project_without_migrations_has_nothing_to_apply() {
+        let (_dir, project, _) = super::super::seed();
+        let report = run(&project, &Secret::new("postgres://nobody@127.0.0.1:1/none")).await;
+        assert_eq!(report, MigrationReport::default());
+    }
+}

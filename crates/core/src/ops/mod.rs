@@ -33,3 +33,12 @@ pub use profiles::*;
 pub use sessions::*;
 pub use tenants::*;
 pub use view::*;
+
+/// The seed's project in a temp folder, for the use cases' unit tests (files only: the Docker,
+/// PostgreSQL and cloud sides are covered by the integration suites against the real services).
+#[cfg(test)]
+pub(crate) fn seed() -> (tempfile::TempDir, crate::Project, crate::keychain::MemoryStore) {
+    let dir = crate::testing::seed_project();
+    let project = crate::Project::open(dir.path()).expect("project");
+    (dir, project, crate::keychain::MemoryStore::default())
+}

@@ -232,3 +232,23 @@ fn remove_profile(project: &Project, name: &str) -> Result<ProfileView> {
     }
     Ok(view)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_profile_is_created_for_the_selected_tenant_with_its_pepper_in_the_keychain_and_deleted_again() {
+        let (_dir, project, keychain) = super::super::seed();
+        let name = ProfileName::parse("extra").expect("name");
+        let made = create_profile(&project, &name, Some("my-project"), &keychain).expect("create");
+        assert_eq!(made.tenant_id.as_deref(), Some("local_19bff27604c"));
+        assert!(keychain.get(&super::super::secrets::profile_key(&project, "extra", super::super::secrets::PEPPER)).expect("get").is_some());
+        assert!(matches!(create_profile(&project, &name, Some("my-project"), &keychain), Err(Error::ProfileExists { .. })));
+        assert_eq!(show_profile(&project, "extra").expect("show").profile.name, "extra");
+        delete_profile(&project, "extra").expect("delete");
+        assert_eq!(list_profiles(&project).expect("list").len(), 2);
+        let diff = line_diff("a\nb\nc", "a\nx\nc");
+        assert!(diff.contains("- b") && diff.contains("+ x") && diff.contains("  a"), "{diff}");
+    }
+}

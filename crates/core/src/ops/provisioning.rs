@@ -255,3 +255,17 @@ async fn finish(project: &Project, client: &CloudClient, id: &str, secrets: &dyn
     let migrations = super::migrations::run(project, &database).await;
     Ok(CreatedCloudTenant { created, region: info.region.unwrap_or_default(), hostname: info.hostname, migrations })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_cloud_tenant_is_not_created_without_a_login_and_nothing_is_written() {
+        let (_dir, project, keychain) = super::super::seed();
+        let before = crate::testing::tree(project.root());
+        let request = CloudCreate { name: TenantName::parse("new").expect("name"), region: "iad".to_owned(), plan: None };
+        assert!(matches!(create_cloud_tenant(&project, &request, &keychain, &mut |_| {}).await, Err(Error::NotLoggedIn)));
+        assert!(crate::testing::tree(project.root()) == before, "a file changed");
+    }
+}

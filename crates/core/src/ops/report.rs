@@ -53,3 +53,20 @@ pub async fn list_with_sync(project: &Project, sync: bool, secrets: &dyn SecretS
     let synced = if sync && super::login::logged_in(project) { Some(super::sync::sync(project, secrets).await) } else { None };
     Ok((super::tenants::list_tenants(project)?, synced))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn offline_the_list_is_the_files_and_a_tenant_not_logged_in_is_not_looked_up_in_the_cloud() {
+        let (_dir, project, keychain) = super::super::seed();
+        let (list, synced) = list_with_sync(&project, true, &keychain).await.expect("list");
+        assert!(synced.is_none(), "not logged in: no sync");
+        assert_eq!(list.tenants.len(), 2);
+        assert!(matches!(tenant_report(&project, Some("nope"), &keychain).await, Err(Error::TenantNotFound { .. })));
+        let TenantReport::Registered { details, live } = tenant_report(&project, Some("my-project-prod"), &keychain).await.expect("report") else { panic!("registered") };
+        assert_eq!(details.tenant.name, "my-project-prod");
+        assert!(matches!(live, Some(Err(Error::NotLoggedIn))), "{live:?}");
+    }
+}

@@ -78,3 +78,16 @@ async fn rotate(project: &Project, id: &str, confirm_name: Option<&str>, secrets
     super::secrets::follow_mode(project, secrets)?;
     Ok(Rotated { tenant_id: tenant.id.to_string(), name: tenant.name.clone(), role, database_url: tenant.effective_database_url().unwrap_or_default().to_owned() })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_production_tenant_is_not_rotated_without_its_name() {
+        let (_dir, project, keychain) = super::super::seed();
+        super::super::tenants::set_production(&project, "my-project", true).expect("mark");
+        let refused = rotate_credentials(&project, "my-project", None, &keychain).await;
+        assert!(matches!(refused, Err(Error::ConfirmationRequired { .. })), "{refused:?}");
+    }
+}

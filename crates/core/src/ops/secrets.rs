@@ -395,3 +395,18 @@ pub async fn tenant_secrets(project: &Project, id: &str, secrets: &dyn SecretSto
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_profile_secret_goes_to_the_keychain_and_the_file_says_only_mask() {
+        let (_dir, project, keychain) = super::super::seed();
+        set_profile_secret(&project, "local", "ANTHROPIC_API_KEY", &Secret::new("sk-test-value"), &keychain).expect("set");
+        assert_eq!(keychain.get(&profile_key(&project, "local", "ANTHROPIC_API_KEY")).expect("get").expect("stored").expose(), "sk-test-value");
+        let file = std::fs::read_to_string(project.profiles_dir().join("local/secrets.json")).expect("secrets.json");
+        assert!(!file.contains("sk-test-value") && file.contains(MASK), "{file}");
+        assert_eq!(mode(&project).expect("mode"), SecretsMode::Keychain);
+    }
+}

@@ -52,3 +52,19 @@ fn switch(project: &Project, profile: &str) -> Result<SessionSwitch> {
     let session_state = sessions.entry(&key).filter(|s| s.profile_name.as_deref() == Some(profile.name.as_str())).map_or(SessionState::None, |s| s.state());
     Ok(SessionSwitch { profile: profile.name, key, session_state })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn switching_profile_moves_the_active_session_and_no_token_is_shown() {
+        let (_dir, project, _) = super::super::seed();
+        let switched = switch_session(&project, "staging").expect("switch");
+        assert_eq!(switched.key, "tenant_999bc654-9a64-49bc-98be-db976fc84e76");
+        let active = show_session(&project, None).expect("active");
+        assert!(active.active && active.profile_name.as_deref() == Some("staging"));
+        assert!(!format!("{:?}", list_sessions(&project).expect("list")).contains("SECRET"));
+        assert!(matches!(show_session(&project, Some("nope")), Err(Error::SessionNotFound { .. })));
+    }
+}

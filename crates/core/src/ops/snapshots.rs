@@ -1,5 +1,5 @@
 //! Keeping tenants' data recoverable: snapshots taken by hand, restored in place (the tenant
-//! keeps its URL, role and password) or as a new tenant, an undo for a delete, and clones.
+//! keeps its URL, role and password) or as a new tenant, and an undo for a delete (clones are in [`super::clones`]).
 
 use super::cloud::*;
 use super::credentials::*;
@@ -357,4 +357,16 @@ pub async fn import_snapshot(project: &Project, file: &std::path::Path) -> Resul
     let result = snapshot::import(project, file).await;
     audit::record_in(project, None, &format!("import snapshot {}", file.display()), &result);
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_databases_tenantdesk_made_can_be_snapshotted() {
+        let (_dir, project, _) = super::super::seed();
+        assert!(matches!(target(&project, "my-project-prod"), Err(Error::SnapshotUnsupported { .. })));
+        assert!(matches!(target(&project, "my-project"), Err(Error::SnapshotUnsupported { .. })));
+    }
 }

@@ -345,3 +345,34 @@ fn mark_production(project: &Project, id: &TenantId, production: bool) -> Result
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn select_by_name_marks_production_and_removes_the_record_with_its_name_typed() {
+        let (_dir, project, keychain) = super::super::seed();
+        let chosen = select_tenant(&project, "my-project-prod").expect("select by name");
+        assert!(chosen.tenant.selected);
+        assert_eq!(selected_tenant(&project).expect("selected").as_str(), chosen.tenant.id);
+        set_production(&project, "my-project", true).expect("mark");
+        assert!(matches!(remove_record(&project, "my-project", None), Err(Error::ConfirmationRequired { .. })));
+        let gone = remove_record(&project, "my-project", Some("my-project")).expect("remove");
+        assert_eq!(gone.unlinked_profiles, ["local"]);
+        assert_eq!(list_tenants(&project).expect("list").tenants.len(), 1);
+        let taken = add_self_managed_tenant(
+            &project,
+            &SelfManagedTenant {
+                id: TenantId::parse("sm_1").expect("id"),
+                name: TenantName::parse("my-project-prod").expect("name"),
+                provider: "gke".to_owned(),
+                hostname: "h".to_owned(),
+                region: None,
+                database_url: None,
+            },
+            &keychain,
+        );
+        assert!(matches!(taken, Err(Error::TenantNameTaken { .. })), "{taken:?}");
+    }
+}

@@ -352,3 +352,20 @@ pub fn overview(project: &Project) -> Result<Overview> {
         sessions: snap.sessions.entries().map(|s| SessionView::new(&s, active)).collect(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_overview_reads_the_seed_with_the_selection_from_the_active_session() {
+        let (_dir, project, _) = super::super::seed();
+        let o = overview(&project).expect("overview");
+        assert_eq!(o.tenants.tenants.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["my-project", "my-project-prod"]);
+        let selected: Vec<_> = o.tenants.tenants.iter().filter(|t| t.selected).map(|t| t.name.as_str()).collect();
+        assert_eq!(selected.len(), 1, "exactly one tenant is selected: {selected:?}");
+        assert_eq!(o.tenants.selected.as_deref(), o.tenants.tenants.iter().find(|t| t.selected).map(|t| t.id.as_str()));
+        assert!(o.tenants.tenants.iter().all(|t| t.database_url.as_deref().is_none_or(|u| !u.contains("SECRET"))));
+        assert_eq!(o.profiles.len(), 2);
+    }
+}
