@@ -84,16 +84,10 @@ impl Callback {
     }
 }
 
-/// Opens `url` with the desktop's opener; false when there is none (a server, a container).
+/// Opens `url` with the desktop's opener (`xdg-open`, `gio`, … on Linux; `open` on macOS; the
+/// shell on Windows); false when there is none (a server, a container).
 pub fn open_browser(url: &str) -> bool {
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else if cfg!(windows) {
-        "explorer"
-    } else {
-        "xdg-open"
-    };
-    std::process::Command::new(opener).arg(url).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).status().is_ok_and(|s| s.success())
+    open::that(url).is_ok()
 }
 
 #[cfg(test)]
