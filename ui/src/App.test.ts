@@ -127,7 +127,7 @@ beforeEach(() => {
         case "open_terminal": return { tenant_name: "my-project", profile: "local", emulator: { command: ["x-terminal-emulator"], found_by: "x-terminal-emulator" } };
         case "terminal_setting": return { setting: (args as any).change || null, emulator: { command: [(args as any).change || "x-terminal-emulator"], found_by: (args as any).change ? "your setting" : "x-terminal-emulator" }, problem: null };
         case "docker_action": return dockerStatus;
-        case "docker_pull": return { image: "postgres:18-alpine", outcome: "updated", container_outdated: true, summary: "Pulled a newer postgres:18-alpine. The shared container still runs the image it was created from; Recreate ('tenantdesk db recreate') moves it onto the new one and keeps its data." };
+        case "docker_pull": return { image: "postgres:18-alpine", outcome: "updated", container_outdated: true, summary: "Pulled a newer postgres:18-alpine. The shared container still runs the image it was created from; Recreating it moves it onto the new one and keeps its data." };
         case "create_cloud_tenant": {
           const a = args as any;
           const job: Job = { id: 1, name: a.name, region: a.region, started_at: new Date().toISOString(), progress: [], state: "running", error: null, tenant_id: null, resumed: false };

@@ -313,7 +313,7 @@ impl Pulled {
             PullOutcome::UpToDate => format!("{image} is up to date."),
         };
         let next = if container_outdated {
-            " The shared container still runs the image it was created from; Recreate ('tenantdesk db recreate') moves it onto the new one and keeps its data."
+            " The shared container still runs the image it was created from; Recreating it moves it onto the new one and keeps its data."
         } else {
             ""
         };
@@ -613,7 +613,7 @@ async fn wait_ready(engine: &Engine, cfg: &SharedConfig, password: &Secret, on_p
             Err(Error::DatabaseConnection { reason }) if reason.contains("password authentication failed") => {
                 return Err(Error::DatabaseConnection {
                     reason: format!(
-                        "the data in volume '{}' was initialised with another superuser password than the one in the keychain; 'tenantdesk db reset' starts afresh (it deletes that data)",
+                        "the data in volume '{}' was initialised with another superuser password than the one in the keychain; a reset starts afresh (it deletes that data)",
                         cfg.volume
                     ),
                 });
@@ -650,7 +650,7 @@ async fn tail_logs(engine: &Engine, cfg: &SharedConfig) -> String {
 pub async fn admin(cfg: &SharedConfig, secrets: &dyn SecretStore) -> Result<PgConnection> {
     let password = secrets
         .get(&cfg.secret_key())?
-        .ok_or_else(|| Error::DatabaseConnection { reason: "the shared container's superuser password is not in the keychain; run 'tenantdesk db up'".to_owned() })?;
+        .ok_or_else(|| Error::DatabaseConnection { reason: "the shared container's superuser password is not in the keychain; start the shared container to set it".to_owned() })?;
     postgres::connect(&superuser_url(cfg, &password, "postgres")).await
 }
 

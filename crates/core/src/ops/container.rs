@@ -58,7 +58,7 @@ pub async fn db_pull(cfg: &SharedConfig, on_progress: &mut (dyn FnMut(Progress) 
 async fn snapshot_container(cfg: &SharedConfig, secrets: &dyn SecretStore, reason: snapshot::Reason) -> Result<Vec<snapshot::SnapshotInfo>> {
     let fail = |e: Error| Error::SnapshotFailed {
         action: "keep a snapshot of every database first",
-        reason: format!("{e} (go ahead without snapshots: --no-snapshot, or untick the box)"),
+        reason: format!("{e} (go ahead without snapshots only if the data can go)"),
     };
     let mut admin = shared_container::admin(cfg, secrets).await.map_err(fail)?;
     let databases = postgres::tenant_databases(&mut admin).await.map_err(fail)?;

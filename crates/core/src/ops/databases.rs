@@ -182,7 +182,7 @@ async fn adopt(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore,
     let role = postgres::database_owner(&mut admin, database).await?;
     let role = role.filter(|r| r != shared_container::SUPERUSER).ok_or_else(|| Error::Database {
         action: "adopt an orphan database",
-        message: format!("'{database}' has no role of its own; drop it with 'tenantdesk db drop-orphan {database} -y'"),
+        message: format!("'{database}' has no role of its own to give a password; drop it instead"),
     })?;
     let sql = postgres::alter_role_password(&role, &password)?;
     secrets.set(&key, &password)?;

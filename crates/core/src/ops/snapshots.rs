@@ -25,7 +25,7 @@ pub(super) fn target(project: &Project, id: &str) -> Result<(Tenant, SharedDatab
     let refuse = |reason: &str| Error::SnapshotUnsupported { name: tenant.name.clone(), reason: reason.to_owned() };
     match (tenant.tenant_type, snap.marks.databases.get(&tenant.id)) {
         (TenantType::Local, Some(db)) => Ok((tenant.clone(), db.clone())),
-        (TenantType::Local, None) => Err(refuse("its database is one Tenantdesk did not make (it was given with --database-url, or the CLI's compose project holds it)")),
+        (TenantType::Local, None) => Err(refuse("its database is one Tenantdesk did not make (an existing database it was given, or the CLI's compose project holds it)")),
         (TenantType::Cloud, _) => Err(refuse("it is a cloud tenant; snapshots are of local tenants' databases for now")),
         (TenantType::SelfManaged, _) => Err(refuse("its database is managed where it runs")),
     }
@@ -77,7 +77,7 @@ pub(super) async fn snapshot_cloud(
         if !open_external_access {
             return Err(Error::SnapshotUnsupported {
                 name: tenant.name.clone(),
-                reason: "its database takes no connections from outside SystemPrompt Cloud; let Tenantdesk switch external access on for the dump (--open-external-access, or the box in the window) and off again after".to_owned(),
+                reason: "its database takes no connections from outside SystemPrompt Cloud; let Tenantdesk switch external access on for the dump and off again after".to_owned(),
             });
         }
         // Marked first: a kill after the switch leaves the mark, and the next sync closes it.
@@ -99,7 +99,7 @@ pub(super) async fn snapshot_cloud(
         if let (Ok(_), Err(e)) = (&dumped, closed) {
             return Err(Error::SnapshotFailed {
                 action: "switch external database access off again",
-                reason: format!("{e}; the snapshot was kept. Switch it off with 'cloud tenant external-db-access --disable'"),
+                reason: format!("{e}; the snapshot was kept. Switch the tenant's external database access off again"),
             });
         }
     }
@@ -168,7 +168,7 @@ async fn in_place(project: &Project, id: &str, confirm_name: Option<&str>, secre
     if snap.registry.get(&TenantId::parse(&tenant_id)?).is_none() {
         return Err(Error::SnapshotUnsupported {
             name: info.tenant_name.clone(),
-            reason: "the tenant it was taken of no longer exists; restore it as a new tenant (--as) or undo the delete".to_owned(),
+            reason: "the tenant it was taken of no longer exists; restore it as a new tenant, or undo the delete".to_owned(),
         });
     }
     let (tenant, db) = target(project, &tenant_id)?;
