@@ -137,6 +137,12 @@ fn refresh<R: Runtime>(app: &AppHandle<R>, project: &Project) {
         let _ = window.set_title(&window_title(overview.as_ref()));
     }
     update_tray(app, overview.as_ref());
+    // The window has this state already when it came as a command's answer: not sent twice.
+    match &overview {
+        Some(o) if app.state::<AppState>().show(o) => return,
+        Some(_) => {}
+        None => app.state::<AppState>().forget_shown(),
+    }
     let _ = OverviewChanged { overview, error }.emit(app);
 }
 

@@ -25,6 +25,9 @@ pub struct AppState {
     watch: Mutex<Option<WatchHandle>>,
     tray_available: AtomicBool,
     desk: Desk,
+    /// The overview the window got last (a command's answer or the watcher's event): the watcher
+    /// does not send the same one again, so one write costs the window one refresh.
+    shown: Mutex<Option<tenantdesk_core::ops::Overview>>,
 }
 
 impl AppState {
@@ -36,6 +39,7 @@ impl AppState {
             emulator: Mutex::new(None),
             log_follower: Mutex::new(None),
             desk,
+            shown: Mutex::new(None),
             project: Mutex::new(None),
             recents_file: config_dir.join("recent-projects.json"),
             watch: Mutex::new(None),
@@ -101,11 +105,46 @@ impl AppState {
         let _ = std::fs::write(&self.recents_file, serde_json::to_vec_pretty(&list).unwrap_or_default());
     }
 
+    /// Remembers the overview the window was given; true when it is the one it has already.
+    pub fn show(&self, overview: &tenantdesk_core::ops::Overview) -> bool {
+        let mut shown = self.shown.lock().unwrap_or_else(|p| p.into_inner());
+        if shown.as_ref() == Some(overview) {
+            return true;
+        }
+        *shown = Some(overview.clone());
+        false
+    }
+
+    /// The window was told of an error instead: the next good overview goes to it whatever it is.
+    pub fn forget_shown(&self) {
+        *self.shown.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     pub fn set_tray_available(&self, available: bool) {
         self.tray_available.store(available, Ordering::Relaxed);
     }
 
     pub fn tray_available(&self) -> bool {
         self.tray_available.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_overview_is_not_sent_twice_but_again_after_an_error() {
+        let dir = tenantdesk_core::testing::seed_project();
+        let project = Project::open(dir.path()).expect("project");
+        let overview = tenantdesk_core::ops::overview(&project).expect("overview");
+        let state = AppState::new(dir.path().join("config"), Desk::new(Arc::new(tenantdesk_core::keychain::MemoryStore::default()), SharedConfig::from_env()));
+        assert!(!state.show(&overview), "first time: sent");
+        assert!(state.show(&overview), "the same again: not sent");
+        let mut changed = overview.clone();
+        changed.tenants.tenants.pop();
+        assert!(!state.show(&changed), "a change: sent");
+        state.forget_shown();
+        assert!(!state.show(&changed), "after an error the window gets it again");
     }
 }

@@ -29,11 +29,13 @@ pub(crate) async fn with_project<T: Send + 'static>(state: &AppState, work: impl
 }
 
 pub(crate) async fn then_overview(state: &AppState, work: impl FnOnce(&Project) -> Result<(), UiError> + Send + 'static) -> Result<Overview, UiError> {
-    with_project(state, move |p| {
+    let overview = with_project(state, move |p| {
         work(p)?;
         Ok(ops::overview(p)?)
     })
-    .await
+    .await?;
+    state.show(&overview);
+    Ok(overview)
 }
 
 #[tauri::command]
@@ -55,6 +57,7 @@ pub async fn open_project(state: State<'_, AppState>, path: String, create: bool
     })
     .await
     .map_err(|_| UiError::internal("Opening the project"))??;
+    state.show(&overview);
     state.set_project(project);
     cloud::resume_unfinished(&state);
     Ok(overview)
