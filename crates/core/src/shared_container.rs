@@ -312,11 +312,8 @@ impl Pulled {
             PullOutcome::Updated => format!("Pulled a newer {image}."),
             PullOutcome::UpToDate => format!("{image} is up to date."),
         };
-        let next = if container_outdated {
-            " The shared container still runs the image it was created from; Recreating it moves it onto the new one and keeps its data."
-        } else {
-            ""
-        };
+        let next =
+            if container_outdated { " The shared container still runs the image it was created from; Recreating it moves it onto the new one and keeps its data." } else { "" };
         Self { image: image.to_owned(), outcome, container_outdated, summary: format!("{what}{next}") }
     }
 }

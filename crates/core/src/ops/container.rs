@@ -56,10 +56,7 @@ pub async fn db_pull(cfg: &SharedConfig, on_progress: &mut (dyn FnMut(Progress) 
 /// tenant its comment names, before an action that could lose them all. Any failure stops the
 /// action before it starts; the error says how to go ahead without snapshots.
 async fn snapshot_container(cfg: &SharedConfig, secrets: &dyn SecretStore, reason: snapshot::Reason) -> Result<Vec<snapshot::SnapshotInfo>> {
-    let fail = |e: Error| Error::SnapshotFailed {
-        action: "keep a snapshot of every database first",
-        reason: format!("{e} (go ahead without snapshots only if the data can go)"),
-    };
+    let fail = |e: Error| Error::SnapshotFailed { action: "keep a snapshot of every database first", reason: format!("{e} (go ahead without snapshots only if the data can go)") };
     let mut admin = shared_container::admin(cfg, secrets).await.map_err(fail)?;
     let databases = postgres::tenant_databases(&mut admin).await.map_err(fail)?;
     postgres::close(admin).await;

@@ -180,10 +180,9 @@ async fn adopt(project: &Project, cfg: &SharedConfig, secrets: &dyn SecretStore,
     let password = generate_password()?;
     let mut admin = shared_container::admin(&cfg, secrets).await?;
     let role = postgres::database_owner(&mut admin, database).await?;
-    let role = role.filter(|r| r != shared_container::SUPERUSER).ok_or_else(|| Error::Database {
-        action: "adopt an orphan database",
-        message: format!("'{database}' has no role of its own to give a password; drop it instead"),
-    })?;
+    let role = role
+        .filter(|r| r != shared_container::SUPERUSER)
+        .ok_or_else(|| Error::Database { action: "adopt an orphan database", message: format!("'{database}' has no role of its own to give a password; drop it instead") })?;
     let sql = postgres::alter_role_password(&role, &password)?;
     secrets.set(&key, &password)?;
     let mut undo = Undo::default();
