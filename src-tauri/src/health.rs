@@ -48,6 +48,11 @@ impl HealthMap {
     pub fn turned_unhealthy(&self, before: &HealthMap) -> Vec<String> {
         self.dots.iter().filter(|(id, dot)| **dot == Dot::Unhealthy && before.dots.get(*id) == Some(&Dot::Healthy)).map(|(id, _)| id.clone()).collect()
     }
+
+    /// Tenants that were unhealthy in `before` and are healthy again now.
+    pub fn turned_healthy(&self, before: &HealthMap) -> Vec<String> {
+        self.dots.iter().filter(|(id, dot)| **dot == Dot::Healthy && before.dots.get(*id) == Some(&Dot::Unhealthy)).map(|(id, _)| id.clone()).collect()
+    }
 }
 
 #[cfg(test)]
@@ -76,5 +81,11 @@ mod tests {
         now.dots.insert("b".into(), Dot::Unhealthy);
         assert_eq!(now.turned_unhealthy(&before), ["a"]);
         assert!(now.turned_unhealthy(&now).is_empty());
+        // Both back: one "recovered" for the two.
+        let mut later = HealthMap::default();
+        later.dots.insert("a".into(), Dot::Healthy);
+        later.dots.insert("b".into(), Dot::Healthy);
+        assert_eq!(later.turned_healthy(&now), ["a", "b"]);
+        assert!(later.turned_healthy(&before).is_empty(), "healthy before, healthy now: no news");
     }
 }

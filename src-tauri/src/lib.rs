@@ -184,12 +184,19 @@ pub async fn check_health<R: Runtime>(app: &AppHandle<R>) {
     };
     let overview = ops::overview(&project).ok();
     update_tray(app, overview.as_ref());
-    for id in now.turned_unhealthy(&before) {
-        let name = overview.as_ref().and_then(|o| o.tenants.tenants.iter().find(|t| t.id == id)).map_or(id.clone(), |t| t.name.clone());
-        notify(
-            app,
-            Notice { level: Level::Warning, title: "Tenant unhealthy".into(), body: format!("{name}: its database is not reachable; start it from the tray or the Docker panel") },
-        );
+    // One notification for an outage, however many tenants it takes down, and one when they
+    // are back.
+    let name = |id: &String| overview.as_ref().and_then(|o| o.tenants.tenants.iter().find(|t| &t.id == id)).map_or(id.clone(), |t| t.name.clone());
+    let down: Vec<String> = now.turned_unhealthy(&before).iter().map(name).collect();
+    if !down.is_empty() {
+        let (title, what) = if down.len() == 1 { ("Tenant unhealthy", "its database is") } else { ("Tenants unhealthy", "their databases are") };
+        let body = format!("{}: {what} not reachable; start it from the tray or the Docker panel", down.join(", "));
+        notify(app, Notice { level: Level::Warning, title: title.into(), body });
+    }
+    let back: Vec<String> = now.turned_healthy(&before).iter().map(name).collect();
+    if !back.is_empty() {
+        let (title, what) = if back.len() == 1 { ("Tenant recovered", "its database is") } else { ("Tenants recovered", "their databases are") };
+        notify(app, Notice { level: Level::Success, title: title.into(), body: format!("{}: {what} reachable again", back.join(", ")) });
     }
     let _ = HealthChanged { health: now }.emit(app);
 }
