@@ -138,7 +138,8 @@ mod tests {
         let dir = tenantdesk_core::testing::seed_project();
         let project = Project::open(dir.path()).expect("project");
         let overview = tenantdesk_core::ops::overview(&project).expect("overview");
-        let state = AppState::new(dir.path().join("config"), Desk::new(Arc::new(tenantdesk_core::keychain::MemoryStore::default()), SharedConfig::from_env()));
+        let state =
+            AppState::new(dir.path().join("config"), Desk::new(Arc::new(tenantdesk_core::keychain::MemoryStore::default()), SharedConfig::new("td-test", "postgres:15", 5432)));
         assert!(!state.show(&overview), "first time: sent");
         assert!(state.show(&overview), "the same again: not sent");
         let mut changed = overview.clone();

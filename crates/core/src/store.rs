@@ -204,6 +204,16 @@ pub async fn open_sqlite(path: &Path, action: &'static str) -> Result<sqlx::Sqli
     sqlx::SqliteConnection::connect_with(&options).await.map_err(fault)
 }
 
+/// A JSON file whose top level is an object (a profile's `secrets.json`, `credentials.json`), for
+/// editing key by key; a missing file is an error.
+pub fn read_json_object(path: &Path) -> Result<serde_json::Map<String, serde_json::Value>> {
+    let bytes = read(path)?.ok_or_else(|| Error::io("read", path)(std::io::ErrorKind::NotFound.into()))?;
+    match serde_json::from_slice::<serde_json::Value>(&bytes).map_err(|e| Error::json(path, &e))? {
+        serde_json::Value::Object(map) => Ok(map),
+        _ => Err(Error::Invalid { path: path.to_owned(), message: "the top level must be an object".to_owned() }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

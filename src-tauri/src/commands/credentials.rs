@@ -6,7 +6,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use tauri::State;
-use tenantdesk_core::ops::secrets::{self, SecretInfo};
+use tenantdesk_core::ops::credentials::{self, SecretInfo};
 
 use crate::error::UiError;
 use crate::state::AppState;
@@ -18,7 +18,7 @@ pub const CLIPBOARD_SECONDS: u32 = 30;
 #[specta::specta]
 pub async fn tenant_secrets(state: State<'_, AppState>, id: String) -> Result<Vec<SecretInfo>, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
-    Ok(secrets::tenant_secrets(&project, &id, state.secrets().as_ref()).await?)
+    Ok(credentials::tenant_secrets(&project, &id, state.secrets().as_ref()).await?)
 }
 
 /// Puts the tenant's real connection string on the clipboard and clears it after

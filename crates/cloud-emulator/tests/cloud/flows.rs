@@ -96,7 +96,7 @@ async fn a_tenant_in_every_region_shows_every_phase_in_order_and_its_database_co
     let secrets_json = std::fs::read_to_string(c.project.root().join(".systemprompt/profiles/app-lhr/secrets.json")).expect("secrets.json");
     assert!(secrets_json.contains("\"anthropic\": \"***\""), "{secrets_json}");
     let lhr = parsed.tenants.iter().find(|t| t.name == "app-lhr").expect("app-lhr");
-    let listed = tenantdesk_core::ops::secrets::tenant_secrets(&c.project, lhr.id.as_str(), &c.keychain).await.expect("secrets");
+    let listed = tenantdesk_core::ops::credentials::tenant_secrets(&c.project, lhr.id.as_str(), &c.keychain).await.expect("secrets");
     assert!(listed.iter().any(|s| s.label == "anthropic (profile app-lhr)" && s.present), "{listed:?}");
     assert!(listed.iter().any(|s| s.label == "Database password" && s.present && s.last_action.as_deref().is_some_and(|a| a.starts_with("create cloud tenant"))), "{listed:?}");
 }
@@ -200,7 +200,7 @@ async fn rotation_changes_which_password_works_and_the_sync_token_the_emulator_a
     let key = tenantdesk_core::ops::credentials::sync_token_key(&c.project, &TenantId::parse(&id).expect("id"));
     // No sync token before the first rotation, and none is expected (the API makes one only then).
     let token_row = || async {
-        let listed = tenantdesk_core::ops::secrets::tenant_secrets(&c.project, &id, &c.keychain).await.expect("secrets");
+        let listed = tenantdesk_core::ops::credentials::tenant_secrets(&c.project, &id, &c.keychain).await.expect("secrets");
         listed.into_iter().find(|s| s.label == "Sync token").map(|s| (s.present, s.expected, s.last_action))
     };
     assert_eq!(token_row().await, Some((false, false, None)));

@@ -96,6 +96,78 @@ pub struct Rotated {
     pub database_url: String,
 }
 
+/// The key of a profile's OAuth pepper in its `secrets.json`, required by every real CLI.
+pub(super) const PEPPER: &str = "oauth_at_rest_pepper";
+
+pub(super) fn profile_key(project: &Project, profile: &str, key: &str) -> SecretKey {
+    SecretKey::new(format!("{}/profile/{profile}", project.key()), SecretKind::ProfileSecret(key.to_owned()))
+}
+
+/// One secret of a tenant as the window lists it: what it is, whether the keychain holds it, and
+/// when it was last set (from the audit log) — never its value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SecretInfo {
+    pub label: String,
+    pub present: bool,
+    /// Whether it should exist: a cloud tenant's sync token only does once it has been rotated
+    /// (the API hands one out on rotation alone), so its absence is no problem.
+    pub expected: bool,
+    /// RFC 3339, from the audit log's last successful create, rotation or import.
+    pub last_set: Option<String>,
+    /// What last set it ("rotate credentials", "create cloud tenant …").
+    pub last_action: Option<String>,
+}
+
+/// The secrets a tenant has in the keychain: its database password, a cloud tenant's sync
+/// token, and the secrets of its profiles. A keychain that cannot be read is an error (with the
+/// doctor's fix), not a list of "missing".
+#[tracing::instrument(skip_all, fields(tenant = id))]
+pub async fn tenant_secrets(project: &Project, id: &str, secrets: &dyn SecretStore) -> Result<Vec<SecretInfo>> {
+    let registry = crate::registry::Registry::load(&project.tenants_file())?;
+    let tenant = registry.find(id.trim()).ok_or_else(|| Error::TenantNotFound { id: id.to_owned(), registry: project.tenants_file() })?.clone();
+    // Profile secrets are logged without a tenant, so the whole project's history is read.
+    let root = project.root().display().to_string();
+    let history: Vec<_> = crate::audit::list(Some(&root), None).await.unwrap_or_default();
+    let last = |matches: &dyn Fn(&str) -> bool, own: bool| {
+        history
+            .iter()
+            .rev()
+            .find(|e| e.outcome == "ok" && matches(&e.action) && (!own || e.tenant.as_deref() == Some(tenant.id.as_str())))
+            .map(|e| (e.at.clone(), e.action.clone()))
+    };
+    let mut out = Vec::new();
+    let mut push = |label: String, key: SecretKey, set_by: &dyn Fn(&str) -> bool, own: bool, expected: bool| -> Result<()> {
+        let present = secrets.get(&key)?.is_some();
+        let (last_set, last_action) = last(set_by, own).unzip();
+        out.push(SecretInfo { label, present, expected, last_set, last_action });
+        Ok(())
+    };
+    // A tenant with no database URL (a self-managed tenant recorded without one) has no password
+    // to keep; a cloud tenant always has one once provisioned.
+    if tenant.tenant_type == crate::tenant::TenantType::Cloud || tenant.effective_database_url().is_some() {
+        push(
+            "Database password".to_owned(),
+            password_key(project, &tenant.id),
+            &|a| a == "rotate credentials" || a.starts_with("create ") || a.starts_with("adopt ") || a.starts_with("retry provisioning") || a.starts_with("add self-managed"),
+            true,
+            true,
+        )?;
+    }
+    if tenant.tenant_type == crate::tenant::TenantType::Cloud {
+        push("Sync token".to_owned(), sync_token_key(project, &tenant.id), &|a| a == "rotate sync token", true, false)?;
+    }
+    for profile in super::view::Snapshot::load(project)?.profile_views().into_iter().filter(|p| p.tenant_id.as_deref() == Some(tenant.id.as_str())) {
+        let file = project.profiles_dir().join(&profile.name).join("secrets.json");
+        let Ok(map) = crate::store::read_json_object(&file) else { continue };
+        for key in map.iter().filter(|(k, v)| v.as_str() == Some(crate::profile::MASK) && k.as_str() != "database_url").map(|(k, _)| k) {
+            let action = format!("set secret {key} of profile {}", profile.name);
+            push(format!("{key} (profile {})", profile.name), profile_key(project, &profile.name, key), &|a| a == action, false, true)?;
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::credentials::database_url;
-use super::secrets::profile_key;
+use super::credentials::profile_key;
 use super::view::Snapshot;
 use crate::audit;
 use crate::error::{Error, Result};

@@ -91,7 +91,7 @@ pub(crate) fn write_new_profile(project: &Project, name: &ProfileName, tenant: &
     }
     let layout = ProfileLayout::for_cli(ProjectCli::detect(&project.state_dir()).version);
     let result = (|| {
-        secrets.set(&super::secrets::profile_key(project, name.as_str(), super::secrets::PEPPER), &generate_password()?)?;
+        secrets.set(&super::credentials::profile_key(project, name.as_str(), super::credentials::PEPPER), &generate_password()?)?;
         let profile = Profile::build(name, dir.clone(), tenant, project.root(), layout);
         let lock = store::lock(&Profile::file(&dir))?;
         profile.save(&lock)?;
@@ -101,7 +101,7 @@ pub(crate) fn write_new_profile(project: &Project, name: &ProfileName, tenant: &
     })();
     if result.is_err() {
         let _ = fs::remove_dir_all(&dir);
-        let _ = secrets.delete(&super::secrets::profile_key(project, name.as_str(), super::secrets::PEPPER));
+        let _ = secrets.delete(&super::credentials::profile_key(project, name.as_str(), super::credentials::PEPPER));
     }
     result
 }
@@ -243,7 +243,7 @@ mod tests {
         let name = ProfileName::parse("extra").expect("name");
         let made = create_profile(&project, &name, Some("my-project"), &keychain).expect("create");
         assert_eq!(made.tenant_id.as_deref(), Some("local_19bff27604c"));
-        assert!(keychain.get(&super::super::secrets::profile_key(&project, "extra", super::super::secrets::PEPPER)).expect("get").is_some());
+        assert!(keychain.get(&super::super::credentials::profile_key(&project, "extra", super::super::credentials::PEPPER)).expect("get").is_some());
         assert!(matches!(create_profile(&project, &name, Some("my-project"), &keychain), Err(Error::ProfileExists { .. })));
         assert_eq!(show_profile(&project, "extra").expect("show").profile.name, "extra");
         delete_profile(&project, "extra").expect("delete");

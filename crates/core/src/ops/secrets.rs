@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::credentials::password_key;
+use super::credentials::{password_key, profile_key};
 use crate::audit;
 use crate::error::{Error, Result};
 use crate::keychain::{SecretKey, SecretKind, SecretStore};
@@ -32,13 +32,6 @@ pub struct SecretsReport {
     pub backups: Vec<String>,
     /// Files now holding plaintext secrets (export only).
     pub plaintext_files: Vec<String>,
-}
-
-/// The key of a profile's OAuth pepper in its `secrets.json`, required by every real CLI.
-pub(super) const PEPPER: &str = "oauth_at_rest_pepper";
-
-pub(super) fn profile_key(project: &Project, profile: &str, key: &str) -> SecretKey {
-    SecretKey::new(format!("{}/profile/{profile}", project.key()), SecretKind::ProfileSecret(key.to_owned()))
 }
 
 fn internal_key(project: &Project, id: &crate::tenant::TenantId) -> SecretKey {
@@ -81,14 +74,6 @@ fn profile_secret_files(project: &Project) -> Vec<(String, PathBuf)> {
         entries.flatten().map(|e| (e.file_name().to_string_lossy().into_owned(), e.path().join("secrets.json"))).filter(|(_, p)| p.is_file()).collect();
     out.sort();
     out
-}
-
-fn read_json(path: &Path) -> Result<Map<String, Value>> {
-    let bytes = store::read(path)?.ok_or_else(|| Error::io("read", path)(std::io::ErrorKind::NotFound.into()))?;
-    match serde_json::from_slice::<Value>(&bytes).map_err(|e| Error::json(path, &e))? {
-        Value::Object(map) => Ok(map),
-        _ => Err(Error::Invalid { path: path.to_owned(), message: "the top level must be an object".to_owned() }),
-    }
 }
 
 fn write_json(path: &Path, value: &Map<String, Value>) -> Result<()> {
@@ -140,7 +125,7 @@ fn import_all(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsRep
         }
     }
     for (profile, file) in profile_secret_files(project) {
-        let mut map = read_json(&file)?;
+        let mut map = store::read_json_object(&file)?;
         let mut changed = false;
         for (key, value) in map.iter_mut() {
             let Some(text) = value.as_str().filter(|t| !t.is_empty() && *t != MASK) else { continue };
@@ -163,7 +148,7 @@ fn import_all(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsRep
     }
     let credentials = project.state_dir().join("credentials.json");
     if credentials.is_file() {
-        let mut map = read_json(&credentials)?;
+        let mut map = store::read_json_object(&credentials)?;
         if let Some(token) = map.get("api_token").and_then(Value::as_str).filter(|t| !t.is_empty() && *t != MASK) {
             secrets.set(&super::credentials::token_key(project), &Secret::new(token))?;
             map.insert("api_token".to_owned(), Value::String(MASK.to_owned()));
@@ -220,7 +205,7 @@ fn export_all(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsRep
         }
     }
     for (profile, file) in profile_secret_files(project) {
-        let mut map = read_json(&file)?;
+        let mut map = store::read_json_object(&file)?;
         let mut changed = false;
         for (key, value) in map.iter_mut() {
             let Some(text) = value.as_str() else { continue };
@@ -249,7 +234,7 @@ fn export_all(project: &Project, secrets: &dyn SecretStore) -> Result<SecretsRep
     if credentials.is_file()
         && let Some(token) = secrets.get(&super::credentials::token_key(project))?
     {
-        let mut map = read_json(&credentials)?;
+        let mut map = store::read_json_object(&credentials)?;
         map.insert("api_token".to_owned(), Value::String(token.expose().to_owned()));
         write_json(&credentials, &map)?;
         report.moved.push("credentials.json: api_token".to_owned());
@@ -325,75 +310,10 @@ fn set_secret(project: &Project, profile: &str, key: &str, value: &Secret, secre
     }
     secrets.set(&profile_key(project, profile, key), value)?;
     let file = dir.join("secrets.json");
-    let mut map = if file.is_file() { read_json(&file)? } else { Map::new() };
+    let mut map = if file.is_file() { store::read_json_object(&file)? } else { Map::new() };
     map.insert(key.to_owned(), Value::String(MASK.to_owned()));
     write_json(&file, &map)?;
     follow_mode(project, secrets)
-}
-
-/// One secret of a tenant as the window lists it: what it is, whether the keychain holds it, and
-/// when it was last set (from the audit log) — never its value.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct SecretInfo {
-    pub label: String,
-    pub present: bool,
-    /// Whether it should exist: a cloud tenant's sync token only does once it has been rotated
-    /// (the API hands one out on rotation alone), so its absence is no problem.
-    pub expected: bool,
-    /// RFC 3339, from the audit log's last successful create, rotation or import.
-    pub last_set: Option<String>,
-    /// What last set it ("rotate credentials", "create cloud tenant …").
-    pub last_action: Option<String>,
-}
-
-/// The secrets a tenant has in the keychain: its database password, a cloud tenant's sync
-/// token, and the secrets of its profiles. A keychain that cannot be read is an error (with the
-/// doctor's fix), not a list of "missing".
-#[tracing::instrument(skip_all, fields(tenant = id))]
-pub async fn tenant_secrets(project: &Project, id: &str, secrets: &dyn SecretStore) -> Result<Vec<SecretInfo>> {
-    let registry = Registry::load(&project.tenants_file())?;
-    let tenant = registry.find(id.trim()).ok_or_else(|| Error::TenantNotFound { id: id.to_owned(), registry: project.tenants_file() })?.clone();
-    // Profile secrets are logged without a tenant, so the whole project's history is read.
-    let root = project.root().display().to_string();
-    let history: Vec<_> = audit::list(Some(&root), None).await.unwrap_or_default();
-    let last = |matches: &dyn Fn(&str) -> bool, own: bool| {
-        history
-            .iter()
-            .rev()
-            .find(|e| e.outcome == "ok" && matches(&e.action) && (!own || e.tenant.as_deref() == Some(tenant.id.as_str())))
-            .map(|e| (e.at.clone(), e.action.clone()))
-    };
-    let mut out = Vec::new();
-    let mut push = |label: String, key: SecretKey, set_by: &dyn Fn(&str) -> bool, own: bool, expected: bool| -> Result<()> {
-        let present = secrets.get(&key)?.is_some();
-        let (last_set, last_action) = last(set_by, own).unzip();
-        out.push(SecretInfo { label, present, expected, last_set, last_action });
-        Ok(())
-    };
-    // A tenant with no database URL (a self-managed tenant recorded without one) has no password
-    // to keep; a cloud tenant always has one once provisioned.
-    if tenant.tenant_type == crate::tenant::TenantType::Cloud || tenant.effective_database_url().is_some() {
-        push(
-            "Database password".to_owned(),
-            password_key(project, &tenant.id),
-            &|a| a == "rotate credentials" || a.starts_with("create ") || a.starts_with("adopt ") || a.starts_with("retry provisioning") || a.starts_with("add self-managed"),
-            true,
-            true,
-        )?;
-    }
-    if tenant.tenant_type == crate::tenant::TenantType::Cloud {
-        push("Sync token".to_owned(), super::credentials::sync_token_key(project, &tenant.id), &|a| a == "rotate sync token", true, false)?;
-    }
-    for profile in super::view::Snapshot::load(project)?.profile_views().into_iter().filter(|p| p.tenant_id.as_deref() == Some(tenant.id.as_str())) {
-        let file = project.profiles_dir().join(&profile.name).join("secrets.json");
-        let Ok(map) = read_json(&file) else { continue };
-        for key in map.iter().filter(|(k, v)| v.as_str() == Some(MASK) && k.as_str() != "database_url").map(|(k, _)| k) {
-            let action = format!("set secret {key} of profile {}", profile.name);
-            push(format!("{key} (profile {})", profile.name), profile_key(project, &profile.name, key), &|a| a == action, false, true)?;
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
