@@ -54,6 +54,7 @@ pub fn say(hint: &Hint) -> String {
         Hint::RotateAgain { id } => format!("Run 'tenantdesk cloud tenant rotate-credentials {id} -y' again once SystemPrompt Cloud answers: a new rotation leaves the keychain with the live password"),
         Hint::UpgradeProfile { name } => format!("Make the change named above, then run 'tenantdesk cloud profile upgrade {name}' again; nothing was changed"),
         Hint::UseDatabaseUrl => "Pass --database-url postgres://user:password@host:port/db to use an existing database".to_owned(),
+        Hint::OpenExternalAccess => "Pass --open-external-access: Tenantdesk switches its external database access on for the dump and off again after".to_owned(),
         Hint::ChooseTerminal => "Install a terminal emulator, or name the one to use: 'tenantdesk settings terminal <command>'".to_owned(),
     }
 }

@@ -155,6 +155,9 @@ pub enum Error {
     #[error("'{name}' cannot be snapshotted: {reason}")]
     SnapshotUnsupported { name: String, reason: String },
 
+    #[error("'{name}' cannot be snapshotted as it is: its database takes no connections from outside SystemPrompt Cloud")]
+    ExternalAccessOff { name: String },
+
     #[error("Could not {action}: {reason}")]
     SnapshotFailed { action: &'static str, reason: String },
 
@@ -228,6 +231,7 @@ impl Error {
             Error::SnapshotNotFound { .. } => Hint::ListSnapshots,
             Error::SnapshotCorrupt { .. } => say("Nothing was changed. Restore another snapshot, or delete this one"),
             Error::SnapshotUnsupported { .. } => say("Snapshots are of databases Tenantdesk made in its shared container"),
+            Error::ExternalAccessOff { .. } => Hint::OpenExternalAccess,
             Error::SnapshotFailed { .. } => say("Nothing was changed; the tenant's database is as it was. Check the Docker panel, then try again"),
             Error::NoTerminal { .. } | Error::TerminalFailed { .. } => Hint::ChooseTerminal,
             Error::SelfManagedNeedsProvider => say("Upgrade the project's systemprompt CLI to 0.75 or newer, which writes `provider`; then add the tenant again"),
@@ -304,6 +308,7 @@ impl Error {
             Error::WrongTenantType { .. } => "Each tenant's type shows in the list".to_owned(),
             Error::NeedsDocker { .. } => "Use an existing database by its URL instead".to_owned(),
             Error::SnapshotNotFound { .. } => "The Docker panel lists every snapshot".to_owned(),
+            Error::ExternalAccessOff { .. } => "Let Tenantdesk switch its external database access on for the dump and off again after".to_owned(),
             Error::NoTerminal { .. } | Error::TerminalFailed { .. } => {
                 "Install a terminal emulator, or name the one to use in the terminal setting (⚙ beside Open terminal)".to_owned()
             }
@@ -367,6 +372,7 @@ impl Error {
             Error::SnapshotNotFound { .. } => "snapshot_not_found",
             Error::SnapshotCorrupt { .. } => "snapshot_corrupt",
             Error::SnapshotUnsupported { .. } => "snapshot_unsupported",
+            Error::ExternalAccessOff { .. } => "external_access_off",
             Error::SnapshotFailed { .. } => "snapshot_failed",
             Error::NoTerminal { .. } => "no_terminal",
             Error::TerminalFailed { .. } => "terminal_failed",
@@ -478,6 +484,9 @@ pub enum Hint {
     UseDatabaseUrl,
     /// Install a terminal emulator or name one.
     ChooseTerminal,
+    /// Let Tenantdesk switch a cloud tenant's external database access on for a dump, and off
+    /// again after.
+    OpenExternalAccess,
 }
 
 /// What a shell can do about an error for the user ([`Error::remedy`]): the window offers it as a

@@ -61,6 +61,7 @@ fn every_error() -> Vec<Error> {
         Error::SnapshotNotFound { id: s(), reason: s() },
         Error::SnapshotCorrupt { id: s(), reason: s() },
         Error::SnapshotUnsupported { name: s(), reason: s() },
+        Error::ExternalAccessOff { name: s() },
         Error::SnapshotFailed { action: "dump", reason: s() },
         Error::NoTerminal { tried: s() },
         Error::TerminalFailed { program: s(), reason: s() },

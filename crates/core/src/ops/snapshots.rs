@@ -75,10 +75,7 @@ pub(super) async fn snapshot_cloud(
     let was_open = tenant.external_db_access && tenant.effective_database_url().is_some();
     if !was_open {
         if !open_external_access {
-            return Err(Error::SnapshotUnsupported {
-                name: tenant.name.clone(),
-                reason: "its database takes no connections from outside SystemPrompt Cloud; let Tenantdesk switch external access on for the dump and off again after".to_owned(),
-            });
+            return Err(Error::ExternalAccessOff { name: tenant.name.clone() });
         }
         // Marked first: a kill after the switch leaves the mark, and the next sync closes it.
         TenantMarks::update(&project.marks_file(), |m| {
