@@ -49,9 +49,10 @@ impl HealthMap {
         self.dots.iter().filter(|(id, dot)| **dot == Dot::Unhealthy && before.dots.get(*id) == Some(&Dot::Healthy)).map(|(id, _)| id.clone()).collect()
     }
 
-    /// Tenants that were unhealthy in `before` and are healthy again now.
-    pub fn turned_healthy(&self, before: &HealthMap) -> Vec<String> {
-        self.dots.iter().filter(|(id, dot)| **dot == Dot::Healthy && before.dots.get(*id) == Some(&Dot::Unhealthy)).map(|(id, _)| id.clone()).collect()
+    /// Of the tenants in `down` (an outage announced), those healthy again now — however they
+    /// got there (a container starting shows as unknown in between).
+    pub fn recovered(&self, down: &std::collections::BTreeSet<String>) -> Vec<String> {
+        down.iter().filter(|id| self.dots.get(*id) == Some(&Dot::Healthy)).cloned().collect()
     }
 }
 
@@ -81,11 +82,15 @@ mod tests {
         now.dots.insert("b".into(), Dot::Unhealthy);
         assert_eq!(now.turned_unhealthy(&before), ["a"]);
         assert!(now.turned_unhealthy(&now).is_empty());
-        // Both back: one "recovered" for the two.
+        // Back, through unknown while the container started: "a" (announced) recovered; "b" was
+        // never announced down, so its health is no news.
+        let down = std::collections::BTreeSet::from(["a".to_owned()]);
+        let mut starting = HealthMap::default();
+        starting.dots.insert("a".into(), Dot::Unknown);
+        assert!(starting.recovered(&down).is_empty());
         let mut later = HealthMap::default();
         later.dots.insert("a".into(), Dot::Healthy);
         later.dots.insert("b".into(), Dot::Healthy);
-        assert_eq!(later.turned_healthy(&now), ["a", "b"]);
-        assert!(later.turned_healthy(&before).is_empty(), "healthy before, healthy now: no news");
+        assert_eq!(later.recovered(&down), ["a"]);
     }
 }

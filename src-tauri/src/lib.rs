@@ -187,13 +187,23 @@ pub async fn check_health<R: Runtime>(app: &AppHandle<R>) {
     // One notification for an outage, however many tenants it takes down, and one when they
     // are back.
     let name = |id: &String| overview.as_ref().and_then(|o| o.tenants.tenants.iter().find(|t| &t.id == id)).map_or(id.clone(), |t| t.name.clone());
-    let down: Vec<String> = now.turned_unhealthy(&before).iter().map(name).collect();
+    let newly_down = now.turned_unhealthy(&before);
+    let back = {
+        let mut down = state.down.lock().unwrap_or_else(|p| p.into_inner());
+        down.extend(newly_down.iter().cloned());
+        let back = now.recovered(&down);
+        for id in &back {
+            down.remove(id);
+        }
+        back
+    };
+    let down: Vec<String> = newly_down.iter().map(name).collect();
     if !down.is_empty() {
         let (title, what) = if down.len() == 1 { ("Tenant unhealthy", "its database is") } else { ("Tenants unhealthy", "their databases are") };
         let body = format!("{}: {what} not reachable; start it from the tray or the Docker panel", down.join(", "));
         notify(app, Notice { level: Level::Warning, title: title.into(), body });
     }
-    let back: Vec<String> = now.turned_healthy(&before).iter().map(name).collect();
+    let back: Vec<String> = back.iter().map(name).collect();
     if !back.is_empty() {
         let (title, what) = if back.len() == 1 { ("Tenant recovered", "its database is") } else { ("Tenants recovered", "their databases are") };
         notify(app, Notice { level: Level::Success, title: title.into(), body: format!("{}: {what} reachable again", back.join(", ")) });

@@ -16,6 +16,8 @@ pub struct AppState {
     pub jobs: Arc<crate::jobs::Jobs>,
     shell: std::sync::OnceLock<Arc<dyn crate::shell::Shell>>,
     pub health: Mutex<crate::health::HealthMap>,
+    /// Tenants whose outage was announced and whose recovery has not been yet.
+    pub down: Mutex<std::collections::BTreeSet<String>>,
     /// The in-process cloud emulator of the demo, kept alive while the app runs.
     pub emulator: Mutex<Option<crate::demo::Emulator>>,
     /// The task following the shared container's log, while the window wants it.
@@ -36,6 +38,7 @@ impl AppState {
             jobs: Arc::default(),
             shell: std::sync::OnceLock::new(),
             health: Mutex::new(crate::health::HealthMap::default()),
+            down: Mutex::default(),
             emulator: Mutex::new(None),
             log_follower: Mutex::new(None),
             desk,

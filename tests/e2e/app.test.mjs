@@ -430,6 +430,8 @@ test("stopping the container turns the local tenant unhealthy in the list", { sk
   const [start] = await session.waitFor('[data-testid="docker-start"]', { timeout: 20_000 });
   await session.click(start);
   await session.waitFor('[data-testid="docker-state"]', { text: "healthy", timeout: 60_000 });
+  // One notification when it is back too — on the desktop only: the window's dot says it.
+  await notified("Tenant recovered", "clicked: its database is reachable again");
   await session.click(await session.find('[data-testid="view-tenants"]'));
 });
 

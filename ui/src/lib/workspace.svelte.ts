@@ -2,6 +2,9 @@
 // overview every command returns), never polled.
 import { commands, events, type CloudInfo, type HealthMap, type Job, type Overview, type TenantDetails, type UiError } from "./bindings";
 
+/** Notices the window does not toast: it shows them another way. */
+const QUIET_IN_WINDOW = ["Provisioning finished", "Tenant recovered", "Tenants recovered"];
+
 type Result<T> = { status: "ok"; data: T } | { status: "error"; error: UiError };
 
 export class Workspace {
@@ -80,8 +83,9 @@ export class Workspace {
     await events.loginUrl.listen((e) => (this.loginUrl = e.payload.url));
     await events.notice.listen((e) => {
       // One message per event: a finished provisioning has its own toast here (with Select it,
-      // from `track`); the desktop notification still says it outside the window.
-      if (e.payload.title !== "Provisioning finished") this.notice = `${e.payload.title}: ${e.payload.body}`;
+      // from `track`), and a recovery shows as the health dots turning green; the desktop
+      // notification still says both outside the window.
+      if (!QUIET_IN_WINDOW.includes(e.payload.title)) this.notice = `${e.payload.title}: ${e.payload.body}`;
     });
     await events.snapshotProgress.listen((e) => {
       const { tenant_id, verb, step } = e.payload;
