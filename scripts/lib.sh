@@ -12,7 +12,7 @@ as_root() {
 # clean Debian, lintian, desktop-file-validate, appstreamcli, rpm to read the .rpm, xwininfo).
 PACKAGES=(
   build-essential pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev libdbus-1-dev
-  xvfb xauth dbus dbus-x11 webkit2gtk-driver gnome-keyring libsecret-tools dunst xclip python3-xlib
+  xvfb xauth dbus dbus-x11 webkit2gtk-driver gnome-keyring libsecret-tools dunst trayer xclip python3-xlib
   docker.io docker-registry postgresql-client
   libclang-dev libglib2.0-bin fonts-noto-color-emoji
   debootstrap lintian desktop-file-utils appstream rpm x11-utils
@@ -94,8 +94,9 @@ YAML
 with_keychain() {
   local home
   home=$(mktemp -d)
-  HOME=$home XDG_DATA_HOME=$home/.local/share XDG_CONFIG_HOME=$home/.config \
-    dbus-run-session -- bash -c 'printf "tenantdesk-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"' _ "$@"
+  # The login keyring's password, for the WebDriver test that answers its unlock prompt.
+  HOME=$home XDG_DATA_HOME=$home/.local/share XDG_CONFIG_HOME=$home/.config TENANTDESK_TEST_KEYRING_PASSWORD=tenantdesk-test \
+    dbus-run-session -- bash -c 'printf "%s" "$TENANTDESK_TEST_KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"' _ "$@"
 }
 
 # The PostgreSQL test image (built from Debian packages; no registry needed) in

@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 build_ui
 cargo build -p tenantdesk-app
-exec xvfb-run -a -s "-screen 0 1600x1000x24" bash -c 'source scripts/lib.sh; with_keychain node tests/e2e/screens.mjs'
+exec xvfb-run -a -s "-screen 0 1600x1000x24" bash -c 'source scripts/lib.sh; trayer >/dev/null 2>&1 & with_keychain node tests/e2e/screens.mjs'

@@ -24,7 +24,7 @@ build_oracles
 with_keychain cargo test --workspace --locked
 # The UI's types against the generated bindings (svelte-check), then its component tests.
 (cd ui && npm run --silent check && npx vitest run)
-cargo build --locked -p tenantdesk-app -p tenantdesk-cloud-emulator
+cargo build --locked -p tenantdesk-app -p tenantdesk-cloud-emulator -p tenantdesk-cli
 bash tests/e2e/run.sh
 # The packages (.deb, .rpm) from Tauri's bundler, installed into a clean Debian and linted. The
 # release build lives outside the checkout so reruns on one machine reuse it.

@@ -4,6 +4,7 @@ fn main() {
     let manifest = tauri_build::AppManifest::new().commands(&[
         "overview",
         "open_project",
+        "choose_folder",
         "recent_projects",
         "select_tenant",
         "tenant_details",
@@ -39,6 +40,7 @@ fn main() {
         "switch_profile",
         "tray_available",
         "start_demo",
+        "demo_stopped",
         "health",
         "cloud_info",
         "cloud_login",
@@ -62,6 +64,7 @@ fn main() {
         "adopt_orphan",
         "drop_orphan",
         "tenant_secrets",
+        "unlock_keychain",
         "copy_connection_string",
         "copy_text",
         "activity",

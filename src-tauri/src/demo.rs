@@ -27,6 +27,15 @@ fn demo_dir(state: &AppState) -> Result<PathBuf, UiError> {
     }
 }
 
+/// Whether `project` is the demo's while its cloud — the emulator, which lives only inside a
+/// running app — is not running (the project reopened after the app quit): its cloud tenants
+/// cannot answer until the demo is started again.
+pub fn stopped(state: &AppState, project: &Project) -> bool {
+    let running = state.emulator.lock().map(|e| e.is_some()).unwrap_or(false);
+    let same = |a: &std::path::Path, b: &std::path::Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b);
+    !running && demo_dir(state).is_ok_and(|dir| same(&dir.join("project"), project.root()))
+}
+
 /// Starts the demo (again): the emulator, its login, and the sample tenants when missing.
 pub async fn start(state: &AppState) -> Result<Overview, UiError> {
     let dir = demo_dir(state)?;
@@ -51,7 +60,8 @@ pub async fn start(state: &AppState) -> Result<Overview, UiError> {
                 let config = Config { data_dir: dir.join("cloud"), port: 0, postgres, settings: Settings::default() };
                 let running = tenantdesk_cloud_emulator::start(config).await.map_err(|e| UiError {
                     code: "demo".into(),
-                    message: e.to_string(),
+                    message: "The demo's cloud could not start".to_owned(),
+                    detail: Some(e.to_string()),
                     hint: Some(format!("Check that {} is writable, then try the demo again", dir.display())),
                     fix: None,
                 })?;

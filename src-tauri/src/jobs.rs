@@ -20,6 +20,9 @@ pub enum JobState {
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct Job {
     pub id: u32,
+    /// The project the tenant is made in (its folder, as the overview's `root` says it): the
+    /// window shows a job only with its own project open.
+    pub project: String,
     pub name: String,
     pub region: String,
     /// RFC 3339.
@@ -47,10 +50,11 @@ struct Book {
 }
 
 impl Book {
-    fn new_job(&mut self, name: &str, region: &str, resumed: bool) -> Job {
+    fn new_job(&mut self, project: &str, name: &str, region: &str, resumed: bool) -> Job {
         self.last_id += 1;
         Job {
             id: self.last_id,
+            project: project.to_owned(),
             name: name.to_owned(),
             region: region.to_owned(),
             started_at: time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
@@ -63,14 +67,20 @@ impl Book {
     }
 }
 
+/// How a job names its project: the project's folder as the overview's `root` says it, so the
+/// window can match a job to the project it has open.
+pub fn project_of(project: &tenantdesk_core::Project) -> String {
+    project.root().display().to_string()
+}
+
 impl Jobs {
     fn book(&self) -> std::sync::MutexGuard<'_, Book> {
         self.book.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn start(&self, name: &str, region: &str, resumed: bool) -> Job {
+    pub fn start(&self, project: &str, name: &str, region: &str, resumed: bool) -> Job {
         let mut book = self.book();
-        let job = book.new_job(name, region, resumed);
+        let job = book.new_job(project, name, region, resumed);
         book.jobs.push(job.clone());
         job
     }
@@ -78,13 +88,14 @@ impl Jobs {
     /// Starts a picked-up job for tenant `tenant_id` unless a job of this run already has it (or a
     /// create of the same name has not learnt its id yet). One lock for the look and the start,
     /// so two pick-ups at once cannot both start one.
-    pub fn start_for(&self, tenant_id: &str, name: &str, region: &str) -> Option<Job> {
+    pub fn start_for(&self, project: &str, tenant_id: &str, name: &str, region: &str) -> Option<Job> {
         let mut book = self.book();
-        let tracked = book.jobs.iter().any(|j| j.state != JobState::Done && (j.tenant_id.as_deref() == Some(tenant_id) || (j.tenant_id.is_none() && j.name == name)));
+        let tracked =
+            book.jobs.iter().any(|j| j.state != JobState::Done && (j.tenant_id.as_deref() == Some(tenant_id) || (j.tenant_id.is_none() && j.name == name && j.project == project)));
         if tracked {
             return None;
         }
-        let job = Job { tenant_id: Some(tenant_id.to_owned()), ..book.new_job(name, region, true) };
+        let job = Job { tenant_id: Some(tenant_id.to_owned()), ..book.new_job(project, name, region, true) };
         book.jobs.push(job.clone());
         Some(job)
     }
@@ -125,7 +136,7 @@ mod tests {
     #[test]
     fn a_job_keeps_every_step_and_learns_its_tenant() {
         let jobs = Jobs::default();
-        let job = jobs.start("shop", "lhr", false);
+        let job = jobs.start("/p", "shop", "lhr", false);
         jobs.progress(job.id, CloudProgress::Checkout { url: "u".into(), needs_browser: false });
         let phase = CloudProgress::Phase { tenant_id: "t1".into(), event_type: "tenant_created".into(), message: None, elapsed_ms: 5, latency_ms: None };
         let now = jobs.progress(job.id, phase).expect("job");
@@ -139,24 +150,26 @@ mod tests {
     #[test]
     fn a_tenant_is_picked_up_once_and_never_beside_a_create_of_its_name() {
         let jobs = Jobs::default();
-        let picked = jobs.start_for("t1", "shop", "lhr").expect("first pick-up");
+        let picked = jobs.start_for("/p", "t1", "shop", "lhr").expect("first pick-up");
         assert_eq!((picked.tenant_id.as_deref(), picked.resumed), (Some("t1"), true));
-        assert!(jobs.start_for("t1", "shop", "lhr").is_none(), "picked up twice");
-        jobs.start("blog", "iad", false);
-        assert!(jobs.start_for("t2", "blog", "iad").is_none(), "picked up beside the create that is making it");
+        assert!(jobs.start_for("/p", "t1", "shop", "lhr").is_none(), "picked up twice");
+        jobs.start("/p", "blog", "iad", false);
+        assert!(jobs.start_for("/p", "t2", "blog", "iad").is_none(), "picked up beside the create that is making it");
         jobs.update(picked.id, |j| j.state = JobState::Done);
-        assert!(jobs.start_for("t1", "shop", "lhr").is_some(), "a finished job does not hold the tenant");
+        assert!(jobs.start_for("/p", "t1", "shop", "lhr").is_some(), "a finished job does not hold the tenant");
+        // A tenant of the same name in another project is another tenant.
+        assert_eq!(jobs.start_for("/q", "t9", "blog", "iad").map(|j| j.project).as_deref(), Some("/q"));
     }
 
     #[test]
     fn only_finished_jobs_are_dismissed_and_ids_are_never_reused() {
         let jobs = Jobs::default();
-        let (done, running) = (jobs.start("shop", "lhr", false), jobs.start("blog", "iad", false));
+        let (done, running) = (jobs.start("/p", "shop", "lhr", false), jobs.start("/p", "blog", "iad", false));
         jobs.update(done.id, |j| j.state = JobState::Done);
         assert_eq!(jobs.dismiss(running.id).len(), 2, "a running job was dismissed");
         let left = jobs.dismiss(done.id);
         assert_eq!(left.iter().map(|j| j.id).collect::<Vec<_>>(), vec![running.id]);
-        let next = jobs.start("wiki", "syd", false);
+        let next = jobs.start("/p", "wiki", "syd", false);
         assert!(next.id > running.id, "id {} handed out again", next.id);
     }
 }

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod shell;
 pub mod state;
 pub mod tray;
+mod tray_host;
 pub mod watch;
 
 use std::path::PathBuf;
@@ -35,6 +36,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         .commands(collect_commands![
             commands::overview,
             commands::open_project,
+            commands::choose_folder,
             commands::recent_projects,
             commands::select_tenant,
             commands::tenant_details,
@@ -70,6 +72,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::switch_profile,
             commands::tray_available,
             commands::start_demo,
+            commands::demo_stopped,
             commands::health,
             commands::cloud::cloud_info,
             commands::cloud::cloud_login,
@@ -93,6 +96,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::docker::adopt_orphan,
             commands::docker::drop_orphan,
             commands::credentials::tenant_secrets,
+            commands::credentials::unlock_keychain,
             commands::credentials::copy_connection_string,
             commands::credentials::copy_text,
             commands::credentials::activity,
@@ -297,6 +301,12 @@ fn initial_project(state: &AppState) -> Option<Project> {
     state.recent().iter().find_map(|r| Project::open(std::path::Path::new(r)).ok()).or_else(|| std::env::current_dir().ok().and_then(|d| Project::discover(&d).ok()))
 }
 
+/// The tray icon exists and something on the desktop shows it (asked each time: a panel can
+/// start or stop while the app runs).
+pub(crate) fn tray_shown(state: &AppState) -> bool {
+    state.tray_available() && tray_host::present()
+}
+
 fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), Box<dyn std::error::Error>> {
     let config_dir = match std::env::var_os("TENANTDESK_CONFIG_DIR") {
         Some(dir) => PathBuf::from(dir),
@@ -307,7 +317,7 @@ fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), Box<dyn std::error::Error
     state.set_shell(std::sync::Arc::new(app.clone()));
     state.set_tray_available(tray::adapter::install(app, on_tray_item));
     // Started at login (`--hidden`): only the tray shows, when there is one to come back from.
-    if state.tray_available()
+    if tray_shown(&state)
         && std::env::args().any(|a| a == tenantdesk_core::autostart::HIDDEN_ARG)
         && let Some(window) = app.get_webview_window("main")
     {
@@ -354,13 +364,14 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| tray::adapter::show_main(app)))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(builder.invoke_handler())
         // With a tray, closing the window hides it: the app (and any provisioning job) keeps
         // running, and the tray's "Open Tenantdesk" or a second launch brings the window back.
-        // Without a tray there would be no way back, so closing quits as usual.
+        // Without a tray a desktop shows there would be no way back, so closing quits as usual.
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::CloseRequested { api, .. } = event
-                && window.app_handle().try_state::<AppState>().is_some_and(|s| s.tray_available())
+                && window.app_handle().try_state::<AppState>().is_some_and(|s| tray_shown(&s))
             {
                 api.prevent_close();
                 let _ = window.hide();

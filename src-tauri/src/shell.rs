@@ -25,6 +25,8 @@ pub trait Shell: Send + Sync {
     fn notify(&self, notice: Notice);
     fn check_health(&self) -> Task<'_>;
     fn data_dir(&self) -> Option<PathBuf>;
+    /// The OS folder chooser; None on Cancel.
+    fn choose_folder(&self) -> Pin<Box<dyn Future<Output = Option<PathBuf>> + Send + '_>>;
 }
 
 impl<R: Runtime> Shell for AppHandle<R> {
@@ -59,6 +61,23 @@ impl<R: Runtime> Shell for AppHandle<R> {
     fn data_dir(&self) -> Option<PathBuf> {
         self.path().app_data_dir().ok()
     }
+
+    /// In the WebDriver suite `TENANTDESK_FOLDER_CHOICE` answers in place of the person at the OS
+    /// dialog (a folder, or empty for Cancel); everything from there on is the real path.
+    fn choose_folder(&self) -> Pin<Box<dyn Future<Output = Option<PathBuf>> + Send + '_>> {
+        use tauri_plugin_dialog::DialogExt;
+        if let Some(choice) = std::env::var_os("TENANTDESK_FOLDER_CHOICE") {
+            return Box::pin(async move { (!choice.is_empty()).then(|| PathBuf::from(choice)) });
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+        // Not the blocking call: the dialog runs on the main thread, which a blocked command
+        // would hold.
+        self.dialog().file().set_title("Open a SystemPrompt project").set_directory(home).pick_folder(move |folder| {
+            let _ = tx.send(folder);
+        });
+        Box::pin(async move { rx.await.ok().flatten().and_then(|f| f.into_path().ok()) })
+    }
 }
 
 /// Before the app has set up (and in tests that do not care): everything is dropped.
@@ -75,6 +94,9 @@ impl Shell for Detached {
     fn notify(&self, _: Notice) {}
     fn check_health(&self) -> Task<'_> {
         Box::pin(async {})
+    }
+    fn choose_folder(&self) -> Pin<Box<dyn Future<Output = Option<PathBuf>> + Send + '_>> {
+        Box::pin(async { None })
     }
     fn data_dir(&self) -> Option<PathBuf> {
         None

@@ -234,3 +234,18 @@ fn bindings_are_fresh() {
     let current = fs::read_to_string(&committed).unwrap_or_default();
     assert!(fresh == current, "ui/src/lib/bindings.ts is stale; regenerate it with: UPDATE_BINDINGS=1 cargo test -p tenantdesk-app --test app bindings");
 }
+
+/// Every command the window can call is also in build.rs's manifest and the window's permission
+/// set: a command missing from either is "not allowed" at run time, and only there.
+#[test]
+fn every_command_is_allowed_for_the_window() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |p: &str| fs::read_to_string(root.join(p)).expect(p);
+    let (bindings, manifest, permissions) = (read(tenantdesk_app::BINDINGS), read("build.rs"), read("permissions/app.toml"));
+    let commands: Vec<&str> = bindings.split("TAURI_INVOKE(\"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
+    assert!(commands.len() > 40, "{commands:?}");
+    for command in commands {
+        assert!(manifest.contains(&format!("\"{command}\"")), "{command} is not in src-tauri/build.rs");
+        assert!(permissions.contains(&format!("\"allow-{}\"", command.replace('_', "-"))), "allow-{command} is not in src-tauri/permissions/app.toml");
+    }
+}

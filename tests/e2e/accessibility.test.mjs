@@ -31,13 +31,18 @@ async function violations(session) {
   return found.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.help}): ${n}`));
 }
 
+/** The app on `project` with a config folder of its own, no cloud and no browser, in `theme`
+ * (GTK's dark Adwaita makes the web view prefer dark). */
+function openApp(project, theme = "light") {
+  const config = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-config-"));
+  made.push(project, config);
+  const env = { TENANTDESK_CONFIG_DIR: config, TENANTDESK_CLOUD_URL: "http://127.0.0.1:9", TENANTDESK_NO_BROWSER: "1", ...(theme === "dark" && { GTK_THEME: "Adwaita:dark" }) };
+  return launch(app, [project], env);
+}
+
 for (const theme of ["light", "dark"]) {
   test(`every main screen meets WCAG 2.1 AA in the ${theme} theme (axe-core)`, async () => {
-    const project = seedProject();
-    const config = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-config-"));
-    made.push(project, config);
-    const env = { TENANTDESK_CONFIG_DIR: config, TENANTDESK_CLOUD_URL: "http://127.0.0.1:9", TENANTDESK_NO_BROWSER: "1", ...(theme === "dark" && { GTK_THEME: "Adwaita:dark" }) };
-    const { driver, session } = await launch(app, [project], env);
+    const { driver, session } = await openApp(seedProject(), theme);
     try {
       await session.waitFor('[data-testid="tenant-row"]', { timeout: 20_000 });
       assert.equal(await session.execute("return matchMedia('(prefers-color-scheme: dark)').matches"), theme === "dark", "the theme did not reach the web view");
@@ -71,6 +76,96 @@ for (const theme of ["light", "dark"]) {
         for (const v of await violations(session)) failures.push(`${screen}: ${v}`);
       }
       assert.deepEqual(failures, [], `WCAG AA violations in the ${theme} theme:\n${failures.join("\n")}`);
+    } finally {
+      await quit({ driver, session }, app);
+    }
+  });
+}
+
+test("a dialog takes focus, keeps Tab and Shift+Tab inside it, closes on Escape and gives focus back", async () => {
+  const { driver, session } = await openApp(seedProject());
+  try {
+    await session.waitFor('[data-testid="tenant-row"]', { timeout: 20_000 });
+    const opener = await session.find('[data-testid="new-tenant"]');
+    await session.click(opener);
+    await session.waitFor('[data-testid="new-tenant-dialog"]');
+    const where = () => session.execute(`
+      const a = document.activeElement;
+      return document.querySelector('[data-testid="new-tenant-dialog"]')?.contains(a) ? "dialog" : (a?.dataset.testid ?? a?.tagName ?? "nothing");`);
+    assert.equal(await where(), "dialog", "the dialog did not take focus");
+    const seen = new Set();
+    for (let i = 0; i < 20; i++) {
+      await session.keys("\uE004"); // Tab
+      assert.equal(await where(), "dialog", `Tab ${i + 1} left the dialog`);
+      seen.add(await session.execute("return document.activeElement.outerHTML.slice(0, 80)"));
+    }
+    assert.ok(seen.size > 2, "Tab did not move between the dialog's controls");
+    for (let i = 0; i < 8; i++) {
+      await session.keys("\uE008\uE004"); // Shift+Tab
+      assert.equal(await where(), "dialog", `Shift+Tab ${i + 1} left the dialog`);
+    }
+    await session.keys("\uE00C"); // Escape
+    await session.waitFor('[data-testid="new-tenant-dialog"]', { count: 0 });
+    assert.equal(await where(), "new-tenant", "focus did not go back to the button that opened the dialog");
+  } finally {
+    await quit({ driver, session }, app);
+  }
+});
+
+/** A project of 1,000 tenants, a quarter of them cloud, one with a name far longer than the list. */
+function largeProject() {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-e2e-large-"));
+  fs.mkdirSync(path.join(root, ".systemprompt/sessions"), { recursive: true });
+  const tenants = Array.from({ length: 1000 }, (_, i) =>
+    i % 4 === 0
+      ? { id: `${i.toString(16).padStart(8, "0")}-9a64-49bc-98be-db976fc84e76`, name: `cloud-${i}`, region: "iad", tenant_type: "cloud", external_db_access: false }
+      : { id: `local_${i}`, name: i === 1 ? "a-tenant-whose-name-is-far-longer-than-any-list-column-could-show" : `local-${i}`, database_url: `postgres://u:***@localhost:${5432 + (i % 50)}/db`, tenant_type: "local", external_db_access: false },
+  );
+  fs.writeFileSync(path.join(root, ".systemprompt/tenants.json"), JSON.stringify({ tenants, synced_at: "2026-01-30T10:00:00Z" }));
+  return root;
+}
+
+for (const theme of ["light", "dark"]) {
+  test(`at 1,000 tenants the list is a dense table drawing only the rows in view (${theme} theme)`, async () => {
+    const { driver, session } = await openApp(largeProject(), theme);
+    try {
+      await session.cmd("POST", "/window/rect", { width: 800, height: 600 });
+      await session.waitFor('[data-testid="tenant-row"]', { timeout: 20_000 });
+      await new Promise((r) => setTimeout(r, 400));
+      const look = await session.execute(`
+        const rows = [...document.querySelectorAll('[data-testid="tenant-row"]')];
+        const long = document.querySelector('[data-tenant-id="local_1"]');
+        const name = long.querySelector('.name');
+        const tall = (sel) => [...document.querySelectorAll(sel)].map((e) => Math.round(e.getBoundingClientRect().height));
+        return {
+          drawn: rows.length,
+          heights: [...new Set(rows.map((r) => Math.round(r.getBoundingClientRect().height)))],
+          ellipsized: name.scrollWidth > name.clientWidth && long.title.includes(name.textContent),
+          dots: rows.every((r) => r.querySelector('[data-testid="health-dot"], [data-testid="hosted-dot"]')),
+          toolbar: tall('.toolbar'),
+          columns: [...new Set(rows.map((r) => Math.round(r.querySelector('.c-kind').getBoundingClientRect().left)))].length,
+        };`);
+      assert.ok(look.drawn > 10 && look.drawn < 60, `${look.drawn} rows drawn for a 600-pixel window`);
+      assert.deepEqual(look.heights, [28], "rows are not all 28 px");
+      assert.ok(look.ellipsized, "a long name neither ellipsizes nor shows in full in its tooltip");
+      assert.ok(look.dots, "a row has no status dot");
+      assert.equal(look.columns, 1, "the kind column is not aligned");
+      assert.ok(look.toolbar.every((h) => h < 60), `the toolbar wraps at 800×600 (${look.toolbar} px)`);
+      fs.mkdirSync(path.join(repo, "tests/artifacts/screens"), { recursive: true });
+      fs.writeFileSync(path.join(repo, `tests/artifacts/screens/list-1000-800x600-${theme}.png`), await session.screenshot());
+      await session.cmd("POST", "/window/rect", { width: 1440, height: 900 });
+      await new Promise((r) => setTimeout(r, 400));
+      fs.writeFileSync(path.join(repo, `tests/artifacts/screens/list-1000-1440x900-${theme}.png`), await session.screenshot());
+      // The end of the list is a scroll away, and Alt+↓ from the last row wraps to the first.
+      await session.execute(`const r = document.querySelector('[data-testid="tenant-rows"]'); r.scrollTop = r.scrollHeight;`);
+      const [last] = await session.waitFor('[data-testid="tenant-row"][data-tenant-id="local_999"]');
+      await session.click(last);
+      await session.waitFor('[data-testid="detail-name"]', { text: "local-999" });
+      await session.keys("\uE00A\uE015"); // Alt+↓
+      await session.waitFor('[data-testid="detail-name"]', { text: "cloud-0" });
+      await session.waitFor('[data-testid="tenant-row"][data-tenant-id="00000000-9a64-49bc-98be-db976fc84e76"]');
+      assert.equal(await session.execute(`return document.querySelector('[data-testid="tenant-rows"]').scrollTop`), 0, "the focused first row was not scrolled into view");
+      assert.deepEqual(await violations(session), [], "WCAG AA violations in the large list");
     } finally {
       await quit({ driver, session }, app);
     }

@@ -25,6 +25,8 @@ let emulatorUrl = "http://127.0.0.1:9";
 let emulatorData;
 let notifications;
 let appEnv;
+/** The folder the OS folder chooser "returns" (TENANTDESK_FOLDER_CHOICE). */
+let chosenFolder;
 // The emulator's own PostgreSQL container (it runs one when given no server).
 const emulatorContainer = "tenantdesk-cloud-emulator-postgres";
 
@@ -105,7 +107,9 @@ before(async () => {
   if (withDocker) await startEmulator();
   pullImage = registryImage();
   notifications = await watchNotifications();
+  chosenFolder = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-chosen-"));
   appEnv = {
+    TENANTDESK_FOLDER_CHOICE: chosenFolder,
     TENANTDESK_CONFIG_DIR: config,
     TENANTDESK_SHARED_CONTAINER: container,
     TENANTDESK_POSTGRES_PORT: String(pgPort),
@@ -128,6 +132,7 @@ after(async () => {
   if (emulatorData) fs.rmSync(emulatorData, { recursive: true, force: true });
   fs.rmSync(project, { recursive: true, force: true });
   fs.rmSync(config, { recursive: true, force: true });
+  if (chosenFolder) fs.rmSync(chosenFolder, { recursive: true, force: true });
 });
 
 /** Waits for a native notification (a `Notify` call on the session bus) with `title` and `body`. */
@@ -471,6 +476,7 @@ test("takes a snapshot with progress shown, clones the tenant, and undoes a dele
   await session.waitFor(`[data-tenant-id="${clone.id}"]`, { count: 0, timeout: 30_000 });
   const [undo] = await session.waitFor('[data-testid="toast-action"]', { timeout: 10_000 });
   await shot("delete-undo-toast");
+  await toastsCoverNothing();
   await session.click(undo);
   await session.waitFor('[data-testid="toast"]', { text: "Restored clicked-clone from its snapshot", timeout: 60_000 });
   await session.waitFor(`[data-tenant-id="${clone.id}"]`);
@@ -767,6 +773,27 @@ async function settledCount(css) {
   return count;
 }
 
+/** Fails when a toast lies over a button: at 800×600, with every scrolling pane at its foot (where
+ * a toast would sit), each button's centre must be the button, not the toasts. */
+async function toastsCoverNothing() {
+  const rect = await session.cmd("GET", "/window/rect");
+  await session.cmd("POST", "/window/rect", { width: 800, height: 600 });
+  await new Promise((r) => setTimeout(r, 400));
+  const covered = await session.execute(`
+    for (const el of document.querySelectorAll("*")) if (el.scrollHeight > el.clientHeight) el.scrollTop = el.scrollHeight;
+    const strip = document.querySelector('[data-testid="toasts"]');
+    return [...document.querySelectorAll("button")].filter((b) => !strip.contains(b)).filter((b) => {
+      const r = b.getBoundingClientRect();
+      const x = r.left + r.width / 2, y = r.top + r.height / 2;
+      if (!r.width || !r.height || x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) return false;
+      const top = document.elementFromPoint(x, y);
+      return top !== null && strip.contains(top);
+    }).map((b) => b.textContent.trim());
+  `);
+  await session.cmd("POST", "/window/rect", { width: rect.width, height: rect.height });
+  assert.deepEqual(covered, [], "buttons under a toast");
+}
+
 /** How long the emulator waits between provisioning phases. */
 async function phaseDelay(ms) {
   const res = await fetch(`${emulatorUrl}/__emulator/settings`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ phase_delay_ms: ms }) });
@@ -795,6 +822,25 @@ async function createCloud(name, region) {
   // Create stays disabled until the plans have loaded.
   await session.click((await session.waitFor('[data-testid="new-tenant-create"]:not([disabled])', { timeout: 15_000 }))[0]);
 }
+
+test("Open project… takes a folder from the OS chooser, initialises it when asked, and goes back to a recent project", async () => {
+  await session.click(await session.find('[data-testid="open-project"]'));
+  await session.waitFor('[data-testid="project-picker"]');
+  await shot("project-picker");
+  // TENANTDESK_FOLDER_CHOICE answers for the person at the OS dialog: a folder that is not a project yet.
+  await session.click(await session.find('[data-testid="browse-folder"]'));
+  await session.waitFor('[data-testid="error-fix"]', { text: "Initialise here" });
+  assert.ok(!fs.existsSync(path.join(chosenFolder, ".systemprompt")), "the chosen folder was changed before the user asked");
+  await session.click(await session.find('[data-testid="error-fix"]'));
+  await session.waitFor('[data-testid="new-tenant"]', { timeout: 10_000 });
+  assert.ok(fs.existsSync(path.join(chosenFolder, ".systemprompt")), "Initialise here did not make .systemprompt/");
+  assert.equal((await session.findAll('[data-testid="tenant-row"]')).length, 0);
+  await session.click(await session.find('[data-testid="open-project"]'));
+  const recent = await session.waitFor('[data-testid="recent-project"]', { text: project });
+  const texts = await session.textsOf('[data-testid="recent-project"]');
+  await session.click(recent[texts.indexOf(project)]);
+  await session.waitFor('[data-testid="tenant-row"]', { timeout: 10_000 });
+});
 
 test("closing the window keeps a provisioning going, and launching the app again shows it where it is", { skip: !withDocker && "needs Docker" }, async () => {
   await phaseDelay(1000);
@@ -852,4 +898,60 @@ test("a cloud tenant still provisioning when the app quits is followed to the en
   const state = await (await fetch(`${emulatorUrl}/__emulator/tenants/${tenant.id}`)).json();
   assert.equal(state.status, "ready");
   assert.equal(registry.tenants.filter((t) => t.name === "resumed").length, 1);
+});
+
+/** The tray's menu as a StatusNotifier host (GNOME's AppIndicator extension, KDE's panel) reads
+ * it: libayatana-appindicator publishes it over the session bus as com.canonical.dbusmenu, whatever
+ * shows the icon. Replaces only the person at the panel. */
+const TRAY_MENU = "/org/ayatana/NotificationItem/tray_icon_tray_app_main/Menu";
+function busctl(...args) {
+  const r = spawnSync("busctl", ["--user", "--json=short", "--timeout=3", "call", "--", ...args], { encoding: "utf8" });
+  // A method with no reply value (Event) prints nothing.
+  return r.status !== 0 ? null : r.stdout.trim() ? JSON.parse(r.stdout) : {};
+}
+function trayMenu() {
+  const names = JSON.parse(spawnSync("busctl", ["--user", "--json=short", "list"], { encoding: "utf8" }).stdout);
+  for (const { name } of names.filter((n) => n.process === "tenantdesk-app" && n.name.startsWith(":"))) {
+    const layout = busctl(name, TRAY_MENU, "com.canonical.dbusmenu", "GetLayout", "iias", "0", "-1", "0");
+    if (!layout) continue;
+    const items = layout.data[1][2].map((c) => ({ id: c.data[0], ...Object.fromEntries(Object.entries(c.data[1]).map(([k, v]) => [k, v.data])) }));
+    return { click: (id) => busctl(name, TRAY_MENU, "com.canonical.dbusmenu", "Event", "isvu", String(id), "clicked", "i", "0", "0"), items };
+  }
+  throw new Error("the app publishes no tray menu on the session bus");
+}
+
+test("the tray menu draws each tenant's mark without emoji, and a tenant selected from it is what the window shows", async () => {
+  const current = (await session.textsOf('[data-testid="banner-tenant"]'))[0] ?? "";
+  const names = JSON.parse(fs.readFileSync(path.join(project, ".systemprompt/tenants.json"), "utf8")).tenants.map((t) => t.name);
+  const menu = trayMenu();
+  // A tenant item's label is its name, then what else there is to say (" (iad)", " — production").
+  const nameOf = (label) => names.filter((n) => label === n || label?.startsWith(`${n} `)).sort((a, b) => b.length - a.length)[0];
+  const tenants = menu.items.filter((i) => nameOf(i.label));
+  assert.ok(tenants.length >= 2, `the menu lists no tenants: ${menu.items.map((i) => i.label).join(" | ")}`);
+  for (const item of menu.items.filter((i) => i.label)) assert.doesNotMatch(item.label, /\p{Extended_Pictographic}/u, `"${item.label}" needs an emoji font`);
+  // Each tenant's mark is an image (PNG bytes), drawn by the app, not a glyph in the label.
+  for (const t of tenants) assert.deepEqual(t["icon-data"]?.slice(0, 4), [0x89, 0x50, 0x4e, 0x47], `${t.label} has no drawn mark`);
+  const target = tenants.find((t) => nameOf(t.label) !== current);
+  const name = nameOf(target.label);
+  assert.ok(menu.click(target.id), "the tray refused the click");
+  await session.waitFor('[data-testid="banner-tenant"]', { text: name, timeout: 10_000 });
+  await session.waitFor('[data-testid="detail-name"]', { text: name });
+  const id = JSON.parse(fs.readFileSync(path.join(project, ".systemprompt/tenants.json"), "utf8")).tenants.find((t) => t.name === name).id;
+  await session.waitFor(`[data-testid="tenant-row"].selected[data-tenant-id="${id}"]`);
+  // The menu follows too: the new selection's mark is the one with the check, so its bytes changed.
+  const again = trayMenu().items.find((i) => i.label === target.label);
+  assert.notDeepEqual(again["icon-data"], target["icon-data"], "the selected tenant's mark did not change");
+});
+
+test("without a tray on the desktop, closing the window quits the app instead of hiding it", async () => {
+  assert.equal(windowManager("tray"), "yes", "the suite runs with a tray (tests/e2e/run.sh starts trayer)");
+  const running = () => spawnSync("pgrep", ["-f", app]).status === 0;
+  assert.ok(running());
+  // The panel goes; the app asks for a tray again when its window is closed.
+  spawnSync("pkill", ["-x", "trayer"]);
+  for (let i = 0; i < 50 && windowManager("tray") === "yes"; i++) await new Promise((r) => setTimeout(r, 100));
+  windowManager("close");
+  for (let i = 0; i < 100 && running(); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(!running(), "the app kept running hidden, with no tray to bring its window back");
+  spawn("trayer", [], { detached: true, stdio: "ignore" }).unref();
 });

@@ -2,6 +2,7 @@
 // and keychain; the app runs the cloud emulator itself and makes a local and a cloud tenant.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -17,12 +18,13 @@ let driver;
 let session;
 let config;
 let demo;
+let env;
 
 before(async () => {
   if (skip) return;
   config = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-config-"));
   demo = fs.mkdtempSync(path.join(os.tmpdir(), "tenantdesk-demo-"));
-  const env = {
+  env = {
     TENANTDESK_CONFIG_DIR: config,
     TENANTDESK_DEMO_DIR: demo,
     TENANTDESK_SHARED_CONTAINER: container,
@@ -52,4 +54,20 @@ test("Try the demo shows a local and a cloud tenant without an account", { skip 
   assert.deepEqual(registry.tenants.map((t) => [t.name, t.provider, t.tenant_type]).sort(), [["demo-cloud", "systemprompt", undefined], ["demo-local", "docker_local", undefined]]);
   await new Promise((r) => setTimeout(r, 500));
   fs.writeFileSync(path.join(artifacts, "demo.png"), await session.screenshot());
+});
+
+test("the demo's project reopened after the app quit says its cloud is the demo's, and starts it again", { skip }, async () => {
+  await quit({ driver, session }, app);
+  // A second instance would only hand its arguments to the first: wait for it to be gone.
+  for (let i = 0; i < 100 && spawnSync("pgrep", ["-f", app]).status === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  ({ driver, session } = await launch(app, [path.join(demo, "project")], env));
+  const [note] = await session.waitFor('[data-testid="demo-stopped"]', { timeout: 20_000 });
+  assert.match(await session.text(note), /demo's own cloud.*not running now/s);
+  await session.click(await session.find('[data-testid="demo-start"]'));
+  await session.waitFor('[data-testid="demo-stopped"]', { count: 0, timeout: 60_000 });
+  await session.waitFor('[data-testid="toast"]', { text: "The demo is running again" });
+  // Its cloud tenant answers again, from the emulator the app runs anew.
+  const cloud = JSON.parse(fs.readFileSync(path.join(demo, "project/.systemprompt/tenants.json"), "utf8")).tenants.find((t) => t.name === "demo-cloud");
+  await session.click(await session.find(`[data-tenant-id="${cloud.id}"]`));
+  await session.waitFor('[data-testid="cloud-status"]', { text: "ready", timeout: 15_000 });
 });

@@ -86,6 +86,16 @@ for (const theme of ["light", "dark"]) {
       await session.waitFor('[data-testid="confirm-dialog"]');
       await shot("delete-dialog");
       await session.click(await session.find('[data-testid="confirm-cancel"]'));
+      await session.click(await session.find('[data-testid="open-project"]'));
+      await session.waitFor('[data-testid="project-picker"]');
+      await shot("project-picker");
+      await session.click(await session.find('[data-testid="picker-cancel"]'));
+      // A toast: in its strip at the foot of the window, never over the buttons above it.
+      const other = w === 800 ? "k8s-edge-1" : "local_19bff27604c";
+      await session.click(await session.find(`[data-tenant-id="${other}"]`));
+      await session.click(await session.find('[data-testid="select-tenant"]'));
+      await session.waitFor('[data-testid="toast"]', { text: "Selected" });
+      await shot("toast");
       await session.click(await session.find('[data-testid="new-tenant"]'));
       await session.waitFor('[data-testid="new-tenant-dialog"]');
       await session.click(await session.find('[data-testid="kind-self-managed"]'));

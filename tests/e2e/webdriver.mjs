@@ -181,7 +181,8 @@ export async function watchNotifications() {
  * stop it, and a second app would then only focus this one: single instance). */
 export async function quit({ driver, session }, application) {
   const { spawnSync } = await import("node:child_process");
-  await session?.end();
+  // The app may be gone already (a test that closed it); its driver still has to go.
+  await session?.end().catch(() => {});
   driver?.kill("SIGTERM");
   spawnSync("pkill", ["-f", application]);
 }

@@ -3,9 +3,11 @@
 import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import App from "./App.svelte";
 import type { DbStatus, Job, Overview, SnapshotInfo, TenantView } from "./lib/bindings";
+import { bytes, count, urlParts } from "./lib/format";
+import sizes from "../../tests/fixtures/units/sizes.json";
 import { workspace } from "./lib/workspace.svelte";
 
 function tenant(over: Partial<TenantView>): TenantView {
@@ -28,6 +30,7 @@ function overview(tenants: TenantView[]): Overview {
 }
 
 let state: Overview;
+let demoStopped = false;
 let dockerStatus: DbStatus;
 let jobs: Job[];
 let login: { api_url: string; user_email: string; authenticated_at: string } | null;
@@ -59,6 +62,7 @@ async function mount() {
 beforeEach(() => {
   calls = [];
   failOn = null;
+  demoStopped = false;
   snapList = [snap("s1", "manual", "before the migration")];
   jobs = [];
   login = null;
@@ -94,6 +98,8 @@ beforeEach(() => {
           return state;
         }
         case "recent_projects": return ["/work/project"];
+        case "choose_folder": return "/work/chosen";
+        case "open_project": return state;
         case "tray_available": return false;
         case "tenant_health": return null;
         case "provisioning_jobs": return jobs;
@@ -107,6 +113,9 @@ beforeEach(() => {
         case "cloud_plans": return [{ id: "starter", name: "Starter", paddle_price_id: "p1", memory_mb_default: 512, volume_gb: 1 }, { id: "pro", name: "Pro", paddle_price_id: "p2", memory_mb_default: 2048, volume_gb: 10 }];
         case "cloud_status": return { id: (args as any).id, name: "prod", status: "ready", phase: null, message: "Tenant ready", app_url: null, hostname: null, region: "lhr", subscription_status: "active", plan: null };
         case "tenant_secrets": return secretRows;
+        case "unlock_keychain": return null;
+        case "demo_stopped": return demoStopped;
+        case "start_demo": return ((demoStopped = false), state);
         case "copy_connection_string": return 30;
         case "port_check": return (args as any).port === 5432
           ? { port: 5432, existing: false, free: false, message: "Port 5432 is taken by postgres (pid 77)", suggestion: 5433 }
@@ -130,7 +139,7 @@ beforeEach(() => {
         case "docker_pull": return { image: "postgres:18-alpine", outcome: "updated", container_outdated: true, summary: "Pulled a newer postgres:18-alpine. The shared container still runs the image it was created from; Recreating it moves it onto the new one and keeps its data." };
         case "create_cloud_tenant": {
           const a = args as any;
-          const job: Job = { id: 1, name: a.name, region: a.region, started_at: new Date().toISOString(), progress: [], state: "running", error: null, tenant_id: null, resumed: false };
+          const job: Job = { id: 1, project: "/work/project", name: a.name, region: a.region, started_at: new Date().toISOString(), progress: [], state: "running", error: null, tenant_id: null, resumed: false };
           jobs.push(job);
           return job;
         }
@@ -256,6 +265,29 @@ describe("the window", () => {
     expect(screen.getAllByTestId("tenant-row").map((r) => r.querySelector(".name")?.textContent)).toEqual(["prod"]);
   });
 
+  it("opens the folder the OS chooser returns, and Cancel or Escape go back to the open project", async () => {
+    await mount();
+    await screen.findAllByTestId("tenant-row");
+    await fireEvent.keyDown(window, { key: "o", ctrlKey: true });
+    await fireEvent.click(await screen.findByTestId("picker-cancel"));
+    expect(screen.queryByTestId("project-picker")).toBeNull();
+    await fireEvent.keyDown(window, { key: "o", ctrlKey: true });
+    await screen.findByTestId("project-picker");
+    await fireEvent.keyDown(window, { key: "Escape" });
+    expect(screen.queryByTestId("project-picker")).toBeNull();
+    await fireEvent.keyDown(window, { key: "o", ctrlKey: true });
+    // Not a project yet: the error offers to initialise it, which opens it.
+    failOn = { cmd: "open_project", error: { code: "project_not_found", message: "No .systemprompt/ directory found", hint: null, fix: "init-project" } };
+    await fireEvent.click(await screen.findByTestId("browse-folder"));
+    await waitFor(() => expect(calls.find((c) => c.cmd === "open_project")?.args).toEqual({ path: "/work/chosen", create: false }));
+    const fix = await screen.findByTestId("error-fix");
+    expect(fix.textContent).toBe("Initialise here");
+    failOn = null;
+    await fireEvent.click(fix);
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "open_project").at(-1)?.args).toEqual({ path: "/work/chosen", create: true }));
+    await waitFor(() => expect(screen.queryByTestId("project-picker")).toBeNull());
+  });
+
   it("offers to open a project when none is open", async () => {
     state = null as any;
     mockIPC((cmd) => {
@@ -375,14 +407,73 @@ describe("live state", () => {
 });
 
 describe("a large registry", () => {
-  it("renders a page of rows and reaches the rest by search or by asking for more", async () => {
-    state = overview(Array.from({ length: 250 }, (_, i) => tenant({ id: `local_${i}`, name: `t-${i}`, selected: i === 0 })));
+  const names = () => screen.getAllByTestId("tenant-row").map((r) => r.querySelector(".name")?.textContent);
+
+  it("draws only the rows in view, of every kind with a status dot, and reaches the rest by scrolling or search", async () => {
+    state = overview(Array.from({ length: 1000 }, (_, i) => tenant({ id: `local_${i}`, name: `t-${i}`, selected: i === 0 })));
     await mount();
-    expect((await screen.findAllByTestId("tenant-row")).length).toBe(100);
-    await fireEvent.click(screen.getByTestId("show-more"));
-    expect(screen.getAllByTestId("tenant-row").length).toBe(200);
+    const drawn = (await screen.findAllByTestId("tenant-row")).length;
+    expect(drawn).toBeGreaterThan(10);
+    expect(drawn).toBeLessThan(60);
+    expect(screen.getAllByTestId("health-dot").length).toBe(drawn);
+    expect(screen.getByTestId("counts").textContent).toBe(`1,000 tenants · ${state.profiles.length === 1 ? "1 profile" : `${state.profiles.length} profiles`}`);
+    const rows = screen.getByTestId("tenant-rows");
+    // The list is as tall as 1,000 rows, so the scroll bar says how far there is to go.
+    expect((rows.querySelector("ul") as HTMLElement).style.height).toBe(`${1000 * 28}px`);
+    rows.scrollTop = 990 * 28;
+    await fireEvent.scroll(rows);
+    expect(names()).toContain("t-999");
+    expect(names()).not.toContain("t-0");
+    const last = screen.getAllByTestId("tenant-row").find((r) => r.dataset.tenantId === "local_999")!.parentElement!;
+    expect([last.getAttribute("aria-posinset"), last.getAttribute("aria-setsize"), last.style.top]).toEqual(["1000", "1000", `${999 * 28}px`]);
     await fireEvent.input(screen.getByTestId("tenant-search"), { target: { value: "t-249" } });
-    expect(screen.getAllByTestId("tenant-row").map((r) => r.querySelector(".name")?.textContent)).toEqual(["t-249"]);
+    expect(names()).toEqual(["t-249"]);
+    expect(rows.scrollTop).toBe(0);
+  });
+
+  it("shows sizes in the CLI's unit (the table its tests read too)", () => {
+    for (const [n, shown] of sizes as [number, string][]) expect(bytes(n)).toBe(shown);
+  });
+
+  it("wraps a connection string only between its parts, never inside a host or a port", async () => {
+    expect(urlParts("postgres://u:***@db.example.com:5432/app?sslmode=require")).toEqual(["postgres://", "u:***@", "db.example.com:5432", "/app", "?sslmode=require"]);
+    await mount();
+    const url = await screen.findByTestId("detail-url");
+    expect(url.textContent).toBe(state.tenants.tenants[0].database_url);
+    expect(url.querySelectorAll("wbr").length).toBe(url.querySelectorAll("span").length - 1);
+    expect([...url.querySelectorAll("span")].some((s) => s.textContent?.includes(":5432"))).toBe(true);
+  });
+
+  it("counts in words with the right plural", () => {
+    expect([count(0, "tenant"), count(1, "tenant"), count(2, "profile"), count(1000, "tenant")]).toEqual(["0 tenants", "1 tenant", "2 profiles", "1,000 tenants"]);
+  });
+
+  it("counts where the web view's language is \"C\" (LANG unset), which Intl refuses", async () => {
+    const language = vi.spyOn(navigator, "language", "get").mockReturnValue("C");
+    vi.resetModules();
+    const format = await import("./lib/format");
+    language.mockRestore();
+    expect(format.count(1000, "tenant")).toBe("1,000 tenants");
+  });
+
+  it("keeps the focused tenant in view when Alt+↑/↓ moves past the drawn rows", async () => {
+    state = overview(Array.from({ length: 300 }, (_, i) => tenant({ id: `local_${i}`, name: `t-${i}`, selected: i === 0 })));
+    await mount();
+    await fireEvent.click((await screen.findAllByTestId("tenant-row"))[0]);
+    await fireEvent.keyDown(window, { key: "ArrowUp", altKey: true });
+    await waitFor(() => expect(screen.getByTestId("detail-name").textContent).toContain("t-299"));
+    expect(names()).toContain("t-299");
+    expect(screen.getByTestId("tenant-rows").scrollTop).toBe(300 * 28 - 600);
+  });
+
+  it("shows a hosted tenant with an outlined dot and every row's facts in its tooltip", async () => {
+    state = overview([tenant({ id: "local_1", name: "a-very-long-tenant-name-that-cannot-fit-in-the-list", selected: true }), tenant({ id: "cloud_1", name: "c", tenant_type: "cloud", region: "iad" })]);
+    await mount();
+    const [local, cloud] = await screen.findAllByTestId("tenant-row");
+    expect(local.title).toContain("a-very-long-tenant-name-that-cannot-fit-in-the-list");
+    expect(local.title).toContain("(selected)");
+    expect(within(cloud).getByTestId("hosted-dot")).toBeTruthy();
+    expect(cloud.title).toContain("iad");
   });
 });
 
@@ -410,7 +501,7 @@ describe("cloud, credentials, health and notices", () => {
   });
 
   it("shows each provisioning phase as it arrives, and a job already running when the window opens", async () => {
-    jobs = [{ id: 7, name: "shop", region: "lhr", started_at: new Date().toISOString(), state: "running", error: null, tenant_id: "t1", resumed: true,
+    jobs = [{ id: 7, project: "/work/project", name: "shop", region: "lhr", started_at: new Date().toISOString(), state: "running", error: null, tenant_id: "t1", resumed: true,
       progress: [{ kind: "phase", tenant_id: "t1", event_type: "subscription_created", message: "Subscription active", elapsed_ms: 120, latency_ms: 2 }] }];
     await mount();
     expect(screen.getAllByTestId("job-phase").map((p) => p.dataset.phase)).toEqual(["subscription_created"]);
@@ -435,15 +526,27 @@ describe("cloud, credentials, health and notices", () => {
     all.at(-1)!.focus();
     await fireEvent.keyDown(all.at(-1)!, { key: "Tab" });
     expect(document.activeElement).toBe(all[0]);
-    await fireEvent.keyDown(all[0], { key: "Tab", shiftKey: true });
+    // As WebKitGTK sends Shift+Tab: GTK's ISO_Left_Tab has no key name, only the Tab code.
+    await fireEvent.keyDown(all[0], { key: "Unidentified", code: "Tab", shiftKey: true });
     expect(document.activeElement).toBe(all.at(-1));
     await fireEvent.keyDown(document.activeElement!, { key: "Escape" });
     await waitFor(() => expect(screen.queryByTestId("new-tenant-dialog")).toBeNull());
     expect(document.activeElement).toBe(screen.getByTestId("new-tenant"));
   });
 
+  it("keeps another project's provisioning out of this project's panel, and offers nothing when it ends", async () => {
+    jobs = [{ id: 11, project: "/work/other", name: "elsewhere", region: "lhr", started_at: new Date().toISOString(), state: "running", error: null, tenant_id: "t-other", resumed: false, progress: [] }];
+    await mount();
+    await screen.findAllByTestId("tenant-row");
+    expect(screen.queryByText(/elsewhere/)).toBeNull();
+    await emit("provisioning-changed", { job: { ...jobs[0], state: "done" } });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen.queryByText(/elsewhere/)).toBeNull();
+    expect(screen.queryByTestId("toast")).toBeNull();
+  });
+
   it("offers to select a cloud tenant when its provisioning ends, and selects it only when asked", async () => {
-    jobs = [{ id: 8, name: "shop", region: "lhr", started_at: new Date().toISOString(), state: "running", error: null, tenant_id: "cloud-1", resumed: false, progress: [] }];
+    jobs = [{ id: 8, project: "/work/project", name: "shop", region: "lhr", started_at: new Date().toISOString(), state: "running", error: null, tenant_id: "cloud-1", resumed: false, progress: [] }];
     await mount();
     await emit("provisioning-changed", { job: { ...jobs[0], state: "done" } });
     await emit("notice", { level: "success", title: "Provisioning finished", body: "shop is ready; select it in the window or the tray to work in it" });
@@ -457,7 +560,7 @@ describe("cloud, credentials, health and notices", () => {
 
   it("names each provisioning phase in words, counting the repeated boot phase", async () => {
     const phase = (event_type: string, message: string | null = null) => ({ kind: "phase" as const, tenant_id: "t1", event_type, message, elapsed_ms: 100, latency_ms: 1 });
-    jobs = [{ id: 9, name: "shop", region: "lhr", started_at: new Date().toISOString(), state: "running", error: null, tenant_id: "t1", resumed: false,
+    jobs = [{ id: 9, project: "/work/project", name: "shop", region: "lhr", started_at: new Date().toISOString(), state: "running", error: null, tenant_id: "t1", resumed: false,
       progress: [phase("subscription_created", "Subscription active"), phase("vm_provisioning_progress", "40%"), phase("vm_provisioning_progress"), phase("something_new")] }];
     await mount();
     const shown = screen.getAllByTestId("job-phase").map((p) => p.textContent?.replace(/\s+/g, " ").trim());
@@ -467,8 +570,8 @@ describe("cloud, credentials, health and notices", () => {
   it("folds a finished job to one line, unfolds it on demand, and dismisses it through the backend", async () => {
     const phase = (event_type: string) => ({ kind: "phase" as const, tenant_id: "t1", event_type, message: null, elapsed_ms: 100, latency_ms: 1 });
     jobs = [
-      { id: 3, name: "shop", region: "lhr", started_at: new Date().toISOString(), state: "done", error: null, tenant_id: "t1", resumed: false, progress: [phase("tenant_created"), phase("tenant_ready")] },
-      { id: 4, name: "blog", region: "iad", started_at: new Date().toISOString(), state: "running", error: null, tenant_id: "t2", resumed: false, progress: [] },
+      { id: 3, project: "/work/project", name: "shop", region: "lhr", started_at: new Date().toISOString(), state: "done", error: null, tenant_id: "t1", resumed: false, progress: [phase("tenant_created"), phase("tenant_ready")] },
+      { id: 4, project: "/work/project", name: "blog", region: "iad", started_at: new Date().toISOString(), state: "running", error: null, tenant_id: "t2", resumed: false, progress: [] },
     ];
     await mount();
     const [done, running] = screen.getAllByTestId("job");
@@ -512,6 +615,31 @@ describe("cloud, credentials, health and notices", () => {
     expect(problem.textContent).toContain("locked collection");
     expect(problem.textContent).toContain("unlock a Secret Service");
     expect(screen.queryAllByTestId("secret-row")).toHaveLength(0);
+  });
+
+  it("unlocks the keychain from the card that could not read it, then reads it again", async () => {
+    failOn = { cmd: "tenant_secrets", error: { code: "keychain_unavailable", message: "The OS keychain is not available: Secret Service: unlock prompt was dismissed", hint: "Unlock your keychain (or start a Secret Service such as gnome-keyring), then try again", fix: "unlock-keychain" } };
+    await mount();
+    const unlock = await screen.findByTestId("unlock-keychain");
+    expect(unlock.textContent).toBe("Unlock keychain");
+    failOn = null;
+    await fireEvent.click(unlock);
+    await waitFor(() => expect(screen.getAllByTestId("secret-row").length).toBeGreaterThan(0));
+    expect(calls.map((c) => c.cmd)).toContain("unlock_keychain");
+    expect(screen.queryByTestId("credentials-problem")).toBeNull();
+    expect(screen.getByTestId("toast").textContent).toContain("keychain is unlocked");
+  });
+
+  it("offers Unlock keychain in the banner when a write meets a locked keychain, and says so when the prompt is dismissed again", async () => {
+    failOn = { cmd: "rotate_credentials", error: { code: "keychain_unavailable", message: "The OS keychain is not available: Cannot create an item in a locked collection", hint: "Unlock your keychain", fix: "unlock-keychain" } };
+    await mount();
+    await fireEvent.click(await screen.findByTestId("rotate-credentials"));
+    await fireEvent.click(await screen.findByTestId("confirm-action"));
+    const fix = await screen.findByTestId("error-fix");
+    expect(fix.textContent).toBe("Unlock keychain");
+    failOn = { cmd: "unlock_keychain", error: { code: "keychain_unavailable", message: "The OS keychain is not available: Secret Service: unlock prompt was dismissed", hint: "Unlock your keychain", fix: "unlock-keychain" } };
+    await fireEvent.click(fix);
+    await waitFor(() => expect(screen.getByTestId("error-message").textContent).toContain("prompt was dismissed"));
   });
 
   it("turns a tenant's dot red on a health change and shows notices as toasts", async () => {
@@ -614,7 +742,7 @@ describe("external database access", () => {
 describe("an error whose fix is to log in", () => {
   it("offers the login and opens the new-tenant dialog on its Cloud tab", async () => {
     await mount();
-    workspace.error = { code: "not_logged_in", message: "Not logged in to SystemPrompt Cloud", hint: "Run 'tenantdesk cloud auth login'", fix: "log-in" };
+    workspace.error = { code: "not_logged_in", message: "Not logged in to SystemPrompt Cloud", detail: null, hint: "Run 'tenantdesk cloud auth login'", fix: "log-in" };
     const button = await waitFor(() => screen.getByTestId("error-fix"));
     expect(button.textContent).toBe("Log in to SystemPrompt Cloud…");
     await fireEvent.click(button);
@@ -625,9 +753,13 @@ describe("an error whose fix is to log in", () => {
 describe("an error whose fix is to start the database", () => {
   it("offers Start the database where the error shows, starts the container, and the banner goes", async () => {
     await mount();
-    workspace.error = { code: "database_connection_failed", message: "Database connection failed: connection refused", hint: "Start the database for a local tenant, or check the URL, host, port and password", fix: "start-database" };
+    workspace.error = { code: "database_connection_failed", message: "Database connection failed", detail: "Connection refused (os error 111)", hint: "Start the database for a local tenant, or check the URL, host, port and password", fix: "start-database" };
     const button = await waitFor(() => screen.getByTestId("error-fix"));
     expect(button.textContent).toBe("Start the database");
+    // The OS's words are folded away under the message, there to report or search.
+    expect(screen.getByTestId("error-message").textContent).toBe("Database connection failed");
+    const detail = screen.getByTestId("error-detail") as HTMLDetailsElement;
+    expect([detail.open, detail.textContent?.includes("os error 111")]).toEqual([false, true]);
     await fireEvent.click(button);
     await waitFor(() => expect(calls.find((c) => c.cmd === "docker_action")?.args).toMatchObject({ action: "start" }));
     await waitFor(() => expect(screen.queryByTestId("error-banner")).toBeNull());
@@ -913,8 +1045,31 @@ describe("About", () => {
   });
 });
 
+describe("the demo", () => {
+  it("says when the demo's project is open without its cloud, and starts the demo again when asked", async () => {
+    demoStopped = true;
+    await mount();
+    const note = await screen.findByTestId("demo-stopped");
+    expect(note.textContent).toContain("not running now");
+    await fireEvent.click(screen.getByTestId("demo-start"));
+    await waitFor(() => expect(screen.queryByTestId("demo-stopped")).toBeNull());
+    expect(calls.map((c) => c.cmd)).toContain("start_demo");
+    expect(screen.getByTestId("toast").textContent).toContain("The demo is running again");
+  });
+});
+
 describe("one notion of current", () => {
   it("follows a selection made elsewhere (the tray, a command line) in the detail pane", async () => {
+    await mount();
+    await fireEvent.click((await screen.findAllByTestId("tenant-row"))[0]);
+    await waitFor(() => expect(screen.getByTestId("detail-name").textContent).toContain("my-project"));
+    const moved = overview(state.tenants.tenants.map((t) => ({ ...t, selected: t.id === "cloud-1" })));
+    await emit("overview-changed", { overview: moved, error: null });
+    await waitFor(() => expect(screen.getByTestId("detail-name").textContent).toContain("prod"));
+  });
+
+  it("follows a selection made elsewhere when nothing was selected before", async () => {
+    state = overview(state.tenants.tenants.map((t) => ({ ...t, selected: false })));
     await mount();
     await fireEvent.click((await screen.findAllByTestId("tenant-row"))[0]);
     await waitFor(() => expect(screen.getByTestId("detail-name").textContent).toContain("my-project"));

@@ -415,6 +415,9 @@ pub enum TenantCommand {
         /// Do not ask SystemPrompt Cloud; list tenants.json as it is.
         #[arg(long)]
         offline: bool,
+        /// Show ids whole, not cut to a unique prefix.
+        #[arg(long)]
+        wide: bool,
     },
     /// Make a tenant the active one (its session and profile become active).
     Select {

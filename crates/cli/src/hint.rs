@@ -48,6 +48,7 @@ pub fn say(hint: &Hint) -> String {
         Hint::LogInAgain { or_rotate: false } => "Run 'tenantdesk cloud auth login' again".to_owned(),
         Hint::CheckNetwork => "Check your network connection, or the API address in TENANTDESK_CLOUD_URL".to_owned(),
         Hint::RetryOrWaitLonger => "Retry; on a slow network raise TENANTDESK_CLOUD_TIMEOUT_MS".to_owned(),
+        Hint::RotateCredentials { id } => format!("Run 'tenantdesk cloud tenant rotate-credentials {id} -y': the role gets a new password, kept in the keychain"),
         Hint::RetryProvision { id } => format!("Check 'tenantdesk cloud tenant show {id}' for status, then 'tenantdesk cloud tenant retry-provision {id}'"),
         Hint::FetchCredentials { id } => format!("Run 'tenantdesk cloud tenant retry-provision {id}': it fetches the tenant's credentials into the keychain"),
         Hint::ImportSecrets => "If a file of this project holds the password, run 'tenantdesk secrets import'; otherwise this machine never had it (the keychain is per machine)".to_owned(),

@@ -10,6 +10,7 @@ mod commands;
 mod error;
 mod exec;
 mod hint;
+mod paint;
 mod progress;
 mod prompt;
 mod render;
@@ -68,6 +69,12 @@ fn main() -> ExitCode {
 }
 
 /// Prints `value` as JSON, or as the text `text` renders.
+/// A line made terminal-safe by its renderer (it carries colour), to stdout.
+pub fn say(line: &str) {
+    // A closed pipe (`tenantdesk … | head`) is not an error worth reporting.
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
 pub fn emit<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) -> Result<(), CliError> {
     let out = if json { serde_json::to_string_pretty(value).unwrap_or_default() } else { render::terminal_safe(&text(value)) };
     let mut stdout = std::io::stdout().lock();

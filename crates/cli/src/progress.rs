@@ -39,7 +39,9 @@ impl Bar {
                 let (done, all) = self.layers.values().fold((0.0, 0.0), |(d, a), (c, t)| (d + c, a + t));
                 if self.bar.is_none() && !self.quiet && std::io::stderr().is_terminal() {
                     let bar = ProgressBar::new(0);
-                    bar.set_style(ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {bytes}/{total_bytes}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+                    bar.set_style(
+                        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {decimal_bytes}/{decimal_total_bytes}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    );
                     self.bar = Some(bar);
                 }
                 match &self.bar {
@@ -111,7 +113,7 @@ impl Transfer {
     pub fn new(json: bool, verb: &'static str) -> Self {
         let bar = (!json && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new_spinner();
-            bar.set_style(ProgressStyle::with_template("{spinner} {msg} · {bytes}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+            bar.set_style(ProgressStyle::with_template("{spinner} {msg} · {decimal_bytes}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
             bar
         });

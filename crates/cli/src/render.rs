@@ -45,9 +45,9 @@ pub fn error(error: &CliError, json: bool) {
         });
         println!("{}", serde_json::to_string_pretty(&body).unwrap_or_default());
     }
-    eprintln!("Error: {}", terminal_safe(&error.to_string()));
+    eprintln!("{} {}", crate::paint::error("Error:"), terminal_safe(&error.to_string()));
     if let Some(hint) = hint {
-        eprintln!("  Hint: {}", terminal_safe(&hint));
+        eprintln!("  {} {}", crate::paint::hint("Hint:"), terminal_safe(&hint));
     }
 }
 
@@ -71,26 +71,61 @@ fn restore_offer(list: &TenantList) -> String {
     )
 }
 
-pub fn tenant_list(list: &TenantList) -> String {
+/// The seed's table, with column headers: ids cut to a prefix that is still unique in the list
+/// (any command takes it), or whole with `wide`; the selected tenant marked in its own column.
+pub fn tenant_list(list: &TenantList, wide: bool) -> String {
     if list.tenants.is_empty() {
         return format!("No tenants configured.\n  Create one: tenantdesk cloud tenant create --type local --name <name>{}", restore_offer(list));
     }
-    let mut out = format!("Tenants\n{RULE}\n");
-    for t in &list.tenants {
-        let marker = if t.selected { "(selected) " } else { "" };
-        let kind = kind(t);
-        let _ = write!(out, "  {:<21}{marker}{kind:<8}{}{}", one_line(&short_id(&t.id)), if kind.len() >= 8 { " " } else { "" }, one_line(&t.name));
-        if let Some(region) = &t.region {
-            let _ = write!(out, "   {}", one_line(region));
-        }
-        out.push('\n');
+    let ids: Vec<String> = list.tenants.iter().map(|t| t.id.clone()).collect();
+    let ids = if wide { ids } else { unique_prefixes(&ids) };
+    let any_region = list.tenants.iter().any(|t| t.region.is_some());
+    let mut rows = vec![vec!["ID".to_owned(), String::new(), "TYPE".to_owned(), "NAME".to_owned(), if any_region { "REGION".to_owned() } else { String::new() }]];
+    for (t, id) in list.tenants.iter().zip(ids) {
+        let marker = if t.selected { "(selected)" } else { "" };
+        rows.push(vec![one_line(&id), marker.to_owned(), kind(t), one_line(&t.name), t.region.as_deref().map(one_line).unwrap_or_default()]);
     }
+    let mut out = format!("Tenants\n{RULE}\n{}", table(&rows));
     if list.selected.is_none() {
-        out.push_str("\nNo tenant selected. Run: tenantdesk cloud tenant select <id>\n");
+        out.push_str("\n\nNo tenant selected. Run: tenantdesk cloud tenant select <name or id>");
     }
-    out.truncate(out.trim_end().len());
     out.push_str(&restore_offer(list));
     out
+}
+
+/// Rows as aligned columns (by characters, not bytes), two spaces indented, three between; the
+/// last column is not padded and empty columns take no room.
+fn table(rows: &[Vec<String>]) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns).map(|c| rows.iter().map(|r| r.get(c).map_or(0, |v| v.chars().count())).max().unwrap_or(0)).collect();
+    let shown: Vec<usize> = (0..columns).filter(|&c| widths[c] > 0).collect();
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|row| {
+            let cells: Vec<String> = shown.iter().map(|&c| format!("{:<w$}", row.get(c).map_or("", String::as_str), w = widths[c])).collect();
+            format!("  {}", cells.join("   ").trim_end())
+        })
+        .collect();
+    lines.join("\n")
+}
+
+/// Each id cut to the seed's short form (13 characters and "...") or longer where two would
+/// otherwise look the same; ids of 20 characters or fewer are shown whole.
+fn unique_prefixes(ids: &[String]) -> Vec<String> {
+    const SHORT: usize = 13;
+    let cut = |id: &str, n: usize| -> Option<String> { (id.chars().count() > 20 && n < id.chars().count()).then(|| id.chars().take(n).collect()) };
+    ids.iter()
+        .map(|id| {
+            let mut n = SHORT;
+            while let Some(prefix) = cut(id, n) {
+                if !ids.iter().any(|other| other != id && other.starts_with(&prefix)) {
+                    return format!("{prefix}...");
+                }
+                n += 1;
+            }
+            id.clone()
+        })
+        .collect()
 }
 
 /// `local`, `cloud`, or a self-managed tenant's provider (`kubernetes`).
@@ -438,12 +473,14 @@ pub fn switched(s: &SessionSwitch) -> String {
     out
 }
 
+/// A byte count in the window's unit too (decimal, as GNOME Files and Docker Desktop count):
+/// kB below a megabyte, MB below a gigabyte, GB above.
 pub fn size(bytes: Option<f64>) -> String {
     match bytes {
         None => "unknown".to_owned(),
-        Some(b) if b >= 1024.0 * 1024.0 * 1024.0 => format!("{:.1} GiB", b / (1024.0 * 1024.0 * 1024.0)),
-        Some(b) if b >= 1024.0 * 1024.0 => format!("{:.1} MiB", b / (1024.0 * 1024.0)),
-        Some(b) => format!("{:.1} KiB", b / 1024.0),
+        Some(b) if b >= 1e9 => format!("{:.1} GB", b / 1e9),
+        Some(b) if b >= 1e6 => format!("{:.1} MB", b / 1e6),
+        Some(b) => format!("{:.1} kB", b / 1e3),
     }
 }
 
@@ -540,16 +577,55 @@ pub fn external_access(c: &ExternalAccessChanged) -> String {
     }
 }
 
-pub fn doctor(checks: &[Check]) -> String {
-    let mut out = format!("Tenantdesk doctor\n{RULE}");
-    for c in checks {
-        let mark = if c.ok { "ok  " } else { "FAIL" };
-        let _ = write!(out, "\n  {mark} {}: {}", c.what, c.detail);
-        if let Some(fix) = &c.fix {
-            let _ = write!(out, "\n       fix: {}", crate::hint::say(fix));
+pub fn doctor_header() -> String {
+    format!("Tenantdesk doctor\n{RULE}")
+}
+
+/// One line of `doctor`, shown as soon as its check finishes; terminal-safe already, since its
+/// mark is painted.
+pub fn check(c: &Check) -> String {
+    let mark = if c.ok { crate::paint::ok("ok  ") } else { crate::paint::fail("FAIL") };
+    format!("  {mark} {}: {}", terminal_safe(&one_line(&c.what)), terminal_safe(&one_line(&c.detail)))
+}
+
+/// After the checks: how many failed, and each fix once, with the checks it is for — a stopped
+/// container is one line to run, not one per tenant.
+pub fn doctor_summary(checks: &[Check]) -> String {
+    let failed: Vec<&Check> = checks.iter().filter(|c| !c.ok).collect();
+    if failed.is_empty() {
+        return format!("\nAll {} checks passed.", checks.len());
+    }
+    let mut fixes: Vec<(String, Vec<&str>)> = Vec::new();
+    for c in &failed {
+        let Some(fix) = &c.fix else { continue };
+        let fix = crate::hint::say(fix);
+        match fixes.iter_mut().find(|(f, _)| *f == fix) {
+            Some((_, whats)) => whats.push(&c.what),
+            None => fixes.push((fix, vec![&c.what])),
+        }
+    }
+    let mut out = format!("\n{} of {} {} failed.", failed.len(), checks.len(), plural(checks.len(), "check", "checks"));
+    for (fix, whats) in fixes {
+        let _ = write!(out, "\n  fix: {fix}");
+        if whats.len() > 1 || failed.len() > 1 {
+            let _ = write!(out, "\n       for {}", for_checks(&whats));
         }
     }
     out
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+/// The checks a fix is for: all of them when few, the first three and a count when many.
+fn for_checks(whats: &[&str]) -> String {
+    const SHOWN: usize = 3;
+    let named: Vec<String> = whats.iter().take(SHOWN).map(|w| one_line(w)).collect();
+    match whats.len() {
+        n if n <= SHOWN => named.join(", "),
+        n => format!("{} and {} more ({n} checks)", named.join(", "), n - SHOWN),
+    }
 }
 
 pub fn audit(entries: &[tenantdesk_core::ops::history::Entry]) -> String {
@@ -714,4 +790,30 @@ pub fn imported_env(i: &tenantdesk_core::ops::environment::ImportedEnv) -> Strin
         out.push_str("\n  The file still holds them; --remove takes them out (or delete it).");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_cut_only_as_far_as_they_stay_unique() {
+        let ids = ["999bc654-9a64-49bc-98be-db976fc84e76", "999bc654-9a64-4fff-98be-db976fc84e76", "0123abcd-0000-4000-8000-000000000000", "local_19bff27604c"].map(String::from);
+        assert_eq!(unique_prefixes(&ids), ["999bc654-9a64-49...", "999bc654-9a64-4f...", "0123abcd-0000...", "local_19bff27604c"]);
+    }
+
+    /// The table the window's `bytes` is tested against too: one unit for sizes in both shells.
+    #[test]
+    fn sizes_read_as_the_window_shows_them() {
+        let cases: Vec<(f64, String)> = serde_json::from_str(include_str!("../../../tests/fixtures/units/sizes.json")).expect("tests/fixtures/units/sizes.json is JSON");
+        for (bytes, shown) in cases {
+            assert_eq!(size(Some(bytes)), shown, "{bytes} bytes");
+        }
+    }
+
+    #[test]
+    fn columns_line_up_by_characters_and_empty_ones_take_no_room() {
+        let rows = [vec!["ID", "", "NAME"], vec!["a", "", "ünïcode"], vec!["bbbb", "", "x"]].map(|r| r.into_iter().map(String::from).collect::<Vec<_>>());
+        assert_eq!(table(&rows), "  ID     NAME\n  a      ünïcode\n  bbbb   x");
+    }
 }

@@ -48,6 +48,7 @@ fn transcript(dir: &Path, args: &[&str]) -> String {
 fn tenant_list_and_show_look_like_the_seed() {
     let dir = seed_project();
     insta::assert_snapshot!("tenant_list", transcript(dir.path(), &["cloud", "tenant", "list"]));
+    insta::assert_snapshot!("tenant_list_wide", transcript(dir.path(), &["cloud", "tenant", "list", "--wide"]));
     insta::assert_snapshot!("tenant_show_selected", transcript(dir.path(), &["cloud", "tenant", "show"]));
     insta::assert_snapshot!("tenant_show_cloud", transcript(dir.path(), &["cloud", "tenant", "show", "999bc654-9a64-49bc-98be-db976fc84e76"]));
     insta::assert_snapshot!("tenant_list_json", transcript(dir.path(), &["--json", "cloud", "tenant", "list"]));
@@ -373,8 +374,41 @@ fn quick_start_status_and_delete_on_a_real_engine() {
     let out = tenantdesk(&["cloud", "tenant", "rotate-credentials", &id, "-y"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
-    let out = tenantdesk(&["cloud", "tenant", "delete", &id, "-y"]);
+    // doctor checks a shared container's tenants through one superuser connection: a role whose
+    // password is not the keychain's fails with the fix, and a stopped container is one line
+    // with one fix, however many tenants it holds.
+    let out = tenantdesk(&["--json", "cloud", "tenant", "create", "--type", "local", "--name", "second"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let second: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let second = second["tenant"]["id"].as_str().expect("id").to_owned();
+    assert!(tenantdesk(&["cloud", "tenant", "select", &id]).status.success());
+    let doctor = |expect_ok: bool| {
+        let out = tenantdesk(&["doctor"]);
+        assert_eq!(out.status.success(), expect_ok, "{}", String::from_utf8_lossy(&out.stdout));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let report = doctor(true);
+    assert!(report.contains("ok   Database of 'quick': ready") && report.contains("ok   Database of 'second': ready"), "{report}");
+    let out = tenantdesk(&["exec", &second, "--", "sh", "-c", "psql \"$DATABASE_URL\" -qc \"ALTER ROLE current_user PASSWORD 'not-the-keychains'\""]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = doctor(false);
+    assert!(report.contains("ok   Database of 'quick'"), "{report}");
+    assert!(report.contains("FAIL Database of 'second': Database connection failed: password authentication would fail"), "{report}");
+    assert!(report.contains(&format!("fix: Run 'tenantdesk cloud tenant rotate-credentials {second} -y'")), "{report}");
+    let out = tenantdesk(&["cloud", "tenant", "rotate-credentials", &second, "-y"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    doctor(true);
+    assert!(tenantdesk(&["db", "down"]).status.success());
+    let report = doctor(false);
+    assert!(report.contains(&format!("FAIL Databases of 2 tenants in shared container '{container}'")), "{report}");
+    assert!(!report.contains("Database of '"), "one line for the container, not one per tenant: {report}");
+    assert_eq!(report.matches("fix: Run 'tenantdesk db up'").count(), 1, "{report}");
+    assert!(tenantdesk(&["db", "up"]).status.success());
+
+    for id in [&id, &second] {
+        let out = tenantdesk(&["cloud", "tenant", "delete", id, "-y"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
     let status = String::from_utf8_lossy(&tenantdesk(&["db", "status"]).stdout).into_owned();
     assert!(!status.contains("quick"), "{status}");
 }
@@ -859,6 +893,29 @@ fn names_from_files_cannot_drive_the_terminal_or_forge_lines() {
     let out = run(dir.path(), &["--json", "cloud", "tenant", "list", "--offline"]);
     let list: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(list["tenants"][0]["name"], hostile);
+}
+
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let dir = seed_project();
+    // `script` gives the command a pseudo-terminal, as an interactive shell would.
+    let on_terminal = |no_color: bool| {
+        let mut command = Command::new("script");
+        command.args(["-qec", &format!("{BIN} cloud tenant select nope"), "/dev/null"]).current_dir(dir.path()).env("TERM", "xterm").env_remove("TENANTDESK_PROJECT");
+        if no_color {
+            command.env("NO_COLOR", "1");
+        } else {
+            command.env_remove("NO_COLOR");
+        }
+        String::from_utf8_lossy(&command.output().expect("script").stdout).into_owned()
+    };
+    let coloured = on_terminal(false);
+    assert!(coloured.contains("\u{1b}[31m") && coloured.contains("Error:"), "{coloured:?}");
+    let plain = on_terminal(true);
+    assert!(plain.contains("Error:") && !plain.contains('\u{1b}'), "{plain:?}");
+    let piped = run(dir.path(), &["cloud", "tenant", "select", "nope"]);
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert!(stderr.starts_with("Error:") && !stderr.contains('\u{1b}'), "{stderr:?}");
 }
 
 #[test]

@@ -77,7 +77,7 @@ fn digest(prev: &str, seq: i64, at: &str, project: &str, subject: &Subject, acti
         h.update(name.as_bytes());
         h.update([0u8]);
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::keychain::hex(&h.finalize())
 }
 
 /// The tenant an entry is about: its full id (a prefix the user typed is resolved) and its name.

@@ -238,6 +238,32 @@ impl Error {
         })
     }
 
+    /// What the OS, the engine or a library said — "Connection refused (os error 111)", a D-Bus
+    /// error — which a person needs only to report or search it: a window keeps it in a details
+    /// fold under [`Error::summary`].
+    pub fn internals(&self) -> Option<String> {
+        Some(match self {
+            Error::KeychainUnavailable { reason }
+            | Error::DatabaseConnection { reason }
+            | Error::CloudUnreachable { reason, .. }
+            | Error::LoginFailed { reason }
+            | Error::TerminalFailed { reason, .. }
+            | Error::SnapshotFailed { reason, .. } => reason.clone(),
+            Error::Docker { message, .. } | Error::Database { message, .. } | Error::ImagePull { message, .. } => message.clone(),
+            Error::Io { source, .. } => source.to_string(),
+            _ => return None,
+        })
+    }
+
+    /// The message without its [`Error::internals`]: what failed, in words.
+    pub fn summary(&self) -> String {
+        let message = self.to_string();
+        match self.internals() {
+            Some(internals) => message.strip_suffix(internals.as_str()).and_then(|m| m.strip_suffix(": ")).map_or(message.clone(), str::to_owned),
+            None => message,
+        }
+    }
+
     /// What the user can do about it, when a shell can do it for them.
     pub fn remedy(&self) -> Option<Remedy> {
         Some(match self {
@@ -248,7 +274,7 @@ impl Error {
             // A refused connection to a tenant's database or a container that never became
             // healthy: (re)starting the shared container is the usual way out.
             Error::DatabaseConnection { .. } | Error::Unhealthy { .. } => Remedy::StartDatabase,
-            Error::KeychainUnavailable { .. } => Remedy::Retry,
+            Error::KeychainUnavailable { .. } => Remedy::UnlockKeychain,
             Error::DockerNotRunning { .. } | Error::CloudUnreachable { .. } | Error::CloudTimeout { .. } => Remedy::Retry,
             Error::CloudApi { status, .. } if *status >= 500 => Remedy::Retry,
             _ => return None,
@@ -462,6 +488,10 @@ pub enum Hint {
     CheckNetwork,
     /// Retry, or wait longer for the API.
     RetryOrWaitLonger,
+    /// The tenant's role does not take the keychain's password: rotate its credentials.
+    RotateCredentials {
+        id: String,
+    },
     /// See the tenant's provisioning status, then retry it.
     RetryProvision {
         id: String,
@@ -507,7 +537,9 @@ pub enum Remedy {
     LogIn,
     /// Start (or restart) the shared PostgreSQL container.
     StartDatabase,
-    /// Try the same thing again: the cause (a locked keychain, Docker, the network) may be gone.
+    /// Ask the OS to unlock the keychain (its own prompt), then read everything again.
+    UnlockKeychain,
+    /// Try the same thing again: the cause (Docker, the network) may be gone.
     Retry,
 }
 

@@ -86,3 +86,21 @@ fn a_remedy_comes_with_words_for_it() {
         }
     }
 }
+
+#[test]
+fn the_os_words_leave_the_summary_for_a_details_fold_and_are_never_said_twice() {
+    let locked = Error::KeychainUnavailable { reason: "Secret Service: unlock prompt was dismissed".to_owned() };
+    assert_eq!(locked.summary(), "The OS keychain is not available");
+    assert_eq!(locked.internals().as_deref(), Some("Secret Service: unlock prompt was dismissed"));
+    let refused = Error::DatabaseConnection { reason: "Connection refused (os error 111)".to_owned() };
+    assert_eq!(refused.summary(), "Database connection failed");
+    for error in every_error() {
+        let (summary, whole) = (error.summary(), error.to_string());
+        assert!(!summary.is_empty(), "{}: empty summary", error.code());
+        match error.internals() {
+            // Summary and internals together say all the message did.
+            Some(internals) if summary != whole => assert_eq!(format!("{summary}: {internals}"), whole, "{}", error.code()),
+            _ => assert_eq!(summary, whole, "{}: a summary without internals cuts the message", error.code()),
+        }
+    }
+}

@@ -65,9 +65,18 @@ impl SecretKey {
 
 pub trait SecretStore: Send + Sync {
     fn get(&self, key: &SecretKey) -> Result<Option<Secret>>;
+    /// Many secrets at once, in the order of `keys` (what `doctor` reads for every tenant).
+    fn get_many(&self, keys: &[SecretKey]) -> Result<Vec<Option<Secret>>> {
+        keys.iter().map(|k| self.get(k)).collect()
+    }
     fn set(&self, key: &SecretKey, value: &Secret) -> Result<()>;
     /// Deleting a secret that is not there is not an error.
     fn delete(&self, key: &SecretKey) -> Result<()>;
+    /// Asks the OS to unlock the store, with its own prompt (Tenantdesk never sees the password).
+    /// Ok once it is unlocked; a store that does not lock has nothing to do.
+    fn unlock(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// The OS keychain.
@@ -128,10 +137,51 @@ impl SecretStore for Keychain {
         })
     }
 
+    /// Over one Secret Service session: keyring opens a session, with its key exchange, for every
+    /// call, which at a thousand tenants was nearly all of `doctor`'s time. An entry that is not
+    /// plainly there and unlocked (locked, ambiguous, written by another tool) goes through
+    /// [`Self::get`], which handles those as keyring does (an unlock prompt, an error).
+    #[cfg(target_os = "linux")]
+    fn get_many(&self, keys: &[SecretKey]) -> Result<Vec<Option<Secret>>> {
+        use dbus_secret_service::{EncryptionType, SecretService};
+        let failed = |e: dbus_secret_service::Error| Error::KeychainUnavailable { reason: e.to_string() };
+        let plain = blocking(|| -> Result<Vec<Option<Option<Secret>>>> {
+            let _one_at_a_time = self.serial()?;
+            let session = SecretService::connect(EncryptionType::Dh).map_err(failed)?;
+            keys.iter()
+                .map(|key| {
+                    let account = key.account();
+                    let found = session.search_items(HashMap::from([("service", self.service.as_str()), ("username", account.as_str())])).map_err(failed)?;
+                    Ok(match (found.unlocked.as_slice(), found.locked.is_empty()) {
+                        ([], true) => Some(None),
+                        ([item], true) if item.get_attributes().map_err(failed)?.get("target").is_none_or(|t| t == "default") => Some(Some(Secret::new(
+                            String::from_utf8(item.get_secret().map_err(failed)?).map_err(|_| Error::KeychainUnavailable { reason: format!("{account} is not text") })?,
+                        ))),
+                        _ => None,
+                    })
+                })
+                .collect()
+        })?;
+        plain.into_iter().zip(keys).map(|(value, key)| value.map_or_else(|| self.get(key), Ok)).collect()
+    }
+
     fn set(&self, key: &SecretKey, value: &Secret) -> Result<()> {
         blocking(|| {
             let _one_at_a_time = self.serial()?;
             self.entry(key)?.set_password(value.expose()).map_err(unavailable)
+        })
+    }
+
+    /// The default collection (where keyring writes), through the Secret Service's own prompt —
+    /// gnome-keyring's or KWallet's dialog — which this call waits on.
+    #[cfg(target_os = "linux")]
+    fn unlock(&self) -> Result<()> {
+        use dbus_secret_service::{EncryptionType, SecretService};
+        let failed = |e: dbus_secret_service::Error| Error::KeychainUnavailable { reason: e.to_string() };
+        blocking(|| {
+            let _one_at_a_time = self.serial()?;
+            let session = SecretService::connect(EncryptionType::Plain).map_err(failed)?;
+            session.get_default_collection().map_err(failed)?.ensure_unlocked().map_err(failed)
         })
     }
 
@@ -184,12 +234,22 @@ impl SecretStore for MemoryStore {
         }
         Ok(())
     }
+
+    fn unlock(&self) -> Result<()> {
+        self.locked.store(false, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
 }
 
 /// A new random password: 32 hex characters from the OS's CSPRNG, safe in URLs and SQL.
 pub fn generate_password() -> Result<Secret> {
     let bytes: [u8; 16] = random_bytes()?;
-    Ok(Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+    Ok(Secret::new(hex(&bytes)))
+}
+
+/// Bytes as lowercase hex, two digits each: passwords, tags and digests written as text.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Bytes from the OS's CSPRNG, for secrets and what protects them (passwords, salts).

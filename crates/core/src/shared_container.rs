@@ -56,6 +56,12 @@ impl SharedConfig {
         Self { container: container.to_owned(), volume: format!("{container}-data"), image: image.to_owned(), port, role: ROLE_SHARED }
     }
 
+    /// The shared container a tenant's database lives in, as the project's marks recorded it. The
+    /// image is the configured one: only creating the container uses it.
+    pub fn holding(db: &crate::marks::SharedDatabase) -> Self {
+        Self::new(&db.container, &Self::from_env().image, db.port)
+    }
+
     /// The same container under another role (see `ROLE_EMULATOR`).
     pub fn with_role(self, role: &'static str) -> Self {
         Self { role, ..self }

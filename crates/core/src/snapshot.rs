@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{Connection, SqliteConnection};
 
 use crate::error::{Error, Result};
+use crate::keychain::hex;
 
 /// Why a snapshot was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -232,10 +233,6 @@ impl Drop for Writer {
             let _ = std::fs::remove_file(&self.tmp);
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The SHA-256 of a snapshot's file, checked against its catalogue entry before any restore.

@@ -178,7 +178,7 @@ fn parent(path: &Path) -> &Path {
 fn random_suffix() -> String {
     let mut bytes = [0u8; 6];
     let _ = getrandom::fill(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::keychain::hex(&bytes)
 }
 
 #[cfg(unix)]

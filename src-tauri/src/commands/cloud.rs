@@ -107,7 +107,7 @@ pub fn start_cloud_tenant(state: &AppState, name: String, region: String, plan: 
     if !tenantdesk_core::ops::login::logged_in(&project) {
         return Err(tenantdesk_core::Error::NotLoggedIn.into());
     }
-    let job = state.jobs.start(name.as_str(), &region, false);
+    let job = state.jobs.start(&crate::jobs::project_of(&project), name.as_str(), &region, false);
     let request = CloudCreate { name, region, plan };
     let secrets = state.secrets();
     let job_run = JobRun::new(&Background::of(state), job.id);
@@ -125,7 +125,7 @@ pub fn start_cloud_tenant(state: &AppState, name: String, region: String, plan: 
 pub fn retry_provision(state: State<'_, AppState>, id: String, name: String, region: String) -> Result<Job, UiError> {
     let project = state.project().ok_or_else(UiError::no_project)?;
     let app = Background::of(&state);
-    let job = app.jobs.start(&name, &region, false);
+    let job = app.jobs.start(&crate::jobs::project_of(&project), &name, &region, false);
     follow_to_the_end(&app, project, id, job.id);
     Ok(job)
 }
@@ -158,7 +158,7 @@ async fn resume(app: Background, project: tenantdesk_core::Project) {
     for tenantdesk_core::ops::sync::PickUp { tenant, failed } in pick_ups {
         let region = tenant.region.clone().unwrap_or_default();
         // Another pick-up (a second project open, a login) or a create of this run may have it.
-        let Some(job) = app.jobs.start_for(&tenant.id, &tenant.name, &region) else { continue };
+        let Some(job) = app.jobs.start_for(&crate::jobs::project_of(&project), &tenant.id, &tenant.name, &region) else { continue };
         match failed {
             Some(error) => {
                 if let Some(job) = app.jobs.update(job.id, |j| {

@@ -21,6 +21,16 @@ pub async fn tenant_secrets(state: State<'_, AppState>, id: String) -> Result<Ve
     Ok(credentials::tenant_secrets(&project, &id, state.secrets().as_ref()).await?)
 }
 
+/// Asks the OS to unlock its keychain, with its own prompt, which this waits on; the window
+/// reads everything again after.
+#[tauri::command]
+#[specta::specta]
+pub async fn unlock_keychain(state: State<'_, AppState>) -> Result<(), UiError> {
+    let secrets = state.secrets();
+    tauri::async_runtime::spawn_blocking(move || credentials::unlock_keychain(secrets.as_ref())).await.map_err(|_| UiError::internal("Unlocking the keychain"))??;
+    Ok(())
+}
+
 /// Puts the tenant's real connection string on the clipboard and clears it after
 /// [`CLIPBOARD_SECONDS`] unless something else was copied since. Returns the seconds.
 #[tauri::command]
@@ -58,7 +68,8 @@ pub fn copy_text(text: String) -> Result<(), UiError> {
 fn clipboard_error(e: arboard::Error) -> UiError {
     UiError {
         code: "clipboard".to_owned(),
-        message: format!("The clipboard is not available: {e}"),
+        message: "The clipboard is not available".to_owned(),
+        detail: Some(e.to_string()),
         hint: Some("Run Tenantdesk inside a desktop session (X11 or Wayland), where a clipboard exists".to_owned()),
         fix: None,
     }

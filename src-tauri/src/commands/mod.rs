@@ -44,6 +44,14 @@ pub async fn overview(state: State<'_, AppState>) -> Result<Overview, UiError> {
     then_overview(&state, |_| Ok(())).await
 }
 
+/// The OS folder chooser, for "Browse…" in the project picker: the folder picked, or None on
+/// Cancel.
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_folder(state: State<'_, AppState>) -> Result<Option<String>, UiError> {
+    Ok(state.shell().choose_folder().await.map(|p| p.display().to_string()))
+}
+
 /// Opens a project folder; with `create`, makes `.systemprompt/` in it first.
 #[tauri::command]
 #[specta::specta]
@@ -294,11 +302,12 @@ pub async fn switch_profile(state: State<'_, AppState>, name: String) -> Result<
     then_overview(&state, move |p| ops::switch_session(p, &name).map(drop).map_err(Into::into)).await
 }
 
-/// False when the desktop has no tray; the window then says so and offers every tray action.
+/// False when the desktop shows no tray; the window then says so, offers every tray action, and
+/// closing it quits.
 #[tauri::command]
 #[specta::specta]
 pub fn tray_available(state: State<'_, AppState>) -> bool {
-    state.tray_available()
+    crate::tray_shown(&state)
 }
 
 /// "Try the demo": the cloud emulator in-process and a sample project with a local and a cloud
@@ -307,6 +316,14 @@ pub fn tray_available(state: State<'_, AppState>) -> bool {
 #[specta::specta]
 pub async fn start_demo(state: State<'_, AppState>) -> Result<Overview, UiError> {
     crate::demo::start(&state).await
+}
+
+/// Whether the open project is the demo's with its cloud not running (reopened after the app
+/// quit): the window says so and offers to start the demo again.
+#[tauri::command]
+#[specta::specta]
+pub fn demo_stopped(state: State<'_, AppState>) -> bool {
+    state.project().is_some_and(|project| crate::demo::stopped(&state, &project))
 }
 
 /// What the health monitor last saw (the tray's dots).

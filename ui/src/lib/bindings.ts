@@ -8,6 +8,11 @@ export const commands = {
 	overview: () => typedError<Overview, UiError>(__TAURI_INVOKE("overview")),
 	/**  Opens a project folder; with `create`, makes `.systemprompt/` in it first. */
 	openProject: (path: string, create: boolean) => typedError<Overview, UiError>(__TAURI_INVOKE("open_project", { path, create })),
+	/**
+	 *  The OS folder chooser, for "Browse…" in the project picker: the folder picked, or None on
+	 *  Cancel.
+	 */
+	chooseFolder: () => typedError<string | null, UiError>(__TAURI_INVOKE("choose_folder")),
 	recentProjects: () => __TAURI_INVOKE<string[]>("recent_projects"),
 	/**
 	 *  Selects a tenant. Returns only the selection, so the window can mark it at once; the full
@@ -83,13 +88,21 @@ export const commands = {
 	createProfile: (name: string, tenantId: string) => typedError<Overview, UiError>(__TAURI_INVOKE("create_profile", { name, tenantId })),
 	deleteProfile: (name: string) => typedError<Overview, UiError>(__TAURI_INVOKE("delete_profile", { name })),
 	switchProfile: (name: string) => typedError<Overview, UiError>(__TAURI_INVOKE("switch_profile", { name })),
-	/**  False when the desktop has no tray; the window then says so and offers every tray action. */
+	/**
+	 *  False when the desktop shows no tray; the window then says so, offers every tray action, and
+	 *  closing it quits.
+	 */
 	trayAvailable: () => __TAURI_INVOKE<boolean>("tray_available"),
 	/**
 	 *  "Try the demo": the cloud emulator in-process and a sample project with a local and a cloud
 	 *  tenant (see `demo`).
 	 */
 	startDemo: () => typedError<Overview, UiError>(__TAURI_INVOKE("start_demo")),
+	/**
+	 *  Whether the open project is the demo's with its cloud not running (reopened after the app
+	 *  quit): the window says so and offers to start the demo again.
+	 */
+	demoStopped: () => __TAURI_INVOKE<boolean>("demo_stopped"),
 	/**  What the health monitor last saw (the tray's dots). */
 	health: () => __TAURI_INVOKE<HealthMap>("health"),
 	cloudInfo: () => __TAURI_INVOKE<CloudInfo>("cloud_info"),
@@ -144,6 +157,11 @@ export const commands = {
 	/**  Drops an orphan database; its name must be typed. */
 	dropOrphan: (database: string, confirmName: string) => typedError<DbStatus, UiError>(__TAURI_INVOKE("drop_orphan", { database, confirmName })),
 	tenantSecrets: (id: string) => typedError<SecretInfo[], UiError>(__TAURI_INVOKE("tenant_secrets", { id })),
+	/**
+	 *  Asks the OS to unlock its keychain, with its own prompt, which this waits on; the window
+	 *  reads everything again after.
+	 */
+	unlockKeychain: () => typedError<null, UiError>(__TAURI_INVOKE("unlock_keychain")),
 	/**
 	 *  Puts the tenant's real connection string on the clipboard and clears it after
 	 *  [`CLIPBOARD_SECONDS`] unless something else was copied since. Returns the seconds.
@@ -395,6 +413,11 @@ export type Icon = "database" | "rocket" | "flask" | "star" | "bolt" | "home" | 
 
 export type Job = {
 	id: number,
+	/**
+	 *  The project the tenant is made in (its folder, as the overview's `root` says it): the
+	 *  window shows a job only with its own project open.
+	 */
+	project: string,
 	name: string,
 	region: string,
 	/**  RFC 3339. */
@@ -595,7 +618,9 @@ export type Remedy =
 "log-in" | 
 /**  Start (or restart) the shared PostgreSQL container. */
 "start-database" | 
-/**  Try the same thing again: the cause (a locked keychain, Docker, the network) may be gone. */
+/**  Ask the OS to unlock the keychain (its own prompt), then read everything again. */
+"unlock-keychain" | 
+/**  Try the same thing again: the cause (Docker, the network) may be gone. */
 "retry";
 
 /**  What an in-place restore did. */
@@ -812,7 +837,10 @@ export type TerminalSetting = {
 
 export type UiError = {
 	code: string,
+	/**  What failed, in words. */
 	message: string,
+	/**  What the OS or a library said (an errno, a D-Bus error), for a details fold. */
+	detail: string | null,
 	hint: string | null,
 	/**  A fix the window can perform for the user, named for the UI to map to a button. */
 	fix: Remedy | null,

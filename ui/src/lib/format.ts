@@ -26,16 +26,32 @@ export function matches(t: TenantView, query: string): boolean {
   return [t.name, t.id, t.region ?? "", kindLabel(t)].some((s) => s.toLowerCase().includes(q));
 }
 
+/** Numbers in the user's language; English grouping where the web view has none to offer (with
+ * LANG unset, WebKitGTK reports "C", which `Intl` refuses, and its default groups nothing). */
+const NUMBERS = (() => {
+  try {
+    return new Intl.NumberFormat(navigator.language);
+  } catch {
+    return new Intl.NumberFormat("en");
+  }
+})();
+
+/** A count with its noun, singular or plural: "1 tenant", "1,000 tenants". */
+export function count(n: number, noun: string): string {
+  return `${NUMBERS.format(n)} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 export function when(value: string | null): string {
   if (!value) return "—";
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? value : d.toLocaleString();
 }
 
-/** A byte count for people: kB below a megabyte, MB below a gigabyte, GB above; "—" when unknown. */
+/** A byte count for people, in the CLI's unit too (decimal): kB below a megabyte, MB below a
+ * gigabyte, GB above; "—" when unknown. */
 export function bytes(b: number | null): string {
   if (b == null) return "—";
-  if (b > 1e9) return `${(b / 1e9).toFixed(1)} GB`;
+  if (b >= 1e9) return `${(b / 1e9).toFixed(1)} GB`;
   return b >= 1e6 ? `${(b / 1e6).toFixed(1)} MB` : `${(b / 1e3).toFixed(1)} kB`;
 }
 
@@ -53,4 +69,10 @@ export const GLYPH: Record<Icon, string> = {
  * for sharing where the password comes from elsewhere. */
 export function withoutPassword(masked: string): string {
   return masked.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]+):[^@/]*@/i, "$1@");
+}
+
+/** A connection string cut where a line may break without splitting a token: after the scheme,
+ * after the credentials, before the path and the query (`postgres://` `u:***@` `host:5432` `/db`). */
+export function urlParts(url: string): string[] {
+  return url.split(/(?<=:\/\/)|(?<=@)|(?<![:/])(?=[/?])/).filter(Boolean);
 }

@@ -21,7 +21,8 @@ export function modal(root: HTMLElement, onclose: (() => void) | null) {
       e.stopPropagation();
       e.preventDefault();
       close?.();
-    } else if (e.key === "Tab") {
+    } else if (e.key === "Tab" || e.code === "Tab") {
+      // WebKitGTK reports Shift+Tab (GTK's ISO_Left_Tab) as key "Unidentified", code "Tab".
       const all = controls(root);
       if (all.length === 0) return;
       const at = all.indexOf(document.activeElement as HTMLElement);

@@ -25,7 +25,11 @@ export class Workspace {
   started = $state(false);
   jobs = $state<Job[]>([]);
   health = $state<HealthMap>({ dots: {}, database: null });
+  /** The open project's provisioning jobs: another project's go on, outside this window's panel. */
+  projectJobs = $derived(this.jobs.filter((j) => j.project === this.overview?.root));
   cloud = $state<CloudInfo | null>(null);
+  /** The open project is the demo's, reopened with its cloud (the app's emulator) not running. */
+  demoStopped = $state(false);
   loginUrl = $state<string | null>(null);
   /** A tenant the tray asked to open a terminal in, waiting for the window to confirm it. */
   terminalRequest = $state<string | null>(null);
@@ -159,15 +163,17 @@ export class Workspace {
   apply(overview: Overview) {
     // One notion of "current": when the selection changes — here, from the tray or from a
     // command line — the detail pane follows it, so what is shown is what commands act on.
+    // Not on the first read, which keeps the focus it starts with; from nothing selected, too.
+    const first = this.overview === null;
     const before = this.overview?.tenants.selected ?? null;
     this.overview = overview;
-    if (before !== null && overview.tenants.selected && overview.tenants.selected !== before) this.focusedId = overview.tenants.selected;
+    if (!first && overview.tenants.selected && overview.tenants.selected !== before) this.focusedId = overview.tenants.selected;
     void this.loadDetails();
     void this.loadCloud();
   }
 
   async loadCloud() {
-    this.cloud = await commands.cloudInfo();
+    [this.cloud, this.demoStopped] = await Promise.all([commands.cloudInfo(), commands.demoStopped()]);
   }
 
   /** A provisioning job moved on: keep its latest state (jobs outlive the window). */
@@ -176,7 +182,7 @@ export class Workspace {
     const finished = job.state === "done" && (i < 0 || this.jobs[i].state !== "done");
     if (i >= 0) this.jobs[i] = job;
     else this.jobs.push(job);
-    if (finished && job.tenant_id) {
+    if (finished && job.tenant_id && job.project === this.overview?.root) {
       // Shown, and offered: the selection (what commands act on) stays the user's call.
       const id = job.tenant_id;
       this.focus(id);
@@ -268,21 +274,31 @@ export class Workspace {
     }
   }
 
-  /** "Start the database", the fix of a refused connection: starts the shared container. */
-  async startDatabase() {
+  /** An error's fix (its button): the action, then everything read again. */
+  private async fixThen(action: Promise<Result<unknown>>, done: string) {
     this.busy = true;
     try {
-      const res = await commands.dockerAction("start", null, false);
+      const res = await action;
       if (res.status === "error") {
         this.error = res.error;
         return;
       }
       this.error = null;
-      this.notice = "The database container is running";
+      this.notice = done;
       await this.reload();
     } finally {
       this.busy = false;
     }
+  }
+
+  /** "Unlock keychain": the OS's own unlock prompt. */
+  unlockKeychain() {
+    return this.fixThen(commands.unlockKeychain(), "The keychain is unlocked");
+  }
+
+  /** "Start the database", the fix of a refused connection: starts the shared container. */
+  startDatabase() {
+    return this.fixThen(commands.dockerAction("start", null, false), "The database container is running");
   }
 
   reload() {

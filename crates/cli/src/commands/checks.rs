@@ -8,10 +8,23 @@ use crate::{Context, emit, render};
 
 pub fn doctor(ctx: &Context) -> Result<(), CliError> {
     let project = ctx.project().ok();
-    let checks = ctx.runtime()?.block_on(ops::doctor::doctor(project.as_ref(), ctx.desk.secrets()));
-    // The fix as the command line to run, in the JSON too.
-    let shown: Vec<_> = checks.iter().map(|c| serde_json::json!({ "what": c.what, "ok": c.ok, "detail": c.detail, "fix": c.fix.as_ref().map(crate::hint::say) })).collect();
-    emit(ctx.json, &shown, |_| render::doctor(&checks))?;
+    // Text comes line by line as each check finishes; JSON is one document at the end.
+    let streaming = !ctx.json;
+    if streaming {
+        crate::say(&render::doctor_header());
+    }
+    let checks = ctx.runtime()?.block_on(ops::doctor::doctor(project.as_ref(), ctx.desk.secrets(), &mut |check| {
+        if streaming {
+            crate::say(&render::check(check));
+        }
+    }));
+    if streaming {
+        emit(false, &checks, |c| render::doctor_summary(c))?;
+    } else {
+        // The fix as the command line to run.
+        let shown: Vec<_> = checks.iter().map(|c| serde_json::json!({ "what": c.what, "ok": c.ok, "detail": c.detail, "fix": c.fix.as_ref().map(crate::hint::say) })).collect();
+        emit(true, &shown, |_| String::new())?;
+    }
     if checks.iter().all(|c| c.ok) { Ok(()) } else { Err(CliError::ChecksFailed(checks.iter().filter(|c| !c.ok).count())) }
 }
 

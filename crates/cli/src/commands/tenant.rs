@@ -13,7 +13,7 @@ use crate::{Context, emit, progress, prompt, render};
 
 pub fn run(ctx: &Context, project: &Project, cmd: TenantCommand, json: bool) -> Result<(), CliError> {
     match cmd {
-        TenantCommand::List { offline } => {
+        TenantCommand::List { offline, wide } => {
             let (list, synced) = ctx.runtime()?.block_on(ops::report::list_with_sync(project, !offline, ctx.desk.secrets()))?;
             match synced {
                 Some(Ok(report)) if !json => {
@@ -27,10 +27,15 @@ pub fn run(ctx: &Context, project: &Project, cmd: TenantCommand, json: bool) -> 
                         eprintln!("{}", render::external_url_missing(t));
                     }
                 }
-                Some(Err(e)) => eprintln!("Warning: Failed to sync cloud tenants: {e}{}", crate::hint::of(&e).map(|h| format!("\n  Hint: {h}")).unwrap_or_default()),
+                Some(Err(e)) => eprintln!(
+                    "{} Failed to sync cloud tenants: {}{}",
+                    crate::paint::warning("Warning:"),
+                    crate::render::terminal_safe(&e.to_string()),
+                    crate::hint::of(&e).map(|h| format!("\n  {} {h}", crate::paint::hint("Hint:"))).unwrap_or_default()
+                ),
                 _ => {}
             }
-            emit(json, &list, render::tenant_list)
+            emit(json, &list, |l| render::tenant_list(l, wide))
         }
         TenantCommand::Select { id } => {
             let id = prompt::tenant_id(project, id, "select")?;

@@ -192,7 +192,7 @@ async fn a_cloud_tenant_whose_password_never_reached_the_keychain_is_sent_to_ret
     let tenant = tenantdesk_core::tenant::TenantId::parse(&id).expect("id");
     // What a create killed while storing the credentials leaves: the tenant, no password.
     c.keychain.delete(&tenantdesk_core::ops::credentials::password_key(&c.project, &tenant)).expect("forget");
-    let checks = tenantdesk_core::ops::doctor::doctor(Some(&c.project), &c.keychain).await;
+    let checks = tenantdesk_core::ops::doctor::doctor(Some(&c.project), &c.keychain, &mut |_| {}).await;
     let check = checks.iter().find(|ch| ch.what.contains("halfway")).expect("a check of the tenant");
     assert!(!check.ok);
     assert_eq!(check.fix, Some(Hint::FetchCredentials { id: id.clone() }), "{check:?}");

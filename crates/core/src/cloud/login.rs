@@ -31,7 +31,7 @@ impl Callback {
         let port = listener.local_addr().map_err(|e| Error::LoginFailed { reason: e.to_string() })?.port();
         let mut nonce = [0u8; 16];
         getrandom::fill(&mut nonce).map_err(|e| Error::LoginFailed { reason: format!("no randomness for the sign-in nonce: {e}") })?;
-        let state: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+        let state = crate::keychain::hex(&nonce);
         Ok(Self { listener, redirect_uri: format!("http://127.0.0.1:{port}/callback?state={state}"), state })
     }
 

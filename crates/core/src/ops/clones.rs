@@ -104,7 +104,7 @@ async fn clone_from_cloud(
     let created = restore_new(project, &taken.id, name, secrets, on_step).await?;
     let filled = async {
         let db = new_database(project, &created)?;
-        mask(&SharedConfig::new(&db.container, &SharedConfig::from_env().image, db.port), &db, masked, secrets).await
+        mask(&SharedConfig::holding(&db), &db, masked, secrets).await
     };
     let filled = filled.await;
     undo_on_error(project, created, filled, secrets).await

@@ -252,7 +252,7 @@ pub async fn cancel_subscription(project: &Project, id: &str, confirm_name: Opti
 /// `doctor`'s check of a cloud tenant: the API knows it and its database connects.
 pub(super) async fn check(project: &Project, tenant: &Tenant, secrets: &dyn SecretStore) -> Result<String> {
     let status = client(project, secrets)?.status(tenant.id.as_str()).await.map_err(|e| not_found(project, tenant.id.as_str(), e))?;
-    let url = super::credentials::database_url(project, tenant.id.as_str(), secrets)?;
+    let url = super::credentials::tenant_url(project, tenant, secrets)?;
     crate::postgres::verify(&url).await?;
     Ok(format!("{} in the cloud; database connects", status.status))
 }

@@ -10,7 +10,13 @@ use crate::keychain::{SecretKey, SecretKind, SecretStore};
 use crate::postgres::{self};
 use crate::project::Project;
 use crate::secret::Secret;
-use crate::tenant::{TenantId, TenantType, parse_database_url};
+use crate::tenant::{Tenant, TenantId, TenantType, parse_database_url};
+
+/// Unlocks the OS keychain through its own prompt, for a shell's "Unlock keychain" (a read of a
+/// locked keychain prompts too, but a prompt dismissed once leaves nothing to click but this).
+pub fn unlock_keychain(secrets: &dyn SecretStore) -> Result<()> {
+    secrets.unlock()
+}
 
 /// The keychain entry of a tenant's database password.
 #[tracing::instrument(skip_all)]
@@ -57,7 +63,11 @@ pub async fn settle_rotation(project: &Project, id: &TenantId, secrets: &dyn Sec
 #[tracing::instrument(skip_all, fields(tenant = id))]
 pub fn database_url(project: &Project, id: &str, secrets: &dyn SecretStore) -> Result<Secret> {
     let snap = Snapshot::load(project)?;
-    let tenant = snap.find(project, id)?;
+    tenant_url(project, snap.find(project, id)?, secrets)
+}
+
+/// [`database_url`] of a tenant already read from the registry.
+pub(super) fn tenant_url(project: &Project, tenant: &Tenant, secrets: &dyn SecretStore) -> Result<Secret> {
     let url = tenant.effective_database_url().ok_or_else(|| Error::DatabaseConnection { reason: format!("tenant '{}' has no database URL", tenant.name) })?;
     let mut parsed = parse_database_url(url)?;
     if parsed.password() == Some("***") {
@@ -178,5 +188,19 @@ mod tests {
         assert_eq!(password.expect("password").expose(), "p@ss");
         let (masked, password) = super::split_password(&url::Url::parse("postgres://app@h/db").expect("url"));
         assert_eq!((masked.as_str(), password), ("postgres://app@h/db", None));
+    }
+
+    #[test]
+    fn a_locked_keychain_offers_to_unlock_it_and_works_once_unlocked() {
+        use crate::error::Remedy;
+        use crate::keychain::SecretStore;
+        let (_dir, project, keychain) = crate::ops::seed();
+        let key = super::password_key(&project, &crate::tenant::TenantId::parse("local_19bff27604c").expect("id"));
+        keychain.locked.store(true, std::sync::atomic::Ordering::Relaxed);
+        let refused = keychain.set(&key, &crate::secret::Secret::new("pw")).expect_err("a locked keychain takes nothing");
+        assert_eq!(refused.remedy(), Some(Remedy::UnlockKeychain));
+        super::unlock_keychain(&keychain).expect("unlocked");
+        keychain.set(&key, &crate::secret::Secret::new("pw")).expect("written once unlocked");
+        assert_eq!(keychain.get(&key).expect("read").map(|s| s.expose().to_owned()).as_deref(), Some("pw"));
     }
 }

@@ -120,7 +120,7 @@ pub async fn tenant_health(project: &Project, id: &str, secrets: &dyn SecretStor
         return Ok(None);
     }
     let cfg = match snap.marks.databases.get(&tenant.id) {
-        Some(db) => SharedConfig::new(&db.container, &SharedConfig::from_env().image, db.port),
+        Some(db) => SharedConfig::holding(db),
         None => SharedConfig::from_env(),
     };
     let status = db_status(Some(project), &cfg, secrets).await?;

@@ -16,7 +16,7 @@ use crate::tenant::TenantType;
 pub enum TenantReport {
     /// A tenant of the registry; `live` is its state where there is one to check (`None` for a
     /// tenant whose database Tenantdesk does not manage), or why it could not be read.
-    Registered { details: TenantDetails, live: Option<Result<Live>> },
+    Registered { details: Box<TenantDetails>, live: Option<Result<Live>> },
     /// A cloud tenant the registry does not hold (its provisioning failed), as the API knows it.
     Unregistered(CloudStatus),
 }
@@ -42,7 +42,7 @@ pub async fn tenant_report(project: &Project, id: Option<&str>, secrets: &dyn Se
     } else {
         super::databases::tenant_health(project, &details.tenant.id, secrets).await.transpose().map(|h| h.map(Live::Local))
     };
-    Ok(TenantReport::Registered { details, live })
+    Ok(TenantReport::Registered { details: Box::new(details), live })
 }
 
 /// The tenant list, with the account's cloud tenants merged in first when `sync` and logged in

@@ -9,12 +9,13 @@ use crate::keychain::{SecretStore, generate_password};
 use crate::postgres::{self};
 use crate::project::Project;
 use crate::secret::Secret;
+use crate::shared_container::{self, SharedConfig};
 use crate::tenant::{TenantType, parse_database_url};
 
-/// Gives a local tenant's role a new CSPRNG password: sets it with the old credentials, proves the
-/// new one connects and the old one no longer does, then stores it in the keychain. If storing
-/// fails, the old password is put back, so nothing is lost at any step. Production tenants need
-/// their name typed.
+/// Gives a local tenant's role a new CSPRNG password: sets it (as the shared container's
+/// superuser, or with the old credentials elsewhere), proves the new one connects and the old one
+/// no longer does, then stores it in the keychain. If storing fails, the old password is put
+/// back, so nothing is lost at any step. Production tenants need their name typed.
 #[tracing::instrument(skip_all, fields(tenant = id))]
 pub async fn rotate_credentials(project: &Project, id: &str, confirm_name: Option<&str>, secrets: &dyn SecretStore) -> Result<Rotated> {
     let result = rotate(project, id, confirm_name, secrets).await;
@@ -35,10 +36,16 @@ async fn rotate(project: &Project, id: &str, confirm_name: Option<&str>, secrets
     let old_url = parse_database_url(old.expose())?;
     let role = percent_decode(old_url.username());
     let fresh = generate_password()?;
+    // In a shared container the superuser sets it, so a role whose password was changed behind
+    // Tenantdesk's back (doctor finds those) is mended by rotating; elsewhere the role itself.
+    let admin = snap.marks.databases.get(&tenant.id).map(SharedConfig::holding);
     let set_password = |url: Secret, password: Secret| {
-        let role = role.clone();
+        let (role, admin) = (role.clone(), admin.clone());
         async move {
-            let mut conn = postgres::connect(&url).await?;
+            let mut conn = match &admin {
+                Some(cfg) => shared_container::admin(cfg, secrets).await?,
+                None => postgres::connect(&url).await?,
+            };
             let sql = postgres::alter_role_password(&role, &password)?;
             let result = postgres::execute(&mut conn, &sql).await;
             postgres::close(conn).await;

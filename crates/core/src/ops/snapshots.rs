@@ -180,7 +180,7 @@ async fn in_place(project: &Project, id: &str, confirm_name: Option<&str>, secre
     )
     .await?;
     let engine = engine::connect(None).await?;
-    let cfg = SharedConfig::new(&db.container, &SharedConfig::from_env().image, db.port);
+    let cfg = SharedConfig::holding(&db);
     let mut admin = shared_container::admin(&cfg, secrets).await?;
     let comment = ownership::comment_sql("{}", project, &tenant.id);
     let comment_text = comment.split_once(" IS ").map(|(_, t)| t.to_owned()).unwrap_or_default();

@@ -54,3 +54,31 @@ fn secrets_round_trip_per_tenant_and_kind_without_colliding_across_projects() {
     assert!(chain.store.get(&kb).expect("get").is_some(), "deleting a's entry touched b's");
     chain.store.delete(&ka).expect("deleting twice is fine");
 }
+
+/// Many entries over one session read what one-by-one reads do, values and absences alike.
+#[test]
+fn many_secrets_read_at_once_match_one_by_one() {
+    let chain = TestKeychain::new();
+    let keys: Vec<SecretKey> = (0..5).map(|i| SecretKey::new(format!("many/{i}"), SecretKind::DatabasePassword)).collect();
+    for (i, key) in keys.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
+        chain.track(key.clone());
+        chain.store.set(key, &Secret::new(format!("value-{i}"))).expect("set");
+    }
+    let one_by_one: Vec<Option<String>> = keys.iter().map(|k| chain.store.get(k).expect("get").map(|s| s.expose().to_owned())).collect();
+    assert_eq!(one_by_one, [Some("value-0".to_owned()), None, Some("value-2".to_owned()), None, Some("value-4".to_owned())]);
+    let at_once: Vec<Option<String>> = chain.store.get_many(&keys).expect("get_many").into_iter().map(|s| s.map(|s| s.expose().to_owned())).collect();
+    assert_eq!(at_once, one_by_one);
+    assert!(chain.store.get_many(&[]).expect("none").is_empty());
+}
+
+/// An unlocked keychain is left as it is, with no prompt (locking the session's collection here
+/// would lock it under every other test of this binary too).
+#[test]
+fn unlocking_an_unlocked_keychain_asks_nothing_and_leaves_it_usable() {
+    let chain = TestKeychain::new();
+    chain.store.unlock().expect("unlock");
+    let key = SecretKey::new("unlock/after", SecretKind::DatabasePassword);
+    chain.track(key.clone());
+    chain.store.set(&key, &Secret::new("still-writable")).expect("set after unlock");
+    assert_eq!(chain.store.get(&key).expect("get").map(|s| s.expose().to_owned()).as_deref(), Some("still-writable"));
+}
