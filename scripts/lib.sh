@@ -119,3 +119,14 @@ build_oracles() {
   (cd tests/interop/oracle-0.40 && CARGO_TARGET_DIR=$target cargo build --locked -q)
   export TENANTDESK_ORACLES=$target/debug
 }
+
+# A fresh checkout (CI clones one per run) builds into a folder outside it, shared by the runs on
+# one machine: the dependencies (Tauri, WebKit bindings, bollard, sqlx) are built once, and only
+# the workspace's own crates again. `target` stays the path every script and test uses. One run
+# at a time per machine: two at once would rebuild each other's binaries under them.
+link_target() {
+  local shared=${TENANTDESK_WORKSPACE_TARGET:-/var/cache/tenantdesk-workspace/target}
+  [ -e target ] && return
+  as_root mkdir -p "$shared" && as_root chown "$(id -u):$(id -g)" "$shared" "$(dirname "$shared")"
+  ln -s "$shared" target
+}

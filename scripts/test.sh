@@ -10,6 +10,7 @@ source scripts/lib.sh
 trap stop_started EXIT
 
 ensure_packages
+link_target
 ensure_tauri_driver
 build_ui
 export TENANTDESK_POSTGRES_IMAGE=tenantdesk-test/postgres:15
