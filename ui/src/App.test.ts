@@ -389,11 +389,26 @@ describe("self-managed tenants", () => {
     expect(rows[1].textContent).toContain("eu-west-1");
     await fireEvent.click(rows[1]);
     expect((await screen.findByTestId("detail-kind")).textContent).toBe("self-managed · kubernetes");
+    // The one chip component: its tone is the tenant's kind.
+    expect(screen.getByTestId("detail-kind").dataset.tone).toBe("self_managed");
     expect(screen.getByTestId("self-managed-note").textContent).toContain("managed where it runs");
     expect(screen.getByTestId("tenant-detail").textContent).toContain("sp.example.com");
     expect(screen.queryByTestId("rotate-credentials")).toBeNull();
     expect(screen.queryByTestId("live-state")).toBeNull();
     expect(calls.some((c) => c.cmd === "tenant_health" && c.args.id === "k8s-1")).toBe(false);
+  });
+});
+
+describe("status chips", () => {
+  it("say kind, production and the current tenant in one component, the two that matter filled", async () => {
+    state = overview([tenant({ selected: true, production: true }), tenant({ id: "cloud_2", name: "shop", tenant_type: "cloud", region: "iad" })]);
+    await mount();
+    const rows = await screen.findAllByTestId("tenant-row");
+    const tones = (row: HTMLElement) => [...row.querySelectorAll<HTMLElement>(".chip")].map((c) => `${c.dataset.tone}${c.classList.contains("filled") ? "*" : ""}`);
+    expect(tones(rows[0])).toEqual(["production*", "local"]);
+    expect(tones(rows[1])).toEqual(["cloud"]);
+    const header = within(await screen.findByTestId("tenant-detail")).getAllByText(/^(local|production|selected)$/);
+    expect(header.map((c) => `${c.dataset.tone}${c.classList.contains("filled") ? "*" : ""}`)).toEqual(["local", "production*", "selected*"]);
   });
 });
 
