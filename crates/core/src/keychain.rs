@@ -15,6 +15,11 @@ use crate::secret::Secret;
 
 pub const SERVICE: &str = "tenantdesk";
 
+/// From this many keys, [`Keychain::get_many`] reads every entry of the service once rather than
+/// searching for each key (a search costs as much as the keychain is large).
+#[cfg(target_os = "linux")]
+const SEARCH_ALL_FROM: usize = 8;
+
 /// What a secret is for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SecretKind {
@@ -138,25 +143,54 @@ impl SecretStore for Keychain {
     }
 
     /// Over one Secret Service session: keyring opens a session, with its key exchange, for every
-    /// call, which at a thousand tenants was nearly all of `doctor`'s time. An entry that is not
-    /// plainly there and unlocked (locked, ambiguous, written by another tool) goes through
-    /// [`Self::get`], which handles those as keyring does (an unlock prompt, an error).
+    /// call, which at a thousand tenants was nearly all of `doctor`'s time. Many keys are found
+    /// through one search for every entry of this service, whose attributes are then read item by
+    /// item: the Secret Service (gnome-keyring) matches a search against every item it holds, so a
+    /// search per key costs the square of the keychain's size, while an item's attributes are one
+    /// lookup. A few keys are searched for one by one. An entry that is not plainly there and
+    /// unlocked (locked, ambiguous, written by another tool) goes through [`Self::get`], which
+    /// handles those as keyring does (an unlock prompt, an error).
     #[cfg(target_os = "linux")]
     fn get_many(&self, keys: &[SecretKey]) -> Result<Vec<Option<Secret>>> {
-        use dbus_secret_service::{EncryptionType, SecretService};
+        use dbus_secret_service::{EncryptionType, Item, SecretService};
         let failed = |e: dbus_secret_service::Error| Error::KeychainUnavailable { reason: e.to_string() };
+        // keyring's own entries: its target attribute is "default" (or absent, from older writers).
+        let keyring_entry = |attributes: &HashMap<String, String>| attributes.get("target").is_none_or(|t| t == "default");
+        let read = |item: &Item<'_>, account: &str| -> Result<Secret> {
+            String::from_utf8(item.get_secret().map_err(failed)?).map(Secret::new).map_err(|_| Error::KeychainUnavailable { reason: format!("{account} is not text") })
+        };
         let plain = blocking(|| -> Result<Vec<Option<Option<Secret>>>> {
             let _one_at_a_time = self.serial()?;
             let session = SecretService::connect(EncryptionType::Dh).map_err(failed)?;
+            if keys.len() < SEARCH_ALL_FROM {
+                return keys
+                    .iter()
+                    .map(|key| {
+                        let account = key.account();
+                        let found = session.search_items(HashMap::from([("service", self.service.as_str()), ("username", account.as_str())])).map_err(failed)?;
+                        Ok(match (found.unlocked.as_slice(), found.locked.is_empty()) {
+                            ([], true) => Some(None),
+                            ([item], true) if keyring_entry(&item.get_attributes().map_err(failed)?) => Some(Some(read(item, &account)?)),
+                            _ => None,
+                        })
+                    })
+                    .collect();
+            }
+            let found = session.search_items(HashMap::from([("service", self.service.as_str())])).map_err(failed)?;
+            let mut by_account: HashMap<String, Vec<&Item<'_>>> = HashMap::new();
+            for item in &found.unlocked {
+                let mut attributes = item.get_attributes().map_err(failed)?;
+                if keyring_entry(&attributes) {
+                    by_account.entry(attributes.remove("username").unwrap_or_default()).or_default().push(item);
+                }
+            }
             keys.iter()
                 .map(|key| {
                     let account = key.account();
-                    let found = session.search_items(HashMap::from([("service", self.service.as_str()), ("username", account.as_str())])).map_err(failed)?;
-                    Ok(match (found.unlocked.as_slice(), found.locked.is_empty()) {
-                        ([], true) => Some(None),
-                        ([item], true) if item.get_attributes().map_err(failed)?.get("target").is_none_or(|t| t == "default") => Some(Some(Secret::new(
-                            String::from_utf8(item.get_secret().map_err(failed)?).map_err(|_| Error::KeychainUnavailable { reason: format!("{account} is not text") })?,
-                        ))),
+                    Ok(match by_account.get(&account).map(Vec::as_slice) {
+                        // A locked item may be this one: only the slow path can tell.
+                        None if found.locked.is_empty() => Some(None),
+                        Some([item]) if found.locked.is_empty() => Some(Some(read(item, &account)?)),
                         _ => None,
                     })
                 })

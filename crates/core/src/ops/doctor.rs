@@ -25,8 +25,8 @@ use crate::tenant::{Tenant, TenantType, parse_database_url};
 
 /// Tenants checked at once over their own connections (cloud, compose, external databases).
 const CONCURRENT: usize = 8;
-/// Tenants of a shared container whose passwords are read and matched before their checks are
-/// handed out: small enough that output keeps coming, large enough to keep every core busy.
+/// Tenants of a shared container whose passwords are matched before their checks are handed out:
+/// small enough that output keeps coming, large enough to keep every core busy.
 const BATCH: usize = 64;
 
 /// One check of `doctor`: what was checked, whether it passed, and what to do if not.
@@ -163,14 +163,15 @@ async fn shared_tenants(project: &Project, tenants: &[(&Tenant, &SharedDatabase)
             return done(Check::failed(what, &e));
         }
     };
-    for batch in tenants.chunks(BATCH) {
-        // The batch's keychain entries in one read (a rotation journal and a password each),
-        // then the password matching — hashing only — on every core.
-        let keys: Vec<_> = batch.iter().flat_map(|(t, _)| [pending_password_key(project, &t.id), password_key(project, &t.id)]).collect();
-        let stored = match secrets.get_many(&keys) {
-            Ok(stored) => stored,
-            Err(e) => return batch.iter().for_each(|(t, _)| done(Check::failed(what(t), &e))),
-        };
+    // Every tenant's keychain entries (a rotation journal and a password each) in one read: the
+    // keychain is searched once, not once per batch.
+    let keys: Vec<_> = tenants.iter().flat_map(|(t, _)| [pending_password_key(project, &t.id), password_key(project, &t.id)]).collect();
+    let stored = match secrets.get_many(&keys) {
+        Ok(stored) => stored,
+        Err(e) => return tenants.iter().for_each(|(t, _)| done(Check::failed(what(t), &e))),
+    };
+    // Then, batch by batch, the password matching — hashing only — on every core.
+    for (batch, stored) in tenants.chunks(BATCH).zip(stored.chunks(2 * BATCH)) {
         let mut read = Vec::with_capacity(batch.len());
         for ((tenant, db), stored) in batch.iter().zip(stored.chunks(2)) {
             read.push(login(project, tenant, db, &accounts, stored[0].is_some(), stored[1].clone(), secrets).await);

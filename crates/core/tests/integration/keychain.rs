@@ -55,20 +55,34 @@ fn secrets_round_trip_per_tenant_and_kind_without_colliding_across_projects() {
     chain.store.delete(&ka).expect("deleting twice is fine");
 }
 
-/// Many entries over one session read what one-by-one reads do, values and absences alike.
+/// Many entries over one session read what one-by-one reads do, values and absences alike, both
+/// ways `get_many` has: a search per key (a few keys) and one search for the whole service (many),
+/// with an entry of another keyring target under the same account beside one of them.
 #[test]
 fn many_secrets_read_at_once_match_one_by_one() {
     let chain = TestKeychain::new();
-    let keys: Vec<SecretKey> = (0..5).map(|i| SecretKey::new(format!("many/{i}"), SecretKind::DatabasePassword)).collect();
+    let keys: Vec<SecretKey> = (0..12).map(|i| SecretKey::new(format!("many/{i}"), SecretKind::DatabasePassword)).collect();
     for (i, key) in keys.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
         chain.track(key.clone());
         chain.store.set(key, &Secret::new(format!("value-{i}"))).expect("set");
     }
+    // What another keyring user could leave: an item of the same service and account whose
+    // target attribute is not keyring's "default".
+    let service = format!("tenantdesk-test-{}", std::process::id());
+    let account = keys[2].account();
+    let ss = dbus_secret_service::SecretService::connect(dbus_secret_service::EncryptionType::Dh).expect("secret service");
+    let attributes = std::collections::HashMap::from([("service", service.as_str()), ("username", account.as_str()), ("target", "elsewhere")]);
+    let collection = ss.get_default_collection().expect("collection");
+    let elsewhere = collection.create_item("elsewhere", attributes, b"another target's value", true, "text/plain").expect("set elsewhere");
     let one_by_one: Vec<Option<String>> = keys.iter().map(|k| chain.store.get(k).expect("get").map(|s| s.expose().to_owned())).collect();
-    assert_eq!(one_by_one, [Some("value-0".to_owned()), None, Some("value-2".to_owned()), None, Some("value-4".to_owned())]);
-    let at_once: Vec<Option<String>> = chain.store.get_many(&keys).expect("get_many").into_iter().map(|s| s.map(|s| s.expose().to_owned())).collect();
-    assert_eq!(at_once, one_by_one);
+    let expected: Vec<Option<String>> = (0..12).map(|i| (i % 2 == 0).then(|| format!("value-{i}"))).collect();
+    assert_eq!(one_by_one, expected);
+    for some in [&keys[..5], &keys[..]] {
+        let at_once: Vec<Option<String>> = chain.store.get_many(some).expect("get_many").into_iter().map(|s| s.map(|s| s.expose().to_owned())).collect();
+        assert_eq!(at_once, one_by_one[..some.len()], "{} keys", some.len());
+    }
     assert!(chain.store.get_many(&[]).expect("none").is_empty());
+    elsewhere.delete().expect("delete elsewhere");
 }
 
 /// An unlocked keychain is left as it is, with no prompt (locking the session's collection here
