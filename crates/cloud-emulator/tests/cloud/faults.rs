@@ -122,8 +122,9 @@ async fn a_slow_api_times_out_with_a_message_and_unknown_tenants_are_not_found()
     // An event stream whose answer never comes times out like any request (the create then
     // polls), instead of waiting without end.
     c.faults(vec![fault(FaultKind::Delay { ms: 5000 }, "/events", None, 1)]);
-    let stalled =
-        tokio::time::timeout(Duration::from_secs(4), client.tenant_events("00000000-0000-4000-8000-000000000000")).await.expect("the event stream waited past its deadline");
+    let stalled = tokio::time::timeout(Duration::from_secs(4), client.tenant_events("00000000-0000-4000-8000-000000000000", Duration::from_secs(30)))
+        .await
+        .expect("the event stream waited past its deadline");
     assert!(matches!(stalled, Err(Error::CloudTimeout { .. })), "{:?}", stalled.map(|_| "a stream"));
 
     let missing = cloud::status(&c.project, "00000000-0000-4000-8000-000000000000", &c.keychain).await;

@@ -222,15 +222,17 @@ impl CloudClient {
         self.json(Tier::Operator, Method::POST, "/api/v1/checkout", Body::Json(body), Some(idempotency_key)).await
     }
 
-    pub async fn checkout_events(&self, session: &str) -> Result<EventStream> {
-        self.events(&format!("/api/v1/checkout/{}/events", segment(session))).await
+    /// A checkout's events; the stream ends after `idle` without bytes.
+    pub async fn checkout_events(&self, session: &str, idle: Duration) -> Result<EventStream> {
+        self.events(&format!("/api/v1/checkout/{}/events", segment(session)), idle).await
     }
 
-    pub async fn tenant_events(&self, id: &str) -> Result<EventStream> {
-        self.events(&tenant_path(id, "/events")).await
+    /// A tenant's provisioning events; the stream ends after `idle` without bytes.
+    pub async fn tenant_events(&self, id: &str, idle: Duration) -> Result<EventStream> {
+        self.events(&tenant_path(id, "/events"), idle).await
     }
 
-    async fn events(&self, path: &str) -> Result<EventStream> {
+    async fn events(&self, path: &str, idle: Duration) -> Result<EventStream> {
         let url = self.url(path)?;
         // The stream itself has no end, so no request timeout; but its answer (the headers) gets
         // the same deadline as any request, or a server that never answers stalls the create.
@@ -243,7 +245,7 @@ impl CloudClient {
         if response.status() == StatusCode::UNAUTHORIZED {
             return Err(Error::AccessDenied { reason: format!("the API refused the event stream {}", url.path()) });
         }
-        Ok(EventStream::new(check(response).await?))
+        Ok(EventStream::new(check(response).await?, idle))
     }
 
     pub async fn status(&self, id: &str) -> Result<wire::Status> {

@@ -112,7 +112,7 @@ async fn create(project: &Project, request: &CloudCreate, secrets: &dyn SecretSt
     let key = uuid::Uuid::new_v4().to_string();
     let checkout = client.checkout(&wire::CheckoutRequest { price_id: &plan.paddle_price_id, region: region.code, name: request.name.as_str() }, &key).await?;
     on_progress(CloudProgress::Checkout { url: checkout.checkout_url.clone(), needs_browser: checkout.status.as_deref() != Some("completed") });
-    let stream = client.checkout_events(&checkout.checkout_session_id).await;
+    let stream = client.checkout_events(&checkout.checkout_session_id, STREAM_IDLE).await;
     let id = follow(&client, stream, None, Some(request.name.as_str()), started, on_progress).await?;
     finish(project, &client, &id, secrets, on_progress).await
 }
@@ -134,7 +134,7 @@ async fn retry(project: &Project, id: &str, secrets: &dyn SecretStore, on_progre
         if status.status == "failed" {
             client.retry_provision(id).await?;
         }
-        let stream = client.tenant_events(id).await;
+        let stream = client.tenant_events(id, STREAM_IDLE).await;
         follow(&client, stream, Some(id.to_owned()), None, started, on_progress).await?;
     }
     finish(project, &client, id, secrets, on_progress).await
@@ -155,7 +155,7 @@ async fn follow(
         Err(e @ Error::AccessDenied { .. }) => return Err(e),
         Err(e) => e.to_string(),
         Ok(mut events) => loop {
-            let event = match events.next(STREAM_IDLE).await {
+            let event = match events.next().await {
                 Ok(e) => e,
                 Err(StreamEnd::Closed) => break "the server closed the event stream".to_owned(),
                 Err(StreamEnd::Idle) => break format!("no events for {} seconds", STREAM_IDLE.as_secs()),
