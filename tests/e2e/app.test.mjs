@@ -871,7 +871,10 @@ test("a cloud tenant still provisioning when the app quits is followed to the en
   await session.waitFor('[data-testid="job"][data-name="resumed"] [data-phase="tenant_created"]', { timeout: 30_000 }).catch(async (e) => {
     await shot("resume-create-failed");
     const banner = await session.textsOf('[data-testid="error-banner"]').catch(() => []);
-    throw new Error(`${e.message}; error banner: ${banner.join(" | ") || "none"}`);
+    // What the window showed instead: the jobs it has, and the dialog if it is still open.
+    const jobs = await session.textsOf('[data-testid="job"]').catch(() => []);
+    const dialog = await session.textsOf('[data-testid="new-tenant-dialog"]').catch(() => []);
+    throw new Error(`${e.message}; error banner: ${banner.join(" | ") || "none"}; jobs: ${jobs.join(" | ") || "none"}; dialog: ${dialog.join(" | ") || "closed"}`);
   });
   // A fresh window (the page reloaded) picks the running job up where it is, earlier phases included.
   await session.execute("window.__beforeReload = true; setTimeout(() => location.reload(), 0)");

@@ -131,9 +131,15 @@ export async function launch(application, args, env) {
     stdio: ["ignore", "inherit", "inherit"],
   });
   const base = `http://127.0.0.1:${port}`;
-  await waitForDriver(base);
-  const session = await Session.start(base, application, args);
-  return { driver, session };
+  try {
+    await waitForDriver(base);
+    const session = await Session.start(base, application, args);
+    return { driver, session };
+  } catch (e) {
+    // A driver left running keeps the test file's process alive, and the whole suite waits on it.
+    await quit({ driver }, application);
+    throw e;
+  }
 }
 
 /** A free port outside the kernel's ephemeral range (32768–60999): a port found by listening on
