@@ -19,11 +19,14 @@ export class Session {
 
   async find(css) {
     const el = await this.cmd("POST", "/element", { using: "css selector", value: css });
+    // The driver's key for an element reference, to hand one back to a script.
+    this.elementKey = Object.keys(el)[0];
     return Object.values(el)[0];
   }
 
   async findAll(css) {
     const els = await this.cmd("POST", "/elements", { using: "css selector", value: css });
+    if (els.length) this.elementKey = Object.keys(els[0])[0];
     return els.map((e) => Object.values(e)[0]);
   }
 
@@ -62,6 +65,9 @@ export class Session {
   }
 
   async type(el, text) {
+    // WebKitWebDriver's own scrolling leaves a field at the bottom edge of a nested scroller (the
+    // tenant dashboard) where its in-view check fails: the field is brought to the middle first.
+    await this.cmd("POST", "/execute/sync", { script: "arguments[0].scrollIntoView({ block: 'center' })", args: [{ [this.elementKey]: el }] });
     await this.cmd("POST", `/element/${el}/clear`, {});
     return this.cmd("POST", `/element/${el}/value`, { text });
   }
