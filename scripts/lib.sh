@@ -126,7 +126,13 @@ build_oracles() {
 # at a time per machine: two at once would rebuild each other's binaries under them.
 link_target() {
   local shared=${TENANTDESK_WORKSPACE_TARGET:-/var/cache/tenantdesk-workspace/target}
-  [ -e target ] && return
+  # A checkout with a build folder of its own keeps it; a link from an earlier run gets its folder
+  # back if the cache was cleared (else the build would fail on the dangling link).
+  if [ -L target ]; then
+    shared=$(readlink target)
+  elif [ -e target ]; then
+    return
+  fi
   as_root mkdir -p "$shared" && as_root chown "$(id -u):$(id -g)" "$shared" "$(dirname "$shared")"
-  ln -s "$shared" target
+  [ -L target ] || ln -s "$shared" target
 }
